@@ -1,0 +1,393 @@
+// The parameter table: declaration, typed assignment from text, and the renderings
+// (resolved YAML, schema YAML, Markdown reference) that all come from the same declarations.
+#include "params.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace recoverysim {
+
+namespace {
+
+std::string format_real(double x) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
+  std::string s(buffer, result.ptr);
+  // Keep reals recognisable as reals in YAML: 2 -> 2.0
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::string format_bound(double x) {
+  if (x == std::floor(x) && std::fabs(x) < 1e15) return std::to_string(static_cast<long long>(x));
+  return format_real(x);
+}
+
+std::string trim(std::string_view s) {
+  const auto begin = s.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return {};
+  const auto end = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(begin, end - begin + 1));
+}
+
+// Strict number parsing: the whole text must be a finite decimal number.
+bool parse_real(std::string_view text, double& out) {
+  if (text.empty()) return false;
+  if (text.front() == '+') text.remove_prefix(1);
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), out);
+  return result.ec == std::errc() && result.ptr == text.data() + text.size() && std::isfinite(out);
+}
+
+bool parse_integer(std::string_view text, std::int64_t& out) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (result.ec == std::errc() && result.ptr == text.data() + text.size()) return true;
+  // Accept integral values written in exponent form, e.g. 1e6 agents.
+  double x = 0.0;
+  if (parse_real(text, x) && x == std::floor(x) && std::fabs(x) < 9.0e15) {
+    out = static_cast<std::int64_t>(x);
+    return true;
+  }
+  return false;
+}
+
+std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+}  // namespace
+
+std::string format_value(const ParamValue& value) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, double>) return format_real(v);
+        else if constexpr (std::is_same_v<T, std::int64_t>) return std::to_string(v);
+        else if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
+        else return v;
+      },
+      value);
+}
+
+std::string kind_name(ParamKind kind) {
+  switch (kind) {
+    case ParamKind::real: return "real";
+    case ParamKind::integer: return "integer";
+    case ParamKind::boolean: return "boolean";
+    case ParamKind::choice: return "choice";
+    case ParamKind::text: return "text";
+  }
+  return "?";
+}
+
+std::string expectation(const ParamSpec& spec) {
+  switch (spec.kind) {
+    case ParamKind::real: return "a number in [" + format_bound(spec.min) + ", " + format_bound(spec.max) + "]";
+    case ParamKind::integer: return "an integer in [" + format_bound(spec.min) + ", " + format_bound(spec.max) + "]";
+    case ParamKind::boolean: return "true or false";
+    case ParamKind::text: return "a text";
+    case ParamKind::choice: {
+      std::string s = "one of ";
+      for (std::size_t i = 0; i < spec.choices.size(); ++i) s += (i ? ", " : "") + spec.choices[i];
+      return s;
+    }
+  }
+  return "?";
+}
+
+void ParamTable::add(ParamSpec spec) {
+  if (index_.count(spec.path)) throw std::logic_error("parameter declared twice: " + spec.path);
+  index_.emplace(spec.path, specs_.size());
+  specs_.push_back(std::move(spec));
+}
+
+void ParamTable::add_real(std::string path, double& target, double default_value, double min, double max,
+                          std::string unit, std::string doc) {
+  ParamSpec spec;
+  spec.path = std::move(path);
+  spec.kind = ParamKind::real;
+  spec.unit = std::move(unit);
+  spec.doc = std::move(doc);
+  spec.min = min;
+  spec.max = max;
+  spec.default_value = default_value;
+  spec.assign = [&target](const ParamValue& v) { target = std::get<double>(v); };
+  spec.current = [&target]() -> ParamValue { return target; };
+  target = default_value;
+  add(std::move(spec));
+}
+
+void ParamTable::add_integer(std::string path, std::int64_t& target, std::int64_t default_value, std::int64_t min,
+                             std::int64_t max, std::string unit, std::string doc) {
+  ParamSpec spec;
+  spec.path = std::move(path);
+  spec.kind = ParamKind::integer;
+  spec.unit = std::move(unit);
+  spec.doc = std::move(doc);
+  spec.min = static_cast<double>(min);
+  spec.max = static_cast<double>(max);
+  spec.default_value = default_value;
+  spec.assign = [&target](const ParamValue& v) { target = std::get<std::int64_t>(v); };
+  spec.current = [&target]() -> ParamValue { return target; };
+  target = default_value;
+  add(std::move(spec));
+}
+
+void ParamTable::add_boolean(std::string path, bool& target, bool default_value, std::string doc) {
+  ParamSpec spec;
+  spec.path = std::move(path);
+  spec.kind = ParamKind::boolean;
+  spec.doc = std::move(doc);
+  spec.default_value = default_value;
+  spec.assign = [&target](const ParamValue& v) { target = std::get<bool>(v); };
+  spec.current = [&target]() -> ParamValue { return target; };
+  target = default_value;
+  add(std::move(spec));
+}
+
+void ParamTable::add_text(std::string path, std::string& target, std::string default_value, std::string doc) {
+  ParamSpec spec;
+  spec.path = std::move(path);
+  spec.kind = ParamKind::text;
+  spec.doc = std::move(doc);
+  spec.default_value = default_value;
+  spec.assign = [&target](const ParamValue& v) { target = std::get<std::string>(v); };
+  spec.current = [&target]() -> ParamValue { return target; };
+  target = std::move(default_value);
+  add(std::move(spec));
+}
+
+const ParamSpec* ParamTable::find(std::string_view path) const {
+  const auto it = index_.find(path);
+  return it == index_.end() ? nullptr : &specs_[it->second];
+}
+
+bool ParamTable::is_section(std::string_view prefix) const {
+  if (prefix.empty()) return true;
+  const std::string dotted = std::string(prefix) + ".";
+  const auto it = index_.lower_bound(dotted);
+  return it != index_.end() && it->first.compare(0, dotted.size(), dotted) == 0;
+}
+
+std::vector<std::string> ParamTable::children(std::string_view prefix) const {
+  const std::string dotted = prefix.empty() ? std::string() : std::string(prefix) + ".";
+  std::vector<std::string> names;
+  for (const auto& spec : specs_) {
+    if (spec.path.compare(0, dotted.size(), dotted) != 0) continue;
+    const auto rest = std::string_view(spec.path).substr(dotted.size());
+    const std::string child(rest.substr(0, rest.find('.')));
+    if (std::find(names.begin(), names.end(), child) == names.end()) names.push_back(child);
+  }
+  return names;
+}
+
+void ParamTable::assign_text(const ParamSpec& spec, std::string_view raw, const SourceLocation& where, bool quoted) {
+  const std::string text = trim(raw);
+  const auto fail = [&](const std::string& got) {
+    throw InputError(where, spec.path + ": expected " + expectation(spec) + ", got " + got);
+  };
+  const std::string shown = text.empty() ? std::string("nothing") : quote(text);
+  ParamValue value;
+  switch (spec.kind) {
+    case ParamKind::real: {
+      double x = 0.0;
+      if (quoted) fail("the quoted text " + quote(text));
+      if (!parse_real(text, x)) {
+        if (text == ".nan" || text == "nan" || text == "NaN" || text == ".inf" || text == "inf" || text == "-.inf")
+          fail(shown + " (not a finite number)");
+        fail(shown);
+      }
+      if (x < spec.min || x > spec.max) fail(shown + " (out of range)");
+      value = x;
+      break;
+    }
+    case ParamKind::integer: {
+      std::int64_t n = 0;
+      if (quoted) fail("the quoted text " + quote(text));
+      if (!parse_integer(text, n)) fail(shown);
+      if (static_cast<double>(n) < spec.min || static_cast<double>(n) > spec.max) fail(shown + " (out of range)");
+      value = n;
+      break;
+    }
+    case ParamKind::boolean:
+      if (quoted) fail("the quoted text " + quote(text));
+      if (text == "true") value = true;
+      else if (text == "false") value = false;
+      else fail(shown);
+      break;
+    case ParamKind::choice: {
+      if (std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end()) {
+        const std::string hint = closest_match(text, spec.choices);
+        fail(shown + (hint.empty() ? std::string() : " (did you mean '" + hint + "'?)"));
+      }
+      value = text;
+      break;
+    }
+    case ParamKind::text:
+      if (text.empty()) fail("nothing");
+      value = text;
+      break;
+  }
+  spec.assign(value);
+  set_at_[spec.path] = where;
+}
+
+void ParamTable::assign_from_option(std::string_view path_equals_value) {
+  const SourceLocation where{"--set " + std::string(path_equals_value), 0, 0};
+  const auto eq = path_equals_value.find('=');
+  if (eq == std::string_view::npos)
+    throw InputError(where, "expected path.to.key=value");
+  const std::string path = trim(path_equals_value.substr(0, eq));
+  const ParamSpec* spec = find(path);
+  if (!spec) {
+    std::vector<std::string> paths;
+    for (const auto& s : specs_) paths.push_back(s.path);
+    const std::string hint = closest_match(path, paths);
+    throw InputError(where, "unknown key '" + path + "'" +
+                                (hint.empty() ? std::string(" (see `recoverysim schema`)") : " (did you mean '" + hint + "'?)"));
+  }
+  assign_text(*spec, path_equals_value.substr(eq + 1), where);
+}
+
+SourceLocation ParamTable::where_set(std::string_view path) const {
+  const auto it = set_at_.find(path);
+  return it == set_at_.end() ? SourceLocation{} : it->second;
+}
+
+namespace {
+
+// Nested view of dotted paths, in declaration order, for emitting YAML.
+struct TreeNode {
+  std::string name;
+  const ParamSpec* spec = nullptr;
+  std::vector<TreeNode> children;
+
+  TreeNode& child(const std::string& n) {
+    for (auto& c : children)
+      if (c.name == n) return c;
+    children.push_back(TreeNode{n, nullptr, {}});
+    return children.back();
+  }
+};
+
+void emit_tree(YAML::Emitter& out, const TreeNode& node) {
+  out << YAML::BeginMap;
+  for (const auto& c : node.children) {
+    out << YAML::Key << c.name << YAML::Value;
+    if (c.spec) {
+      const ParamValue v = c.spec->current();
+      if (c.spec->kind == ParamKind::text) out << YAML::DoubleQuoted << std::get<std::string>(v);
+      else out << format_value(v);
+    } else {
+      emit_tree(out, c);
+    }
+  }
+  out << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string ParamTable::to_yaml() const {
+  TreeNode root;
+  for (const auto& spec : specs_) {
+    TreeNode* node = &root;
+    std::string_view rest = spec.path;
+    for (;;) {
+      const auto dot = rest.find('.');
+      node = &node->child(std::string(rest.substr(0, dot)));
+      if (dot == std::string_view::npos) break;
+      rest.remove_prefix(dot + 1);
+    }
+    node->spec = &spec;
+  }
+  YAML::Emitter out;
+  emit_tree(out, root);
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string ParamTable::schema_yaml() const {
+  YAML::Emitter out;
+  out << YAML::BeginSeq;
+  for (const auto& spec : specs_) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "key" << YAML::Value << spec.path;
+    out << YAML::Key << "type" << YAML::Value << kind_name(spec.kind);
+    out << YAML::Key << "default" << YAML::Value;
+    if (spec.kind == ParamKind::text) out << YAML::DoubleQuoted << std::get<std::string>(spec.default_value);
+    else out << format_value(spec.default_value);
+    if (spec.kind == ParamKind::real || spec.kind == ParamKind::integer) {
+      out << YAML::Key << "min" << YAML::Value << format_bound(spec.min);
+      out << YAML::Key << "max" << YAML::Value << format_bound(spec.max);
+    }
+    if (spec.kind == ParamKind::choice) {
+      out << YAML::Key << "choices" << YAML::Value << YAML::Flow << spec.choices;
+    }
+    if (!spec.unit.empty()) out << YAML::Key << "unit" << YAML::Value << spec.unit;
+    out << YAML::Key << "doc" << YAML::Value << spec.doc;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string ParamTable::schema_markdown() const {
+  std::ostringstream md;
+  md << "# Scenario reference\n\n"
+     << "Every key a scenario file may set, generated from the parameter table by\n"
+     << "`recoverysim schema --format markdown` (a test fails when this file is out of date).\n"
+     << "Keys are written nested in YAML or dotted with `--set`; a key that is not set takes its default.\n";
+  std::string section;
+  for (const auto& spec : specs_) {
+    const std::string top = spec.path.substr(0, spec.path.find('.'));
+    if (top != section) {
+      section = top;
+      md << "\n## `" << section << "`\n\n"
+         << "| key | type | default | range | unit | description |\n"
+         << "|---|---|---|---|---|---|\n";
+    }
+    std::string range;
+    if (spec.kind == ParamKind::real || spec.kind == ParamKind::integer)
+      range = "[" + format_bound(spec.min) + ", " + format_bound(spec.max) + "]";
+    else if (spec.kind == ParamKind::choice)
+      range = expectation(spec).substr(7);
+    else if (spec.kind == ParamKind::boolean)
+      range = "true, false";
+    md << "| `" << spec.path << "` | " << kind_name(spec.kind) << " | `" << format_value(spec.default_value)
+       << "` | " << range << " | " << spec.unit << " | " << spec.doc << " |\n";
+  }
+  return md.str();
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = std::numeric_limits<std::size_t>::max();
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  const std::size_t allowed = std::max<std::size_t>(2, word.size() / 3);
+  return best_distance <= allowed ? best : std::string();
+}
+
+}  // namespace recoverysim

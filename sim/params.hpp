@@ -1,0 +1,107 @@
+// The parameter table: every scenario parameter is declared exactly once, with its dotted
+// path, default, range, unit and one line of documentation, bound to the field that holds it.
+// That single declaration drives YAML parsing and validation (scenario_file.hpp), --set,
+// the resolved-scenario printout, `recoverysim schema` and docs/scenario-reference.md.
+#pragma once
+
+#include "errors.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace recoverysim {
+
+enum class ParamKind { real, integer, boolean, choice, text };
+
+using ParamValue = std::variant<double, std::int64_t, bool, std::string>;
+
+struct ParamSpec {
+  std::string path;  // dotted, e.g. "model.lapse.base_hazard_per_day.opioid"
+  ParamKind kind = ParamKind::real;
+  std::string unit;  // e.g. "per day", "days", "probability", "log-odds"
+  std::string doc;
+  double min = 0.0;  // inclusive range, for real and integer
+  double max = 0.0;
+  std::vector<std::string> choices;  // for choice
+  ParamValue default_value;
+  std::function<void(const ParamValue&)> assign;
+  std::function<ParamValue()> current;
+};
+
+// Renders a value the way it is written in YAML (shortest round-trip form for reals).
+std::string format_value(const ParamValue& value);
+std::string kind_name(ParamKind kind);
+// "a number in [0, 1]", "an integer in [1, 100000]", "one of detox, residential, ..."
+std::string expectation(const ParamSpec& spec);
+
+class ParamTable {
+ public:
+  void add_real(std::string path, double& target, double default_value, double min, double max,
+                std::string unit, std::string doc);
+  void add_integer(std::string path, std::int64_t& target, std::int64_t default_value, std::int64_t min,
+                   std::int64_t max, std::string unit, std::string doc);
+  void add_boolean(std::string path, bool& target, bool default_value, std::string doc);
+  void add_text(std::string path, std::string& target, std::string default_value, std::string doc);
+
+  // An enumeration stored in `target`; `names[i]` is the name of the value with index i.
+  template <class Enum>
+  void add_choice(std::string path, Enum& target, Enum default_value, std::vector<std::string> names,
+                  std::string doc) {
+    ParamSpec spec;
+    spec.path = std::move(path);
+    spec.kind = ParamKind::choice;
+    spec.doc = std::move(doc);
+    spec.default_value = names.at(static_cast<std::size_t>(default_value));
+    spec.choices = std::move(names);
+    const auto choices = spec.choices;
+    spec.assign = [&target, choices](const ParamValue& v) {
+      const auto& name = std::get<std::string>(v);
+      for (std::size_t i = 0; i < choices.size(); ++i)
+        if (choices[i] == name) target = static_cast<Enum>(i);
+    };
+    spec.current = [&target, choices]() -> ParamValue { return choices.at(static_cast<std::size_t>(target)); };
+    target = default_value;
+    add(std::move(spec));
+  }
+
+  const std::vector<ParamSpec>& specs() const { return specs_; }
+  const ParamSpec* find(std::string_view path) const;
+  // True when some parameter lives below `prefix` (i.e. `prefix` names a section).
+  bool is_section(std::string_view prefix) const;
+  // Names directly below a section ("" for the top level), in declaration order.
+  std::vector<std::string> children(std::string_view prefix) const;
+
+  // Parses `text` as a value of the parameter, checks its type and range, and assigns it.
+  // `quoted` says the YAML scalar was quoted (so it is a string, not a number).
+  void assign_text(const ParamSpec& spec, std::string_view text, const SourceLocation& where, bool quoted = false);
+  // --set path=value
+  void assign_from_option(std::string_view path_equals_value);
+
+  // Where a parameter was last set; a default has an unknown location.
+  SourceLocation where_set(std::string_view path) const;
+
+  // The resolved scenario: every parameter, defaults filled in, as nested YAML.
+  std::string to_yaml() const;
+  // Every parameter as a YAML list (name, type, default, range, unit, doc).
+  std::string schema_yaml() const;
+  // Markdown reference, one table per top-level section.
+  std::string schema_markdown() const;
+
+ private:
+  void add(ParamSpec spec);
+  std::vector<ParamSpec> specs_;
+  std::map<std::string, std::size_t, std::less<>> index_;
+  std::map<std::string, SourceLocation, std::less<>> set_at_;
+};
+
+// Edit distance, for "did you mean" suggestions.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate closest to `word`, or "" when none is close enough to be a plausible typo.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace recoverysim
