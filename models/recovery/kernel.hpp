@@ -1,0 +1,44 @@
+// The population-wide day: advance_one_day() over every living agent, split across threads
+// by oneTBB, counting agents per state at the end of the day. Each agent's day depends only
+// on its own columns and its own random block, so the result is the same for any split.
+#pragma once
+
+#include "day.hpp"
+#include "population.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace recoverysim::recovery {
+
+struct DayCounts {
+  std::array<std::int64_t, clinical_state_count> state{};         // living and deceased
+  std::array<std::int64_t, treatment_status_count> treatment{};   // living only
+
+  DayCounts& operator+=(const DayCounts& other) {
+    for (std::size_t i = 0; i < state.size(); ++i) state[i] += other.state[i];
+    for (std::size_t i = 0; i < treatment.size(); ++i) treatment[i] += other.treatment[i];
+    return *this;
+  }
+};
+
+// Where to record each agent's end-of-day state, if trajectories are kept:
+// data[agent * stride + offset].
+struct TrajectorySink {
+  std::uint8_t* data = nullptr;
+  std::size_t stride = 0;
+  std::size_t offset = 0;
+};
+
+AgentState load_agent(const Population& pop, std::size_t i);
+void store_agent(Population& pop, std::size_t i, const AgentState& a);
+
+// Advances agents [begin, end) by one day on the calling thread and adds them to `counts`.
+void step_range(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day, std::size_t begin,
+                std::size_t end, DayCounts& counts, const TrajectorySink* trajectory = nullptr);
+
+// Advances the whole population by one day on oneTBB's threads.
+DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day,
+                          const TrajectorySink* trajectory = nullptr);
+
+}  // namespace recoverysim::recovery

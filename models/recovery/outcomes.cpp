@@ -1,0 +1,61 @@
+// Outcome definitions (documented in docs/output.md):
+//  - relapse_by_day_D, lapse_by_day_D: share of the cohort whose first relapse (lapse) fell
+//    on a day t < D, deaths included in the denominator;
+//  - first_episode_completion: share whose first episode ended in completion;
+//  - percent_days_abstinent: abstinent person-days / person-days alive, in percent;
+//  - readmissions_per_person_year: readmissions / (person-days alive / 365.25);
+//  - deaths: number of deaths in the cohort.
+#include "outcomes.hpp"
+
+#include <array>
+
+namespace recoverysim::recovery {
+
+namespace {
+constexpr std::array<std::int64_t, 4> milestone_days = {30, 90, 180, 365};
+}
+
+void finalise_records(Population& pop) {
+  for (std::size_t i = 0; i < pop.size(); ++i)
+    if (pop.first_episode_outcome[i] == EpisodeOutcome::ongoing) pop.first_episode_days[i] = pop.episode_days[i];
+}
+
+std::vector<std::string> outcome_names(std::int64_t days) {
+  std::vector<std::string> names;
+  for (const char* event : {"relapse", "lapse"})
+    for (std::int64_t d : milestone_days)
+      if (d <= days) names.push_back(std::string(event) + "_by_day_" + std::to_string(d));
+  for (const char* name :
+       {"first_episode_completion", "percent_days_abstinent", "readmissions_per_person_year", "deaths"})
+    names.emplace_back(name);
+  return names;
+}
+
+std::vector<double> compute_outcomes(const Population& pop, std::int64_t days) {
+  const std::size_t n = pop.size();
+  std::array<std::int64_t, milestone_days.size()> relapsed{}, lapsed{};
+  std::int64_t completed = 0, deaths = 0, readmissions = 0, abstinent_days = 0, days_alive = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < milestone_days.size(); ++j) {
+      if (pop.first_relapse_day[i] >= 0 && pop.first_relapse_day[i] < milestone_days[j]) ++relapsed[j];
+      if (pop.first_lapse_day[i] >= 0 && pop.first_lapse_day[i] < milestone_days[j]) ++lapsed[j];
+    }
+    if (pop.first_episode_outcome[i] == EpisodeOutcome::completed) ++completed;
+    if (pop.death_day[i] >= 0) ++deaths;
+    readmissions += pop.readmissions[i];
+    abstinent_days += pop.abstinent_days[i];
+    days_alive += pop.death_day[i] >= 0 ? pop.death_day[i] : days;
+  }
+  const double cohort = static_cast<double>(n);
+  std::vector<double> values;
+  for (const auto* counts : {&relapsed, &lapsed})
+    for (std::size_t j = 0; j < milestone_days.size(); ++j)
+      if (milestone_days[j] <= days) values.push_back(static_cast<double>((*counts)[j]) / cohort);
+  values.push_back(static_cast<double>(completed) / cohort);
+  values.push_back(days_alive > 0 ? 100.0 * static_cast<double>(abstinent_days) / static_cast<double>(days_alive) : 0.0);
+  values.push_back(days_alive > 0 ? static_cast<double>(readmissions) / (static_cast<double>(days_alive) / 365.25) : 0.0);
+  values.push_back(static_cast<double>(deaths));
+  return values;
+}
+
+}  // namespace recoverysim::recovery

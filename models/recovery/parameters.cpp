@@ -1,0 +1,203 @@
+// The recovery model's parameter table: name, default, range, unit and documentation of
+// every constant, in the order of the reference model's sections.
+#include "parameters.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace recoverysim::recovery {
+
+namespace {
+
+constexpr double unbounded_coefficient = 50.0;
+
+void per_substance(ParamTable& t, const std::string& path, PerSubstance& target, PerSubstance defaults, double min,
+                   double max, const std::string& unit, const std::string& doc) {
+  for (std::size_t s = 0; s < substance_count; ++s)
+    t.add_real(path + "." + std::string(substance_names[s]), target[s], defaults[s], min, max, unit,
+               doc + " (" + std::string(substance_names[s]) + ")");
+}
+
+void beta(ParamTable& t, const std::string& path, BetaShape& target, BetaShape defaults, const std::string& what) {
+  t.add_real(path + ".beta_a", target.a, defaults.a, 0.01, 1000.0, "shape", what + ": first shape of its Beta distribution");
+  t.add_real(path + ".beta_b", target.b, defaults.b, 0.01, 1000.0, "shape", what + ": second shape of its Beta distribution");
+}
+
+struct SettingDefaults {
+  std::int64_t length_days;
+  double dropout;
+  double skills;
+  double lapse;
+  double craving;
+  double death;
+};
+
+// The treatment-settings table of the reference model.
+constexpr std::array<SettingDefaults, setting_count> setting_defaults = {{
+    {7, 0.06, 0.005, 1.0, 1.0, 1.0},     // detox: withdrawal management only
+    {28, 0.018, 0.01, 0.5, 1.0, 1.0},    // residential: controlled environment
+    {90, 0.0075, 0.01, 1.0, 1.0, 1.0},   // outpatient
+    {60, 0.0095, 0.015, 1.0, 1.0, 1.0},  // intensive outpatient
+    {365, 0.0025, 0.01, 1.0, 0.6, 0.3},  // medication for opioid use disorder
+}};
+
+}  // namespace
+
+void declare_parameters(ParamTable& t, Parameters& p) {
+  // ---- population: attributes drawn once per agent ----------------------------------------
+  auto& pop = p.population;
+  t.add_integer("population.size", pop.size, 10000, 1, 2'000'000'000, "agents", "Number of agents in the cohort");
+  per_substance(t, "population.substance", pop.substance_mix, {0.5, 0.3, 0.2}, 0.0, 1.0, "share",
+                "Share of the cohort whose primary substance is this one; the three shares sum to 1");
+  beta(t, "population.severity", pop.severity, {2.0, 2.0}, "Severity v in [0,1]");
+  t.add_real("population.mental_health_probability", pop.mental_health_probability, 0.45, 0.0, 1.0, "probability",
+             "Probability of a co-occurring mental health condition (m = 1)");
+  beta(t, "population.baseline_support", pop.baseline_support, {2.0, 3.0}, "Baseline social support g0 in [0,1]");
+  beta(t, "population.baseline_engagement", pop.baseline_engagement, {3.0, 2.0},
+       "Baseline treatment engagement w0 in [0,1]");
+  per_substance(t, "population.withdrawal_mean_days", pop.withdrawal_mean_days, {5.0, 7.0, 10.0}, 1.0, 365.0, "days",
+                "Mean of the geometric withdrawal duration d_W, redrawn at each treatment episode");
+
+  // ---- treatment ----------------------------------------------------------------------------
+  auto& tr = p.treatment;
+  t.add_choice("treatment.setting", tr.setting, Setting::outpatient,
+               {setting_names.begin(), setting_names.end()}, "Treatment programme of every episode");
+  t.add_real("treatment.readmission_hazard_per_day", tr.readmission_hazard_per_day, 0.003, 0.0, 1.0, "per day",
+             "Hazard of starting a new episode for someone out of treatment and in relapse");
+  for (std::size_t s = 0; s < setting_count; ++s) {
+    const std::string base = "treatment.settings." + std::string(setting_names[s]) + ".";
+    const std::string name(setting_names[s]);
+    const SettingDefaults& d = setting_defaults[s];
+    auto& sp = tr.settings[s];
+    t.add_integer(base + "length_days", sp.length_days, d.length_days, 1, 10000, "days",
+                  "Planned episode length; reaching it completes the episode (" + name + ")");
+    t.add_real(base + "dropout_base_hazard_per_day", sp.dropout_base_hazard_per_day, d.dropout, 0.0, 1.0, "per day",
+               "Dropout hazard at engagement 0.6 and craving 0.5 (" + name + ")");
+    t.add_real(base + "skills_growth_rate_per_day", sp.skills_growth_rate_per_day, d.skills, 0.0, 1.0, "per day",
+               "Rate at which coping skills k approach 1 while in treatment (" + name + ")");
+    t.add_real(base + "lapse_multiplier_in_treatment", sp.lapse_multiplier_in_treatment, d.lapse, 0.0, 100.0,
+               "multiplier", "Lapse hazard multiplier while in treatment (" + name + ")");
+    t.add_real(base + "opioid_craving_target_multiplier", sp.opioid_craving_target_multiplier, d.craving, 0.0, 1.0,
+               "multiplier", "Craving target c* multiplier for opioid users while in treatment (" + name + ")");
+    t.add_real(base + "opioid_death_multiplier", sp.opioid_death_multiplier, d.death, 0.0, 100.0, "multiplier",
+               "Death hazard multiplier for opioid users while in treatment (" + name + ")");
+  }
+
+  // ---- model: the daily dynamics --------------------------------------------------------------
+  auto& m = p.model;
+  constexpr double c = unbounded_coefficient;
+  t.add_real("model.covariate_centre", m.covariate_centre, 0.5, 0.0, 1.0, "1",
+             "Centre x0 of the latent covariates in hazards: terms are coefficient * (x - x0)");
+  t.add_integer("model.stable_after_days", m.stable_after_days, 90, 1, 100000, "days",
+                "Consecutive abstinent days after which early recovery becomes stable recovery");
+
+  t.add_real("model.stress.probability_per_day", m.stress_probability_per_day, 0.05, 0.0, 1.0, "probability",
+             "Daily probability of a stress event (a high-risk situation)");
+  t.add_real("model.stress.craving_jump", m.stress_craving_jump, 0.3, 0.0, 1.0, "share of headroom",
+             "On a stress day craving rises by this share of (1 - k)(1 - c)");
+  t.add_real("model.stress.lapse_multiplier", m.stress_lapse_multiplier, 3.0, 0.0, 100.0, "multiplier",
+             "Lapse hazard multiplier on a stress day");
+
+  per_substance(t, "model.craving.peak", m.craving_peak, {0.60, 0.75, 0.65}, 0.0, 1.0, "craving",
+                "Peak craving c_peak at severity 0.5");
+  t.add_real("model.craving.peak_severity_slope", m.craving_peak_severity_slope, 0.3, -1.0, 1.0, "craving",
+             "c_peak rises by this much per unit of (severity - 0.5)");
+  t.add_real("model.craving.floor", m.craving_floor, 0.1, 0.0, 1.0, "craving",
+             "Craving target after long abstinence (c_floor)");
+  t.add_real("model.craving.decay_days", m.craving_decay_days, 60.0, 0.01, 100000.0, "days",
+             "Time constant tau_c of the fall of the craving target with abstinent days");
+  t.add_real("model.craving.adjustment_rate_per_day", m.craving_adjustment_rate_per_day, 0.1, 0.0, 1.0, "per day",
+             "Share of the gap to the craving target closed each day");
+
+  t.add_real("model.self_efficacy.initial_intercept", m.self_efficacy_initial_intercept, 0.2, 0.0, 1.0,
+             "self-efficacy", "Initial self-efficacy at severity 1");
+  t.add_real("model.self_efficacy.initial_severity_slope", m.self_efficacy_initial_severity_slope, 0.3, -1.0, 1.0,
+             "self-efficacy", "Initial self-efficacy rises by this much per unit of (1 - severity)");
+  t.add_real("model.self_efficacy.growth_rate_per_day", m.self_efficacy_growth_rate_per_day, 0.01, 0.0, 1.0,
+             "per day", "Rate at which self-efficacy approaches 1 on abstinent days (early or stable recovery)");
+  t.add_real("model.self_efficacy.violation_factor", m.self_efficacy_violation_factor, 0.7, 0.0, 1.0, "factor",
+             "Self-efficacy is multiplied by this on a return to use (abstinence-violation effect)");
+
+  t.add_real("model.support.adjustment_rate_per_day", m.support_adjustment_rate_per_day, 0.05, 0.0, 1.0, "per day",
+             "Share of the gap to the support target g_target closed each day");
+
+  t.add_real("model.skills.initial", m.skills_initial, 0.1, 0.0, 1.0, "skills", "Coping skills k at admission");
+  t.add_real("model.skills.decay_rate_per_day", m.skills_decay_rate_per_day, 0.001, 0.0, 1.0, "per day",
+             "Daily proportional loss of coping skills");
+
+  t.add_real("model.engagement.adjustment_rate_per_day", m.engagement_adjustment_rate_per_day, 0.05, 0.0, 1.0,
+             "per day", "Share of the gap to baseline engagement w0 closed each day");
+  t.add_real("model.engagement.violation_factor", m.engagement_violation_factor, 0.9, 0.0, 1.0, "factor",
+             "Engagement is multiplied by this on a return to use");
+
+  per_substance(t, "model.death.base_hazard_per_day", m.death_base_hazard_per_day, {2.7e-5, 6.4e-5, 2.2e-5}, 0.0, 1.0,
+                "per day", "Death hazard while using and out of treatment");
+  t.add_real("model.death.abstinent_multiplier", m.death_abstinent_multiplier, 0.2, 0.0, 100.0, "multiplier",
+             "Death hazard multiplier while abstinent (withdrawal, early or stable recovery)");
+  t.add_real("model.death.in_treatment_multiplier", m.death_in_treatment_multiplier, 1.0 / 3.0, 0.0, 100.0,
+             "multiplier", "Death hazard multiplier while in treatment");
+  t.add_real("model.death.loss_of_tolerance_multiplier", m.death_loss_of_tolerance_multiplier, 8.0, 0.0, 1000.0,
+             "multiplier", "Opioid death hazard multiplier in the loss-of-tolerance window");
+  t.add_integer("model.death.loss_of_tolerance_window_days", m.loss_of_tolerance_window_days, 14, 0, 100000, "days",
+                "Length of the loss-of-tolerance window after a return to use");
+  t.add_integer("model.death.loss_of_tolerance_min_abstinent_days", m.loss_of_tolerance_min_abstinent_days, 14, 0,
+                100000, "days", "Abstinent days before the return to use that open the window");
+
+  per_substance(t, "model.lapse.base_hazard_per_day", m.lapse_base_hazard_per_day, {0.0030, 0.0048, 0.0039}, 0.0, 1.0,
+                "per day", "Lapse hazard with every covariate at its centre");
+  t.add_real("model.lapse.craving_coefficient", m.lapse_craving_coefficient, 3.0, -c, c, "log-hazard per unit",
+             "Lapse log-hazard per unit of (c - 0.5)");
+  t.add_real("model.lapse.self_efficacy_coefficient", m.lapse_self_efficacy_coefficient, -2.0, -c, c,
+             "log-hazard per unit", "Lapse log-hazard per unit of (e - 0.5)");
+  t.add_real("model.lapse.support_coefficient", m.lapse_support_coefficient, -1.5, -c, c, "log-hazard per unit",
+             "Lapse log-hazard per unit of (g - 0.5)");
+  t.add_real("model.lapse.skills_coefficient", m.lapse_skills_coefficient, -1.5, -c, c, "log-hazard per unit",
+             "Lapse log-hazard per unit of (k - 0.5)");
+  t.add_real("model.lapse.mental_health_coefficient", m.lapse_mental_health_coefficient, 0.4, -c, c, "log-hazard",
+             "Lapse log-hazard added by a co-occurring mental health condition");
+  t.add_real("model.lapse.withdrawal_multiplier", m.lapse_withdrawal_multiplier, 1.6, 0.0, 100.0, "multiplier",
+             "Lapse hazard multiplier while in withdrawal");
+
+  t.add_real("model.relapse.intercept", m.relapse_intercept, -0.6, -c, c, "log-odds",
+             "Log-odds that a lapse becomes a relapse, covariates at their centre");
+  t.add_real("model.relapse.craving_coefficient", m.relapse_craving_coefficient, 3.0, -c, c, "log-odds per unit",
+             "Relapse log-odds per unit of (c - 0.5)");
+  t.add_real("model.relapse.self_efficacy_coefficient", m.relapse_self_efficacy_coefficient, -3.0, -c, c,
+             "log-odds per unit", "Relapse log-odds per unit of (e - 0.5)");
+  t.add_real("model.relapse.support_coefficient", m.relapse_support_coefficient, -2.0, -c, c, "log-odds per unit",
+             "Relapse log-odds per unit of (g - 0.5)");
+
+  t.add_real("model.resume.base_hazard_per_day", m.resume_base_hazard_per_day, 0.01, 0.0, 1.0, "per day",
+             "Hazard of resuming abstinence from relapse, covariates at their centre, out of treatment");
+  t.add_real("model.resume.self_efficacy_coefficient", m.resume_self_efficacy_coefficient, 2.0, -c, c,
+             "log-hazard per unit", "Resume log-hazard per unit of (e - 0.5)");
+  t.add_real("model.resume.support_coefficient", m.resume_support_coefficient, 1.5, -c, c, "log-hazard per unit",
+             "Resume log-hazard per unit of (g - 0.5)");
+  t.add_real("model.resume.in_treatment_multiplier", m.resume_in_treatment_multiplier, 2.0, 0.0, 100.0, "multiplier",
+             "Resume hazard multiplier while in treatment");
+
+  t.add_real("model.dropout.engagement_coefficient", m.dropout_engagement_coefficient, -3.0, -c, c,
+             "log-hazard per unit", "Dropout log-hazard per unit of (w - engagement_centre)");
+  t.add_real("model.dropout.engagement_centre", m.dropout_engagement_centre, 0.6, 0.0, 1.0, "engagement",
+             "Engagement at which the dropout hazard equals the setting's base hazard");
+  t.add_real("model.dropout.craving_coefficient", m.dropout_craving_coefficient, 1.0, -c, c, "log-hazard per unit",
+             "Dropout log-hazard per unit of (c - 0.5)");
+  t.add_real("model.dropout.use_multiplier", m.dropout_use_multiplier, 3.0, 0.0, 100.0, "multiplier",
+             "Dropout hazard multiplier while in lapse or relapse");
+}
+
+void validate_parameters(const ParamTable& table, const Parameters& p) {
+  double mix = 0.0;
+  for (double share : p.population.substance_mix) mix += share;
+  if (std::fabs(mix - 1.0) > 1e-6) {
+    SourceLocation where;
+    for (std::string_view name : substance_names) {
+      const SourceLocation w = table.where_set("population.substance." + std::string(name));
+      if (w.known()) where = w;
+    }
+    throw InputError(where, "population.substance: expected shares of alcohol, opioid and stimulant summing to 1, got " +
+                                format_value(mix));
+  }
+}
+
+}  // namespace recoverysim::recovery

@@ -1,0 +1,119 @@
+// Every constant of the recovery model, with its default from the reference model. The
+// fields are plain data; declare_parameters() is the one place that names, documents and
+// bounds them (see sim/params.hpp).
+#pragma once
+
+#include "states.hpp"
+
+#include "params.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace recoverysim::recovery {
+
+using PerSubstance = std::array<double, substance_count>;
+
+struct BetaShape {
+  double a = 1.0;
+  double b = 1.0;
+};
+
+// One treatment programme (a row of the settings table).
+struct SettingParameters {
+  std::int64_t length_days = 90;
+  double dropout_base_hazard_per_day = 0.0075;
+  double skills_growth_rate_per_day = 0.01;
+  double lapse_multiplier_in_treatment = 1.0;
+  double opioid_craving_target_multiplier = 1.0;  // while in treatment, opioid users only
+  double opioid_death_multiplier = 1.0;           // while in treatment, opioid users only
+};
+
+struct PopulationParameters {
+  std::int64_t size = 10000;
+  PerSubstance substance_mix{};
+  BetaShape severity;
+  double mental_health_probability = 0.45;
+  BetaShape baseline_support;
+  BetaShape baseline_engagement;
+  PerSubstance withdrawal_mean_days{};
+};
+
+struct TreatmentParameters {
+  Setting setting = Setting::outpatient;
+  std::array<SettingParameters, setting_count> settings{};
+  double readmission_hazard_per_day = 0.003;
+};
+
+struct ModelParameters {
+  double covariate_centre = 0.5;
+  std::int64_t stable_after_days = 90;
+
+  double stress_probability_per_day = 0.05;
+  double stress_craving_jump = 0.3;
+  double stress_lapse_multiplier = 3.0;
+
+  PerSubstance craving_peak{};
+  double craving_peak_severity_slope = 0.3;
+  double craving_floor = 0.1;
+  double craving_decay_days = 60.0;
+  double craving_adjustment_rate_per_day = 0.1;
+
+  double self_efficacy_initial_intercept = 0.2;
+  double self_efficacy_initial_severity_slope = 0.3;
+  double self_efficacy_growth_rate_per_day = 0.01;
+  double self_efficacy_violation_factor = 0.7;
+
+  double support_adjustment_rate_per_day = 0.05;
+
+  double skills_initial = 0.1;
+  double skills_decay_rate_per_day = 0.001;
+
+  double engagement_adjustment_rate_per_day = 0.05;
+  double engagement_violation_factor = 0.9;
+
+  PerSubstance death_base_hazard_per_day{};
+  double death_abstinent_multiplier = 0.2;
+  double death_in_treatment_multiplier = 1.0 / 3.0;
+  double death_loss_of_tolerance_multiplier = 8.0;
+  std::int64_t loss_of_tolerance_window_days = 14;
+  std::int64_t loss_of_tolerance_min_abstinent_days = 14;
+
+  PerSubstance lapse_base_hazard_per_day{};
+  double lapse_craving_coefficient = 3.0;
+  double lapse_self_efficacy_coefficient = -2.0;
+  double lapse_support_coefficient = -1.5;
+  double lapse_skills_coefficient = -1.5;
+  double lapse_mental_health_coefficient = 0.4;
+  double lapse_withdrawal_multiplier = 1.6;
+
+  double relapse_intercept = -0.6;
+  double relapse_craving_coefficient = 3.0;
+  double relapse_self_efficacy_coefficient = -3.0;
+  double relapse_support_coefficient = -2.0;
+
+  double resume_base_hazard_per_day = 0.01;
+  double resume_self_efficacy_coefficient = 2.0;
+  double resume_support_coefficient = 1.5;
+  double resume_in_treatment_multiplier = 2.0;
+
+  double dropout_engagement_coefficient = -3.0;
+  double dropout_engagement_centre = 0.6;
+  double dropout_craving_coefficient = 1.0;
+  double dropout_use_multiplier = 3.0;
+};
+
+struct Parameters {
+  PopulationParameters population;
+  TreatmentParameters treatment;
+  ModelParameters model;
+};
+
+// Declares the keys `population.*`, `treatment.*` and `model.*`, bound to `p`, with defaults.
+void declare_parameters(ParamTable& table, Parameters& p);
+
+// Checks that involve several keys (e.g. the substance mix sums to 1). Throws InputError
+// naming where the offending keys were set.
+void validate_parameters(const ParamTable& table, const Parameters& p);
+
+}  // namespace recoverysim::recovery

@@ -1,0 +1,92 @@
+// Cohort creation: the attribute draws of the reference model, one random stream each.
+#include "population.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+
+namespace recoverysim::recovery {
+
+namespace {
+float clamp01(double x) { return static_cast<float>(std::clamp(x, 0.0, 1.0)); }
+}  // namespace
+
+void Population::resize(std::size_t n) {
+  for (auto* column : {&severity, &baseline_support, &baseline_engagement, &craving_peak, &craving, &self_efficacy,
+                       &support, &skills, &engagement})
+    column->resize(n);
+  for (auto* column : {&abstinent_run, &abstinent_before_use, &days_since_use, &first_lapse_day, &first_relapse_day,
+                       &first_episode_days, &readmissions, &death_day, &abstinent_days})
+    column->resize(n);
+  for (auto* column : {&withdrawal_days_done, &withdrawal_length, &episode_days}) column->resize(n);
+  substance.resize(n);
+  mental_health.resize(n);
+  state.resize(n);
+  treatment.resize(n);
+  first_episode_outcome.resize(n);
+}
+
+std::uint16_t draw_withdrawal_length(const Parameters& p, Substance s, RandomKey key, std::uint32_t agent,
+                                     std::uint32_t day) {
+  const auto u = philox_block(key, agent, day, static_cast<std::uint32_t>(Stream::withdrawal_length), 0)[0];
+  const std::uint32_t days = geometric_from_mean(u, p.population.withdrawal_mean_days[static_cast<std::size_t>(s)]);
+  return static_cast<std::uint16_t>(std::min<std::uint32_t>(days, 65535));
+}
+
+void initialise(Population& pop, const Parameters& p, RandomKey key) {
+  const auto& pp = p.population;
+  const auto& m = p.model;
+  std::array<double, substance_count> cumulative{};
+  double running = 0.0;
+  for (std::size_t s = 0; s < substance_count; ++s) cumulative[s] = running += pp.substance_mix[s];
+  cumulative.back() = 1.0;
+
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pop.size(), 4096), [&](const auto& range) {
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      const auto agent = static_cast<std::uint32_t>(i);
+      const auto draw = [&](Stream s) { return philox_block(key, agent, 0, static_cast<std::uint32_t>(s), 0)[0]; };
+      const auto sequence = [&](Stream s) { return DrawSequence(key, agent, 0, static_cast<std::uint32_t>(s)); };
+
+      const auto s = static_cast<Substance>(categorical(draw(Stream::substance), cumulative));
+      const double v = sequence(Stream::severity).next_beta(pp.severity.a, pp.severity.b);
+      const double g0 = sequence(Stream::baseline_support).next_beta(pp.baseline_support.a, pp.baseline_support.b);
+      const double w0 =
+          sequence(Stream::baseline_engagement).next_beta(pp.baseline_engagement.a, pp.baseline_engagement.b);
+      const double c_peak =
+          m.craving_peak[static_cast<std::size_t>(s)] + m.craving_peak_severity_slope * (v - m.covariate_centre);
+
+      pop.substance[i] = s;
+      pop.severity[i] = static_cast<float>(v);
+      pop.mental_health[i] = bernoulli(draw(Stream::mental_health), pp.mental_health_probability) ? 1 : 0;
+      pop.baseline_support[i] = static_cast<float>(g0);
+      pop.baseline_engagement[i] = static_cast<float>(w0);
+      pop.craving_peak[i] = clamp01(c_peak);
+
+      pop.craving[i] = pop.craving_peak[i];
+      pop.self_efficacy[i] = clamp01(m.self_efficacy_initial_intercept + m.self_efficacy_initial_severity_slope * (1.0 - v));
+      pop.support[i] = static_cast<float>(g0);
+      pop.skills[i] = clamp01(m.skills_initial);
+      pop.engagement[i] = static_cast<float>(w0);
+
+      pop.state[i] = ClinicalState::withdrawal;
+      pop.treatment[i] = TreatmentStatus::in_treatment;
+      pop.abstinent_run[i] = 0;
+      pop.abstinent_before_use[i] = 0;
+      pop.days_since_use[i] = 0;
+      pop.withdrawal_days_done[i] = 0;
+      pop.withdrawal_length[i] = draw_withdrawal_length(p, s, key, agent, 0);
+      pop.episode_days[i] = 0;
+
+      pop.first_lapse_day[i] = -1;
+      pop.first_relapse_day[i] = -1;
+      pop.first_episode_outcome[i] = EpisodeOutcome::ongoing;
+      pop.first_episode_days[i] = 0;
+      pop.readmissions[i] = 0;
+      pop.death_day[i] = -1;
+      pop.abstinent_days[i] = 0;
+    }
+  });
+}
+
+}  // namespace recoverysim::recovery

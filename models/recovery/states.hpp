@@ -1,0 +1,41 @@
+// The categorical variables of the recovery model and their names, which are also the
+// `labels` attributes in the output file (the index of a name is its stored code).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace recoverysim::recovery {
+
+enum class Substance : std::uint8_t { alcohol, opioid, stimulant };
+inline constexpr std::size_t substance_count = 3;
+inline constexpr std::array<std::string_view, substance_count> substance_names = {"alcohol", "opioid", "stimulant"};
+
+enum class ClinicalState : std::uint8_t { withdrawal, early_recovery, stable_recovery, lapse, relapse, deceased };
+inline constexpr std::size_t clinical_state_count = 6;
+inline constexpr std::array<std::string_view, clinical_state_count> clinical_state_names = {
+    "withdrawal", "early_recovery", "stable_recovery", "lapse", "relapse", "deceased"};
+
+enum class TreatmentStatus : std::uint8_t { waiting, in_treatment, completed, dropped_out };
+inline constexpr std::size_t treatment_status_count = 4;
+inline constexpr std::array<std::string_view, treatment_status_count> treatment_status_names = {
+    "waiting", "in_treatment", "completed", "dropped_out"};
+
+// How the first treatment episode ended (or that it had not ended by the horizon).
+enum class EpisodeOutcome : std::int8_t { completed, dropped_out, died, ongoing };
+inline constexpr std::array<std::string_view, 4> episode_outcome_names = {"completed", "dropped_out", "died", "ongoing"};
+
+enum class Setting : std::uint8_t { detox, residential, outpatient, intensive_outpatient, moud };
+inline constexpr std::size_t setting_count = 5;
+inline constexpr std::array<std::string_view, setting_count> setting_names = {
+    "detox", "residential", "outpatient", "intensive_outpatient", "moud"};
+
+// "Abstinent" in the model's sense: early or stable recovery. Withdrawal is not counted: the
+// consecutive-abstinence counter a starts when withdrawal ends (reference model, section 4.2).
+constexpr bool is_abstinent(ClinicalState x) {
+  return x == ClinicalState::early_recovery || x == ClinicalState::stable_recovery;
+}
+constexpr bool is_using(ClinicalState x) { return x == ClinicalState::lapse || x == ClinicalState::relapse; }
+
+}  // namespace recoverysim::recovery
