@@ -1,0 +1,135 @@
+// The `recoverysim` command line: run, validate, schema.
+// Exit codes: 0 success, 1 failure while running (I/O, HDF5), 2 bad input (scenario, options).
+#include "errors.hpp"
+#include "h5.hpp"
+#include "progress.hpp"
+#include "run/runner.hpp"
+#include "run/scenario.hpp"
+#include "version.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+namespace {
+
+using namespace recoverysim;
+
+constexpr int exit_input_error = 2;
+constexpr int exit_run_error = 1;
+
+struct RunCommand {
+  std::string scenario;
+  std::string output;
+  int threads = 0;
+  std::int64_t replicates = 0;
+  std::int64_t seed = -1;
+  std::vector<std::string> overrides;
+  bool quiet = false;
+};
+
+std::string mean_of(const ArmResult& arm, const std::string& outcome) {
+  const auto it = std::find(arm.outcome_names.begin(), arm.outcome_names.end(), outcome);
+  if (it == arm.outcome_names.end() || arm.outcomes.empty()) return "n/a";
+  const auto j = static_cast<std::size_t>(it - arm.outcome_names.begin());
+  double sum = 0.0;
+  for (const auto& replicate : arm.outcomes) sum += replicate[j];
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3f", sum / static_cast<double>(arm.outcomes.size()));
+  return buffer;
+}
+
+int run_command(const RunCommand& cmd) {
+  Scenario scenario;
+  std::vector<std::string> overrides = cmd.overrides;
+  if (cmd.replicates > 0) overrides.push_back("replicates=" + std::to_string(cmd.replicates));
+  if (cmd.seed >= 0) overrides.push_back("seed=" + std::to_string(cmd.seed));
+  scenario.load(cmd.scenario, overrides);
+
+  RunOptions options;
+  options.output_path = cmd.output.empty() ? scenario.run.output_file : cmd.output;
+  options.threads = cmd.threads;
+  options.show_progress = !cmd.quiet;
+  const RunResult result = run_scenario(scenario, options);
+
+  const auto& run = scenario.run;
+  const double rate = result.seconds > 0 ? static_cast<double>(result.agent_days) / result.seconds : 0.0;
+  const std::string horizon_relapse = "relapse_by_day_" + std::to_string(std::min<std::int64_t>(run.days, 365));
+  for (const auto& arm : result.arms) {
+    std::printf("%s: %s: %lld replicates x %lld agents x %lld days in %.1f s (%sagent-days/s); mean %s %s, "
+                "first_episode_completion %s -> %s\n",
+                run.name.c_str(), arm.name.c_str(), static_cast<long long>(run.replicates),
+                static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),
+                result.seconds, format_rate(rate).c_str(), horizon_relapse.c_str(),
+                run.days >= 30 ? mean_of(arm, horizon_relapse).c_str() : "n/a",
+                mean_of(arm, "first_episode_completion").c_str(), result.output_path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"recoverysim: agent-based simulation of recovery from substance use disorders"};
+  app.set_version_flag("--version", std::string("recoverysim ") + software_version);
+  app.require_subcommand(1);
+
+  RunCommand run;
+  auto* run_cmd = app.add_subcommand("run", "Run a scenario and write its results file (HDF5)");
+  run_cmd->add_option("scenario", run.scenario, "Scenario YAML file")->required();
+  run_cmd->add_option("-o,--output", run.output, "Results file (default: the scenario's output.file)");
+  run_cmd->add_option("--threads", run.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  run_cmd->add_option("--replicates", run.replicates, "Override the scenario's replicates")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}));
+  run_cmd->add_option("--seed", run.seed, "Override the scenario's seed")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{4294967295LL}));
+  run_cmd->add_option("--set", run.overrides, "Override a key: --set population.size=50000 (repeatable)")
+      ->allow_extra_args(false);
+  run_cmd->add_flag("-q,--quiet", run.quiet, "No progress bar");
+
+  std::string validate_file;
+  std::vector<std::string> validate_overrides;
+  auto* validate_cmd =
+      app.add_subcommand("validate", "Check a scenario and print it resolved (every key, defaults filled in)");
+  validate_cmd->add_option("scenario", validate_file, "Scenario YAML file")->required();
+  validate_cmd->add_option("--set", validate_overrides, "Override a key (repeatable)")->allow_extra_args(false);
+
+  std::string schema_format = "yaml";
+  auto* schema_cmd = app.add_subcommand("schema", "Print every scenario key with default, range, unit and doc");
+  schema_cmd->add_option("--format", schema_format, "yaml or markdown")
+      ->check(CLI::IsMember({"yaml", "markdown"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : exit_input_error;
+  }
+
+  try {
+    if (*run_cmd) return run_command(run);
+    if (*validate_cmd) {
+      Scenario scenario;
+      scenario.load(validate_file, validate_overrides);
+      std::cout << "# " << validate_file << ": valid\n" << scenario.resolved_yaml();
+      return 0;
+    }
+    if (*schema_cmd) {
+      const auto& table = default_parameter_table();
+      std::cout << (schema_format == "markdown" ? table.schema_markdown() : table.schema_yaml());
+      return 0;
+    }
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
+    return exit_input_error;
+  } catch (const h5::Error& e) {
+    std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
+    return exit_run_error;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
+    return exit_run_error;
+  }
+  return 0;
+}

@@ -1,0 +1,182 @@
+// Writing the results layout (format_version 1). Datasets are created with their full shape
+// at the start of an arm and filled one replicate at a time.
+#include "results_file.hpp"
+
+#include "version.hpp"
+
+#include "models/recovery/outcomes.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <map>
+
+namespace recoverysim {
+
+using recovery::Population;
+
+namespace {
+
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+template <std::size_t N>
+std::vector<std::string> labels(const std::array<std::string_view, N>& names) {
+  return {names.begin(), names.end()};
+}
+
+hsize_t u(std::int64_t x) { return static_cast<hsize_t>(x); }
+
+}  // namespace
+
+struct ResultsFile::ArmDatasets {
+  h5::Group group;
+  h5::Dataset state_counts;
+  h5::Dataset treatment_counts;
+  std::map<std::string, h5::Dataset> agents;
+  std::vector<std::string> outcome_names;
+  std::vector<h5::Dataset> outcomes;
+  h5::Dataset trajectories;
+};
+
+ResultsFile::ResultsFile(std::string final_path, ResultsHeader header)
+    : final_path_(std::move(final_path)), partial_path_(final_path_ + ".partial"), header_(std::move(header)) {
+  const auto parent = std::filesystem::path(final_path_).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  file_ = h5::File::create(partial_path_);
+  auto& root = file_.root();
+  root.set_attribute("format", std::string("recoverysim"));
+  root.set_attribute("format_version", format_version);
+  root.set_attribute("software_version", std::string(software_version));
+  root.set_attribute("scenario_name", header_.scenario_name);
+  root.set_attribute("scenario_yaml", header_.scenario_yaml);
+  root.set_attribute("seed", header_.seed);
+  root.set_attribute("created_utc", utc_now());
+}
+
+ResultsFile::~ResultsFile() {
+  if (!committed_) {
+    arms_.clear();
+    try {
+      file_.close();
+    } catch (...) {
+    }
+    std::remove(partial_path_.c_str());
+  }
+}
+
+ResultsFile::ArmDatasets& ResultsFile::arm() { return *arms_.back(); }
+
+void ResultsFile::begin_arm(const std::string& name) {
+  auto a = std::make_unique<ArmDatasets>();
+  a->group = file_.root().create_group("arms/" + name);
+  const hsize_t R = u(header_.replicates), T = u(header_.days), N = u(header_.agents);
+
+  a->state_counts = a->group.create_dataset<std::int32_t>("state_counts", {R, T, recovery::clinical_state_count});
+  a->state_counts.set_attribute("labels", labels(recovery::clinical_state_names));
+  a->treatment_counts =
+      a->group.create_dataset<std::int32_t>("treatment_counts", {R, T, recovery::treatment_status_count});
+  a->treatment_counts.set_attribute("labels", labels(recovery::treatment_status_names));
+
+  const h5::DatasetOptions per_agent{{1, std::min<hsize_t>(N, 65536)}, 4};
+  auto add = [&]<class T>(const std::string& column, T*) {
+    a->agents[column] = a->group.create_dataset<T>("agents/" + column, {R, N}, per_agent);
+  };
+  add("substance", static_cast<std::int8_t*>(nullptr));
+  a->agents["substance"].set_attribute("labels", labels(recovery::substance_names));
+  add("severity", static_cast<float*>(nullptr));
+  add("mental_health", static_cast<std::int8_t*>(nullptr));
+  add("baseline_support", static_cast<float*>(nullptr));
+  add("baseline_engagement", static_cast<float*>(nullptr));
+  add("first_lapse_day", static_cast<std::int32_t*>(nullptr));
+  add("first_relapse_day", static_cast<std::int32_t*>(nullptr));
+  add("first_episode_outcome", static_cast<std::int8_t*>(nullptr));
+  a->agents["first_episode_outcome"].set_attribute("labels", labels(recovery::episode_outcome_names));
+  add("first_episode_days", static_cast<std::int32_t*>(nullptr));
+  add("readmissions", static_cast<std::int32_t*>(nullptr));
+  add("death_day", static_cast<std::int32_t*>(nullptr));
+  add("abstinent_days", static_cast<std::int32_t*>(nullptr));
+
+  a->outcome_names = recovery::outcome_names(header_.days);
+  for (const auto& outcome : a->outcome_names)
+    a->outcomes.push_back(a->group.create_dataset<double>("outcomes/" + outcome, {R}));
+
+  if (header_.trajectories) {
+    a->trajectories = a->group.create_dataset<std::uint8_t>(
+        "trajectories/state", {R, N, T}, {{1, std::min<hsize_t>(N, 16384), std::min<hsize_t>(T, 64)}, 4});
+    a->trajectories.set_attribute("labels", labels(recovery::clinical_state_names));
+  }
+  arms_.push_back(std::move(a));
+}
+
+void ResultsFile::write_day_counts(std::int64_t replicate, const std::vector<recovery::DayCounts>& per_day) {
+  std::vector<std::int32_t> states, treatments;
+  for (const auto& day : per_day) {
+    for (auto n : day.state) states.push_back(static_cast<std::int32_t>(n));
+    for (auto n : day.treatment) treatments.push_back(static_cast<std::int32_t>(n));
+  }
+  const hsize_t T = per_day.size();
+  arm().state_counts.write_block<std::int32_t>({u(replicate), 0, 0}, {1, T, recovery::clinical_state_count}, states);
+  arm().treatment_counts.write_block<std::int32_t>({u(replicate), 0, 0}, {1, T, recovery::treatment_status_count},
+                                                   treatments);
+}
+
+void ResultsFile::write_agents(std::int64_t replicate, const Population& pop) {
+  const hsize_t N = pop.size();
+  auto write = [&]<class T>(const std::string& column, const std::vector<T>& values) {
+    arm().agents.at(column).write_block<T>({u(replicate), 0}, {1, N}, values);
+  };
+  auto as_int8 = [](const auto& column) {
+    std::vector<std::int8_t> out(column.size());
+    for (std::size_t i = 0; i < column.size(); ++i) out[i] = static_cast<std::int8_t>(column[i]);
+    return out;
+  };
+  write("substance", as_int8(pop.substance));
+  write("severity", pop.severity);
+  write("mental_health", as_int8(pop.mental_health));
+  write("baseline_support", pop.baseline_support);
+  write("baseline_engagement", pop.baseline_engagement);
+  write("first_lapse_day", pop.first_lapse_day);
+  write("first_relapse_day", pop.first_relapse_day);
+  write("first_episode_outcome", as_int8(pop.first_episode_outcome));
+  write("first_episode_days", pop.first_episode_days);
+  write("readmissions", pop.readmissions);
+  write("death_day", pop.death_day);
+  write("abstinent_days", pop.abstinent_days);
+}
+
+void ResultsFile::write_outcomes(std::int64_t replicate, const std::vector<double>& values) {
+  for (std::size_t j = 0; j < values.size(); ++j)
+    arm().outcomes[j].write_block<double>({u(replicate)}, {1}, std::span<const double>(&values[j], 1));
+}
+
+void ResultsFile::write_trajectory_block(std::int64_t replicate, std::int64_t first_day, std::int64_t block_days,
+                                         const std::vector<std::uint8_t>& block, std::size_t stride) {
+  const hsize_t N = u(header_.agents);
+  if (static_cast<std::size_t>(block_days) == stride) {
+    arm().trajectories.write_block<std::uint8_t>({u(replicate), 0, u(first_day)}, {1, N, u(block_days)}, block);
+    return;
+  }
+  // Last, shorter block: pack the rows before writing.
+  std::vector<std::uint8_t> packed(N * u(block_days));
+  for (std::size_t i = 0; i < N; ++i)
+    for (std::int64_t d = 0; d < block_days; ++d)
+      packed[i * u(block_days) + u(d)] = block[i * stride + u(d)];
+  arm().trajectories.write_block<std::uint8_t>({u(replicate), 0, u(first_day)}, {1, N, u(block_days)}, packed);
+}
+
+void ResultsFile::commit() {
+  arms_.clear();  // close datasets and groups before the file
+  file_.close();
+  std::filesystem::rename(partial_path_, final_path_);
+  committed_ = true;
+}
+
+}  // namespace recoverysim

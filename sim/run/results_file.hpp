@@ -1,0 +1,63 @@
+// The results file: the HDF5 layout documented in docs/output.md, written under a temporary
+// name (FILE.partial) and renamed to its final name only when every dataset is complete.
+#pragma once
+
+#include "h5.hpp"
+#include "models/recovery/kernel.hpp"
+#include "models/recovery/population.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace recoverysim {
+
+inline constexpr std::int64_t format_version = 1;
+
+struct ResultsHeader {
+  std::string scenario_name;
+  std::string scenario_yaml;  // the resolved scenario
+  std::int64_t seed = 0;
+  std::int64_t replicates = 0;
+  std::int64_t days = 0;
+  std::int64_t agents = 0;
+  bool trajectories = false;
+};
+
+class ResultsFile {
+ public:
+  // Creates FILE.partial (and the parent directory if needed).
+  ResultsFile(std::string final_path, ResultsHeader header);
+  // Removes the partial file unless commit() succeeded.
+  ~ResultsFile();
+  ResultsFile(const ResultsFile&) = delete;
+  ResultsFile& operator=(const ResultsFile&) = delete;
+
+  // Creates the datasets of one arm.
+  void begin_arm(const std::string& arm);
+  void write_day_counts(std::int64_t replicate, const std::vector<recovery::DayCounts>& per_day);
+  void write_agents(std::int64_t replicate, const recovery::Population& pop);
+  void write_outcomes(std::int64_t replicate, const std::vector<double>& values);
+  // Trajectory block: states of every agent for days [first_day, first_day + block_days),
+  // laid out agent-major with the given stride.
+  void write_trajectory_block(std::int64_t replicate, std::int64_t first_day, std::int64_t block_days,
+                              const std::vector<std::uint8_t>& block, std::size_t stride);
+
+  // Closes the file and renames it to its final name.
+  void commit();
+  const std::string& final_path() const { return final_path_; }
+  const std::string& partial_path() const { return partial_path_; }
+
+ private:
+  struct ArmDatasets;
+  ArmDatasets& arm();
+  std::string final_path_;
+  std::string partial_path_;
+  ResultsHeader header_;
+  h5::File file_;
+  std::vector<std::unique_ptr<ArmDatasets>> arms_;
+  bool committed_ = false;
+};
+
+}  // namespace recoverysim

@@ -1,0 +1,36 @@
+// Running a scenario: every replicate of every arm, day by day, into one results file.
+#pragma once
+
+#include "scenario.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace recoverysim {
+
+struct RunOptions {
+  std::string output_path;    // final name of the results file
+  int threads = 0;            // 0: all cores
+  bool show_progress = true;  // progress bar on stderr (only drawn on a terminal)
+};
+
+struct ArmResult {
+  std::string name;
+  std::vector<std::string> outcome_names;
+  std::vector<std::vector<double>> outcomes;  // [replicate][outcome]
+};
+
+struct RunResult {
+  std::string output_path;
+  double seconds = 0.0;
+  std::int64_t agent_days = 0;
+  std::vector<ArmResult> arms;
+};
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+
+// The one arm of a scenario without interventions.
+inline constexpr const char* usual_care_arm = "usual_care";
+
+}  // namespace recoverysim
