@@ -1,0 +1,163 @@
+// Markov limit: with every covariate coefficient set to zero and every multiplier neutral, each
+// hazard is a constant and the clinical state is a Markov chain (expanded with the count of
+// abstinent days, since early recovery turns stable after a fixed number of them). The
+// simulated daily occupancy must match pi_0 P^t, computed with Eigen, within 4 standard errors.
+#include "models/recovery/kernel.hpp"
+
+#include "support/defaults.hpp"
+
+#include <Eigen/Dense>
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+using namespace recoverysim;
+using namespace recoverysim::recovery;
+
+namespace {
+
+constexpr int stable_after = 20;
+
+Parameters neutral_parameters() {
+  Parameters p = testing::default_parameters();
+  auto& m = p.model;
+  m.stable_after_days = stable_after;
+  m.lapse_craving_coefficient = m.lapse_self_efficacy_coefficient = m.lapse_support_coefficient = 0.0;
+  m.lapse_skills_coefficient = m.lapse_mental_health_coefficient = 0.0;
+  m.lapse_withdrawal_multiplier = 1.0;
+  m.stress_lapse_multiplier = 1.0;
+  m.relapse_craving_coefficient = m.relapse_self_efficacy_coefficient = m.relapse_support_coefficient = 0.0;
+  m.resume_self_efficacy_coefficient = m.resume_support_coefficient = 0.0;
+  m.resume_in_treatment_multiplier = 1.0;
+  m.death_in_treatment_multiplier = 1.0;
+  m.death_loss_of_tolerance_multiplier = 1.0;
+  p.treatment.readmission_hazard_per_day = 0.0;
+  // Faster dynamics than the defaults, so that every transition is exercised in 120 days.
+  m.lapse_base_hazard_per_day = {0.02, 0.035, 0.05};
+  m.death_base_hazard_per_day = {0.001, 0.003, 0.002};
+  m.resume_base_hazard_per_day = 0.03;
+  return p;
+}
+
+// Chain states: W, E_1 .. E_{K-1} (early recovery with a abstinent days), S, L, R, D.
+struct Chain {
+  static constexpr int K = stable_after;
+  static constexpr int W = 0;
+  static int E(int a) { return a; }  // 1 .. K-1
+  static constexpr int S = K;
+  static constexpr int L = K + 1;
+  static constexpr int R = K + 2;
+  static constexpr int D = K + 3;
+  static constexpr int size = K + 4;
+  // After an abstinent day ending with a days: E_a, or S once a reaches K.
+  static int abstinent(int a) { return a >= K ? S : E(a); }
+  // The reported clinical state of a chain state.
+  static ClinicalState reported(int i) {
+    if (i == W) return ClinicalState::withdrawal;
+    if (i < K) return ClinicalState::early_recovery;
+    if (i == S) return ClinicalState::stable_recovery;
+    if (i == L) return ClinicalState::lapse;
+    if (i == R) return ClinicalState::relapse;
+    return ClinicalState::deceased;
+  }
+};
+
+Eigen::MatrixXd transition_matrix(const Parameters& p, Substance s) {
+  const auto& m = p.model;
+  const auto si = static_cast<std::size_t>(s);
+  const double death_using = hazard_to_probability(m.death_base_hazard_per_day[si]);
+  const double death_abstinent = hazard_to_probability(m.death_base_hazard_per_day[si] * m.death_abstinent_multiplier);
+  const double lapse = hazard_to_probability(m.lapse_base_hazard_per_day[si]);
+  const double leave_withdrawal = 1.0 / p.population.withdrawal_mean_days[si];
+  const double relapse = logistic(m.relapse_intercept);
+  const double resume = hazard_to_probability(m.resume_base_hazard_per_day);
+
+  using C = Chain;
+  Eigen::MatrixXd P = Eigen::MatrixXd::Zero(C::size, C::size);
+  // Withdrawal is not "abstinent" for the death hazard.
+  P(C::W, C::D) = death_using;
+  P(C::W, C::L) = (1 - death_using) * lapse;
+  P(C::W, C::abstinent(1)) = (1 - death_using) * (1 - lapse) * leave_withdrawal;
+  P(C::W, C::W) = (1 - death_using) * (1 - lapse) * (1 - leave_withdrawal);
+  for (int a = 1; a < C::K; ++a) {
+    P(C::E(a), C::D) = death_abstinent;
+    P(C::E(a), C::L) = (1 - death_abstinent) * lapse;
+    P(C::E(a), C::abstinent(a + 1)) = (1 - death_abstinent) * (1 - lapse);
+  }
+  P(C::S, C::D) = death_abstinent;
+  P(C::S, C::L) = (1 - death_abstinent) * lapse;
+  P(C::S, C::S) = (1 - death_abstinent) * (1 - lapse);
+  P(C::L, C::D) = death_using;
+  P(C::L, C::R) = (1 - death_using) * relapse;
+  P(C::L, C::abstinent(1)) = (1 - death_using) * (1 - relapse);
+  P(C::R, C::D) = death_using;
+  P(C::R, C::abstinent(1)) = (1 - death_using) * resume;
+  P(C::R, C::R) = (1 - death_using) * (1 - resume);
+  P(C::D, C::D) = 1.0;
+  return P;
+}
+
+}  // namespace
+
+TEST_CASE("Markov limit: daily state occupancy equals the powers of the transition matrix (4 SE)") {
+  const Parameters p = neutral_parameters();
+  constexpr int days = 120;
+  constexpr int agents = 20000;
+  constexpr int replicates = 2;
+
+  // Rows of P must be probability distributions, or the comparison means nothing.
+  std::array<Eigen::MatrixXd, substance_count> P;
+  for (std::size_t s = 0; s < substance_count; ++s) {
+    P[s] = transition_matrix(p, static_cast<Substance>(s));
+    CHECK((P[s].rowwise().sum().array() - 1.0).abs().maxCoeff() < 1e-12);
+  }
+
+  // Expected occupancy at the end of each day, mixing substances by their shares.
+  std::vector<std::array<double, clinical_state_count>> expected(days);
+  for (std::size_t s = 0; s < substance_count; ++s) {
+    Eigen::RowVectorXd pi = Eigen::RowVectorXd::Zero(Chain::size);
+    pi(Chain::W) = 1.0;
+    for (int t = 0; t < days; ++t) {
+      pi = pi * P[s];
+      for (int i = 0; i < Chain::size; ++i)
+        expected[static_cast<std::size_t>(t)][static_cast<std::size_t>(Chain::reported(i))] +=
+            p.population.substance_mix[s] * pi(i);
+    }
+  }
+
+  // Simulated occupancy, pooled over replicates.
+  std::vector<std::array<std::int64_t, clinical_state_count>> simulated(days);
+  Population pop;
+  pop.resize(agents);
+  const DayContext ctx(p);
+  for (std::uint32_t r = 0; r < replicates; ++r) {
+    const RandomKey key{2024, r};
+    initialise(pop, p, key);
+    for (int t = 0; t < days; ++t) {
+      const DayCounts counts = step_population(ctx, pop, key, static_cast<std::uint32_t>(t));
+      for (std::size_t x = 0; x < clinical_state_count; ++x) simulated[static_cast<std::size_t>(t)][x] += counts.state[x];
+    }
+  }
+
+  // Agents are independent, so each count is Binomial(n, pi): SE = sqrt(pi (1 - pi) / n).
+  const double n = static_cast<double>(agents) * replicates;
+  int compared = 0;
+  for (int t = 9; t < days; t += 10) {
+    for (std::size_t x = 0; x < clinical_state_count; ++x) {
+      const double pi = expected[static_cast<std::size_t>(t)][x];
+      const double share = static_cast<double>(simulated[static_cast<std::size_t>(t)][x]) / n;
+      const double se = std::sqrt(pi * (1.0 - pi) / n);
+      INFO("day ", t, " state ", clinical_state_names[x], ": simulated ", share, ", exact ", pi, ", SE ", se);
+      if (pi == 0.0) CHECK(share == 0.0);
+      else CHECK(std::fabs(share - pi) <= 4.0 * se);
+      ++compared;
+    }
+  }
+  CHECK(compared == 12 * 6);
+  // The test is only meaningful if every state is visited.
+  for (std::size_t x = 0; x < clinical_state_count; ++x) {
+    double most = 0.0;
+    for (const auto& day : expected) most = std::max(most, day[x]);
+    CHECK(most > 0.02);
+  }
+}

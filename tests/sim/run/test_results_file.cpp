@@ -1,0 +1,137 @@
+// The results file: its layout contract, its atomic creation, and determinism across thread
+// counts (datasets byte-identical for 1, 2 and 8 threads).
+#include "run/runner.hpp"
+
+#include "h5.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+using namespace recoverysim;
+
+namespace {
+
+const std::filesystem::path source_dir = RECOVERYSIM_SOURCE_DIR;
+const std::filesystem::path tmp_dir = RECOVERYSIM_TEST_TMP;
+
+void small_scenario(Scenario& s, bool trajectories) {
+  s.load((source_dir / "scenarios" / "baseline.yaml").string(),
+         {"population.size=3000", "days=100", "replicates=3", "seed=77",
+          std::string("output.trajectories=") + (trajectories ? "true" : "false")});
+}
+
+std::string run_to(const std::string& name, int threads, bool trajectories = true) {
+  Scenario s;
+  small_scenario(s, trajectories);
+  const std::string path = (tmp_dir / name).string();
+  std::filesystem::remove(path);
+  run_scenario(s, {path, threads, false});
+  return path;
+}
+
+// Raw bytes of a dataset in its stored type.
+std::vector<std::uint8_t> dataset_bytes(const h5::File& f, const std::string& path) {
+  const auto ds = f.root().open_dataset(path);
+  const hid_t type = H5Dget_type(ds.id());
+  const std::size_t size = H5Tget_size(type);
+  std::size_t n = 1;
+  for (auto d : ds.dims()) n *= d;
+  std::vector<std::uint8_t> bytes(n * size);
+  H5Dread(ds.id(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+  H5Tclose(type);
+  return bytes;
+}
+
+const std::vector<std::string> compared_datasets = {
+    "arms/usual_care/state_counts",          "arms/usual_care/treatment_counts",
+    "arms/usual_care/agents/substance",      "arms/usual_care/agents/severity",
+    "arms/usual_care/agents/first_lapse_day", "arms/usual_care/agents/first_relapse_day",
+    "arms/usual_care/agents/first_episode_outcome", "arms/usual_care/agents/death_day",
+    "arms/usual_care/agents/abstinent_days", "arms/usual_care/agents/readmissions",
+    "arms/usual_care/outcomes/relapse_by_day_90", "arms/usual_care/trajectories/state"};
+
+}  // namespace
+
+TEST_CASE("results are byte-identical for 1, 2 and 8 threads") {
+  const auto one = h5::File::open_read_only(run_to("threads1.h5", 1));
+  const auto two = h5::File::open_read_only(run_to("threads2.h5", 2));
+  const auto eight = h5::File::open_read_only(run_to("threads8.h5", 8));
+  for (const auto& path : compared_datasets) {
+    INFO(path);
+    const auto reference = dataset_bytes(one, path);
+    CHECK(!reference.empty());
+    CHECK(dataset_bytes(two, path) == reference);
+    CHECK(dataset_bytes(eight, path) == reference);
+  }
+}
+
+TEST_CASE("a different seed gives different results") {
+  Scenario s;
+  small_scenario(s, false);
+  s.apply_override("seed=78");
+  const std::string path = (tmp_dir / "seed78.h5").string();
+  run_scenario(s, {path, 2, false});
+  const auto a = h5::File::open_read_only(run_to("seed77.h5", 2, false));
+  const auto b = h5::File::open_read_only(path);
+  CHECK(dataset_bytes(a, "arms/usual_care/state_counts") != dataset_bytes(b, "arms/usual_care/state_counts"));
+}
+
+TEST_CASE("the results file follows the documented layout") {
+  const std::string path = run_to("layout.h5", 2);
+  CHECK_FALSE(std::filesystem::exists(path + ".partial"));
+  const auto f = h5::File::open_read_only(path);
+  const auto& root = f.root();
+  CHECK(root.string_attribute("format") == "recoverysim");
+  CHECK(root.integer_attribute("format_version") == 1);
+  CHECK(root.integer_attribute("seed") == 77);
+  CHECK(root.string_attribute("scenario_yaml").find("size: 3000") != std::string::npos);
+  CHECK(root.string_attribute("created_utc").size() == 20);
+  CHECK_FALSE(root.string_attribute("software_version").empty());
+
+  const auto states = root.open_dataset("arms/usual_care/state_counts");
+  CHECK(states.dims() == std::vector<hsize_t>{3, 100, 6});
+  const auto counts = states.read_all<std::int32_t>();
+  const auto treatment = root.open_dataset("arms/usual_care/treatment_counts").read_all<std::int32_t>();
+  for (std::size_t rd = 0; rd < 300; ++rd) {
+    const auto* day = &counts[rd * 6];
+    CHECK(std::accumulate(day, day + 6, 0) == 3000);  // every agent, living or deceased
+    const auto* tr = &treatment[rd * 4];
+    CHECK(std::accumulate(tr, tr + 4, 0) == 3000 - day[5]);  // living agents only
+    CHECK(tr[0] == 0);  // closed cohort: nobody waiting
+  }
+  // Day 0 starts everyone in treatment and in withdrawal.
+  CHECK(treatment[1] + counts[5] >= 2900);
+
+  // Per-agent death days agree with the deceased counts.
+  const auto death_day = root.open_dataset("arms/usual_care/agents/death_day").read_all<std::int32_t>();
+  for (std::size_t r = 0; r < 3; ++r) {
+    int dead = 0;
+    for (std::size_t i = 0; i < 3000; ++i) dead += death_day[r * 3000 + i] >= 0;
+    CHECK(dead == counts[(r * 100 + 99) * 6 + 5]);
+  }
+  // Trajectories agree with the counts.
+  const auto traj = root.open_dataset("arms/usual_care/trajectories/state");
+  CHECK(traj.dims() == std::vector<hsize_t>{3, 3000, 100});
+  const auto states_by_agent = traj.read_all<std::uint8_t>();
+  for (std::size_t t : {0u, 63u, 64u, 99u}) {
+    std::array<int, 6> tally{};
+    for (std::size_t i = 0; i < 3000; ++i) ++tally[states_by_agent[(1 * 3000 + i) * 100 + t]];
+    for (std::size_t x = 0; x < 6; ++x) CHECK(tally[x] == counts[(1 * 100 + t) * 6 + x]);
+  }
+  CHECK(root.open_dataset("arms/usual_care/outcomes/relapse_by_day_90").dims() == std::vector<hsize_t>{3});
+  CHECK_FALSE(root.exists("arms/usual_care/outcomes/relapse_by_day_180"));  // beyond the 100-day horizon
+}
+
+TEST_CASE("a run that fails leaves neither a final nor a partial file") {
+  const auto dir = tmp_dir / "not_writable_dir";
+  std::filesystem::create_directories(dir);
+  // The final name is an existing directory, so the rename at the end must fail.
+  Scenario s;
+  small_scenario(s, false);
+  CHECK_THROWS(run_scenario(s, {dir.string(), 1, false}));
+  CHECK(std::filesystem::is_directory(dir));
+  CHECK_FALSE(std::filesystem::exists(dir.string() + ".partial"));
+}
