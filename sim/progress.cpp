@@ -38,7 +38,7 @@ void Progress::draw(const std::string& label) {
   const int filled = static_cast<int>(share * width);
   std::string bar(static_cast<std::size_t>(filled), '=');
   if (filled < width) bar += '>' + std::string(static_cast<std::size_t>(width - filled - 1), ' ');
-  std::fprintf(stderr, "\r\033[K%s [%s] %3.0f%%  %sagent-days/s  %s left", label.c_str(), bar.c_str(), share * 100.0,
+  std::fprintf(stderr, "\r\033[K%s [%s] %3.0f%%  %s agent-days/s  %s left", label.c_str(), bar.c_str(), share * 100.0,
                format_rate(rate).c_str(), format_duration(left).c_str());
   std::fflush(stderr);
   drawn_ = true;
@@ -67,7 +67,7 @@ std::string format_rate(double per_second) {
   if (per_second >= 1e9) std::snprintf(buffer, sizeof buffer, "%.2f G", per_second / 1e9);
   else if (per_second >= 1e6) std::snprintf(buffer, sizeof buffer, "%.1f M", per_second / 1e6);
   else if (per_second >= 1e3) std::snprintf(buffer, sizeof buffer, "%.1f k", per_second / 1e3);
-  else std::snprintf(buffer, sizeof buffer, "%.0f ", per_second);
+  else std::snprintf(buffer, sizeof buffer, "%.0f", per_second);
   return buffer;
 }
 

@@ -58,7 +58,7 @@ int run_command(const RunCommand& cmd) {
   const double rate = result.seconds > 0 ? static_cast<double>(result.agent_days) / result.seconds : 0.0;
   const std::string horizon_relapse = "relapse_by_day_" + std::to_string(std::min<std::int64_t>(run.days, 365));
   for (const auto& arm : result.arms) {
-    std::printf("%s: %s: %lld replicates x %lld agents x %lld days in %.1f s (%sagent-days/s); mean %s %s, "
+    std::printf("%s: %s: %lld replicates x %lld agents x %lld days in %.1f s (%s agent-days/s); mean %s %s, "
                 "first_episode_completion %s -> %s\n",
                 run.name.c_str(), arm.name.c_str(), static_cast<long long>(run.replicates),
                 static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),
