@@ -131,9 +131,9 @@ void declare_parameters(ParamTable& t, Parameters& p) {
              "Engagement is multiplied by this on a return to use");
 
   per_substance(t, "model.death.base_hazard_per_day", m.death_base_hazard_per_day, {2.7e-5, 6.4e-5, 2.2e-5}, 0.0, 1.0,
-                "per day", "Death hazard while using and out of treatment");
+                "per day", "Death hazard out of treatment, not abstinent and outside the loss-of-tolerance window");
   t.add_real("model.death.abstinent_multiplier", m.death_abstinent_multiplier, 0.2, 0.0, 100.0, "multiplier",
-             "Death hazard multiplier while abstinent (withdrawal, early or stable recovery)");
+             "Death hazard multiplier while abstinent (early or stable recovery)");
   t.add_real("model.death.in_treatment_multiplier", m.death_in_treatment_multiplier, 1.0 / 3.0, 0.0, 100.0,
              "multiplier", "Death hazard multiplier while in treatment");
   t.add_real("model.death.loss_of_tolerance_multiplier", m.death_loss_of_tolerance_multiplier, 8.0, 0.0, 1000.0,

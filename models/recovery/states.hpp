@@ -31,8 +31,9 @@ inline constexpr std::size_t setting_count = 5;
 inline constexpr std::array<std::string_view, setting_count> setting_names = {
     "detox", "residential", "outpatient", "intensive_outpatient", "moud"};
 
-// "Abstinent" in the model's sense: early or stable recovery. Withdrawal is not counted: the
-// consecutive-abstinence counter a starts when withdrawal ends (reference model, section 4.2).
+// "Abstinent" in the model's sense: early or stable recovery, the reference's wording for the
+// self-efficacy rule, applied here to every use of the word. So withdrawal days do not count
+// towards the consecutive-abstinence counter a (see docs/model.md, modelling choices).
 constexpr bool is_abstinent(ClinicalState x) {
   return x == ClinicalState::early_recovery || x == ClinicalState::stable_recovery;
 }
