@@ -273,8 +273,15 @@ struct TreeNode {
   }
 };
 
+void emit_children(YAML::Emitter& out, const TreeNode& node);
+
 void emit_tree(YAML::Emitter& out, const TreeNode& node) {
   out << YAML::BeginMap;
+  emit_children(out, node);
+  out << YAML::EndMap;
+}
+
+void emit_children(YAML::Emitter& out, const TreeNode& node) {
   for (const auto& c : node.children) {
     out << YAML::Key << c.name << YAML::Value;
     if (c.spec) {
@@ -285,12 +292,11 @@ void emit_tree(YAML::Emitter& out, const TreeNode& node) {
       emit_tree(out, c);
     }
   }
-  out << YAML::EndMap;
 }
 
 }  // namespace
 
-std::string ParamTable::to_yaml() const {
+void ParamTable::emit_entries(YAML::Emitter& out) const {
   TreeNode root;
   for (const auto& spec : specs_) {
     TreeNode* node = &root;
@@ -303,10 +309,32 @@ std::string ParamTable::to_yaml() const {
     }
     node->spec = &spec;
   }
+  emit_children(out, root);
+}
+
+std::string ParamTable::to_yaml() const {
   YAML::Emitter out;
-  emit_tree(out, root);
+  out << YAML::BeginMap;
+  emit_entries(out);
+  out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
+
+namespace {
+std::string markdown_row(const ParamSpec& spec) {
+  std::string range;
+  if (spec.kind == ParamKind::real || spec.kind == ParamKind::integer)
+    range = "[" + format_bound(spec.min) + ", " + format_bound(spec.max) + "]";
+  else if (spec.kind == ParamKind::choice)
+    range = expectation(spec).substr(7);
+  else if (spec.kind == ParamKind::boolean)
+    range = "true, false";
+  return "| `" + spec.path + "` | " + kind_name(spec.kind) + " | `" + format_value(spec.default_value) + "` | " + range +
+         " | " + spec.unit + " | " + spec.doc + " |\n";
+}
+constexpr const char* markdown_header =
+    "| key | type | default | range | unit | description |\n|---|---|---|---|---|---|\n";
+}  // namespace
 
 std::string ParamTable::schema_yaml() const {
   YAML::Emitter out;
@@ -344,21 +372,18 @@ std::string ParamTable::schema_markdown() const {
     const std::string top = spec.path.substr(0, spec.path.find('.'));
     if (top != section) {
       section = top;
-      md << "\n## `" << section << "`\n\n"
-         << "| key | type | default | range | unit | description |\n"
-         << "|---|---|---|---|---|---|\n";
+      md << "\n## `" << section << "`\n\n" << markdown_header;
     }
-    std::string range;
-    if (spec.kind == ParamKind::real || spec.kind == ParamKind::integer)
-      range = "[" + format_bound(spec.min) + ", " + format_bound(spec.max) + "]";
-    else if (spec.kind == ParamKind::choice)
-      range = expectation(spec).substr(7);
-    else if (spec.kind == ParamKind::boolean)
-      range = "true, false";
-    md << "| `" << spec.path << "` | " << kind_name(spec.kind) << " | `" << format_value(spec.default_value)
-       << "` | " << range << " | " << spec.unit << " | " << spec.doc << " |\n";
+    md << markdown_row(spec);
   }
   return md.str();
+}
+
+
+std::string ParamTable::markdown_table() const {
+  std::string md = markdown_header;
+  for (const auto& spec : specs_) md += markdown_row(spec);
+  return md;
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

@@ -14,6 +14,10 @@
 #include <variant>
 #include <vector>
 
+namespace YAML {
+class Emitter;
+}
+
 namespace recoverysim {
 
 enum class ParamKind { real, integer, boolean, choice, text };
@@ -87,10 +91,14 @@ class ParamTable {
 
   // The resolved scenario: every parameter, defaults filled in, as nested YAML.
   std::string to_yaml() const;
+  // The same keys and values, emitted inside a mapping the caller has begun.
+  void emit_entries(YAML::Emitter& out) const;
   // Every parameter as a YAML list (name, type, default, range, unit, doc).
   std::string schema_yaml() const;
   // Markdown reference, one table per top-level section.
   std::string schema_markdown() const;
+  // One Markdown table of every parameter (for a module's page).
+  std::string markdown_table() const;
 
  private:
   void add(ParamSpec spec);

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,10 @@ SourceLocation location(const std::string& file, const YAML::Mark& mark) {
   return {file, mark.line + 1, mark.column + 1};
 }
 
+}  // namespace
+
+SourceLocation location_of(const std::string& file, const YAML::Node& node) { return location(file, node.Mark()); }
+
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map: return "a mapping";
@@ -30,13 +35,18 @@ std::string describe(const YAML::Node& node) {
   }
 }
 
+namespace {
+
 std::string join(const std::vector<std::string>& names) {
   std::string s;
   for (std::size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
   return s;
 }
 
-void apply_mapping(ParamTable& table, const YAML::Node& map, const std::string& prefix, const std::string& file) {
+std::string dotted(const std::string& prefix, const std::string& key) { return prefix.empty() ? key : prefix + "." + key; }
+
+void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::string& prefix, const std::string& file,
+                      const std::vector<std::string>& handled_elsewhere, const std::string& shown_prefix) {
   std::set<std::string> seen;
   for (const auto& entry : map) {
     const YAML::Node& key_node = entry.first;
@@ -45,26 +55,37 @@ void apply_mapping(ParamTable& table, const YAML::Node& map, const std::string& 
     if (!key_node.IsScalar())
       throw InputError(key_at, "expected a key name, got " + describe(key_node));
     const std::string key = key_node.Scalar();
-    const std::string path = prefix.empty() ? key : prefix + "." + key;
+    const std::string path = dotted(prefix, key);
+    const std::string shown = dotted(shown_prefix, path);
     if (!seen.insert(key).second)
-      throw InputError(key_at, "duplicate key '" + path + "' (each key may appear only once)");
+      throw InputError(key_at, "duplicate key '" + shown + "' (each key may appear only once)");
+    if (prefix.empty() && std::find(handled_elsewhere.begin(), handled_elsewhere.end(), key) != handled_elsewhere.end())
+      continue;
 
     if (const ParamSpec* spec = table.find(path)) {
       if (!value.IsScalar())
         throw InputError(location(file, value.IsNull() ? key_node.Mark() : value.Mark()),
-                         path + ": expected " + expectation(*spec) + ", got " + describe(value));
+                         shown + ": expected " + expectation(*spec) + ", got " + describe(value));
       // yaml-cpp tags quoted scalars "!" and plain ones "?".
-      table.assign_text(*spec, value.Scalar(), location(file, value.Mark()), value.Tag() == "!");
+      try {
+        table.assign_text(*spec, value.Scalar(), location(file, value.Mark()), value.Tag() == "!");
+      } catch (const InputError& e) {
+        if (shown_prefix.empty()) throw;
+        // Name the key as the user wrote it, with its arm and module.
+        const std::string message = std::string(e.what()).substr(e.where().to_string().size() + 2);
+        throw InputError(e.where(), shown_prefix + "." + message);
+      }
     } else if (table.is_section(path)) {
       if (!value.IsMap())
         throw InputError(location(file, value.IsNull() ? key_node.Mark() : value.Mark()),
-                         path + ": expected a mapping of " + join(table.children(path)) + ", got " + describe(value));
-      apply_mapping(table, value, path, file);
+                         shown + ": expected a mapping of " + join(table.children(path)) + ", got " + describe(value));
+      apply_mapping_at(table, value, path, file, handled_elsewhere, shown_prefix);
     } else {
-      const std::vector<std::string> valid = table.children(prefix);
+      std::vector<std::string> valid = table.children(prefix);
+      if (prefix.empty()) valid.insert(valid.end(), handled_elsewhere.begin(), handled_elsewhere.end());
       const std::string hint = closest_match(key, valid);
-      std::string message = "unknown key '" + path + "'";
-      if (!hint.empty()) message += " (did you mean '" + (prefix.empty() ? hint : prefix + "." + hint) + "'?)";
+      std::string message = "unknown key '" + shown + "'";
+      if (!hint.empty()) message += " (did you mean '" + dotted(shown_prefix, dotted(prefix, hint)) + "'?)";
       else message += "; valid keys here: " + join(valid);
       throw InputError(key_at, message);
     }
@@ -73,7 +94,12 @@ void apply_mapping(ParamTable& table, const YAML::Node& map, const std::string& 
 
 }  // namespace
 
-void apply_scenario_text(ParamTable& table, const std::string& text, const std::string& file_label) {
+void apply_mapping(ParamTable& table, const YAML::Node& map, const std::string& file,
+                   const std::vector<std::string>& handled_elsewhere, const std::string& shown_prefix) {
+  apply_mapping_at(table, map, "", file, handled_elsewhere, shown_prefix);
+}
+
+YAML::Node parse_scenario_yaml(const std::string& text, const std::string& file_label) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -83,12 +109,19 @@ void apply_scenario_text(ParamTable& table, const std::string& text, const std::
   if (root.IsNull() || !root.IsDefined())
     throw InputError({file_label, 1, 1}, "the scenario is empty; expected a mapping with at least `name`");
   if (!root.IsMap())
-    throw InputError(location(file_label, root.Mark()),
-                     "expected a mapping of " + join(table.children("")) + " at the top level, got " + describe(root));
-  apply_mapping(table, root, "", file_label);
+    throw InputError(location(file_label, root.Mark()), "expected a mapping at the top level, got " + describe(root));
+  return root;
+}
+
+void apply_scenario_text(ParamTable& table, const std::string& text, const std::string& file_label) {
+  apply_mapping(table, parse_scenario_yaml(text, file_label), file_label);
 }
 
 void apply_scenario_file(ParamTable& table, const std::string& path) {
+  apply_mapping(table, load_scenario_yaml(path), path);
+}
+
+YAML::Node load_scenario_yaml(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw InputError({path, 0, 0}, "is a directory, expected a scenario YAML file");
@@ -96,7 +129,7 @@ void apply_scenario_file(ParamTable& table, const std::string& path) {
   if (!in) throw InputError({path, 0, 0}, std::string("cannot open scenario file: ") + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
-  apply_scenario_text(table, text.str(), path);
+  return parse_scenario_yaml(text.str(), path);
 }
 
 }  // namespace recoverysim

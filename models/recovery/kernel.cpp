@@ -60,19 +60,58 @@ void store_agent(Population& pop, std::size_t i, const AgentState& a) {
   pop.abstinent_days[i] = a.abstinent_days;
 }
 
+namespace {
+
+AgentEffects effects_of(const EffectColumns& fx, std::size_t i) {
+  AgentEffects e;
+  e.support_connections = fx.support_connections[i];
+  e.craving_increment = fx.craving_increment[i];
+  e.self_efficacy_increment = fx.self_efficacy_increment[i];
+  e.skills_increment = fx.skills_increment[i];
+  e.engagement_increment = fx.engagement_increment[i];
+  e.lapse_multiplier = fx.lapse_multiplier[i];
+  e.stress_lapse_multiplier = fx.stress_lapse_multiplier[i];
+  e.relapse_odds_multiplier = fx.relapse_odds_multiplier[i];
+  e.dropout_multiplier = fx.dropout_multiplier[i];
+  return e;
+}
+
+std::uint8_t event_bits(const DayEvents& ev) {
+  return static_cast<std::uint8_t>((ev.died ? event_died : 0) | (ev.lapsed ? event_lapsed : 0) |
+                                   (ev.relapsed ? event_relapsed : 0) | (ev.resumed ? event_resumed : 0) |
+                                   (ev.dropped_out ? event_dropped_out : 0) | (ev.completed ? event_completed : 0) |
+                                   (ev.readmitted ? event_readmitted : 0));
+}
+
+}  // namespace
+
 void step_range(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day, std::size_t begin,
-                std::size_t end, DayCounts& counts, const TrajectorySink* trajectory) {
+                std::size_t end, DayCounts& counts, const TrajectorySink* trajectory, ModuleChannels channels) {
   constexpr AgentEffects no_effects{};
+  const auto today = static_cast<std::int32_t>(day);
   for (std::size_t i = begin; i != end; ++i) {
+    std::uint8_t events = 0;
+    if (pop.admission_day[i] > today) {  // not yet in the cohort
+      ++counts.treatment[static_cast<std::size_t>(TreatmentStatus::waiting)];
+      if (trajectory) trajectory->data[i * trajectory->stride + trajectory->offset] = not_admitted;
+      if (channels.events) channels.events[i] = 0;
+      continue;
+    }
+    if (pop.admission_day[i] == today) {
+      pop.treatment[i] = TreatmentStatus::in_treatment;
+      events = event_admitted;
+    }
     if (pop.state[i] != ClinicalState::deceased) {
       const auto agent = static_cast<std::uint32_t>(i);
       const auto block = philox_block(key, agent, day, static_cast<std::uint32_t>(Stream::core_day), 0);
       const DayDraws draws{block[slot_stress], block[slot_death], block[slot_state_exit], block[slot_treatment_exit]};
       AgentState a = load_agent(pop, i);
-      advance_one_day(ctx, a, static_cast<std::int32_t>(day), draws, no_effects,
-                      [&] { return draw_withdrawal_length(ctx.p, a.substance, key, agent, day); });
+      const DayEvents ev = advance_one_day(ctx, a, today, draws, channels.effects ? effects_of(*channels.effects, i) : no_effects,
+                                           [&] { return draw_withdrawal_length(ctx.p, a.substance, key, agent, day); });
       store_agent(pop, i, a);
+      events |= event_bits(ev);
     }
+    if (channels.events) channels.events[i] = events;
     const ClinicalState x = pop.state[i];
     ++counts.state[static_cast<std::size_t>(x)];
     if (x != ClinicalState::deceased) ++counts.treatment[static_cast<std::size_t>(pop.treatment[i])];
@@ -81,11 +120,11 @@ void step_range(const DayContext& ctx, Population& pop, RandomKey key, std::uint
 }
 
 DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day,
-                          const TrajectorySink* trajectory) {
+                          const TrajectorySink* trajectory, ModuleChannels channels) {
   return tbb::parallel_reduce(
       tbb::blocked_range<std::size_t>(0, pop.size(), 2048), DayCounts{},
       [&](const tbb::blocked_range<std::size_t>& range, DayCounts counts) {
-        step_range(ctx, pop, key, day, range.begin(), range.end(), counts, trajectory);
+        step_range(ctx, pop, key, day, range.begin(), range.end(), counts, trajectory, channels);
         return counts;
       },
       [](DayCounts a, const DayCounts& b) { return a += b; });

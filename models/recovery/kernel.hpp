@@ -4,6 +4,7 @@
 #pragma once
 
 #include "day.hpp"
+#include "intervention.hpp"
 #include "population.hpp"
 
 #include <array>
@@ -23,22 +24,33 @@ struct DayCounts {
 };
 
 // Where to record each agent's end-of-day state, if trajectories are kept:
-// data[agent * stride + offset].
+// data[agent * stride + offset]. Agents not yet admitted are recorded as not_admitted.
 struct TrajectorySink {
   std::uint8_t* data = nullptr;
   std::size_t stride = 0;
   std::size_t offset = 0;
+};
+inline constexpr std::uint8_t not_admitted = 255;
+
+// What the modules of an arm exchange with the core day: the effects they wrote before it and
+// the events it reports back. Both null when the arm has no intervention.
+struct ModuleChannels {
+  const EffectColumns* effects = nullptr;
+  std::uint8_t* events = nullptr;
 };
 
 AgentState load_agent(const Population& pop, std::size_t i);
 void store_agent(Population& pop, std::size_t i, const AgentState& a);
 
 // Advances agents [begin, end) by one day on the calling thread and adds them to `counts`.
+// Agents not yet admitted are counted as waiting and left untouched; on its admission day an
+// agent starts treatment.
 void step_range(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day, std::size_t begin,
-                std::size_t end, DayCounts& counts, const TrajectorySink* trajectory = nullptr);
+                std::size_t end, DayCounts& counts, const TrajectorySink* trajectory = nullptr,
+                ModuleChannels channels = {});
 
 // Advances the whole population by one day on oneTBB's threads.
 DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day,
-                          const TrajectorySink* trajectory = nullptr);
+                          const TrajectorySink* trajectory = nullptr, ModuleChannels channels = {});
 
 }  // namespace recoverysim::recovery

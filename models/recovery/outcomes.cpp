@@ -1,7 +1,8 @@
-// Outcome definitions (documented in docs/output.md):
-//  - relapse_by_day_D, lapse_by_day_D: share of the cohort whose first relapse (lapse) fell
-//    on a day t < D, deaths included in the denominator;
-//  - first_episode_completion: share whose first episode ended in completion;
+// Outcome definitions (documented in docs/output.md). Days count from each agent's admission,
+// so open and closed cohorts are read alike:
+//  - relapse_by_day_D, lapse_by_day_D: share of the agents followed for at least D days whose
+//    first relapse (lapse) fell within D days of admission, deaths included in the denominator;
+//  - first_episode_completion: share of admitted agents whose first episode ended in completion;
 //  - percent_days_abstinent: abstinent person-days / person-days alive, in percent;
 //  - readmissions_per_person_year: readmissions / (person-days alive / 365.25);
 //  - deaths: number of deaths in the cohort.
@@ -33,25 +34,32 @@ std::vector<std::string> outcome_names(std::int64_t days) {
 
 std::vector<double> compute_outcomes(const Population& pop, std::int64_t days) {
   const std::size_t n = pop.size();
-  std::array<std::int64_t, milestone_days.size()> relapsed{}, lapsed{};
-  std::int64_t completed = 0, deaths = 0, readmissions = 0, abstinent_days = 0, days_alive = 0;
+  std::array<std::int64_t, milestone_days.size()> relapsed{}, lapsed{}, followed{};
+  std::int64_t admitted = 0, completed = 0, deaths = 0, readmissions = 0, abstinent_days = 0, days_alive = 0;
   for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t start = pop.admission_day[i];
+    if (start >= days) continue;  // never admitted within the horizon
+    ++admitted;
     for (std::size_t j = 0; j < milestone_days.size(); ++j) {
-      if (pop.first_relapse_day[i] >= 0 && pop.first_relapse_day[i] < milestone_days[j]) ++relapsed[j];
-      if (pop.first_lapse_day[i] >= 0 && pop.first_lapse_day[i] < milestone_days[j]) ++lapsed[j];
+      if (start + milestone_days[j] > days) continue;
+      ++followed[j];
+      if (pop.first_relapse_day[i] >= 0 && pop.first_relapse_day[i] - start < milestone_days[j]) ++relapsed[j];
+      if (pop.first_lapse_day[i] >= 0 && pop.first_lapse_day[i] - start < milestone_days[j]) ++lapsed[j];
     }
     if (pop.first_episode_outcome[i] == EpisodeOutcome::completed) ++completed;
     if (pop.death_day[i] >= 0) ++deaths;
     readmissions += pop.readmissions[i];
     abstinent_days += pop.abstinent_days[i];
-    days_alive += pop.death_day[i] >= 0 ? pop.death_day[i] : days;
+    days_alive += (pop.death_day[i] >= 0 ? pop.death_day[i] : days) - start;
   }
-  const double cohort = static_cast<double>(n);
+  const auto share = [](std::int64_t part, std::int64_t whole) {
+    return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+  };
   std::vector<double> values;
   for (const auto* counts : {&relapsed, &lapsed})
     for (std::size_t j = 0; j < milestone_days.size(); ++j)
-      if (milestone_days[j] <= days) values.push_back(static_cast<double>((*counts)[j]) / cohort);
-  values.push_back(static_cast<double>(completed) / cohort);
+      if (milestone_days[j] <= days) values.push_back(share((*counts)[j], followed[j]));
+  values.push_back(share(completed, admitted));
   values.push_back(days_alive > 0 ? 100.0 * static_cast<double>(abstinent_days) / static_cast<double>(days_alive) : 0.0);
   values.push_back(days_alive > 0 ? static_cast<double>(readmissions) / (static_cast<double>(days_alive) / 365.25) : 0.0);
   values.push_back(static_cast<double>(deaths));

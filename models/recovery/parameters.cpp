@@ -58,6 +58,12 @@ void declare_parameters(ParamTable& t, Parameters& p) {
   per_substance(t, "population.withdrawal_mean_days", pop.withdrawal_mean_days, {5.0, 7.0, 10.0}, 1.0, 365.0, "days",
                 "Mean of the geometric withdrawal duration d_W, redrawn at each treatment episode");
 
+  // ---- intake: closed or open cohort ------------------------------------------------------
+  t.add_real("intake.arrivals_per_day", p.intake.arrivals_per_day, 0.0, 0.0, 1.0e6, "agents per day",
+             "Open cohort: admissions a day, evenly spaced (0 = closed cohort, everyone admitted on day 0)");
+  t.add_integer("intake.for_days", p.intake.for_days, 0, 0, 36500, "days",
+                "Open cohort: days during which agents arrive; the cohort size is arrivals_per_day x for_days");
+
   // ---- treatment ----------------------------------------------------------------------------
   auto& tr = p.treatment;
   t.add_choice("treatment.setting", tr.setting, Setting::outpatient,
@@ -186,7 +192,28 @@ void declare_parameters(ParamTable& t, Parameters& p) {
              "Dropout hazard multiplier while in lapse or relapse");
 }
 
-void validate_parameters(const ParamTable& table, const Parameters& p) {
+std::int64_t IntakeParameters::cohort_size() const {
+  return static_cast<std::int64_t>(std::llround(arrivals_per_day * static_cast<double>(for_days)));
+}
+
+void validate_parameters(const ParamTable& table, Parameters& p) {
+  if (p.intake.open()) {
+    const SourceLocation rate_at = table.where_set("intake.arrivals_per_day");
+    if (p.intake.for_days <= 0)
+      throw InputError(rate_at, "intake: an open cohort (arrivals_per_day > 0) needs for_days >= 1");
+    if (table.where_set("population.size").known())
+      throw InputError(table.where_set("population.size"),
+                       "population.size: not allowed with intake; the cohort size is intake.arrivals_per_day x "
+                       "intake.for_days");
+    const std::int64_t n = p.intake.cohort_size();
+    if (n < 1 || n > 2'000'000'000)
+      throw InputError(rate_at, "intake: arrivals_per_day x for_days must give 1 to 2000000000 agents, got " +
+                                    std::to_string(n));
+    p.population.size = n;
+  } else if (table.where_set("intake.for_days").known() && p.intake.for_days > 0) {
+    throw InputError(table.where_set("intake.for_days"), "intake.for_days: set intake.arrivals_per_day too");
+  }
+
   double mix = 0.0;
   for (double share : p.population.substance_mix) mix += share;
   if (std::fabs(mix - 1.0) > 1e-6) {

@@ -39,6 +39,15 @@ struct PopulationParameters {
   PerSubstance withdrawal_mean_days{};
 };
 
+// Open cohorts: agents arrive evenly spaced, arrivals_per_day of them a day for for_days days.
+// arrivals_per_day = 0 is a closed cohort (everyone starts on day 0).
+struct IntakeParameters {
+  double arrivals_per_day = 0.0;
+  std::int64_t for_days = 0;
+  bool open() const { return arrivals_per_day > 0.0; }
+  std::int64_t cohort_size() const;
+};
+
 struct TreatmentParameters {
   Setting setting = Setting::outpatient;
   std::array<SettingParameters, setting_count> settings{};
@@ -105,6 +114,7 @@ struct ModelParameters {
 
 struct Parameters {
   PopulationParameters population;
+  IntakeParameters intake;
   TreatmentParameters treatment;
   ModelParameters model;
 };
@@ -112,8 +122,8 @@ struct Parameters {
 // Declares the keys `population.*`, `treatment.*` and `model.*`, bound to `p`, with defaults.
 void declare_parameters(ParamTable& table, Parameters& p);
 
-// Checks that involve several keys (e.g. the substance mix sums to 1). Throws InputError
-// naming where the offending keys were set.
-void validate_parameters(const ParamTable& table, const Parameters& p);
+// Checks that involve several keys (e.g. the substance mix sums to 1) and derives what follows
+// from them (an open cohort's size). Throws InputError naming where the offending keys were set.
+void validate_parameters(const ParamTable& table, Parameters& p);
 
 }  // namespace recoverysim::recovery

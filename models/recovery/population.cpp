@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace recoverysim::recovery {
 
@@ -16,7 +17,7 @@ void Population::resize(std::size_t n) {
   for (auto* column : {&severity, &baseline_support, &baseline_engagement, &craving_peak, &craving, &self_efficacy,
                        &support, &skills, &engagement})
     column->resize(n);
-  for (auto* column : {&abstinent_run, &abstinent_before_use, &days_since_use, &first_lapse_day, &first_relapse_day,
+  for (auto* column : {&admission_day, &abstinent_run, &abstinent_before_use, &days_since_use, &first_lapse_day, &first_relapse_day,
                        &first_episode_days, &readmissions, &death_day, &abstinent_days})
     column->resize(n);
   for (auto* column : {&withdrawal_days_done, &withdrawal_length, &episode_days}) column->resize(n);
@@ -56,6 +57,9 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
       const double c_peak =
           m.craving_peak[static_cast<std::size_t>(s)] + m.craving_peak_severity_slope * (v - m.covariate_centre);
 
+      pop.admission_day[i] =
+          p.intake.open() ? static_cast<std::int32_t>(std::floor(static_cast<double>(i) / p.intake.arrivals_per_day))
+                          : 0;
       pop.substance[i] = s;
       pop.severity[i] = static_cast<float>(v);
       pop.mental_health[i] = bernoulli(draw(Stream::mental_health), pp.mental_health_probability) ? 1 : 0;
@@ -70,7 +74,7 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
       pop.engagement[i] = static_cast<float>(w0);
 
       pop.state[i] = ClinicalState::withdrawal;
-      pop.treatment[i] = TreatmentStatus::in_treatment;
+      pop.treatment[i] = pop.admission_day[i] == 0 ? TreatmentStatus::in_treatment : TreatmentStatus::waiting;
       pop.abstinent_run[i] = 0;
       pop.abstinent_before_use[i] = 0;
       pop.days_since_use[i] = 0;

@@ -14,6 +14,7 @@ namespace recoverysim::recovery {
 
 struct Population {
   // Fixed attributes, drawn at creation.
+  std::vector<std::int32_t> admission_day;  // day the agent enters the cohort (0 in a closed cohort)
   std::vector<Substance> substance;
   std::vector<float> severity;
   std::vector<std::uint8_t> mental_health;

@@ -97,9 +97,12 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("--set", validate_overrides, "Override a key (repeatable)")->allow_extra_args(false);
 
   std::string schema_format = "yaml";
+  std::string schema_module;
   auto* schema_cmd = app.add_subcommand("schema", "Print every scenario key with default, range, unit and doc");
   schema_cmd->add_option("--format", schema_format, "yaml or markdown")
       ->check(CLI::IsMember({"yaml", "markdown"}));
+  schema_cmd->add_option("--module", schema_module, "Only this intervention module's keys")
+      ->check(CLI::IsMember(recovery::builtin_interventions().types()));
 
   try {
     app.parse(argc, argv);
@@ -117,8 +120,16 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*schema_cmd) {
-      const auto& table = default_parameter_table();
-      std::cout << (schema_format == "markdown" ? table.schema_markdown() : table.schema_yaml());
+      if (!schema_module.empty()) {
+        const auto schema = module_schema(schema_module);
+        std::cout << (schema_format == "markdown" ? schema->table.markdown_table() : schema->table.schema_yaml());
+      } else if (schema_format == "markdown") {
+        std::cout << scenario_reference_markdown();
+      } else {
+        std::cout << default_parameter_table().schema_yaml();
+        for (const auto& type : recovery::builtin_interventions().types())
+          std::cout << "# intervention " << type << "\n" << module_schema(type)->table.schema_yaml();
+      }
       return 0;
     }
   } catch (const InputError& e) {

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <variant>
 
 namespace recoverysim {
 
@@ -44,6 +45,13 @@ struct ResultsFile::ArmDatasets {
   std::vector<std::string> outcome_names;
   std::vector<h5::Dataset> outcomes;
   h5::Dataset trajectories;
+  struct Module {
+    std::string type;
+    h5::Group group;
+    std::vector<h5::Dataset> metrics;
+    std::map<std::string, h5::Dataset> agent_columns;  // created at the first write
+  };
+  std::vector<Module> modules;
 };
 
 ResultsFile::ResultsFile(std::string final_path, ResultsHeader header)
@@ -72,9 +80,7 @@ ResultsFile::~ResultsFile() {
   }
 }
 
-ResultsFile::ArmDatasets& ResultsFile::arm() { return *arms_.back(); }
-
-void ResultsFile::begin_arm(const std::string& name) {
+std::size_t ResultsFile::add_arm(const std::string& name, const std::vector<ModuleOutput>& modules) {
   auto a = std::make_unique<ArmDatasets>();
   a->group = file_.root().create_group("arms/" + name);
   const hsize_t R = u(header_.replicates), T = u(header_.days), N = u(header_.agents);
@@ -89,6 +95,7 @@ void ResultsFile::begin_arm(const std::string& name) {
   auto add = [&]<class T>(const std::string& column, T*) {
     a->agents[column] = a->group.create_dataset<T>("agents/" + column, {R, N}, per_agent);
   };
+  add("admission_day", static_cast<std::int32_t*>(nullptr));
   add("substance", static_cast<std::int8_t*>(nullptr));
   a->agents["substance"].set_attribute("labels", labels(recovery::substance_names));
   add("severity", static_cast<float*>(nullptr));
@@ -112,32 +119,76 @@ void ResultsFile::begin_arm(const std::string& name) {
     a->trajectories = a->group.create_dataset<std::uint8_t>(
         "trajectories/state", {R, N, T}, {{1, std::min<hsize_t>(N, 16384), std::min<hsize_t>(T, 64)}, 4});
     a->trajectories.set_attribute("labels", labels(recovery::clinical_state_names));
+    a->trajectories.set_attribute("not_admitted", std::string("255: not yet admitted (open cohorts)"));
+  }
+  for (const auto& m : modules) {
+    ArmDatasets::Module out{m.type, a->group.create_group("modules/" + m.type), {}, {}};
+    for (const auto& metric : m.metric_names)
+      out.metrics.push_back(out.group.create_dataset<double>("daily/" + metric, {R, T}));
+    a->modules.push_back(std::move(out));
   }
   arms_.push_back(std::move(a));
+  return arms_.size() - 1;
 }
 
-void ResultsFile::write_day_counts(std::int64_t replicate, const std::vector<recovery::DayCounts>& per_day) {
+void ResultsFile::write_module_metrics(std::size_t arm, std::size_t module, std::int64_t replicate,
+                                       const std::vector<double>& values) {
+  auto& m = arms_.at(arm)->modules.at(module);
+  const std::size_t count = m.metrics.size();
+  const auto T = static_cast<std::size_t>(header_.days);
+  std::vector<double> series(T);
+  for (std::size_t j = 0; j < count; ++j) {
+    for (std::size_t t = 0; t < T; ++t) series[t] = values[t * count + j];
+    m.metrics[j].write_block<double>({u(replicate), 0}, {1, T}, series);
+  }
+}
+
+void ResultsFile::write_module_agents(std::size_t arm, std::size_t module, std::int64_t replicate,
+                                      const std::vector<recovery::AgentColumn>& columns) {
+  auto& a = *arms_.at(arm);
+  auto& m = a.modules.at(module);
+  const hsize_t R = u(header_.replicates), N = u(header_.agents);
+  const h5::DatasetOptions per_agent{{1, std::min<hsize_t>(N, 65536)}, 4};
+  for (const auto& column : columns) {
+    const std::string name = m.type + "." + column.name;
+    std::visit(
+        [&]<class T>(const std::vector<T>& values) {
+          if (values.size() != N) throw h5::Error("module column " + name + " has the wrong length");
+          auto it = m.agent_columns.find(name);
+          if (it == m.agent_columns.end())
+            it = m.agent_columns.emplace(name, a.group.create_dataset<T>("agents/" + name, {R, N}, per_agent)).first;
+          it->second.write_block<T>({u(replicate), 0}, {1, N}, values);
+        },
+        column.values);
+  }
+}
+
+void ResultsFile::write_day_counts(std::size_t arm_index, std::int64_t replicate,
+                                   const std::vector<recovery::DayCounts>& per_day) {
+  auto& arm = *arms_.at(arm_index);
   std::vector<std::int32_t> states, treatments;
   for (const auto& day : per_day) {
     for (auto n : day.state) states.push_back(static_cast<std::int32_t>(n));
     for (auto n : day.treatment) treatments.push_back(static_cast<std::int32_t>(n));
   }
   const hsize_t T = per_day.size();
-  arm().state_counts.write_block<std::int32_t>({u(replicate), 0, 0}, {1, T, recovery::clinical_state_count}, states);
-  arm().treatment_counts.write_block<std::int32_t>({u(replicate), 0, 0}, {1, T, recovery::treatment_status_count},
+  arm.state_counts.write_block<std::int32_t>({u(replicate), 0, 0}, {1, T, recovery::clinical_state_count}, states);
+  arm.treatment_counts.write_block<std::int32_t>({u(replicate), 0, 0}, {1, T, recovery::treatment_status_count},
                                                    treatments);
 }
 
-void ResultsFile::write_agents(std::int64_t replicate, const Population& pop) {
+void ResultsFile::write_agents(std::size_t arm_index, std::int64_t replicate, const Population& pop) {
+  auto& arm = *arms_.at(arm_index);
   const hsize_t N = pop.size();
   auto write = [&]<class T>(const std::string& column, const std::vector<T>& values) {
-    arm().agents.at(column).write_block<T>({u(replicate), 0}, {1, N}, values);
+    arm.agents.at(column).write_block<T>({u(replicate), 0}, {1, N}, values);
   };
   auto as_int8 = [](const auto& column) {
     std::vector<std::int8_t> out(column.size());
     for (std::size_t i = 0; i < column.size(); ++i) out[i] = static_cast<std::int8_t>(column[i]);
     return out;
   };
+  write("admission_day", pop.admission_day);
   write("substance", as_int8(pop.substance));
   write("severity", pop.severity);
   write("mental_health", as_int8(pop.mental_health));
@@ -152,16 +203,18 @@ void ResultsFile::write_agents(std::int64_t replicate, const Population& pop) {
   write("abstinent_days", pop.abstinent_days);
 }
 
-void ResultsFile::write_outcomes(std::int64_t replicate, const std::vector<double>& values) {
+void ResultsFile::write_outcomes(std::size_t arm, std::int64_t replicate, const std::vector<double>& values) {
   for (std::size_t j = 0; j < values.size(); ++j)
-    arm().outcomes[j].write_block<double>({u(replicate)}, {1}, std::span<const double>(&values[j], 1));
+    arms_.at(arm)->outcomes[j].write_block<double>({u(replicate)}, {1}, std::span<const double>(&values[j], 1));
 }
 
-void ResultsFile::write_trajectory_block(std::int64_t replicate, std::int64_t first_day, std::int64_t block_days,
-                                         const std::vector<std::uint8_t>& block, std::size_t stride) {
+void ResultsFile::write_trajectory_block(std::size_t arm_index, std::int64_t replicate, std::int64_t first_day,
+                                         std::int64_t block_days, const std::vector<std::uint8_t>& block,
+                                         std::size_t stride) {
+  auto& arm = *arms_.at(arm_index);
   const hsize_t N = u(header_.agents);
   if (static_cast<std::size_t>(block_days) == stride) {
-    arm().trajectories.write_block<std::uint8_t>({u(replicate), 0, u(first_day)}, {1, N, u(block_days)}, block);
+    arm.trajectories.write_block<std::uint8_t>({u(replicate), 0, u(first_day)}, {1, N, u(block_days)}, block);
     return;
   }
   // Last, shorter block: pack the rows before writing.
@@ -169,7 +222,7 @@ void ResultsFile::write_trajectory_block(std::int64_t replicate, std::int64_t fi
   for (std::size_t i = 0; i < N; ++i)
     for (std::int64_t d = 0; d < block_days; ++d)
       packed[i * u(block_days) + u(d)] = block[i * stride + u(d)];
-  arm().trajectories.write_block<std::uint8_t>({u(replicate), 0, u(first_day)}, {1, N, u(block_days)}, packed);
+  arm.trajectories.write_block<std::uint8_t>({u(replicate), 0, u(first_day)}, {1, N, u(block_days)}, packed);
 }
 
 void ResultsFile::commit() {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "h5.hpp"
+#include "models/recovery/intervention.hpp"
 #include "models/recovery/kernel.hpp"
 #include "models/recovery/population.hpp"
 
@@ -34,15 +35,24 @@ class ResultsFile {
   ResultsFile(const ResultsFile&) = delete;
   ResultsFile& operator=(const ResultsFile&) = delete;
 
-  // Creates the datasets of one arm.
-  void begin_arm(const std::string& arm);
-  void write_day_counts(std::int64_t replicate, const std::vector<recovery::DayCounts>& per_day);
-  void write_agents(std::int64_t replicate, const recovery::Population& pop);
-  void write_outcomes(std::int64_t replicate, const std::vector<double>& values);
+  // Creates the datasets of one arm and returns its index for the write_* calls.
+  struct ModuleOutput {
+    std::string type;
+    std::vector<std::string> metric_names;
+  };
+  std::size_t add_arm(const std::string& arm, const std::vector<ModuleOutput>& modules);
+  void write_day_counts(std::size_t arm, std::int64_t replicate, const std::vector<recovery::DayCounts>& per_day);
+  void write_agents(std::size_t arm, std::int64_t replicate, const recovery::Population& pop);
+  void write_outcomes(std::size_t arm, std::int64_t replicate, const std::vector<double>& values);
+  // A module's daily metrics for one replicate: values[day * metrics + j].
+  void write_module_metrics(std::size_t arm, std::size_t module, std::int64_t replicate,
+                            const std::vector<double>& values);
+  void write_module_agents(std::size_t arm, std::size_t module, std::int64_t replicate,
+                           const std::vector<recovery::AgentColumn>& columns);
   // Trajectory block: states of every agent for days [first_day, first_day + block_days),
   // laid out agent-major with the given stride.
-  void write_trajectory_block(std::int64_t replicate, std::int64_t first_day, std::int64_t block_days,
-                              const std::vector<std::uint8_t>& block, std::size_t stride);
+  void write_trajectory_block(std::size_t arm, std::int64_t replicate, std::int64_t first_day,
+                              std::int64_t block_days, const std::vector<std::uint8_t>& block, std::size_t stride);
 
   // Closes the file and renames it to its final name.
   void commit();
@@ -51,7 +61,6 @@ class ResultsFile {
 
  private:
   struct ArmDatasets;
-  ArmDatasets& arm();
   std::string final_path_;
   std::string partial_path_;
   ResultsHeader header_;

@@ -1,17 +1,18 @@
-// The run loop: arms x replicates x days. Inside a day the population is stepped in parallel;
-// everything between days (counts, trajectories, progress) happens on the driving thread.
+// The run loop: replicates x arms x days. Every arm of a replicate starts from the same
+// cohort (same key), so arms differ only by their interventions. Inside a day the population
+// is stepped in parallel; everything between days (counts, metrics, trajectories, progress)
+// happens on the driving thread.
 #include "runner.hpp"
 
 #include "progress.hpp"
 #include "results_file.hpp"
 
-#include "models/recovery/kernel.hpp"
+#include "models/recovery/arm_simulation.hpp"
 #include "models/recovery/outcomes.hpp"
 
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
-#include <algorithm>
 #include <memory>
 
 namespace recoverysim {
@@ -24,6 +25,13 @@ int resolve_threads(int requested) {
   return requested > 0 ? requested : tbb::this_task_arena::max_concurrency();
 }
 
+struct ArmRun {
+  const Arm* arm = nullptr;
+  std::size_t file_index = 0;
+  std::unique_ptr<recovery::ArmSimulation> simulation;
+  std::vector<std::size_t> metric_counts;
+};
+
 }  // namespace
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
@@ -32,6 +40,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   const std::int64_t N = params.population.size;
   const std::int64_t T = run.days;
   const std::int64_t R = run.replicates;
+  const auto A = static_cast<std::int64_t>(scenario.arms.size());
 
   const int threads = resolve_threads(options.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
@@ -39,49 +48,74 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
 
   ResultsHeader header{run.name, scenario.resolved_yaml(), run.seed, R, T, N, run.output_trajectories};
   ResultsFile file(options.output_path, header);
-  Progress progress(R * T * N, options.show_progress);
+  Progress progress(R * A * T * N, options.show_progress);
 
+  std::vector<ArmRun> arms;
   RunResult result;
   result.output_path = options.output_path;
-  const recovery::DayContext ctx(params);
-  recovery::Population pop;
-  pop.resize(static_cast<std::size_t>(N));
+  for (const auto& arm : scenario.arms) {
+    ArmRun a;
+    a.arm = &arm;
+    std::vector<ResultsFile::ModuleOutput> outputs;
+    std::vector<recovery::ModuleSlot> slots;
+    for (const auto& m : arm.interventions) {
+      outputs.push_back({m.type, m.module->metric_names()});
+      a.metric_counts.push_back(outputs.back().metric_names.size());
+      slots.push_back({m.module.get(), m.stream_base});
+    }
+    a.file_index = file.add_arm(arm.name, outputs);
+    arena.execute([&] { a.simulation = std::make_unique<recovery::ArmSimulation>(params, std::move(slots)); });
+    arms.push_back(std::move(a));
+    result.arms.push_back(ArmResult{arm.name, recovery::outcome_names(T), {}});
+  }
+
   std::vector<recovery::DayCounts> per_day(static_cast<std::size_t>(T));
   std::vector<std::uint8_t> trajectory_block;
   if (run.output_trajectories) trajectory_block.resize(static_cast<std::size_t>(N * trajectory_block_days));
 
-  for (const std::string arm : {usual_care_arm}) {
-    file.begin_arm(arm);
-    ArmResult arm_result{arm, recovery::outcome_names(T), {}};
-    for (std::int64_t r = 0; r < R; ++r) {
-      const RandomKey key{static_cast<std::uint32_t>(run.seed), static_cast<std::uint32_t>(r)};
-      const std::string label = arm + " replicate " + std::to_string(r + 1) + "/" + std::to_string(R);
-      arena.execute([&] { recovery::initialise(pop, params, key); });
+  for (std::int64_t r = 0; r < R; ++r) {
+    const RandomKey key{static_cast<std::uint32_t>(run.seed), static_cast<std::uint32_t>(r)};
+    for (std::size_t ai = 0; ai < arms.size(); ++ai) {
+      auto& a = arms[ai];
+      auto& sim = *a.simulation;
+      const std::string label = a.arm->name + " replicate " + std::to_string(r + 1) + "/" + std::to_string(R);
+      std::vector<std::vector<double>> metrics(a.metric_counts.size());
+      for (std::size_t m = 0; m < metrics.size(); ++m) metrics[m].assign(static_cast<std::size_t>(T) * a.metric_counts[m], 0.0);
+      std::vector<std::span<double>> today(metrics.size());
+
+      arena.execute([&] { sim.start_replicate(key, T); });
       for (std::int64_t day = 0; day < T; ++day) {
         const std::int64_t slot = day % trajectory_block_days;
         const recovery::TrajectorySink sink{trajectory_block.data(), static_cast<std::size_t>(trajectory_block_days),
                                             static_cast<std::size_t>(slot)};
+        for (std::size_t m = 0; m < metrics.size(); ++m)
+          today[m] = std::span<double>(metrics[m]).subspan(static_cast<std::size_t>(day) * a.metric_counts[m],
+                                                           a.metric_counts[m]);
         arena.execute([&] {
-          per_day[static_cast<std::size_t>(day)] = recovery::step_population(
-              ctx, pop, key, static_cast<std::uint32_t>(day), run.output_trajectories ? &sink : nullptr);
+          per_day[static_cast<std::size_t>(day)] =
+              sim.step(static_cast<std::uint32_t>(day), run.output_trajectories ? &sink : nullptr, today);
         });
         if (run.output_trajectories && (slot == trajectory_block_days - 1 || day == T - 1))
-          file.write_trajectory_block(r, day - slot, slot + 1, trajectory_block,
+          file.write_trajectory_block(a.file_index, r, day - slot, slot + 1, trajectory_block,
                                       static_cast<std::size_t>(trajectory_block_days));
         progress.advance(N, label);
       }
-      recovery::finalise_records(pop);
-      file.write_day_counts(r, per_day);
-      file.write_agents(r, pop);
-      arm_result.outcomes.push_back(recovery::compute_outcomes(pop, T));
-      file.write_outcomes(r, arm_result.outcomes.back());
+      sim.finish_replicate();
+      file.write_day_counts(a.file_index, r, per_day);
+      file.write_agents(a.file_index, r, sim.population());
+      for (std::size_t m = 0; m < metrics.size(); ++m) {
+        file.write_module_metrics(a.file_index, m, r, metrics[m]);
+        file.write_module_agents(a.file_index, m, r, sim.modules()[m].module->agent_columns());
+      }
+      auto& outcomes = result.arms[ai].outcomes;
+      outcomes.push_back(recovery::compute_outcomes(sim.population(), T));
+      file.write_outcomes(a.file_index, r, outcomes.back());
     }
-    result.arms.push_back(std::move(arm_result));
   }
   progress.finish();
   file.commit();
   result.seconds = progress.elapsed_seconds();
-  result.agent_days = R * T * N;
+  result.agent_days = R * A * T * N;
   return result;
 }
 

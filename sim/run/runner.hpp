@@ -30,7 +30,4 @@ struct RunResult {
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 
-// The one arm of a scenario without interventions.
-inline constexpr const char* usual_care_arm = "usual_care";
-
 }  // namespace recoverysim

@@ -155,7 +155,7 @@ TEST_CASE("lapse hazard: log-linear in the centred covariates, with its multipli
   CHECK(lapse_hazard(res_ctx, a, false, AgentEffects{}) == Approx(base));
 }
 
-TEST_CASE("relapse probability is logistic; interventions multiply its odds") {
+TEST_CASE("relapse probability is logistic and interventions multiply its odds") {
   const Parameters p = testing::default_parameters();
   const DayContext ctx(p);
   AgentState a = typical_agent();
@@ -217,7 +217,7 @@ TEST_CASE("a day: withdrawal lasts d_W days, then early recovery starts counting
   CHECK(a.abstinent_days == 1);
 }
 
-TEST_CASE("a day: a lapse records the return to use; the next day resolves it") {
+TEST_CASE("a day: a lapse records the return to use and the next day resolves it") {
   const Parameters p = testing::default_parameters();
   const DayContext ctx(p);
   AgentState a = typical_agent();

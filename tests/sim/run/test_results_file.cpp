@@ -46,7 +46,7 @@ std::vector<std::uint8_t> dataset_bytes(const h5::File& f, const std::string& pa
 }
 
 const std::vector<std::string> compared_datasets = {
-    "arms/usual_care/state_counts",          "arms/usual_care/treatment_counts",
+    "arms/usual_care/state_counts",          "arms/usual_care/treatment_counts", "arms/usual_care/agents/admission_day",
     "arms/usual_care/agents/substance",      "arms/usual_care/agents/severity",
     "arms/usual_care/agents/first_lapse_day", "arms/usual_care/agents/first_relapse_day",
     "arms/usual_care/agents/first_episode_outcome", "arms/usual_care/agents/death_day",
@@ -134,4 +134,39 @@ TEST_CASE("a run that fails leaves neither a final nor a partial file") {
   CHECK_THROWS(run_scenario(s, {dir.string(), 1, false}));
   CHECK(std::filesystem::is_directory(dir));
   CHECK_FALSE(std::filesystem::exists(dir.string() + ".partial"));
+}
+
+TEST_CASE("an open cohort: agents wait until their admission day, outcomes count from admission") {
+  const auto path = tmp_dir / "open_cohort.yaml";
+  std::ofstream(path) << "name: open\ndays: 60\nseed: 3\nintake: {arrivals_per_day: 10, for_days: 40}\n"
+                         "output: {trajectories: true}\n";
+  Scenario s;
+  s.load(path.string());
+  const std::string out = (tmp_dir / "open_cohort.h5").string();
+  run_scenario(s, {out, 2, false});
+  const auto f = h5::File::open_read_only(out);
+  const auto counts = f.root().open_dataset("arms/usual_care/state_counts").read_all<std::int32_t>();
+  const auto treatment = f.root().open_dataset("arms/usual_care/treatment_counts").read_all<std::int32_t>();
+  const auto admission = f.root().open_dataset("arms/usual_care/agents/admission_day").read_all<std::int32_t>();
+  for (std::size_t t = 0; t < 60; ++t) {
+    const int admitted = std::min<int>(400, 10 * static_cast<int>(t + 1));
+    CHECK(treatment[t * 4 + 0] == 400 - admitted);  // waiting
+    CHECK(std::accumulate(&counts[t * 6], &counts[t * 6] + 6, 0) == admitted);
+  }
+  CHECK(admission[0] == 0);
+  CHECK(admission[399] == 39);
+  const auto traj = f.root().open_dataset("arms/usual_care/trajectories/state").read_all<std::uint8_t>();
+  CHECK(traj[399 * 60 + 38] == 255);  // not yet admitted
+  CHECK(traj[399 * 60 + 39] != 255);
+  // Relapse by day 30 counts only agents followed for 30 days (admitted by day 30).
+  const auto first_relapse = f.root().open_dataset("arms/usual_care/agents/first_relapse_day").read_all<std::int32_t>();
+  int followed = 0, relapsed = 0;
+  for (std::size_t i = 0; i < 400; ++i) {
+    if (admission[i] + 30 > 60) continue;
+    ++followed;
+    relapsed += first_relapse[i] >= 0 && first_relapse[i] - admission[i] < 30;
+  }
+  const auto relapse30 = f.root().open_dataset("arms/usual_care/outcomes/relapse_by_day_30").read_all<double>();
+  CHECK(followed == 310);
+  CHECK(relapse30[0] == doctest::Approx(static_cast<double>(relapsed) / followed));
 }

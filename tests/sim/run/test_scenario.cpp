@@ -34,7 +34,20 @@ TEST_CASE("every shipped scenario is valid") {
 }
 
 TEST_CASE("docs/scenario-reference.md is the generated reference (regenerate: recoverysim schema --format markdown)") {
-  CHECK(read(source_dir / "docs" / "scenario-reference.md") == default_parameter_table().schema_markdown());
+  CHECK(read(source_dir / "docs" / "scenario-reference.md") == scenario_reference_markdown());
+}
+
+TEST_CASE("each module's page carries its generated parameter table (recoverysim schema --format markdown --module M)") {
+  for (const auto& type : recovery::builtin_interventions().types()) {
+    INFO(type);
+    const std::string page = read(source_dir / "docs" / "models" / (type + ".md"));
+    const std::string table = module_schema(type)->table.markdown_table();
+    const auto begin = page.find("<!-- parameters:begin -->\n");
+    const auto end = page.find("<!-- parameters:end -->");
+    REQUIRE(begin != std::string::npos);
+    REQUIRE(end != std::string::npos);
+    CHECK(page.substr(begin + 26, end - begin - 26) == table);
+  }
 }
 
 TEST_CASE("the resolved scenario reads back to the same scenario") {
@@ -60,4 +73,84 @@ TEST_CASE("a substance mix that does not sum to 1 is refused where it was writte
     CHECK(message.find(path.string() + ":3:") == 0);
     CHECK(message.find("summing to 1, got 1.1") != std::string::npos);
   }
+}
+
+namespace {
+std::string load_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  const auto path = tmp_dir / "arms.yaml";
+  std::ofstream(path) << yaml;
+  Scenario s;
+  try {
+    s.load(path.string(), overrides);
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    return message.rfind(path.string(), 0) == 0 ? message.substr(path.string().size()) : message;
+  }
+  return "(no error)";
+}
+}  // namespace
+
+TEST_CASE("arms: a list of named arms, each with its interventions") {
+  const auto path = tmp_dir / "arms_ok.yaml";
+  std::ofstream(path) << "name: a\narms:\n  - name: usual_care\n  - name: both\n    interventions:\n"
+                         "      - type: group\n      - type: twelve_step\n";
+  Scenario s;
+  s.load(path.string());
+  REQUIRE(s.arms.size() == 2);
+  CHECK(s.arms[0].name == "usual_care");
+  CHECK(s.arms[0].interventions.empty());
+  REQUIRE(s.arms[1].interventions.size() == 2);
+  CHECK(s.arms[1].interventions[0].type == "group");
+  CHECK(s.arms[1].interventions[1].stream_base != s.arms[1].interventions[0].stream_base);
+  const std::string yaml = s.resolved_yaml();
+  CHECK(yaml.find("arms:\n  - name: usual_care\n    interventions: []") != std::string::npos);
+  CHECK(yaml.find("  - name: both\n    interventions:\n      - type: group\n") != std::string::npos);
+
+  // The resolved scenario, modules' parameters included, reads back to itself.
+  const auto again_path = tmp_dir / "arms_resolved.yaml";
+  std::ofstream(again_path) << yaml;
+  Scenario again;
+  again.load(again_path.string());
+  CHECK(again.resolved_yaml() == yaml);
+}
+
+TEST_CASE("without arms a scenario has the single arm usual_care") {
+  Scenario s;
+  s.load((source_dir / "scenarios" / "baseline.yaml").string());
+  REQUIRE(s.arms.size() == 1);
+  CHECK(s.arms[0].name == "usual_care");
+}
+
+TEST_CASE("arm mistakes are refused with their line and a clear message") {
+  CHECK(load_error("name: a\narms: 3\n") == ":2:7: arms: expected a list of arms ({name: ..., interventions: [...]}), got '3'");
+  CHECK(load_error("name: a\narms:\n  - name: x\n  - name: x\n") == ":4:11: arms[1].name: duplicate arm name 'x'");
+  CHECK(load_error("name: a\narms:\n  - nam: x\n") == ":3:5: unknown key 'arms[0].nam' (did you mean 'name'?)");
+  CHECK(load_error("name: a\narms:\n  - name: has space\n") ==
+        ":3:11: arms[0].name: expected a name of letters, digits and _ . + - (at most 64), got 'has space'");
+  CHECK(load_error("name: a\narms:\n  - name: x\n    interventions:\n      - type: peer_mentr\n") ==
+        ":5:15: arms[0].interventions[0].type: unknown intervention 'peer_mentr' (did you mean 'peer_mentor'?); "
+        "valid types: peer_mentor, group, twelve_step");
+  CHECK(load_error("name: a\narms:\n  - name: x\n    interventions:\n      - type: group\n      - type: group\n") ==
+        ":6:15: arms[0].interventions[1].type: 'group' appears twice in arm 'x'");
+  CHECK(load_error("name: a\narms:\n  - name: x\n    interventions:\n      - type: group\n        no_such_key: 1\n")
+            .find(":6:9: unknown key 'arms.x.group.no_such_key'") == 0);
+  CHECK(load_error("name: a\narmz: []\n") == ":2:1: unknown key 'armz' (did you mean 'arms'?)");
+}
+
+TEST_CASE("--set reaches a module's keys through arms.<arm>.<type>.<key>") {
+  const std::string yaml = "name: a\narms:\n  - name: x\n    interventions:\n      - type: group\n";
+  CHECK(load_error(yaml, {"arms.y.group.whatever=1"}) == "--set arms.y.group.whatever=1: no arm named 'y'; arms: x");
+  CHECK(load_error(yaml, {"arms.x.peer_mentor.mentors=1"}).find("with a type the arm has") != std::string::npos);
+  CHECK(load_error(yaml, {"arms.x.group.no_such_key=1"}).find("unknown key 'no_such_key'") != std::string::npos);
+}
+
+TEST_CASE("an open cohort's size follows from its intake") {
+  const auto path = tmp_dir / "open.yaml";
+  std::ofstream(path) << "name: open\nintake: {arrivals_per_day: 2.5, for_days: 40}\n";
+  Scenario s;
+  s.load(path.string());
+  CHECK(s.model.population.size == 100);
+  CHECK(load_error("name: a\npopulation: {size: 10}\nintake: {arrivals_per_day: 1, for_days: 5}\n") ==
+        ":2:20: population.size: not allowed with intake; the cohort size is intake.arrivals_per_day x intake.for_days");
+  CHECK(load_error("name: a\nintake: {arrivals_per_day: 1}\n").find("needs for_days >= 1") != std::string::npos);
 }

@@ -1,0 +1,38 @@
+// One arm's day loop.
+#include "arm_simulation.hpp"
+
+#include "outcomes.hpp"
+
+namespace recoverysim::recovery {
+
+ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> modules)
+    : params_(params), ctx_(params), modules_(std::move(modules)) {
+  const auto n = static_cast<std::size_t>(params.population.size);
+  pop_.resize(n);
+  if (!modules_.empty()) {
+    effects_.resize(n);
+    events_.assign(n, 0);
+  }
+}
+
+void ArmSimulation::start_replicate(RandomKey key, std::int64_t days) {
+  key_ = key;
+  initialise(pop_, params_, key);
+  std::fill(events_.begin(), events_.end(), std::uint8_t{0});
+  for (const auto& m : modules_) m.module->start_replicate({params_, key, days, m.stream_base}, pop_.size());
+}
+
+DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajectory,
+                              std::span<const std::span<double>> metrics) {
+  if (modules_.empty()) return step_population(ctx_, pop_, key_, day, trajectory);
+  effects_.reset();
+  DayView view{day, key_, pop_, effects_, events_};
+  for (const auto& m : modules_) m.module->before_day(view);
+  const DayCounts counts = step_population(ctx_, pop_, key_, day, trajectory, {&effects_, events_.data()});
+  for (std::size_t i = 0; i < modules_.size(); ++i) modules_[i].module->after_day(view, metrics[i]);
+  return counts;
+}
+
+void ArmSimulation::finish_replicate() { finalise_records(pop_); }
+
+}  // namespace recoverysim::recovery

@@ -1,0 +1,44 @@
+// The day loop of one arm: the cohort, its modules, and the order of a day --
+// reset effects, modules' before_day, the core day (parallel), modules' after_day.
+// The runner drives it replicate by replicate; tests drive it directly.
+#pragma once
+
+#include "intervention.hpp"
+#include "kernel.hpp"
+
+#include <span>
+#include <vector>
+
+namespace recoverysim::recovery {
+
+struct ModuleSlot {
+  Intervention* module = nullptr;
+  std::uint32_t stream_base = 0;
+};
+
+class ArmSimulation {
+ public:
+  ArmSimulation(const Parameters& params, std::vector<ModuleSlot> modules);
+
+  // A new cohort for replicate `key`, simulated for `days` days.
+  void start_replicate(RandomKey key, std::int64_t days);
+  // One day. `metrics[m]` receives module m's metrics for the day (metric_names() order).
+  DayCounts step(std::uint32_t day, const TrajectorySink* trajectory, std::span<const std::span<double>> metrics);
+  // Closes per-agent records at the horizon.
+  void finish_replicate();
+
+  Population& population() { return pop_; }
+  const Population& population() const { return pop_; }
+  const std::vector<ModuleSlot>& modules() const { return modules_; }
+
+ private:
+  const Parameters& params_;
+  DayContext ctx_;
+  std::vector<ModuleSlot> modules_;
+  Population pop_;
+  EffectColumns effects_;
+  std::vector<std::uint8_t> events_;
+  RandomKey key_;
+};
+
+}  // namespace recoverysim::recovery
