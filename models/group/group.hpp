@@ -1,0 +1,111 @@
+// The group intervention: therapy or peer support groups run by facilitators. Eligible agents
+// wait in a first-come queue for a seat in a group of bounded size; members get support while
+// they belong, skills and self-efficacy from the sessions they attend, and feel their group's
+// lapses and abstinence milestones the next day (contagion). With group_size 1 the same module
+// models one-to-one therapy. See docs/models/group.md.
+#pragma once
+
+#include "models/recovery/intervention.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace recoverysim::recovery {
+
+// rolling: vacancies are filled from the queue every day. closed: a group is filled when it is
+// empty and keeps its members for a cycle of closed_cycle_weeks; then they all leave together.
+enum class GroupAdmission : std::uint8_t { rolling, closed };
+// Who may hold a seat: people in treatment, or also those within aftercare_days of the end
+// of their latest treatment episode.
+enum class GroupEligibility : std::uint8_t { in_treatment, aftercare };
+
+struct GroupParameters {
+  std::int64_t facilitators = 2;
+  std::int64_t groups_per_facilitator = 2;
+  std::int64_t group_size = 10;
+  std::int64_t sessions_per_week = 2;
+  GroupAdmission admission = GroupAdmission::rolling;
+  std::int64_t closed_cycle_weeks = 8;
+  GroupEligibility eligibility = GroupEligibility::in_treatment;
+  std::int64_t aftercare_days = 90;
+
+  double attendance_intercept = -1.0;              // log-odds at engagement == centre
+  double attendance_engagement_coefficient = 4.0;  // log-odds per unit of (w - centre)
+  double attendance_engagement_centre = 0.5;
+
+  double skills_gain_per_session = 0.03;  // share of (1 - k)
+  double self_efficacy_increment_per_session = 0.01;
+  double member_support_connections = 0.15;  // added to g_target while a member
+  double craving_increment_per_member_lapse = 0.03;
+  double self_efficacy_increment_per_member_milestone = 0.01;
+  std::int64_t first_milestone_days = 30;
+  std::int64_t second_milestone_days = 90;
+
+  double salary_per_year = 55000.0;  // per facilitator FTE
+  double cost_per_session = 25.0;    // per group session held
+};
+
+// True when `day` holds a session, with `sessions_per_week` sessions spread evenly over each
+// week: floor((day + 1) s / 7) > floor(day s / 7).
+bool is_session_day(std::uint32_t day, std::int64_t sessions_per_week);
+
+class Group final : public Intervention {
+ public:
+  // Random streams, as offsets from the module's stream_base (one per kind of decision).
+  static constexpr std::uint32_t stream_attendance = 0;  // slot 0 of draw 0: attends today's session
+  static constexpr std::int32_t no_group = -1;
+
+  void declare(ParamTable& table) override;
+  std::vector<std::string> metric_names() const override;
+  void start_replicate(const ReplicateContext& ctx, std::size_t agents) override;
+  void before_day(DayView& view) override;
+  void after_day(DayView& view, std::span<double> metrics) override;
+  std::vector<AgentColumn> agent_columns() const override;
+
+  // Read-only views of the current assignment (for tests and diagnostics).
+  const GroupParameters& parameters() const { return p_; }
+  std::span<const std::int32_t> group_of() const { return group_of_; }          // per agent, or no_group
+  std::span<const std::int32_t> member_count() const { return member_count_; }  // per group
+  std::span<const std::int32_t> queue() const { return queue_; }                // front first
+  std::int64_t capacity() const;
+
+ private:
+  bool eligible(const Population& pop, std::size_t i, std::int32_t day) const;
+  bool is_milestone(std::int32_t abstinent_run) const;
+  void record_contagion(const DayView& view);
+  void release_members(const DayView& view);
+  void update_queue(const DayView& view);
+  void fill_groups(std::int32_t day);
+
+  GroupParameters p_;
+  std::uint32_t stream_base_ = 0;
+  std::size_t groups_ = 0;
+
+  // Per agent.
+  std::vector<std::int32_t> group_of_;
+  std::vector<std::uint8_t> queued_;
+  std::vector<std::uint8_t> cycle_done_;         // finished a closed cycle in the current episode
+  std::vector<std::int32_t> treatment_end_day_;  // day the latest episode ended, -1 if none
+  std::vector<float> pending_craving_;           // contagion due tomorrow
+  std::vector<float> pending_self_efficacy_;
+  std::vector<std::int32_t> sessions_attended_;
+  std::vector<std::int32_t> member_days_;
+
+  // Per group.
+  std::vector<std::int32_t> member_count_;
+  std::vector<std::int32_t> cycle_start_day_;  // closed: the day the current cycle was filled
+  std::vector<std::int32_t> lapses_today_;
+  std::vector<std::int32_t> milestones_today_;
+
+  std::vector<std::int32_t> queue_;
+
+  // Today's figures, fixed in before_day (membership during the day).
+  std::int64_t groups_running_today_ = 0;
+  std::int64_t members_today_ = 0;
+  std::int64_t attendance_today_ = 0;
+  std::int64_t sessions_held_today_ = 0;
+};
+
+}  // namespace recoverysim::recovery

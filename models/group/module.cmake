@@ -1,0 +1,1 @@
+target_sources(recoverysim_models PRIVATE ${CMAKE_CURRENT_LIST_DIR}/group.cpp)

@@ -1,0 +1,94 @@
+// The twelve_step intervention: AA/NA-style mutual help. Agents offered it (at admission or at
+// discharge) take it up with a probability; participants attend community meetings as their
+// affiliation allows, work the twelve steps, and link to a sponsor: another member of the cohort
+// in stable recovery with all twelve steps, or an external pool standing for members outside the
+// cohort. Sponsoring others lowers the sponsor's own lapse hazard (helper effect).
+#pragma once
+
+#include "models/recovery/intervention.hpp"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace recoverysim::recovery {
+
+enum class TwelveStepOffer : std::uint8_t { admission, discharge };
+
+// Every number of the mechanism; defaults and documentation in twelve_step.cpp (declare).
+struct TwelveStepParameters {
+  TwelveStepOffer offer_at = TwelveStepOffer::admission;
+  double uptake_probability = 0.0;
+  double meetings_per_week = 0.0;
+  double initial_affiliation = 0.0;
+  double affiliation_growth_per_meeting = 0.0;
+  double affiliation_decay_rate_per_day = 0.0;
+  double affiliation_factor_on_relapse = 1.0;
+  double step_probability_per_meeting = 0.0;
+  double sponsor_step_multiplier = 1.0;
+  double support_connections_per_affiliation = 0.0;
+  double self_efficacy_per_meeting = 0.0;
+  double sponsored_lapse_multiplier = 1.0;
+  double helper_lapse_multiplier = 1.0;
+  double sponsor_seek_affiliation = 0.0;
+  double sponsor_keep_affiliation = 0.0;
+  double sponsor_find_probability_per_day = 0.0;
+  std::int64_t max_sponsees = 0;
+  std::int64_t external_sponsors = 0;
+  double facilitation_fte = 0.0;
+  double salary_per_year = 0.0;
+  double facilitation_cost_per_participant_day = 0.0;
+};
+
+class TwelveStep final : public Intervention {
+ public:
+  static constexpr std::int32_t no_sponsor = -1;
+  static constexpr std::int32_t external_sponsor = -2;
+  static constexpr std::int32_t all_steps = 12;
+
+  // This module's random streams, as offsets from its stream_base: one per kind of decision.
+  enum StreamOffset : std::uint32_t {
+    stream_uptake = 0,          // taking up an offer (on the offer day)
+    stream_attendance = 1,      // attending a meeting today
+    stream_step = 2,            // a meeting attended today advances a step
+    stream_sponsor_search = 3,  // an unsponsored, affiliated participant finds a sponsor today
+  };
+
+  void declare(ParamTable& table) override;
+  void validate(const ParamTable& table) const override;
+  std::vector<std::string> metric_names() const override;
+  void start_replicate(const ReplicateContext& ctx, std::size_t agents) override;
+  void before_day(DayView& view) override;
+  void after_day(DayView& view, std::span<double> metrics) override;
+  std::vector<AgentColumn> agent_columns() const override;
+
+  // Read-only state, for tests and diagnostics.
+  const TwelveStepParameters& parameters() const { return p_; }
+  std::span<const std::uint8_t> participant() const { return participant_; }
+  std::span<const float> affiliation() const { return affiliation_; }
+  std::span<const std::int32_t> steps() const { return steps_; }
+  std::span<const std::int32_t> sponsor() const { return sponsor_; }
+  std::span<const std::int32_t> sponsees() const { return sponsees_; }
+  std::int64_t external_sponsees() const { return external_sponsees_; }
+
+ private:
+  void update_participants(const DayView& view);
+  void end_links(const DayView& view);
+  void find_sponsors(const DayView& view);
+  std::uint32_t draw(const DayView& view, std::size_t agent, StreamOffset stream) const;
+
+  TwelveStepParameters p_;
+  std::uint32_t stream_base_ = 0;
+
+  // Per-agent state (agent i is index i).
+  std::vector<std::uint8_t> participant_;  // took up an offer
+  std::vector<std::uint8_t> attended_;     // attended a meeting today (decided in before_day)
+  std::vector<float> affiliation_;         // f in [0, 1]
+  std::vector<std::int32_t> steps_;        // 0 .. 12
+  std::vector<std::int32_t> meetings_;     // meetings attended so far
+  std::vector<std::int32_t> sponsor_;      // agent index, no_sponsor or external_sponsor
+  std::vector<std::int32_t> sponsees_;     // in-cohort sponsees of this agent
+  std::int64_t external_sponsees_ = 0;     // links held by the external pool
+};
+
+}  // namespace recoverysim::recovery
