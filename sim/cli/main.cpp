@@ -57,15 +57,14 @@ int run_command(const RunCommand& cmd) {
   const auto& run = scenario.run;
   const double rate = result.seconds > 0 ? static_cast<double>(result.agent_days) / result.seconds : 0.0;
   const std::string horizon_relapse = "relapse_by_day_" + std::to_string(std::min<std::int64_t>(run.days, 365));
-  for (const auto& arm : result.arms) {
-    std::printf("%s: %s: %lld replicates x %lld agents x %lld days in %.1f s (%s agent-days/s); mean %s %s, "
-                "first_episode_completion %s -> %s\n",
-                run.name.c_str(), arm.name.c_str(), static_cast<long long>(run.replicates),
-                static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),
-                result.seconds, format_rate(rate).c_str(), horizon_relapse.c_str(),
+  std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.1f s (%s agent-days/s) -> %s\n",
+              run.name.c_str(), result.arms.size(), static_cast<long long>(run.replicates),
+              static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),
+              result.seconds, format_rate(rate).c_str(), result.output_path.c_str());
+  for (const auto& arm : result.arms)
+    std::printf("  %-24s mean %s %s, first_episode_completion %s\n", arm.name.c_str(), horizon_relapse.c_str(),
                 run.days >= 30 ? mean_of(arm, horizon_relapse).c_str() : "n/a",
-                mean_of(arm, "first_episode_completion").c_str(), result.output_path.c_str());
-  }
+                mean_of(arm, "first_episode_completion").c_str());
   return 0;
 }
 

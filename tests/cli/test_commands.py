@@ -47,7 +47,8 @@ check("validate --set", p.returncode == 0 and "size: 42" in p.stdout, p.stderr)
 out = work / "small.h5"
 p = run("run", baseline, *small, "-o", str(out), "--threads", "2")
 check("run exit code", p.returncode == 0, p.stderr)
-check("run summary line", "usual_care: 2 replicates x 2000 agents x 60 days" in p.stdout, p.stdout)
+check("run summary line", "1 arm(s) x 2 replicates x 2000 agents x 60 days" in p.stdout
+      and "usual_care" in p.stdout, p.stdout)
 check("run writes the file", out.exists() and not out.with_name(out.name + ".partial").exists())
 check("no progress bar off a terminal", "\r" not in p.stderr, repr(p.stderr))
 
