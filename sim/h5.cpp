@@ -89,11 +89,6 @@ Group Group::create_group(const std::string& name) {
                path);
 }
 
-Group Group::open_group(const std::string& name) const {
-  const std::string path = path_ == "/" ? "/" + name : path_ + "/" + name;
-  return Group(Handle(checked(H5Gopen2(id(), name.c_str(), H5P_DEFAULT), "opening group " + path), H5Gclose), path);
-}
-
 bool Group::exists(const std::string& name) const { return H5Lexists(id(), name.c_str(), H5P_DEFAULT) > 0; }
 
 Dataset Group::create_dataset_raw(const std::string& name, const std::vector<hsize_t>& dims, hid_t type,

@@ -126,7 +126,6 @@ class Group {
   hid_t id() const { return handle_.id(); }
 
   Group create_group(const std::string& name);
-  Group open_group(const std::string& name) const;
   bool exists(const std::string& name) const;
 
   template <class T>

@@ -115,6 +115,14 @@ void PeerMentor::declare(ParamTable& t) {
              "Hours of one full-time equivalent; converts supervision hours into staff FTE");
 }
 
+void PeerMentor::validate(const ParamTable& table) const {
+  // Every position holds a block of `caseload` mentee slots; refuse what could not be allocated.
+  const double slots = static_cast<double>(p_.mentors + p_.recruits_max) * static_cast<double>(p_.caseload);
+  if (slots > 1e8)
+    throw InputError(table.where_set("mentors"), "(mentors + recruits_max) x caseload = " + format_value(slots) +
+                                                     " mentee slots; at most 1e8 are supported");
+}
+
 std::vector<std::string> PeerMentor::metric_names() const {
   return {"mentors_active", "matched_mentees", "queue_length", "mean_wait_days", "utilisation",
           "mean_burnout",   "departures",      "recruits",     "staff_fte",      "cost"};

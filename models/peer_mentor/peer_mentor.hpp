@@ -70,6 +70,7 @@ class PeerMentor final : public Intervention {
   };
 
   void declare(ParamTable& table) override;
+  void validate(const ParamTable& table) const override;
   std::vector<std::string> metric_names() const override;
   void start_replicate(const ReplicateContext& ctx, std::size_t agents) override;
   void before_day(DayView& view) override;

@@ -201,11 +201,12 @@ inline double dropout_hazard(const DayContext& ctx, const AgentState& a, const A
   return h * fx.dropout_multiplier;
 }
 
-// Closes the first treatment episode's record if this is the first episode.
-inline void record_first_episode_end(AgentState& a, EpisodeOutcome outcome) {
+// Closes the first treatment episode's record if this is the first episode. `days` counts the
+// days the agent began in treatment, the day it ended included.
+inline void record_first_episode_end(AgentState& a, EpisodeOutcome outcome, std::int32_t days) {
   if (a.readmissions == 0 && a.first_episode_outcome == EpisodeOutcome::ongoing) {
     a.first_episode_outcome = outcome;
-    a.first_episode_days = a.episode_days;
+    a.first_episode_days = days;
   }
 }
 
@@ -230,7 +231,7 @@ DayEvents advance_one_day(const DayContext& ctx, AgentState& a, std::int32_t day
   if (bernoulli(u.death, hazard_to_probability(death_hazard(ctx, a)))) {
     a.state = ClinicalState::deceased;
     a.death_day = day;
-    if (a.treatment == TreatmentStatus::in_treatment) record_first_episode_end(a, EpisodeOutcome::died);
+    if (a.treatment == TreatmentStatus::in_treatment) record_first_episode_end(a, EpisodeOutcome::died, a.episode_days + 1);
     events.died = true;
     return events;
   }
@@ -283,11 +284,11 @@ DayEvents advance_one_day(const DayContext& ctx, AgentState& a, std::int32_t day
   if (a.treatment == TreatmentStatus::in_treatment) {
     if (bernoulli(u.treatment_exit, hazard_to_probability(dropout_hazard(ctx, a, fx)))) {
       a.treatment = TreatmentStatus::dropped_out;
-      record_first_episode_end(a, EpisodeOutcome::dropped_out);
+      record_first_episode_end(a, EpisodeOutcome::dropped_out, a.episode_days + 1);
       events.dropped_out = true;
     } else if (++a.episode_days >= ctx.setting.length_days) {
       a.treatment = TreatmentStatus::completed;
-      record_first_episode_end(a, EpisodeOutcome::completed);
+      record_first_episode_end(a, EpisodeOutcome::completed, a.episode_days);
       events.completed = true;
     }
   } else if (a.state == ClinicalState::relapse &&

@@ -15,7 +15,8 @@ void finalise_records(Population& pop);
 // milestones D <= days, then the horizon-wide outcomes.
 std::vector<std::string> outcome_names(std::int64_t days);
 
-// Values in the order of outcome_names(days).
-std::vector<double> compute_outcomes(const Population& pop, std::int64_t days);
+// Values in the order of outcome_names(days). `episode_length_days` is the setting's planned
+// episode length (first_episode_completion counts only agents who had the time to complete).
+std::vector<double> compute_outcomes(const Population& pop, std::int64_t days, std::int64_t episode_length_days);
 
 }  // namespace recoverysim::recovery

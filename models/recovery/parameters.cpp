@@ -201,11 +201,12 @@ void validate_parameters(const ParamTable& table, Parameters& p) {
     const SourceLocation rate_at = table.where_set("intake.arrivals_per_day");
     if (p.intake.for_days <= 0)
       throw InputError(rate_at, "intake: an open cohort (arrivals_per_day > 0) needs for_days >= 1");
-    if (table.where_set("population.size").known())
+    const std::int64_t n = p.intake.cohort_size();
+    // A resolved scenario states the derived size; any other explicit size contradicts the intake.
+    if (table.where_set("population.size").known() && p.population.size != n)
       throw InputError(table.where_set("population.size"),
                        "population.size: not allowed with intake; the cohort size is intake.arrivals_per_day x "
-                       "intake.for_days");
-    const std::int64_t n = p.intake.cohort_size();
+                       "intake.for_days = " + std::to_string(n));
     if (n < 1 || n > 2'000'000'000)
       throw InputError(rate_at, "intake: arrivals_per_day x for_days must give 1 to 2000000000 agents, got " +
                                     std::to_string(n));

@@ -56,7 +56,9 @@ int run_command(const RunCommand& cmd) {
 
   const auto& run = scenario.run;
   const double rate = result.seconds > 0 ? static_cast<double>(result.agent_days) / result.seconds : 0.0;
-  const std::string horizon_relapse = "relapse_by_day_" + std::to_string(std::min<std::int64_t>(run.days, 365));
+  std::string horizon_relapse = "relapse_by_day_30";  // the latest milestone within the horizon
+  for (std::int64_t milestone : {90, 180, 365})
+    if (milestone <= run.days) horizon_relapse = "relapse_by_day_" + std::to_string(milestone);
   std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.1f s (%s agent-days/s) -> %s\n",
               run.name.c_str(), result.arms.size(), static_cast<long long>(run.replicates),
               static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),

@@ -108,7 +108,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         file.write_module_agents(a.file_index, m, r, sim.modules()[m].module->agent_columns());
       }
       auto& outcomes = result.arms[ai].outcomes;
-      outcomes.push_back(recovery::compute_outcomes(sim.population(), T));
+      outcomes.push_back(recovery::compute_outcomes(
+          sim.population(), T,
+          params.treatment.settings[static_cast<std::size_t>(params.treatment.setting)].length_days));
       file.write_outcomes(a.file_index, r, outcomes.back());
     }
   }

@@ -69,7 +69,8 @@ void Scenario::load_arms(const YAML::Node& node, const std::string& file) {
   if (!node.IsSequence() || node.size() == 0)
     throw InputError(location_of(file, node), "arms: expected a list of arms ({name: ..., interventions: [...]}), got " +
                                                   describe(node));
-  static const std::regex valid_name("[A-Za-z0-9_.+-]{1,64}");
+  // No dots: they would be ambiguous in --set arms.<arm>.<type>.<key> and in HDF5 paths.
+  static const std::regex valid_name("[A-Za-z0-9_+-]{1,64}");
   for (std::size_t a = 0; a < node.size(); ++a) {
     const YAML::Node item = node[a];
     const std::string where = "arms[" + std::to_string(a) + "]";
@@ -88,7 +89,7 @@ void Scenario::load_arms(const YAML::Node& node, const std::string& file) {
     const YAML::Node name = item["name"];
     if (!name || !name.IsScalar() || !std::regex_match(name.Scalar(), valid_name))
       throw InputError(location_of(file, name ? name : item),
-                       where + ".name: expected a name of letters, digits and _ . + - (at most 64), got " +
+                       where + ".name: expected a name of letters, digits and _ + - (at most 64), got " +
                            (name ? describe(name) : std::string("nothing")));
     for (const auto& other : arms)
       if (other.name == name.Scalar())
@@ -160,6 +161,12 @@ void Scenario::apply_override(const std::string& path_equals_value) {
 
 void Scenario::validate() {
   recovery::validate_parameters(table_, model);
+  const double agent_days = static_cast<double>(run.replicates) * static_cast<double>(arms.size()) *
+                            static_cast<double>(run.days) * static_cast<double>(model.population.size);
+  if (agent_days > 1e18)
+    throw InputError(table_.where_set("population.size"),
+                     "replicates x arms x days x population.size = " + format_value(agent_days) +
+                         " agent-days is more than this program can count (at most 1e18)");
   for (const auto& arm : arms)
     for (const auto& m : arm.interventions) m.module->validate(*m.table);
 }

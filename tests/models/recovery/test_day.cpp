@@ -197,6 +197,7 @@ TEST_CASE("a day: death ends the day and closes the first episode") {
   CHECK(a.state == ClinicalState::deceased);
   CHECK(a.death_day == 12);
   CHECK(a.first_episode_outcome == EpisodeOutcome::died);
+  CHECK(a.first_episode_days == 1);
   CHECK(a.abstinent_run == 30);  // no bookkeeping after death
 }
 
@@ -280,7 +281,7 @@ TEST_CASE("a day: treatment completes at length_days or ends by dropout") {
   CHECK(ev2.dropped_out);
   CHECK(b.treatment == TreatmentStatus::dropped_out);
   CHECK(b.first_episode_outcome == EpisodeOutcome::dropped_out);
-  CHECK(b.first_episode_days == 10);
+  CHECK(b.first_episode_days == 11);  // ten days done, and the day of dropout
 }
 
 TEST_CASE("a day: someone in relapse out of treatment may be readmitted to a new episode") {

@@ -126,7 +126,8 @@ TEST_CASE("arm mistakes are refused with their line and a clear message") {
   CHECK(load_error("name: a\narms:\n  - name: x\n  - name: x\n") == ":4:11: arms[1].name: duplicate arm name 'x'");
   CHECK(load_error("name: a\narms:\n  - nam: x\n") == ":3:5: unknown key 'arms[0].nam' (did you mean 'name'?)");
   CHECK(load_error("name: a\narms:\n  - name: has space\n") ==
-        ":3:11: arms[0].name: expected a name of letters, digits and _ . + - (at most 64), got 'has space'");
+        ":3:11: arms[0].name: expected a name of letters, digits and _ + - (at most 64), got 'has space'");
+  CHECK(load_error("name: a\narms:\n  - name: ..\n").find("expected a name of letters") != std::string::npos);
   CHECK(load_error("name: a\narms:\n  - name: x\n    interventions:\n      - type: peer_mentr\n") ==
         ":5:15: arms[0].interventions[0].type: unknown intervention 'peer_mentr' (did you mean 'peer_mentor'?); "
         "valid types: peer_mentor, group, twelve_step");
@@ -151,6 +152,13 @@ TEST_CASE("an open cohort's size follows from its intake") {
   s.load(path.string());
   CHECK(s.model.population.size == 100);
   CHECK(load_error("name: a\npopulation: {size: 10}\nintake: {arrivals_per_day: 1, for_days: 5}\n") ==
-        ":2:20: population.size: not allowed with intake; the cohort size is intake.arrivals_per_day x intake.for_days");
+        ":2:20: population.size: not allowed with intake; the cohort size is intake.arrivals_per_day x "
+        "intake.for_days = 5");
+  // The resolved scenario of an open cohort, which states the derived size, reads back.
+  const auto resolved = tmp_dir / "open_resolved.yaml";
+  std::ofstream(resolved) << s.resolved_yaml();
+  Scenario again;
+  CHECK_NOTHROW(again.load(resolved.string()));
+  CHECK(again.model.population.size == 100);
   CHECK(load_error("name: a\nintake: {arrivals_per_day: 1}\n").find("needs for_days >= 1") != std::string::npos);
 }
