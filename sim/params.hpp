@@ -111,5 +111,7 @@ class ParamTable {
 std::size_t edit_distance(std::string_view a, std::string_view b);
 // The candidate closest to `word`, or "" when none is close enough to be a plausible typo.
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+// "a, b, c", for messages that list the valid names.
+std::string join_names(const std::vector<std::string>& names);
 
 }  // namespace recoverysim

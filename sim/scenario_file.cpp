@@ -37,11 +37,6 @@ std::string describe(const YAML::Node& node) {
 
 namespace {
 
-std::string join(const std::vector<std::string>& names) {
-  std::string s;
-  for (std::size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
-  return s;
-}
 
 std::string dotted(const std::string& prefix, const std::string& key) { return prefix.empty() ? key : prefix + "." + key; }
 
@@ -78,7 +73,7 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
     } else if (table.is_section(path)) {
       if (!value.IsMap())
         throw InputError(location(file, value.IsNull() ? key_node.Mark() : value.Mark()),
-                         shown + ": expected a mapping of " + join(table.children(path)) + ", got " + describe(value));
+                         shown + ": expected a mapping of " + join_names(table.children(path)) + ", got " + describe(value));
       apply_mapping_at(table, value, path, file, handled_elsewhere, shown_prefix);
     } else {
       std::vector<std::string> valid = table.children(prefix);
@@ -86,7 +81,7 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
       const std::string hint = closest_match(key, valid);
       std::string message = "unknown key '" + shown + "'";
       if (!hint.empty()) message += " (did you mean '" + dotted(shown_prefix, dotted(prefix, hint)) + "'?)";
-      else message += "; valid keys here: " + join(valid);
+      else message += "; valid keys here: " + join_names(valid);
       throw InputError(key_at, message);
     }
   }

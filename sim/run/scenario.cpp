@@ -17,11 +17,6 @@ namespace {
 
 constexpr const char* default_arm = "usual_care";
 
-std::string join(const std::vector<std::string>& names) {
-  std::string s;
-  for (std::size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
-  return s;
-}
 
 ArmModule make_module(const std::string& type) {
   ArmModule m;
@@ -109,12 +104,12 @@ void Scenario::load_arms(const YAML::Node& node, const std::string& file) {
         const YAML::Node type = spec["type"];
         if (!type || !type.IsScalar())
           throw InputError(location_of(file, type ? type : spec),
-                           at + ".type: expected one of " + join(builtin_interventions().types()));
+                           at + ".type: expected one of " + join_names(builtin_interventions().types()));
         if (!builtin_interventions().contains(type.Scalar())) {
           const std::string hint = closest_match(type.Scalar(), builtin_interventions().types());
           throw InputError(location_of(file, type), at + ".type: unknown intervention '" + type.Scalar() + "'" +
                                                         (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                                                        "; valid types: " + join(builtin_interventions().types()));
+                                                        "; valid types: " + join_names(builtin_interventions().types()));
         }
         for (const auto& existing : arm.interventions)
           if (existing.type == type.Scalar())
@@ -143,7 +138,7 @@ void Scenario::apply_override(const std::string& path_equals_value) {
   if (arm == arms.end()) {
     std::vector<std::string> names;
     for (const auto& a : arms) names.push_back(a.name);
-    throw InputError(where, "no arm named '" + arm_name + "'; arms: " + join(names));
+    throw InputError(where, "no arm named '" + arm_name + "'; arms: " + join_names(names));
   }
   const std::string after_arm = dot == std::string::npos ? std::string() : rest.substr(dot + 1);
   const auto dot2 = after_arm.find('.');

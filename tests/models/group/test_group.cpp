@@ -24,20 +24,6 @@ namespace {
 
 constexpr std::uint32_t group_stream_base = 1100;
 
-Parameters open_cohort(double arrivals_per_week, std::int64_t for_days) {
-  Parameters p = testing::default_parameters();
-  p.intake.arrivals_per_day = arrivals_per_week / 7.0;
-  p.intake.for_days = for_days;
-  p.population.size = p.intake.cohort_size();
-  return p;
-}
-
-Parameters closed_cohort(std::int64_t agents) {
-  Parameters p = testing::default_parameters();
-  p.population.size = agents;
-  return p;
-}
-
 // A module with its table, configured by `key=value` options.
 struct Configured {
   Group module;
@@ -94,7 +80,7 @@ TEST_CASE("group: sessions are spread evenly, s of them in every week") {
 }
 
 TEST_CASE("group: capacity and group size are never exceeded and the queue only holds eligible non-members") {
-  const Parameters p = open_cohort(40.0, 365);
+  const Parameters p = testing::open_cohort(40.0 / 7.0, 365);
   const std::vector<std::vector<std::string>> configurations = {
       {},                                              // rolling, in treatment
       {"eligibility=aftercare", "aftercare_days=60"},  // rolling with aftercare
@@ -270,7 +256,7 @@ TEST_CASE("group: a member's lapse and milestone reach the other members of the 
 }
 
 TEST_CASE("group: closed admission keeps membership fixed within a cycle") {
-  const Parameters p = open_cohort(40.0, 365);
+  const Parameters p = testing::open_cohort(40.0 / 7.0, 365);
   for (const bool closed : {true, false}) {
     std::vector<std::string> options = {"group_size=8", "facilitators=3"};
     if (closed) options.insert(options.end(), {"admission=closed", "closed_cycle_weeks=6"});
@@ -326,7 +312,7 @@ TEST_CASE("group: closed admission keeps membership fixed within a cycle") {
 }
 
 TEST_CASE("group: attendance follows logistic(intercept + slope (w - centre)) within 4 standard errors") {
-  const Parameters p = closed_cohort(3000);
+  const Parameters p = testing::closed_cohort(3000);
   Configured c({"facilitators=100", "sessions_per_week=3"});
   const Group& g = c.module;
   const auto& gp = g.parameters();
@@ -360,7 +346,7 @@ TEST_CASE("group: attendance follows logistic(intercept + slope (w - centre)) wi
 }
 
 TEST_CASE("group: effects neutral => core state counts identical to the arm without the module") {
-  const Parameters p = open_cohort(60.0, 300);
+  const Parameters p = testing::open_cohort(60.0 / 7.0, 300);
   constexpr std::uint32_t days = 400;
   const RandomKey key{21, 3};
   const RunRecord base = run(p, nullptr, days, key);
@@ -389,7 +375,7 @@ TEST_CASE("group: effects neutral => core state counts identical to the arm with
 }
 
 TEST_CASE("group: same results for 1 and 2 threads") {
-  const Parameters p = closed_cohort(12000);
+  const Parameters p = testing::closed_cohort(12000);
   constexpr std::uint32_t days = 150;
   RunRecord one, two;
   {
@@ -414,7 +400,7 @@ TEST_CASE("group: same results for 1 and 2 threads") {
 // 12 clients; group therapy seats 2 groups of 10 per facilitator. Both arms seat the whole
 // closed outpatient cohort of 10,000 on day 0, so the group arm needs 40% fewer facilitators.
 TEST_CASE("group: T8 group vs individual therapy, abstinence within 5 points with 40% less facilitator time") {
-  const Parameters p = closed_cohort(10000);
+  const Parameters p = testing::closed_cohort(10000);
   constexpr std::uint32_t days = 365;
   const RandomKey key{2024, 0};
   Configured individual({"group_size=1", "groups_per_facilitator=12", "facilitators=834"});

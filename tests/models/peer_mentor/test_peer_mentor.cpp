@@ -39,20 +39,6 @@ void configure(PeerMentor& module, const std::vector<std::string>& options) {
   for (const auto& o : options) t.assign_from_option(o);
 }
 
-Parameters open_cohort(double arrivals_per_day, std::int64_t for_days) {
-  Parameters p = testing::default_parameters();
-  p.intake.arrivals_per_day = arrivals_per_day;
-  p.intake.for_days = for_days;
-  p.population.size = p.intake.cohort_size();
-  return p;
-}
-
-Parameters closed_cohort(std::int64_t size) {
-  Parameters p = testing::default_parameters();
-  p.population.size = size;
-  return p;
-}
-
 struct RunResult {
   std::vector<DayCounts> counts;
   std::vector<std::vector<double>> metrics;  // [day][metric]
@@ -130,7 +116,7 @@ TEST_CASE("peer_mentor: the parameter table has the documented defaults and metr
 }
 
 TEST_CASE("peer_mentor: capacity is never exceeded, from the metrics and from the internal state") {
-  const Parameters p = open_cohort(2.0, 300);
+  const Parameters p = testing::open_cohort(2.0, 300);
   PeerMentor module;
   configure(module, {"mentors=2", "caseload=5", "comfortable_caseload=3", "departure_hazard_per_day=0.01",
                      "hiring_delay_days=20"});
@@ -157,7 +143,7 @@ TEST_CASE("peer_mentor: capacity is never exceeded, from the metrics and from th
 TEST_CASE("peer_mentor: with 8 mentors the mean queue is not longer than with 2") {
   // Per replicate: the queue length averaged over the run. The difference of the two arms
   // (same people, same core draws) must be positive by more than 3 standard errors.
-  const Parameters p = open_cohort(1.0, 365);
+  const Parameters p = testing::open_cohort(1.0, 365);
   std::vector<double> difference;
   std::vector<double> q2s, q8s;
   for (std::uint32_t r = 0; r < 4; ++r) {
@@ -183,7 +169,7 @@ TEST_CASE("peer_mentor: a departed mentor's mentees are rematched or queued at t
   // Every living admitted agent is matched, queued or ineligible exactly as its treatment
   // history says (eligible while in treatment and for duration_days after it ends), whatever
   // the mentors do. The eligibility here is computed from the population alone.
-  Parameters p = open_cohort(2.0, 250);
+  Parameters p = testing::open_cohort(2.0, 250);
   constexpr std::int32_t duration = 40;
   PeerMentor module;
   configure(module, {"mentors=6", "caseload=6", "departure_hazard_per_day=0.03", "hiring_delay_days=10",
@@ -241,7 +227,7 @@ TEST_CASE("peer_mentor: a departed mentor's mentees are rematched or queued at t
 
 TEST_CASE("peer_mentor: fifo and severity queue orders") {
   SUBCASE("closed cohort, day 0: the first matches") {
-    const Parameters p = closed_cohort(300);
+    const Parameters p = testing::closed_cohort(300);
     for (const char* priority : {"priority=fifo", "priority=severity"}) {
       PeerMentor module;
       configure(module, {"mentors=1", "caseload=5", priority});
@@ -273,7 +259,7 @@ TEST_CASE("peer_mentor: fifo and severity queue orders") {
   SUBCASE("open cohort: fifo serves earlier arrivals first, severity the most severe") {
     // Without readmissions the day an agent became eligible is its admission day, which rises
     // with the agent index: fifo keeps the queue in index order.
-    Parameters p = open_cohort(3.0, 200);
+    Parameters p = testing::open_cohort(3.0, 200);
     p.treatment.readmission_hazard_per_day = 0.0;
     for (const char* priority : {"priority=fifo", "priority=severity"}) {
       PeerMentor module;
@@ -296,7 +282,7 @@ TEST_CASE("peer_mentor: fifo and severity queue orders") {
 }
 
 TEST_CASE("peer_mentor: staff and costs of a fixed team") {
-  const Parameters p = closed_cohort(500);
+  const Parameters p = testing::closed_cohort(500);
   PeerMentor module;
   configure(module, {"mentors=4", "departure_hazard_per_day=0", "recruit_probability_per_day=0"});
   const auto r = run(p, &module, 3, {51, 0});
@@ -310,7 +296,7 @@ TEST_CASE("peer_mentor: staff and costs of a fixed team") {
 }
 
 TEST_CASE("peer_mentor: the pipeline recruits agents in long abstinence, within its cap") {
-  const Parameters p = closed_cohort(2000);
+  const Parameters p = testing::closed_cohort(2000);
   PeerMentor module;
   configure(module, {"mentors=2", "duration_days=0", "recruit_after_abstinent_days=60",
                      "recruit_probability_per_day=0.02", "recruits_max=3", "recruit_training_days=10",
@@ -338,7 +324,7 @@ TEST_CASE("peer_mentor: the pipeline recruits agents in long abstinence, within 
 }
 
 TEST_CASE("peer_mentor: effects neutral => core state counts identical to the arm without the module") {
-  const Parameters p = open_cohort(10.0, 150);
+  const Parameters p = testing::open_cohort(10.0, 150);
   const std::vector<std::string> neutral = {
       "contact_engagement_increment=0",    "contact_self_efficacy_increment=0", "contact_craving_increment=0",
       "matched_support_connections=0",     "matched_stress_lapse_multiplier=1", "matched_dropout_multiplier=1",
@@ -363,7 +349,7 @@ TEST_CASE("peer_mentor: effects neutral => core state counts identical to the ar
 }
 
 TEST_CASE("peer_mentor: same results for 1 and 2 threads") {
-  const Parameters p = open_cohort(50.0, 200);
+  const Parameters p = testing::open_cohort(50.0, 200);
   const std::vector<std::string> options = {"mentors=100", "departure_hazard_per_day=0.01", "priority=severity",
                                             "recruit_after_abstinent_days=40", "recruit_probability_per_day=0.02"};
   auto once = [&](int threads) {
@@ -390,7 +376,7 @@ namespace {
 // Point abstinence on day 180 (share of living admitted agents in early or stable recovery),
 // with a mentor for everyone (mentors 1000) and without, for one replicate.
 std::pair<double, double> abstinence_day_180(std::int64_t agents, RandomKey key) {
-  const Parameters p = closed_cohort(agents);
+  const Parameters p = testing::closed_cohort(agents);
   const auto base = run(p, nullptr, 181, key);
   PeerMentor module;
   configure(module, {"mentors=1000"});
@@ -433,7 +419,7 @@ TEST_CASE("peer_mentor: programme figures with the default staffing, open cohort
   // Run with --no-skip; prints the figures quoted in docs/models/peer_mentor.md. Open cohort:
   // 40 admissions a week throughout a 730-day run; figures of the second year (near steady
   // state), 5 replicates, for the default team of 4 mentors and for 16.
-  const Parameters p = open_cohort(40.0 / 7.0, 730);
+  const Parameters p = testing::open_cohort(40.0 / 7.0, 730);
   for (const std::string mentors : {"mentors=4", "mentors=16"}) {
     std::vector<double> queue, wait, util, burnout, leaving, fte, spend, matched, active, recruited;
     for (std::uint32_t r = 0; r < 5; ++r) {
@@ -485,7 +471,7 @@ TEST_CASE("peer_mentor: programme figures with the default staffing, open cohort
                                     "matched_dropout_multiplier=1", "matched_relapse_odds_multiplier=1"}},
       {"contacts_per_week=2", {"contacts_per_week=2"}},
   };
-  const Parameters closed = closed_cohort(10000);
+  const Parameters closed = testing::closed_cohort(10000);
   for (const auto& [label, options] : variants) {
     std::vector<double> ratio;
     for (std::uint32_t r = 0; r < 5; ++r) {
