@@ -161,6 +161,31 @@ TEST_CASE("group: capacity and group size are never exceeded and the queue only 
   }
 }
 
+TEST_CASE("group: with more facilitators the mean queue is not longer") {
+  // 40 admissions a week; 3 replicates each. Same people and core draws in both arms, so the
+  // comparison is paired; the difference must exceed 3 standard errors of the paired mean.
+  const Parameters p = testing::open_cohort(40.0 / 7.0, 365);
+  const std::size_t queue_metric = 3;  // metric_names(): groups_running, members, attendance, queue_length
+  std::vector<double> differences;
+  for (std::uint32_t r = 0; r < 3; ++r) {
+    double mean_queue[2] = {0.0, 0.0};
+    for (int arm = 0; arm < 2; ++arm) {
+      Configured c({arm == 0 ? "facilitators=1" : "facilitators=4"});
+      REQUIRE(c.module.metric_names()[queue_metric] == "queue_length");
+      const RunRecord record = run(p, &c.module, 365, {99, r});
+      for (const auto& day : record.metrics) mean_queue[arm] += day[queue_metric] / 365.0;
+    }
+    differences.push_back(mean_queue[0] - mean_queue[1]);
+  }
+  double mean = 0.0, var = 0.0;
+  for (double d : differences) mean += d / 3.0;
+  for (double d : differences) var += (d - mean) * (d - mean) / 2.0;
+  const double se = std::sqrt(var / 3.0);
+  INFO("queue with 1 facilitator minus with 4: ", mean, " (SE ", se, ")");
+  CHECK(mean > 0.0);
+  CHECK(mean > 3.0 * se);
+}
+
 TEST_CASE("group: a member's lapse and milestone reach the other members of the group the next day, and only them") {
   const Parameters p = testing::default_parameters();
   Configured c({"facilitators=1", "groups_per_facilitator=2", "group_size=3", "self_efficacy_increment_per_session=0",
