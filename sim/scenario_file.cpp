@@ -37,7 +37,6 @@ std::string describe(const YAML::Node& node) {
 
 namespace {
 
-
 std::string dotted(const std::string& prefix, const std::string& key) { return prefix.empty() ? key : prefix + "." + key; }
 
 void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::string& prefix, const std::string& file,
