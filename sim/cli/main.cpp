@@ -59,10 +59,11 @@ int run_command(const RunCommand& cmd) {
   std::string horizon_relapse = "relapse_by_day_30";  // the latest milestone within the horizon
   for (std::int64_t milestone : {90, 180, 365})
     if (milestone <= run.days) horizon_relapse = "relapse_by_day_" + std::to_string(milestone);
-  std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.1f s (%s agent-days/s) -> %s\n",
+  std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.1f s (%s agent-days/s; "
+              "writing output %.2f s) -> %s\n",
               run.name.c_str(), result.arms.size(), static_cast<long long>(run.replicates),
               static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),
-              result.seconds, format_rate(rate).c_str(), result.output_path.c_str());
+              result.seconds, format_rate(rate).c_str(), result.output_seconds, result.output_path.c_str());
   for (const auto& arm : result.arms)
     std::printf("  %-24s mean %s %s, first_episode_completion %s\n", arm.name.c_str(), horizon_relapse.c_str(),
                 run.days >= 30 ? mean_of(arm, horizon_relapse).c_str() : "n/a",

@@ -13,6 +13,7 @@
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include <chrono>
 #include <memory>
 
 namespace recoverysim {
@@ -24,6 +25,19 @@ constexpr std::int64_t trajectory_block_days = 64;
 int resolve_threads(int requested) {
   return requested > 0 ? requested : tbb::this_task_arena::max_concurrency();
 }
+
+// Adds the time spent in a scope to a total.
+class ScopedTimer {
+ public:
+  explicit ScopedTimer(double& total) : total_(total), start_(std::chrono::steady_clock::now()) {}
+  ~ScopedTimer() { total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+  ScopedTimer(const ScopedTimer&) = delete;
+  ScopedTimer& operator=(const ScopedTimer&) = delete;
+
+ private:
+  double& total_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 struct ArmRun {
   const Arm* arm = nullptr;
@@ -95,27 +109,33 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
           per_day[static_cast<std::size_t>(day)] =
               sim.step(static_cast<std::uint32_t>(day), run.output_trajectories ? &sink : nullptr, today);
         });
-        if (run.output_trajectories && (slot == trajectory_block_days - 1 || day == T - 1))
+        if (run.output_trajectories && (slot == trajectory_block_days - 1 || day == T - 1)) {
+          ScopedTimer timer(result.output_seconds);
           file.write_trajectory_block(a.file_index, r, day - slot, slot + 1, trajectory_block,
                                       static_cast<std::size_t>(trajectory_block_days));
+        }
         progress.advance(N, label);
       }
       sim.finish_replicate();
+      auto& outcomes = result.arms[ai].outcomes;
+      outcomes.push_back(recovery::compute_outcomes(
+          sim.population(), T,
+          params.treatment.settings[static_cast<std::size_t>(params.treatment.setting)].length_days));
+      ScopedTimer timer(result.output_seconds);
       file.write_day_counts(a.file_index, r, per_day);
       file.write_agents(a.file_index, r, sim.population());
       for (std::size_t m = 0; m < metrics.size(); ++m) {
         file.write_module_metrics(a.file_index, m, r, metrics[m]);
         file.write_module_agents(a.file_index, m, r, sim.modules()[m].module->agent_columns());
       }
-      auto& outcomes = result.arms[ai].outcomes;
-      outcomes.push_back(recovery::compute_outcomes(
-          sim.population(), T,
-          params.treatment.settings[static_cast<std::size_t>(params.treatment.setting)].length_days));
       file.write_outcomes(a.file_index, r, outcomes.back());
     }
   }
   progress.finish();
-  file.commit();
+  {
+    ScopedTimer timer(result.output_seconds);
+    file.commit();
+  }
   result.seconds = progress.elapsed_seconds();
   result.agent_days = R * A * T * N;
   return result;

@@ -24,6 +24,7 @@ struct ArmResult {
 struct RunResult {
   std::string output_path;
   double seconds = 0.0;
+  double output_seconds = 0.0;  // of which spent writing the results file
   std::int64_t agent_days = 0;
   std::vector<ArmResult> arms;
 };
