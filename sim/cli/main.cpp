@@ -59,7 +59,7 @@ int run_command(const RunCommand& cmd) {
   std::string horizon_relapse = "relapse_by_day_30";  // the latest milestone within the horizon
   for (std::int64_t milestone : {90, 180, 365})
     if (milestone <= run.days) horizon_relapse = "relapse_by_day_" + std::to_string(milestone);
-  std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.1f s (%s agent-days/s; "
+  std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.2f s (%s agent-days/s; "
               "writing output %.2f s) -> %s\n",
               run.name.c_str(), result.arms.size(), static_cast<long long>(run.replicates),
               static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),
