@@ -21,30 +21,31 @@ enum class GroupAdmission : std::uint8_t { rolling, closed };
 // of their latest treatment episode.
 enum class GroupEligibility : std::uint8_t { in_treatment, aftercare };
 
+// Every number of the mechanism; defaults, ranges and documentation are in declare().
 struct GroupParameters {
-  std::int64_t facilitators = 2;
-  std::int64_t groups_per_facilitator = 2;
-  std::int64_t group_size = 10;
-  std::int64_t sessions_per_week = 2;
+  std::int64_t facilitators{};
+  std::int64_t groups_per_facilitator{};
+  std::int64_t group_size{};
+  std::int64_t sessions_per_week{};
   GroupAdmission admission = GroupAdmission::rolling;
-  std::int64_t closed_cycle_weeks = 8;
+  std::int64_t closed_cycle_weeks{};
   GroupEligibility eligibility = GroupEligibility::in_treatment;
-  std::int64_t aftercare_days = 90;
+  std::int64_t aftercare_days{};
 
-  double attendance_intercept = -1.0;              // log-odds at engagement == centre
-  double attendance_engagement_coefficient = 4.0;  // log-odds per unit of (w - centre)
-  double attendance_engagement_centre = 0.5;
+  double attendance_intercept{};              // log-odds at engagement == centre
+  double attendance_engagement_coefficient{};  // log-odds per unit of (w - centre)
+  double attendance_engagement_centre{};
 
-  double skills_gain_per_session = 0.03;  // share of (1 - k)
-  double self_efficacy_increment_per_session = 0.01;
-  double member_support_connections = 0.15;  // added to g_target while a member
-  double craving_increment_per_member_lapse = 0.03;
-  double self_efficacy_increment_per_member_milestone = 0.01;
-  std::int64_t first_milestone_days = 30;
-  std::int64_t second_milestone_days = 90;
+  double skills_gain_per_session{};  // share of (1 - k)
+  double self_efficacy_increment_per_session{};
+  double member_support_connections{};  // added to g_target while a member
+  double craving_increment_per_member_lapse{};
+  double self_efficacy_increment_per_member_milestone{};
+  std::int64_t first_milestone_days{};
+  std::int64_t second_milestone_days{};
 
-  double salary_per_year = 55000.0;  // per facilitator FTE
-  double cost_per_session = 25.0;    // per group session held
+  double salary_per_year{};  // per facilitator FTE
+  double cost_per_session{};    // per group session held
 };
 
 // True when `day` holds a session, with `sessions_per_week` sessions spread evenly over each

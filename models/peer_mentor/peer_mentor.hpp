@@ -23,41 +23,42 @@ enum class MenteeStatus : std::uint8_t { ineligible, queued, matched };
 // closed (a recruited position whose mentor left; the pipeline may open it again).
 enum class MentorStatus : std::uint8_t { active, training, vacant, closed };
 
+// Every number of the mechanism; defaults, ranges and documentation are in declare().
 struct PeerMentorParameters {
-  std::int64_t mentors = 4;
-  std::int64_t caseload = 12;
-  std::int64_t comfortable_caseload = 8;
-  double contacts_per_week = 1.0;
+  std::int64_t mentors{};
+  std::int64_t caseload{};
+  std::int64_t comfortable_caseload{};
+  double contacts_per_week{};
   MentorMatchOn match_on = MentorMatchOn::admission;
   MentorQueuePriority priority = MentorQueuePriority::fifo;
-  std::int64_t duration_days = 180;
+  std::int64_t duration_days{};
 
-  double training_hours = 45.0;
-  double training_scale_hours = 40.0;
-  double supervision_hours_per_week = 2.0;
-  double burnout_rise_per_excess_mentee_per_day = 0.001;
-  double burnout_recovery_per_supervision_hour = 0.05;
-  double departure_hazard_per_day = 0.00137;
-  double departure_burnout_coefficient = 2.0;
-  std::int64_t hiring_delay_days = 60;
+  double training_hours{};
+  double training_scale_hours{};
+  double supervision_hours_per_week{};
+  double burnout_rise_per_excess_mentee_per_day{};
+  double burnout_recovery_per_supervision_hour{};
+  double departure_hazard_per_day{};
+  double departure_burnout_coefficient{};
+  std::int64_t hiring_delay_days{};
 
-  std::int64_t recruit_after_abstinent_days = 365;
-  double recruit_probability_per_day = 0.001;
-  std::int64_t recruits_max = 4;
-  std::int64_t recruit_training_days = 30;
+  std::int64_t recruit_after_abstinent_days{};
+  double recruit_probability_per_day{};
+  std::int64_t recruits_max{};
+  std::int64_t recruit_training_days{};
 
-  double contact_engagement_increment = 0.03;
-  double contact_self_efficacy_increment = 0.01;
-  double contact_craving_increment = -0.05;
-  double matched_support_connections = 0.25;
-  double matched_stress_lapse_multiplier = 0.6;
-  double matched_dropout_multiplier = 0.7;
-  double matched_relapse_odds_multiplier = 0.8;
+  double contact_engagement_increment{};
+  double contact_self_efficacy_increment{};
+  double contact_craving_increment{};
+  double matched_support_connections{};
+  double matched_stress_lapse_multiplier{};
+  double matched_dropout_multiplier{};
+  double matched_relapse_odds_multiplier{};
 
-  double salary_per_year = 34000.0;
-  double training_cost_per_hour = 25.0;
-  double supervision_cost_per_hour = 40.0;
-  double work_hours_per_week = 40.0;
+  double salary_per_year{};
+  double training_cost_per_hour{};
+  double supervision_cost_per_hour{};
+  double work_hours_per_week{};
 };
 
 class PeerMentor final : public Intervention {

@@ -15,29 +15,29 @@ namespace recoverysim::recovery {
 
 enum class TwelveStepOffer : std::uint8_t { admission, discharge };
 
-// Every number of the mechanism; defaults and documentation in twelve_step.cpp (declare).
+// Every number of the mechanism; defaults, ranges and documentation are in declare().
 struct TwelveStepParameters {
   TwelveStepOffer offer_at = TwelveStepOffer::admission;
-  double uptake_probability = 0.0;
-  double meetings_per_week = 0.0;
-  double initial_affiliation = 0.0;
-  double affiliation_growth_per_meeting = 0.0;
-  double affiliation_decay_rate_per_day = 0.0;
-  double affiliation_factor_on_relapse = 1.0;
-  double step_probability_per_meeting = 0.0;
-  double sponsor_step_multiplier = 1.0;
-  double support_connections_per_affiliation = 0.0;
-  double self_efficacy_per_meeting = 0.0;
-  double sponsored_lapse_multiplier = 1.0;
-  double helper_lapse_multiplier = 1.0;
-  double sponsor_seek_affiliation = 0.0;
-  double sponsor_keep_affiliation = 0.0;
-  double sponsor_find_probability_per_day = 0.0;
-  std::int64_t max_sponsees = 0;
-  std::int64_t external_sponsors = 0;
-  double facilitation_fte = 0.0;
-  double salary_per_year = 0.0;
-  double facilitation_cost_per_participant_day = 0.0;
+  double uptake_probability{};
+  double meetings_per_week{};
+  double initial_affiliation{};
+  double affiliation_growth_per_meeting{};
+  double affiliation_decay_rate_per_day{};
+  double affiliation_factor_on_relapse{};
+  double step_probability_per_meeting{};
+  double sponsor_step_multiplier{};
+  double support_connections_per_affiliation{};
+  double self_efficacy_per_meeting{};
+  double sponsored_lapse_multiplier{};
+  double helper_lapse_multiplier{};
+  double sponsor_seek_affiliation{};
+  double sponsor_keep_affiliation{};
+  double sponsor_find_probability_per_day{};
+  std::int64_t max_sponsees{};
+  std::int64_t external_sponsors{};
+  double facilitation_fte{};
+  double salary_per_year{};
+  double facilitation_cost_per_participant_day{};
 };
 
 class TwelveStep final : public Intervention {
