@@ -4,14 +4,12 @@
 // Prints a Markdown table.
 //
 //   build/release/recoverysim_bench --agents 1000000 --days 365 --threads 1,2 [--modules]
+#include "measure.hpp"
+
 #include "models/recovery/arm_simulation.hpp"
 
 #include <CLI/CLI.hpp>
-#include <tbb/global_control.h>
-#include <tbb/task_arena.h>
 
-#include <chrono>
-#include <cstdio>
 #include <memory>
 
 using namespace recoverysim;
@@ -74,30 +72,13 @@ int main(int argc, char** argv) {
   std::vector<std::span<double>> metric_spans(metrics.begin(), metrics.end());
   ArmSimulation arm(p, slots);
 
-  std::printf("| model | agents | days | threads | seconds | agent-days/s | speed-up |\n|---|---|---|---|---|---|---|\n");
-  double single = 0.0;
-  for (int n : threads) {
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(n));
-    tbb::task_arena arena(n);
-    double best = 1e300;
-    std::int64_t living = 0;
-    for (int rep = 0; rep < repeats; ++rep) {
-      const RandomKey key{1, static_cast<std::uint32_t>(rep)};
-      arena.execute([&] { arm.start_replicate(key, days); });
-      const auto start = std::chrono::steady_clock::now();
-      DayCounts counts;
-      arena.execute([&] {
+  bench::print_table_header();
+  return bench::measure_throughput(
+      with_modules ? "core + 3 modules" : "core", agents, days, threads, repeats,
+      [&](int rep) { arm.start_replicate({1, static_cast<std::uint32_t>(rep)}, days); },
+      [&](int) {
+        DayCounts counts;
         for (std::int64_t t = 0; t < days; ++t) counts = arm.step(static_cast<std::uint32_t>(t), nullptr, metric_spans);
+        return agents - counts.state[static_cast<std::size_t>(ClinicalState::deceased)];
       });
-      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      living = agents - counts.state[static_cast<std::size_t>(ClinicalState::deceased)];
-    }
-    const double rate = static_cast<double>(agents * days) / best;
-    if (single == 0.0) single = rate;
-    std::printf("| %s | %lld | %lld | %d | %.2f | %.3g | %.2f |\n", with_modules ? "core + 3 modules" : "core",
-                static_cast<long long>(agents), static_cast<long long>(days), n, best, rate, rate / single);
-    std::fflush(stdout);
-    if (living <= 0) return 1;  // keeps the work observable
-  }
-  return 0;
 }

@@ -4,16 +4,14 @@
 // ratio between the two says how much of the model's time is the model itself.
 //
 //   build/release/recoverysim_floor --agents 1000000 --days 365 --threads 1,2
+#include "measure.hpp"
 #include "random.hpp"
 
 #include <CLI/CLI.hpp>
 #include <tbb/blocked_range.h>
-#include <tbb/global_control.h>
 #include <tbb/parallel_reduce.h>
-#include <tbb/task_arena.h>
 
 #include <array>
-#include <chrono>
 #include <cstdio>
 #include <vector>
 
@@ -47,20 +45,14 @@ int main(int argc, char** argv) {
   }
 
   std::vector<std::uint8_t> state(static_cast<std::size_t>(agents));
-  std::printf("| model | agents | days | threads | seconds | agent-days/s | speed-up |\n|---|---|---|---|---|---|---|\n");
-  double single = 0.0;
-  for (int n : threads) {
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(n));
-    tbb::task_arena arena(n);
-    double best = 1e300;
-    std::int64_t checksum = 0;
-    for (int rep = 0; rep < repeats; ++rep) {
-      std::fill(state.begin(), state.end(), std::uint8_t{0});
-      const RandomKey key{1, static_cast<std::uint32_t>(rep)};
-      const auto start = std::chrono::steady_clock::now();
-      arena.execute([&] {
+  bench::print_table_header();
+  return bench::measure_throughput(
+      "floor", agents, days, threads, repeats, [&](int) { std::fill(state.begin(), state.end(), std::uint8_t{0}); },
+      [&](int rep) {
+        const RandomKey key{1, static_cast<std::uint32_t>(rep)};
+        std::int64_t deceased = 0;
         for (std::int64_t t = 0; t < days; ++t) {
-          checksum += tbb::parallel_reduce(
+          deceased = tbb::parallel_reduce(
               tbb::blocked_range<std::size_t>(0, state.size(), 2048), std::int64_t{0},
               [&](const tbb::blocked_range<std::size_t>& r, std::int64_t count) {
                 for (std::size_t i = r.begin(); i != r.end(); ++i) {
@@ -76,15 +68,6 @@ int main(int argc, char** argv) {
               },
               [](std::int64_t a, std::int64_t b) { return a + b; });
         }
+        return deceased + 1;  // observed result (+1: a run with no deaths still counts)
       });
-      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    }
-    const double rate = static_cast<double>(agents * days) / best;
-    if (single == 0.0) single = rate;
-    std::printf("| floor | %lld | %lld | %d | %.2f | %.3g | %.2f |\n", static_cast<long long>(agents),
-                static_cast<long long>(days), n, best, rate, rate / single);
-    std::fflush(stdout);
-    if (checksum <= 0) return 1;  // keeps the work observable
-  }
-  return 0;
 }
