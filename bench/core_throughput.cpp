@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   int repeats = 1;
   bool with_modules = false;
   app.add_option("--agents", agents, "Cohort size")->check(CLI::Range(std::int64_t{1}, std::int64_t{2'000'000'000}));
-  app.add_option("--days", days, "Days to simulate")->check(CLI::Range(std::int64_t{1}, std::int64_t{36500}));
+  app.add_option("--days", days, "Days to simulate")->check(CLI::Range(std::int64_t{1}, std::int64_t{32767}));
   app.add_option("--threads", threads, "Thread counts to measure")->delimiter(',');
   app.add_option("--repeats", repeats, "Runs per thread count (the best is reported)")->check(CLI::Range(1, 100));
   app.add_flag("--modules", with_modules, "Run peer_mentor, group and twelve_step in the arm");

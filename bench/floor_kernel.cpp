@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   std::vector<int> threads = {1, 2};
   int repeats = 1;
   app.add_option("--agents", agents, "Agents")->check(CLI::Range(std::int64_t{1}, std::int64_t{2'000'000'000}));
-  app.add_option("--days", days, "Days")->check(CLI::Range(std::int64_t{1}, std::int64_t{36500}));
+  app.add_option("--days", days, "Days")->check(CLI::Range(std::int64_t{1}, std::int64_t{32767}));
   app.add_option("--threads", threads, "Thread counts to measure")->delimiter(',');
   app.add_option("--repeats", repeats, "Runs per thread count (the best is reported)")->check(CLI::Range(1, 100));
   CLI11_PARSE(app, argc, argv);

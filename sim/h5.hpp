@@ -70,6 +70,7 @@ template <> inline hid_t file_type<float>() { return H5T_IEEE_F32LE; }
 template <> inline hid_t file_type<double>() { return H5T_IEEE_F64LE; }
 template <> inline hid_t memory_type<std::int8_t>() { return H5T_NATIVE_INT8; }
 template <> inline hid_t memory_type<std::uint8_t>() { return H5T_NATIVE_UINT8; }
+template <> inline hid_t memory_type<std::int16_t>() { return H5T_NATIVE_INT16; }
 template <> inline hid_t memory_type<std::int32_t>() { return H5T_NATIVE_INT32; }
 template <> inline hid_t memory_type<std::int64_t>() { return H5T_NATIVE_INT64; }
 template <> inline hid_t memory_type<float>() { return H5T_NATIVE_FLOAT; }

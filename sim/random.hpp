@@ -50,6 +50,42 @@ inline std::array<std::uint32_t, 4> philox_block(RandomKey key, std::uint32_t ag
   return {out.v[0], out.v[1], out.v[2], out.v[3]};
 }
 
+// Philox4x32-10 for `lanes` consecutive agents at once: out[j][l] is output j of the block
+// for counter (first_agent + l, day, stream, draw), the same numbers as philox_block(). The
+// lanes are independent, so the compiler turns each round into a few vector instructions;
+// tests/sim/test_random.cpp checks it against Random123 output for output.
+template <std::size_t lanes>
+inline void philox_lanes(RandomKey key, std::uint32_t first_agent, std::uint32_t day, std::uint32_t stream,
+                         std::uint32_t draw, std::uint32_t (&out)[4][lanes]) {
+  constexpr std::uint64_t m0 = 0xD2511F53u, m1 = 0xCD9E8D57u;  // Random123's multipliers
+  constexpr std::uint32_t w0 = 0x9E3779B9u, w1 = 0xBB67AE85u;  // and key increments
+  std::uint32_t* __restrict x0 = out[0];
+  std::uint32_t* __restrict x1 = out[1];
+  std::uint32_t* __restrict x2 = out[2];
+  std::uint32_t* __restrict x3 = out[3];
+  for (std::size_t l = 0; l < lanes; ++l) {
+    x0[l] = first_agent + static_cast<std::uint32_t>(l);
+    x1[l] = day;
+    x2[l] = stream;
+    x3[l] = draw;
+  }
+  std::uint32_t k0 = key.seed, k1 = key.replicate;
+  for (int round = 0; round < 10; ++round) {
+    for (std::size_t l = 0; l < lanes; ++l) {
+      const std::uint64_t p0 = m0 * x0[l];
+      const std::uint64_t p1 = m1 * x2[l];
+      const auto y0 = static_cast<std::uint32_t>(p1 >> 32) ^ x1[l] ^ k0;
+      const auto y2 = static_cast<std::uint32_t>(p0 >> 32) ^ x3[l] ^ k1;
+      x1[l] = static_cast<std::uint32_t>(p1);
+      x3[l] = static_cast<std::uint32_t>(p0);
+      x0[l] = y0;
+      x2[l] = y2;
+    }
+    k0 += w0;
+    k1 += w1;
+  }
+}
+
 // ---- transforms of 32-bit uniforms ------------------------------------------------------
 
 inline constexpr double two_pow_32 = 4294967296.0;

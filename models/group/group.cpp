@@ -148,7 +148,7 @@ void Group::before_day(DayView& view) {
 // ---- after_day: contagion, leaving, queueing, joining -------------------------------------------
 
 bool Group::eligible(const Population& pop, std::size_t i, std::int32_t day) const {
-  if (pop.admission_day[i] > day || pop.state[i] == ClinicalState::deceased) return false;
+  if (pop.admission_day(i) > day || pop.state[i] == ClinicalState::deceased) return false;
   const TreatmentStatus y = pop.treatment[i];
   if (y == TreatmentStatus::in_treatment) return true;
   if (p_.eligibility != GroupEligibility::aftercare) return false;

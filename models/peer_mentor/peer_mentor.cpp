@@ -265,7 +265,7 @@ void PeerMentor::recruit(const DayView& view) {
   const auto day = static_cast<std::int32_t>(view.day);
   const std::uint32_t stream = stream_base_ + stream_recruit;
   for (std::size_t i = 0; i < status_.size() && open < p_.recruits_max; ++i) {
-    if (pop.admission_day[i] > day || !is_abstinent(pop.state[i]) ||
+    if (pop.admission_day(i) > day || !is_abstinent(pop.state[i]) ||
         pop.abstinent_run[i] < p_.recruit_after_abstinent_days || pop.treatment[i] == TreatmentStatus::in_treatment ||
         status_[i] != MenteeStatus::ineligible || recruited_day_[i] >= 0)
       continue;

@@ -1,47 +1,53 @@
 // One day of the recovery model for one agent, in the reference model's order:
 // stress, latent update, death, lapse / lapse resolution / resuming abstinence,
 // bookkeeping, treatment. Each step is a small function of one agent's state so that it can
-// be tested on its own; advance_one_day() composes them and the kernel in kernel.hpp runs it
-// over the population's columns.
+// be tested on its own; advance_one_day() composes them and the kernel in kernel.cpp runs it
+// over a tile of agents.
+//
+// The code is written for the vectoriser: single precision, no branches (every decision is a
+// select between values; booleans combine with & and |, which evaluate both sides, rather
+// than && and ||), no calls the compiler cannot inline (lane_math.hpp instead of <cmath>),
+// and no early return. The kernel's loop over agents then compiles to SIMD
+// instructions, and each agent still gets exactly the same arithmetic whatever lane it is in.
 #pragma once
 
 #include "parameters.hpp"
 #include "states.hpp"
 
+#include "lane_math.hpp"
 #include "random.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 
 namespace recoverysim::recovery {
 
 // One agent's state, copied out of the population's columns for the day.
+// Enums are Wide and the flag an int so that every comparison in the kernel is 32 bits wide.
 struct AgentState {
-  Substance substance = Substance::alcohol;
-  bool mental_health = false;
-  double baseline_support = 0.0;     // g0
-  double baseline_engagement = 0.0;  // w0
-  double craving_peak = 0.0;         // c_peak
+  Wide<Substance> substance = Substance::alcohol;
+  std::int32_t mental_health = 0;
+  float baseline_support = 0.0f;     // g0
+  float baseline_engagement = 0.0f;  // w0
+  float craving_peak = 0.0f;         // c_peak
 
-  double craving = 0.0;        // c
-  double self_efficacy = 0.0;  // e
-  double support = 0.0;        // g
-  double skills = 0.0;         // k
-  double engagement = 0.0;     // w
+  float craving = 0.0f;        // c
+  float self_efficacy = 0.0f;  // e
+  float support = 0.0f;        // g
+  float skills = 0.0f;         // k
+  float engagement = 0.0f;     // w
 
-  ClinicalState state = ClinicalState::withdrawal;
-  TreatmentStatus treatment = TreatmentStatus::in_treatment;
+  Wide<ClinicalState> state = ClinicalState::withdrawal;
+  Wide<TreatmentStatus> treatment = TreatmentStatus::in_treatment;
   std::int32_t abstinent_run = 0;
   std::int32_t abstinent_before_use = 0;
   std::int32_t days_since_use = 0;
-  std::int32_t withdrawal_days_done = 0;
-  std::int32_t withdrawal_length = 1;
+  std::int32_t withdrawal_days_left = 1;  // d_W minus the withdrawal days done
   std::int32_t episode_days = 0;
 
   std::int32_t first_lapse_day = -1;
   std::int32_t first_relapse_day = -1;
-  EpisodeOutcome first_episode_outcome = EpisodeOutcome::ongoing;
+  Wide<EpisodeOutcome> first_episode_outcome = EpisodeOutcome::ongoing;
   std::int32_t first_episode_days = 0;
   std::int32_t readmissions = 0;
   std::int32_t death_day = -1;
@@ -51,15 +57,15 @@ struct AgentState {
 // What interventions contribute to an agent's day through the declared channels.
 // The defaults are neutral: an agent with no intervention gets exactly the core model.
 struct AgentEffects {
-  double support_connections = 0.0;  // added to g_target
-  double craving_increment = 0.0;
-  double self_efficacy_increment = 0.0;
-  double skills_increment = 0.0;
-  double engagement_increment = 0.0;
-  double lapse_multiplier = 1.0;
-  double stress_lapse_multiplier = 1.0;  // applies on stress days only
-  double relapse_odds_multiplier = 1.0;
-  double dropout_multiplier = 1.0;
+  float support_connections = 0.0f;  // added to g_target
+  float craving_increment = 0.0f;
+  float self_efficacy_increment = 0.0f;
+  float skills_increment = 0.0f;
+  float engagement_increment = 0.0f;
+  float lapse_multiplier = 1.0f;
+  float stress_lapse_multiplier = 1.0f;  // applies on stress days only
+  float relapse_odds_multiplier = 1.0f;
+  float dropout_multiplier = 1.0f;
 };
 
 // The four uniforms of the agent's core-day block (see CoreDaySlot).
@@ -70,243 +76,267 @@ struct DayDraws {
   std::uint32_t treatment_exit = 0;
 };
 
-// What happened to the agent today (for counts, records and, later, modules' own events).
-struct DayEvents {
-  bool died = false;
-  bool lapsed = false;
-  bool relapsed = false;
-  bool resumed = false;
-  bool dropped_out = false;
-  bool completed = false;
-  bool readmitted = false;
-};
-
-// Everything the day needs that is the same for every agent: the parameters and the setting.
+// The day's constants, in the kernel's precision: the model's parameters and those of the
+// treatment setting in use, with derived values (probabilities, reciprocals) computed once.
 struct DayContext {
   const Parameters& p;
-  const ModelParameters& m;
-  const SettingParameters& setting;
-  double stress_probability;
-  double readmission_probability;
 
-  explicit DayContext(const Parameters& params)
-      : p(params),
-        m(params.model),
-        setting(params.treatment.settings[static_cast<std::size_t>(params.treatment.setting)]),
-        stress_probability(params.model.stress_probability_per_day),
-        readmission_probability(hazard_to_probability(params.treatment.readmission_hazard_per_day)) {}
+  float covariate_centre;
+  std::int32_t stable_after_days;
+
+  float stress_probability;
+  float stress_craving_jump;
+  float stress_lapse_multiplier;
+
+  float craving_floor;
+  float craving_decay_per_day;  // 1 / craving_decay_days
+  float craving_adjustment_rate;
+  float opioid_craving_target_multiplier;
+
+  float self_efficacy_growth_rate;
+  float self_efficacy_violation_factor;
+  float support_adjustment_rate;
+  float skills_growth_rate;
+  float skills_decay_rate;
+  float engagement_adjustment_rate;
+  float engagement_violation_factor;
+
+  float death_base_hazard[substance_count];
+  float death_abstinent_multiplier;
+  float death_in_treatment_multiplier;
+  float opioid_death_multiplier;
+  float death_loss_of_tolerance_multiplier;
+  std::int32_t loss_of_tolerance_window_days;
+  std::int32_t loss_of_tolerance_min_abstinent_days;
+
+  float lapse_base_hazard[substance_count];
+  float lapse_craving_coefficient;
+  float lapse_self_efficacy_coefficient;
+  float lapse_support_coefficient;
+  float lapse_skills_coefficient;
+  float lapse_mental_health_coefficient;
+  float lapse_withdrawal_multiplier;
+  float lapse_multiplier_in_treatment;
+
+  float relapse_intercept;
+  float relapse_craving_coefficient;
+  float relapse_self_efficacy_coefficient;
+  float relapse_support_coefficient;
+
+  float resume_base_hazard;
+  float resume_self_efficacy_coefficient;
+  float resume_support_coefficient;
+  float resume_in_treatment_multiplier;
+
+  float dropout_base_hazard;
+  float dropout_engagement_coefficient;
+  float dropout_engagement_centre;
+  float dropout_craving_coefficient;
+  float dropout_use_multiplier;
+
+  std::int32_t episode_length_days;
+  float readmission_probability;
+
+  explicit DayContext(const Parameters& params);
 };
 
-inline double clamp01(double x) { return std::clamp(x, 0.0, 1.0); }
-inline std::size_t index_of(Substance s) { return static_cast<std::size_t>(s); }
+// Selects a per-substance constant without indexing, so that the vectoriser needs no gather.
+[[gnu::always_inline]] inline float of_substance(const float (&values)[substance_count], Wide<Substance> s) {
+  return s == Substance::alcohol ? values[0] : s == Substance::opioid ? values[1] : values[2];
+}
+
+[[gnu::always_inline]] inline float clamp01(float x) { return std::clamp(x, 0.0f, 1.0f); }
 
 // ---- step 2: latent update -----------------------------------------------------------------
 
-inline double craving_target(const DayContext& ctx, const AgentState& a) {
-  const auto& m = ctx.m;
-  double target = a.craving_peak;
-  if (!is_using(a.state) && a.state != ClinicalState::withdrawal)
-    target = m.craving_floor + (a.craving_peak - m.craving_floor) * std::exp(-a.abstinent_run / m.craving_decay_days);
-  if (a.treatment == TreatmentStatus::in_treatment && a.substance == Substance::opioid)
-    target *= ctx.setting.opioid_craving_target_multiplier;
-  return target;
+[[gnu::always_inline]] inline float craving_target(const DayContext& ctx, const AgentState& a) {
+  const float decayed =
+      ctx.craving_floor + (a.craving_peak - ctx.craving_floor) *
+                              exp_lane(-static_cast<float>(a.abstinent_run) * ctx.craving_decay_per_day);
+  const bool at_peak = is_using(a.state) | (a.state == ClinicalState::withdrawal);
+  const float target = at_peak ? a.craving_peak : decayed;
+  const bool moud = (a.treatment == TreatmentStatus::in_treatment) & (a.substance == Substance::opioid);
+  return moud ? target * ctx.opioid_craving_target_multiplier : target;
 }
 
-inline void update_latent(const DayContext& ctx, AgentState& a, bool stress, const AgentEffects& fx) {
-  const auto& m = ctx.m;
-  const double c_star = craving_target(ctx, a);
-  a.craving += m.craving_adjustment_rate_per_day * (c_star - a.craving) +
-               (stress ? m.stress_craving_jump * (1.0 - a.skills) * (1.0 - a.craving) : 0.0);
-  a.craving = clamp01(a.craving + fx.craving_increment);
+[[gnu::always_inline]] inline void update_latent(const DayContext& ctx, AgentState& a, bool stress, const AgentEffects& fx) {
+  const float c_star = craving_target(ctx, a);
+  const float jump = stress ? ctx.stress_craving_jump * (1.0f - a.skills) * (1.0f - a.craving) : 0.0f;
+  a.craving = clamp01(a.craving + ctx.craving_adjustment_rate * (c_star - a.craving) + jump + fx.craving_increment);
 
-  if (a.state == ClinicalState::early_recovery || a.state == ClinicalState::stable_recovery)
-    a.self_efficacy += m.self_efficacy_growth_rate_per_day * (1.0 - a.self_efficacy);
-  a.self_efficacy = clamp01(a.self_efficacy + fx.self_efficacy_increment);
+  const float growth = is_abstinent(a.state) ? ctx.self_efficacy_growth_rate * (1.0f - a.self_efficacy) : 0.0f;
+  a.self_efficacy = clamp01(a.self_efficacy + growth + fx.self_efficacy_increment);
 
-  const double support_target = clamp01(a.baseline_support + fx.support_connections);
-  a.support = clamp01(a.support + m.support_adjustment_rate_per_day * (support_target - a.support));
+  const float support_target = clamp01(a.baseline_support + fx.support_connections);
+  a.support = clamp01(a.support + ctx.support_adjustment_rate * (support_target - a.support));
 
-  const double growth =
-      a.treatment == TreatmentStatus::in_treatment ? ctx.setting.skills_growth_rate_per_day * (1.0 - a.skills) : 0.0;
-  a.skills = clamp01(a.skills + growth - m.skills_decay_rate_per_day * a.skills + fx.skills_increment);
+  const float learning =
+      a.treatment == TreatmentStatus::in_treatment ? ctx.skills_growth_rate * (1.0f - a.skills) : 0.0f;
+  a.skills = clamp01(a.skills + learning - ctx.skills_decay_rate * a.skills + fx.skills_increment);
 
-  a.engagement += m.engagement_adjustment_rate_per_day * (a.baseline_engagement - a.engagement);
-  a.engagement = clamp01(a.engagement + fx.engagement_increment);
+  a.engagement = clamp01(a.engagement + ctx.engagement_adjustment_rate * (a.baseline_engagement - a.engagement) +
+                         fx.engagement_increment);
 }
 
 // ---- step 3: death ---------------------------------------------------------------------------
 
-inline bool in_loss_of_tolerance_window(const DayContext& ctx, const AgentState& a) {
-  return a.substance == Substance::opioid && is_using(a.state) &&
-         a.days_since_use < ctx.m.loss_of_tolerance_window_days &&
-         a.abstinent_before_use >= ctx.m.loss_of_tolerance_min_abstinent_days;
+[[gnu::always_inline]] inline bool in_loss_of_tolerance_window(const DayContext& ctx, const AgentState& a) {
+  return (a.substance == Substance::opioid) & is_using(a.state) &
+         (a.days_since_use < ctx.loss_of_tolerance_window_days) &
+         (a.abstinent_before_use >= ctx.loss_of_tolerance_min_abstinent_days);
 }
 
-inline double death_hazard(const DayContext& ctx, const AgentState& a) {
-  const auto& m = ctx.m;
-  double h = m.death_base_hazard_per_day[index_of(a.substance)];
-  if (is_abstinent(a.state)) h *= m.death_abstinent_multiplier;
-  if (a.treatment == TreatmentStatus::in_treatment) {
-    h *= m.death_in_treatment_multiplier;
-    if (a.substance == Substance::opioid) h *= ctx.setting.opioid_death_multiplier;
-  }
-  if (in_loss_of_tolerance_window(ctx, a)) h *= m.death_loss_of_tolerance_multiplier;
+[[gnu::always_inline]] inline float death_hazard(const DayContext& ctx, const AgentState& a) {
+  const bool in_treatment = a.treatment == TreatmentStatus::in_treatment;
+  float h = of_substance(ctx.death_base_hazard, a.substance);
+  h *= is_abstinent(a.state) ? ctx.death_abstinent_multiplier : 1.0f;
+  h *= in_treatment ? ctx.death_in_treatment_multiplier : 1.0f;
+  h *= in_treatment & (a.substance == Substance::opioid) ? ctx.opioid_death_multiplier : 1.0f;
+  h *= in_loss_of_tolerance_window(ctx, a) ? ctx.death_loss_of_tolerance_multiplier : 1.0f;
   return h;
 }
 
 // ---- steps 4-6: leaving the current state ----------------------------------------------------
 
-inline double lapse_hazard(const DayContext& ctx, const AgentState& a, bool stress, const AgentEffects& fx) {
-  const auto& m = ctx.m;
-  const double x0 = m.covariate_centre;
-  const double log_relative = m.lapse_craving_coefficient * (a.craving - x0) +
-                              m.lapse_self_efficacy_coefficient * (a.self_efficacy - x0) +
-                              m.lapse_support_coefficient * (a.support - x0) +
-                              m.lapse_skills_coefficient * (a.skills - x0) +
-                              (a.mental_health ? m.lapse_mental_health_coefficient : 0.0);
-  double h = m.lapse_base_hazard_per_day[index_of(a.substance)] * std::exp(log_relative);
-  if (a.state == ClinicalState::withdrawal) h *= m.lapse_withdrawal_multiplier;
-  if (stress) h *= m.stress_lapse_multiplier * fx.stress_lapse_multiplier;
-  if (a.treatment == TreatmentStatus::in_treatment) h *= ctx.setting.lapse_multiplier_in_treatment;
+[[gnu::always_inline]] inline float lapse_hazard(const DayContext& ctx, const AgentState& a, bool stress, const AgentEffects& fx) {
+  const float x0 = ctx.covariate_centre;
+  const float log_relative = ctx.lapse_craving_coefficient * (a.craving - x0) +
+                             ctx.lapse_self_efficacy_coefficient * (a.self_efficacy - x0) +
+                             ctx.lapse_support_coefficient * (a.support - x0) +
+                             ctx.lapse_skills_coefficient * (a.skills - x0) +
+                             (a.mental_health != 0 ? ctx.lapse_mental_health_coefficient : 0.0f);
+  float h = of_substance(ctx.lapse_base_hazard, a.substance) * exp_lane(log_relative);
+  h *= a.state == ClinicalState::withdrawal ? ctx.lapse_withdrawal_multiplier : 1.0f;
+  h *= stress ? ctx.stress_lapse_multiplier * fx.stress_lapse_multiplier : 1.0f;
+  h *= a.treatment == TreatmentStatus::in_treatment ? ctx.lapse_multiplier_in_treatment : 1.0f;
   return h * fx.lapse_multiplier;
 }
 
-inline double relapse_probability(const DayContext& ctx, const AgentState& a, const AgentEffects& fx) {
-  const auto& m = ctx.m;
-  const double x0 = m.covariate_centre;
-  const double log_odds = m.relapse_intercept + m.relapse_craving_coefficient * (a.craving - x0) +
-                          m.relapse_self_efficacy_coefficient * (a.self_efficacy - x0) +
-                          m.relapse_support_coefficient * (a.support - x0);
-  const double odds = std::exp(log_odds) * fx.relapse_odds_multiplier;
-  return odds / (1.0 + odds);
+[[gnu::always_inline]] inline float relapse_probability(const DayContext& ctx, const AgentState& a, const AgentEffects& fx) {
+  const float x0 = ctx.covariate_centre;
+  const float log_odds = ctx.relapse_intercept + ctx.relapse_craving_coefficient * (a.craving - x0) +
+                         ctx.relapse_self_efficacy_coefficient * (a.self_efficacy - x0) +
+                         ctx.relapse_support_coefficient * (a.support - x0);
+  const float odds = exp_lane(log_odds) * fx.relapse_odds_multiplier;
+  return 1.0f / (1.0f + 1.0f / odds);  // odds / (1 + odds), also right for odds 0 or infinite
 }
 
-inline double resume_hazard(const DayContext& ctx, const AgentState& a) {
-  const auto& m = ctx.m;
-  const double x0 = m.covariate_centre;
-  double h = m.resume_base_hazard_per_day * std::exp(m.resume_self_efficacy_coefficient * (a.self_efficacy - x0) +
-                                                     m.resume_support_coefficient * (a.support - x0));
-  if (a.treatment == TreatmentStatus::in_treatment) h *= m.resume_in_treatment_multiplier;
-  return h;
+[[gnu::always_inline]] inline float resume_hazard(const DayContext& ctx, const AgentState& a) {
+  const float x0 = ctx.covariate_centre;
+  const float h = ctx.resume_base_hazard * exp_lane(ctx.resume_self_efficacy_coefficient * (a.self_efficacy - x0) +
+                                                    ctx.resume_support_coefficient * (a.support - x0));
+  return a.treatment == TreatmentStatus::in_treatment ? h * ctx.resume_in_treatment_multiplier : h;
+}
+
+// The probability of leaving today's state: lapsing from withdrawal or recovery, a lapse
+// becoming a relapse, or resuming abstinence from relapse.
+[[gnu::always_inline]] inline float exit_probability(const DayContext& ctx, const AgentState& a, bool stress, const AgentEffects& fx) {
+  const float lapse = probability_within_day_lane(lapse_hazard(ctx, a, stress, fx));
+  const float relapse = relapse_probability(ctx, a, fx);
+  const float resume = probability_within_day_lane(resume_hazard(ctx, a));
+  return a.state == ClinicalState::lapse ? relapse : a.state == ClinicalState::relapse ? resume : lapse;
 }
 
 // ---- step 8: treatment -----------------------------------------------------------------------
 
-inline double dropout_hazard(const DayContext& ctx, const AgentState& a, const AgentEffects& fx) {
-  const auto& m = ctx.m;
-  double h = ctx.setting.dropout_base_hazard_per_day *
-             std::exp(m.dropout_engagement_coefficient * (a.engagement - m.dropout_engagement_centre) +
-                      m.dropout_craving_coefficient * (a.craving - m.covariate_centre));
-  if (is_using(a.state)) h *= m.dropout_use_multiplier;
-  return h * fx.dropout_multiplier;
-}
-
-// Closes the first treatment episode's record if this is the first episode. `days` counts the
-// days the agent began in treatment, the day it ended included.
-inline void record_first_episode_end(AgentState& a, EpisodeOutcome outcome, std::int32_t days) {
-  if (a.readmissions == 0 && a.first_episode_outcome == EpisodeOutcome::ongoing) {
-    a.first_episode_outcome = outcome;
-    a.first_episode_days = days;
-  }
+[[gnu::always_inline]] inline float dropout_hazard(const DayContext& ctx, const AgentState& a, const AgentEffects& fx) {
+  const float h = ctx.dropout_base_hazard *
+                  exp_lane(ctx.dropout_engagement_coefficient * (a.engagement - ctx.dropout_engagement_centre) +
+                           ctx.dropout_craving_coefficient * (a.craving - ctx.covariate_centre));
+  return (is_using(a.state) ? h * ctx.dropout_use_multiplier : h) * fx.dropout_multiplier;
 }
 
 // ---- the whole day ---------------------------------------------------------------------------
 
-// Advances one living agent by one day. `draw_new_withdrawal_length()` is called only on
-// readmission (it reads the agent's withdrawal_length stream for today).
-template <class NewWithdrawalLength>
-DayEvents advance_one_day(const DayContext& ctx, AgentState& a, std::int32_t day, const DayDraws& u,
-                          const AgentEffects& fx, NewWithdrawalLength&& draw_new_withdrawal_length) {
-  const auto& m = ctx.m;
-  DayEvents events;
-  const ClinicalState start = a.state;
+// Advances one agent by one day and returns what happened (DayEvent bits); a deceased agent
+// is left as it is. Every field is assigned by a select on the day's decisions, each of which
+// already excludes death, so that the code has no branch for the vectoriser to trip on. On
+// readmission (event_readmitted) the caller draws the new episode's withdrawal length from the
+// agent's withdrawal_length stream into withdrawal_days_left: a rare event, kept out of this code.
+[[gnu::always_inline]] inline std::uint8_t advance_one_day(const DayContext& ctx, AgentState& a, std::int32_t day, const DayDraws& u,
+                                    const AgentEffects& fx) {
+  const Wide<ClinicalState> start = a.state;
+  const bool alive = start != ClinicalState::deceased;
+  const bool in_treatment = a.treatment == TreatmentStatus::in_treatment;
 
   // 1. stress event
-  const bool stress = bernoulli(u.stress, ctx.stress_probability);
+  const bool stress = bernoulli_lane(u.stress, ctx.stress_probability);
 
-  // 2. latent update, with the state at the start of the day
+  // 2. latent update, with the state at the start of the day (none for the deceased)
+  const float latent_before[] = {a.craving, a.self_efficacy, a.support, a.skills, a.engagement};
   update_latent(ctx, a, stress, fx);
+  a.craving = alive ? a.craving : latent_before[0];
+  a.self_efficacy = alive ? a.self_efficacy : latent_before[1];
+  a.support = alive ? a.support : latent_before[2];
+  a.skills = alive ? a.skills : latent_before[3];
+  a.engagement = alive ? a.engagement : latent_before[4];
 
-  // 3. death, resolved first; it ends the day
-  if (bernoulli(u.death, hazard_to_probability(death_hazard(ctx, a)))) {
-    a.state = ClinicalState::deceased;
-    a.death_day = day;
-    if (a.treatment == TreatmentStatus::in_treatment) record_first_episode_end(a, EpisodeOutcome::died, a.episode_days + 1);
-    events.died = true;
-    return events;
-  }
+  // 3. death, resolved first: on that day nothing below happens (`lives` is false)
+  const bool died = alive & bernoulli_lane(u.death, probability_within_day_lane(death_hazard(ctx, a)));
+  const bool lives = alive & !died;
 
-  // 4-6. the exit from the current state (one slot: these never happen on the same day)
-  switch (start) {
-    case ClinicalState::withdrawal:
-    case ClinicalState::early_recovery:
-    case ClinicalState::stable_recovery:
-      if (bernoulli(u.state_exit, hazard_to_probability(lapse_hazard(ctx, a, stress, fx)))) {
-        a.state = ClinicalState::lapse;
-        events.lapsed = true;
-      } else if (start == ClinicalState::withdrawal && ++a.withdrawal_days_done >= a.withdrawal_length) {
-        a.state = ClinicalState::early_recovery;
-      }
-      break;
-    case ClinicalState::lapse:
-      if (bernoulli(u.state_exit, relapse_probability(ctx, a, fx))) {
-        a.state = ClinicalState::relapse;
-        events.relapsed = true;
-      } else {
-        a.state = ClinicalState::early_recovery;
-      }
-      break;
-    case ClinicalState::relapse:
-      if (bernoulli(u.state_exit, hazard_to_probability(resume_hazard(ctx, a)))) {
-        a.state = ClinicalState::early_recovery;
-        events.resumed = true;
-      }
-      break;
-    case ClinicalState::deceased: break;
-  }
+  // 4-6. the exit from the current state (one draw: these never happen on the same day)
+  const bool exits = lives & bernoulli_lane(u.state_exit, exit_probability(ctx, a, stress, fx));
+  const bool lapsed = exits & !is_using(start);
+  const bool relapsed = exits & (start == ClinicalState::lapse);
+  const bool resumed = exits & (start == ClinicalState::relapse);
+  const bool withdrawal_day = lives & (start == ClinicalState::withdrawal) & !exits;
+  a.withdrawal_days_left -= withdrawal_day ? 1 : 0;
+  Wide<ClinicalState> next = start;
+  next = withdrawal_day & (a.withdrawal_days_left <= 0) ? ClinicalState::early_recovery : next;
+  next = lives & (start == ClinicalState::lapse) ? (exits ? ClinicalState::relapse : ClinicalState::early_recovery)
+                                                 : next;
+  next = resumed ? ClinicalState::early_recovery : next;
+  next = lapsed ? ClinicalState::lapse : next;
 
   // 7. bookkeeping
-  if (events.lapsed) {
-    a.abstinent_before_use = a.abstinent_run;
-    a.days_since_use = 0;
-    a.self_efficacy *= m.self_efficacy_violation_factor;
-    a.engagement *= m.engagement_violation_factor;
-    if (a.first_lapse_day < 0) a.first_lapse_day = day;
-  } else if (a.days_since_use < INT32_MAX) {
-    ++a.days_since_use;
-  }
-  if (events.relapsed && a.first_relapse_day < 0) a.first_relapse_day = day;
-  a.abstinent_run = is_abstinent(a.state) ? a.abstinent_run + 1 : 0;
-  if (a.state == ClinicalState::early_recovery && a.abstinent_run >= m.stable_after_days)
-    a.state = ClinicalState::stable_recovery;
+  a.abstinent_before_use = lapsed ? a.abstinent_run : a.abstinent_before_use;
+  a.days_since_use = lapsed ? 0 : lives ? std::min(a.days_since_use + 1, max_day_count) : a.days_since_use;
+  a.self_efficacy = lapsed ? a.self_efficacy * ctx.self_efficacy_violation_factor : a.self_efficacy;
+  a.engagement = lapsed ? a.engagement * ctx.engagement_violation_factor : a.engagement;
+  a.first_lapse_day = lapsed & (a.first_lapse_day < 0) ? day : a.first_lapse_day;
+  a.first_relapse_day = relapsed & (a.first_relapse_day < 0) ? day : a.first_relapse_day;
+  a.abstinent_run = !lives ? a.abstinent_run : is_abstinent(next) ? a.abstinent_run + 1 : 0;
+  next = (next == ClinicalState::early_recovery) & (a.abstinent_run >= ctx.stable_after_days)
+             ? ClinicalState::stable_recovery
+             : next;
+  a.state = died ? ClinicalState::deceased : next;
+  a.death_day = died ? day : a.death_day;
 
-  // 8. treatment: dropout or progress towards completion; or readmission after treatment
-  if (a.treatment == TreatmentStatus::in_treatment) {
-    if (bernoulli(u.treatment_exit, hazard_to_probability(dropout_hazard(ctx, a, fx)))) {
-      a.treatment = TreatmentStatus::dropped_out;
-      record_first_episode_end(a, EpisodeOutcome::dropped_out, a.episode_days + 1);
-      events.dropped_out = true;
-    } else if (++a.episode_days >= ctx.setting.length_days) {
-      a.treatment = TreatmentStatus::completed;
-      record_first_episode_end(a, EpisodeOutcome::completed, a.episode_days);
-      events.completed = true;
-    }
-  } else if (a.state == ClinicalState::relapse &&
-             (a.treatment == TreatmentStatus::completed || a.treatment == TreatmentStatus::dropped_out)) {
-    if (bernoulli(u.treatment_exit, ctx.readmission_probability)) {
-      a.treatment = TreatmentStatus::in_treatment;
-      a.state = ClinicalState::withdrawal;
-      a.withdrawal_days_done = 0;
-      a.episode_days = 0;
-      a.abstinent_run = 0;
-      a.withdrawal_length = draw_new_withdrawal_length();
-      ++a.readmissions;
-      events.readmitted = true;
-    }
-  }
+  // 8. treatment, with the state after steps 4-7: dropout or progress towards completion; or
+  // readmission for someone in relapse after treatment
+  const bool treated_today = lives & in_treatment;
+  const bool dropped_out = treated_today & bernoulli_lane(u.treatment_exit, probability_within_day_lane(
+                                                                                  dropout_hazard(ctx, a, fx)));
+  const bool completed = treated_today & !dropped_out & (a.episode_days + 1 >= ctx.episode_length_days);
+  const bool readmitted = lives & !in_treatment & (a.state == ClinicalState::relapse) &
+                          bernoulli_lane(u.treatment_exit, ctx.readmission_probability);
 
-  if (is_abstinent(a.state)) ++a.abstinent_days;
-  return events;
+  // The first episode's record closes when it ends: by dropout, completion or death.
+  const bool first_episode_open = (a.readmissions == 0) & (a.first_episode_outcome == EpisodeOutcome::ongoing);
+  const bool died_in_treatment = died & in_treatment;
+  const bool first_episode_ends = first_episode_open & (dropped_out | completed | died_in_treatment);
+  a.first_episode_outcome = !first_episode_ends ? a.first_episode_outcome
+                            : dropped_out       ? EpisodeOutcome::dropped_out
+                            : completed         ? EpisodeOutcome::completed
+                                                : EpisodeOutcome::died;
+  // The days begun in treatment, the last one included.
+  a.first_episode_days = first_episode_ends ? a.episode_days + 1 : a.first_episode_days;
+  a.episode_days += treated_today & !dropped_out ? 1 : 0;
+  a.treatment = dropped_out ? TreatmentStatus::dropped_out
+                : completed ? TreatmentStatus::completed
+                : readmitted ? TreatmentStatus::in_treatment
+                             : a.treatment;
+  a.state = readmitted ? ClinicalState::withdrawal : a.state;
+  a.episode_days = readmitted ? 0 : a.episode_days;
+  a.abstinent_run = readmitted ? 0 : a.abstinent_run;
+  a.readmissions += readmitted ? 1 : 0;
+  a.abstinent_days += is_abstinent(a.state) ? 1 : 0;  // never true of the deceased
+
+  return static_cast<std::uint8_t>((died ? event_died : 0) | (lapsed ? event_lapsed : 0) |
+                                   (relapsed ? event_relapsed : 0) | (resumed ? event_resumed : 0) |
+                                   (dropped_out ? event_dropped_out : 0) | (completed ? event_completed : 0) |
+                                   (readmitted ? event_readmitted : 0));
 }
 
 }  // namespace recoverysim::recovery

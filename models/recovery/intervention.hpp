@@ -44,18 +44,6 @@ struct EffectColumns {
   void reset();  // neutral values, in parallel
 };
 
-// What happened to each agent during the core day (bit flags, one byte per agent).
-enum DayEvent : std::uint8_t {
-  event_died = 1u << 0,
-  event_lapsed = 1u << 1,
-  event_relapsed = 1u << 2,
-  event_resumed = 1u << 3,
-  event_dropped_out = 1u << 4,
-  event_completed = 1u << 5,
-  event_readmitted = 1u << 6,
-  event_admitted = 1u << 7,  // first day in the cohort (open cohorts: the arrival day)
-};
-
 struct ReplicateContext {
   const Parameters& core;
   RandomKey key;

@@ -39,9 +39,6 @@ struct ModuleChannels {
   std::uint8_t* events = nullptr;
 };
 
-AgentState load_agent(const Population& pop, std::size_t i);
-void store_agent(Population& pop, std::size_t i, const AgentState& a);
-
 // Advances agents [begin, end) by one day on the calling thread and adds them to `counts`.
 // Agents not yet admitted are counted as waiting and left untouched; on its admission day an
 // agent starts treatment.

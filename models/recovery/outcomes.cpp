@@ -40,7 +40,7 @@ std::vector<double> compute_outcomes(const Population& pop, std::int64_t days, s
   std::array<std::int64_t, milestone_days.size()> relapsed{}, lapsed{}, followed{};
   std::int64_t could_complete = 0, completed = 0, deaths = 0, readmissions = 0, abstinent_days = 0, days_alive = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::int64_t start = pop.admission_day[i];
+    const std::int64_t start = pop.admission_day(i);
     if (start >= days) continue;  // never admitted within the horizon
     for (std::size_t j = 0; j < milestone_days.size(); ++j) {
       if (start + milestone_days[j] > days) continue;

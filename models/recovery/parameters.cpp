@@ -61,7 +61,7 @@ void declare_parameters(ParamTable& t, Parameters& p) {
   // ---- intake: closed or open cohort ------------------------------------------------------
   t.add_real("intake.arrivals_per_day", p.intake.arrivals_per_day, 0.0, 0.0, 1.0e6, "agents per day",
              "Open cohort: admissions a day, evenly spaced (0 = closed cohort, everyone admitted on day 0)");
-  t.add_integer("intake.for_days", p.intake.for_days, 0, 0, 36500, "days",
+  t.add_integer("intake.for_days", p.intake.for_days, 0, 0, max_day_count, "days",
                 "Open cohort: days during which agents arrive; the cohort size is arrivals_per_day x for_days");
 
   // ---- treatment ----------------------------------------------------------------------------

@@ -14,25 +14,25 @@ float clamp01(double x) { return static_cast<float>(std::clamp(x, 0.0, 1.0)); }
 }  // namespace
 
 void Population::resize(std::size_t n) {
-  for (auto* column : {&severity, &baseline_support, &baseline_engagement, &craving_peak, &craving, &self_efficacy,
-                       &support, &skills, &engagement})
-    column->resize(n);
-  for (auto* column : {&admission_day, &abstinent_run, &abstinent_before_use, &days_since_use, &first_lapse_day, &first_relapse_day,
-                       &first_episode_days, &readmissions, &death_day, &abstinent_days})
-    column->resize(n);
-  for (auto* column : {&withdrawal_days_done, &withdrawal_length, &episode_days}) column->resize(n);
-  substance.resize(n);
-  mental_health.resize(n);
-  state.resize(n);
-  treatment.resize(n);
-  first_episode_outcome.resize(n);
+  for_each_column([n](auto& column) { column.resize(n); });
 }
 
-std::uint16_t draw_withdrawal_length(const Parameters& p, Substance s, RandomKey key, std::uint32_t agent,
-                                     std::uint32_t day) {
+std::size_t Population::admitted_by(std::int32_t day) const {
+  const std::size_t n = size();
+  if (arrivals_per_day <= 0.0) return day >= 0 ? n : 0;
+  // floor(i / r) <= day  <=>  i < (day + 1) r; the two loops settle any rounding at the edge.
+  const double bound = std::ceil((static_cast<double>(day) + 1.0) * arrivals_per_day);
+  std::size_t count = bound <= 0.0 ? 0 : static_cast<std::size_t>(std::min(bound, static_cast<double>(n)));
+  while (count > 0 && admission_day(count - 1) > day) --count;
+  while (count < n && admission_day(count) <= day) ++count;
+  return count;
+}
+
+DayCount draw_withdrawal_length(const Parameters& p, Substance s, RandomKey key, std::uint32_t agent,
+                                std::uint32_t day) {
   const auto u = philox_block(key, agent, day, static_cast<std::uint32_t>(Stream::withdrawal_length), 0)[0];
   const std::uint32_t days = geometric_from_mean(u, p.population.withdrawal_mean_days[static_cast<std::size_t>(s)]);
-  return static_cast<std::uint16_t>(std::min<std::uint32_t>(days, 65535));
+  return static_cast<DayCount>(std::min<std::uint32_t>(days, max_day_count));
 }
 
 void initialise(Population& pop, const Parameters& p, RandomKey key) {
@@ -43,6 +43,7 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
   for (std::size_t s = 0; s < substance_count; ++s) cumulative[s] = running += pp.substance_mix[s];
   cumulative.back() = 1.0;
 
+  pop.arrivals_per_day = p.intake.open() ? p.intake.arrivals_per_day : 0.0;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pop.size(), 4096), [&](const auto& range) {
     for (std::size_t i = range.begin(); i != range.end(); ++i) {
       const auto agent = static_cast<std::uint32_t>(i);
@@ -57,9 +58,6 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
       const double c_peak =
           m.craving_peak[static_cast<std::size_t>(s)] + m.craving_peak_severity_slope * (v - m.covariate_centre);
 
-      pop.admission_day[i] =
-          p.intake.open() ? static_cast<std::int32_t>(std::floor(static_cast<double>(i) / p.intake.arrivals_per_day))
-                          : 0;
       pop.substance[i] = s;
       pop.severity[i] = static_cast<float>(v);
       pop.mental_health[i] = bernoulli(draw(Stream::mental_health), pp.mental_health_probability) ? 1 : 0;
@@ -74,12 +72,11 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
       pop.engagement[i] = static_cast<float>(w0);
 
       pop.state[i] = ClinicalState::withdrawal;
-      pop.treatment[i] = pop.admission_day[i] == 0 ? TreatmentStatus::in_treatment : TreatmentStatus::waiting;
+      pop.treatment[i] = pop.admission_day(i) == 0 ? TreatmentStatus::in_treatment : TreatmentStatus::waiting;
       pop.abstinent_run[i] = 0;
       pop.abstinent_before_use[i] = 0;
       pop.days_since_use[i] = 0;
-      pop.withdrawal_days_done[i] = 0;
-      pop.withdrawal_length[i] = draw_withdrawal_length(p, s, key, agent, 0);
+      pop.withdrawal_days_left[i] = draw_withdrawal_length(p, s, key, agent, 0);
       pop.episode_days[i] = 0;
 
       pop.first_lapse_day[i] = -1;

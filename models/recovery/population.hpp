@@ -12,9 +12,16 @@
 
 namespace recoverysim::recovery {
 
+// Day numbers and day counters are 16-bit (at most max_day_count, states.hpp): with float
+// latent variables this keeps the whole state of an agent within 64 bytes (bytes_per_agent()),
+// so that 10^7 agents fit in well under a gigabyte and a day streams through little memory.
+using DayCount = std::int16_t;
+
 struct Population {
+  // Open cohorts: agent i arrives on day floor(i / arrivals_per_day); 0 = everyone on day 0.
+  double arrivals_per_day = 0.0;
+
   // Fixed attributes, drawn at creation.
-  std::vector<std::int32_t> admission_day;  // day the agent enters the cohort (0 in a closed cohort)
   std::vector<Substance> substance;
   std::vector<float> severity;
   std::vector<std::uint8_t> mental_health;
@@ -32,24 +39,48 @@ struct Population {
   // State and counters.
   std::vector<ClinicalState> state;
   std::vector<TreatmentStatus> treatment;
-  std::vector<std::int32_t> abstinent_run;         // a: consecutive abstinent days
-  std::vector<std::int32_t> abstinent_before_use;  // a_prior: a at the last return to use
-  std::vector<std::int32_t> days_since_use;        // days since the last return to use
-  std::vector<std::uint16_t> withdrawal_days_done;
-  std::vector<std::uint16_t> withdrawal_length;    // d_W of the current episode
-  std::vector<std::uint16_t> episode_days;         // days in the current treatment episode
+  std::vector<DayCount> abstinent_run;         // a: consecutive abstinent days
+  std::vector<DayCount> abstinent_before_use;  // a_prior: a at the last return to use
+  std::vector<DayCount> days_since_use;        // days since the last return to use
+  std::vector<DayCount> withdrawal_days_left;  // d_W of the current episode, less the days done
+  std::vector<DayCount> episode_days;          // days in the current treatment episode
 
   // Per-agent records written to the output (-1 = never).
-  std::vector<std::int32_t> first_lapse_day;
-  std::vector<std::int32_t> first_relapse_day;
+  std::vector<DayCount> first_lapse_day;
+  std::vector<DayCount> first_relapse_day;
   std::vector<EpisodeOutcome> first_episode_outcome;
-  std::vector<std::int32_t> first_episode_days;
-  std::vector<std::int32_t> readmissions;
-  std::vector<std::int32_t> death_day;
-  std::vector<std::int32_t> abstinent_days;
+  std::vector<DayCount> first_episode_days;
+  std::vector<DayCount> readmissions;
+  std::vector<DayCount> death_day;
+  std::vector<DayCount> abstinent_days;
 
   std::size_t size() const { return state.size(); }
   void resize(std::size_t n);
+
+  // The day agent i enters the cohort (0 in a closed cohort).
+  std::int32_t admission_day(std::size_t i) const {
+    return arrivals_per_day > 0.0 ? static_cast<std::int32_t>(static_cast<double>(i) / arrivals_per_day) : 0;
+  }
+  // How many agents have entered by the end of `day`: they are agents 0 .. admitted_by(day)-1.
+  std::size_t admitted_by(std::int32_t day) const;
+
+  // Calls f(column) for every column: the one list of them.
+  template <class F>
+  void for_each_column(F&& f) {
+    f(substance), f(severity), f(mental_health), f(baseline_support), f(baseline_engagement), f(craving_peak);
+    f(craving), f(self_efficacy), f(support), f(skills), f(engagement);
+    f(state), f(treatment), f(abstinent_run), f(abstinent_before_use), f(days_since_use), f(withdrawal_days_left);
+    f(episode_days);
+    f(first_lapse_day), f(first_relapse_day), f(first_episode_outcome), f(first_episode_days), f(readmissions);
+    f(death_day), f(abstinent_days);
+  }
+
+  // Bytes of state per agent, summed over the columns.
+  static std::size_t bytes_per_agent() {
+    std::size_t bytes = 0;
+    Population{}.for_each_column([&](const auto& column) { bytes += sizeof(column[0]); });
+    return bytes;
+  }
 };
 
 // Draws every agent's attributes for one replicate and puts the cohort at its t = 0 state
@@ -58,7 +89,7 @@ struct Population {
 void initialise(Population& pop, const Parameters& p, RandomKey key);
 
 // Geometric withdrawal duration for one agent, from its withdrawal_length stream on `day`.
-std::uint16_t draw_withdrawal_length(const Parameters& p, Substance s, RandomKey key, std::uint32_t agent,
+DayCount draw_withdrawal_length(const Parameters& p, Substance s, RandomKey key, std::uint32_t agent,
                                      std::uint32_t day);
 
 }  // namespace recoverysim::recovery

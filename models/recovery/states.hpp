@@ -31,6 +31,40 @@ inline constexpr std::size_t setting_count = 5;
 inline constexpr std::array<std::string_view, setting_count> setting_names = {
     "detox", "residential", "outpatient", "intensive_outpatient", "moud"};
 
+// What happened to each agent during the core day (bit flags, one byte per agent).
+enum DayEvent : std::uint8_t {
+  event_died = 1u << 0,
+  event_lapsed = 1u << 1,
+  event_relapsed = 1u << 2,
+  event_resumed = 1u << 3,
+  event_dropped_out = 1u << 4,
+  event_completed = 1u << 5,
+  event_readmitted = 1u << 6,
+  event_admitted = 1u << 7,  // first day in the cohort (open cohorts: the arrival day)
+};
+
+// Day numbers and day counters are stored in 16 bits (population.hpp), so a run lasts at most
+// this many days and every counter stays below it.
+inline constexpr std::int32_t max_day_count = 32767;
+
+// One of the enums above held in 32 bits, for the per-agent kernel (day.hpp). There every
+// decision is a vector mask; comparing 8-bit enums next to float variables would mix masks of
+// different widths, which the vectoriser (GCC 12) cannot combine. Columns keep the 8-bit enum.
+template <class E>
+struct Wide {
+  std::int32_t code = 0;
+  constexpr Wide() = default;
+  constexpr Wide(E e) : code(static_cast<std::int32_t>(e)) {}  // NOLINT: converts implicitly, like the enum
+  static constexpr Wide from_code(std::int32_t c) {
+    Wide w;
+    w.code = c;
+    return w;
+  }
+  constexpr E value() const { return static_cast<E>(code); }
+  constexpr bool operator==(E e) const { return code == static_cast<std::int32_t>(e); }
+  constexpr bool operator==(Wide other) const { return code == other.code; }
+};
+
 // "Abstinent" in the model's sense: early or stable recovery, the reference's wording for the
 // self-efficacy rule, applied here to every use of the word. So withdrawal days do not count
 // towards the consecutive-abstinence counter a (see docs/model.md, modelling choices).
@@ -38,5 +72,9 @@ constexpr bool is_abstinent(ClinicalState x) {
   return x == ClinicalState::early_recovery || x == ClinicalState::stable_recovery;
 }
 constexpr bool is_using(ClinicalState x) { return x == ClinicalState::lapse || x == ClinicalState::relapse; }
+constexpr bool is_abstinent(Wide<ClinicalState> x) {
+  return (x == ClinicalState::early_recovery) | (x == ClinicalState::stable_recovery);
+}
+constexpr bool is_using(Wide<ClinicalState> x) { return (x == ClinicalState::lapse) | (x == ClinicalState::relapse); }
 
 }  // namespace recoverysim::recovery

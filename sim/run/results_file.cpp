@@ -188,7 +188,9 @@ void ResultsFile::write_agents(std::size_t arm_index, std::int64_t replicate, co
     for (std::size_t i = 0; i < column.size(); ++i) out[i] = static_cast<std::int8_t>(column[i]);
     return out;
   };
-  write("admission_day", pop.admission_day);
+  std::vector<std::int32_t> admission_day(pop.size());
+  for (std::size_t i = 0; i < pop.size(); ++i) admission_day[i] = pop.admission_day(i);
+  write("admission_day", admission_day);
   write("substance", as_int8(pop.substance));
   write("severity", pop.severity);
   write("mental_health", as_int8(pop.mental_health));

@@ -35,7 +35,8 @@ const std::vector<std::string> arm_keys = {"name", "interventions"};
 
 Scenario::Scenario() {
   table_.add_text("name", run.name, "unnamed", "Name of the scenario, stored in the output");
-  table_.add_integer("days", run.days, 365, 1, 36500, "days", "Simulated horizon: days 0 .. days-1");
+  table_.add_integer("days", run.days, 365, 1, recovery::max_day_count, "days",
+                     "Simulated horizon: days 0 .. days-1 (at most 32767: day counters are 16-bit)");
   table_.add_integer("replicates", run.replicates, 1, 1, 1'000'000, "replicates",
                      "Independent replicates (each a new synthetic cohort and new draws)");
   table_.add_integer("seed", run.seed, 1, 0, 4294967295LL, "1",

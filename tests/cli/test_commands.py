@@ -66,7 +66,7 @@ check("read_outcomes.py prints outcomes", "relapse_by_day_30" in p.stdout and "u
 for args, expected in [
     (["run", "does_not_exist.yaml"], "does_not_exist.yaml: cannot open scenario file"),
     (["run", baseline, "--set", "population.sise=5"], "did you mean 'population.size'"),
-    (["run", baseline, "--set", "days=0"], "days: expected an integer in [1, 36500], got '0' (out of range)"),
+    (["run", baseline, "--set", "days=0"], "days: expected an integer in [1, 32767], got '0' (out of range)"),
     (["run", baseline, "--threads", "0"], "--threads"),
     (["run", baseline, "--no-such-option"], "no-such-option"),
     (["validate"], "scenario"),

@@ -93,3 +93,16 @@ TEST_CASE("bernoulli, geometric, categorical and beta draws have the requested m
     CHECK(std::fabs(category[static_cast<std::size_t>(c)] / double(n) - p) <= 4 * se);
   }
 }
+
+TEST_CASE("philox_lanes gives philox_block's numbers, lane by lane") {
+  for (const RandomKey key : {RandomKey{0, 0}, RandomKey{7, 3}, RandomKey{0xffffffffu, 0xfffffffeu}}) {
+    for (const std::uint32_t first : {0u, 12345u, 0xffffffc0u}) {
+      std::uint32_t out[4][64];
+      philox_lanes<64>(key, first, 17, 3, 2, out);
+      for (std::uint32_t l = 0; l < 64; ++l) {
+        const auto block = philox_block(key, first + l, 17, 3, 2);
+        for (std::size_t j = 0; j < 4; ++j) REQUIRE(out[j][l] == block[j]);
+      }
+    }
+  }
+}

@@ -116,7 +116,7 @@ TEST_CASE("group: capacity and group size are never exceeded and the queue only 
         ++members;
         // Every member is alive, admitted, and in treatment (or within aftercare).
         REQUIRE(pop.state[i] != ClinicalState::deceased);
-        REQUIRE(pop.admission_day[i] <= day);
+        REQUIRE(pop.admission_day(i) <= day);
         if (gp.eligibility == GroupEligibility::in_treatment)
           REQUIRE(pop.treatment[i] == TreatmentStatus::in_treatment);
       }
@@ -137,7 +137,7 @@ TEST_CASE("group: capacity and group size are never exceeded and the queue only 
         seen[i] = 1;
         REQUIRE(g.group_of()[i] == Group::no_group);
         REQUIRE(pop.state[i] != ClinicalState::deceased);
-        REQUIRE(pop.admission_day[i] <= day);
+        REQUIRE(pop.admission_day(i) <= day);
       }
       // Rolling admission never leaves a seat empty while someone waits.
       if (gp.admission == GroupAdmission::rolling && !g.queue().empty()) REQUIRE(all_full);
@@ -195,7 +195,6 @@ TEST_CASE("group: a member's lapse and milestone reach the other members of the 
   Population pop;
   pop.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
-    pop.admission_day[i] = 0;
     pop.state[i] = ClinicalState::early_recovery;
     pop.treatment[i] = TreatmentStatus::in_treatment;
     pop.abstinent_run[i] = 10;

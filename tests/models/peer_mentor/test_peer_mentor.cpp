@@ -193,7 +193,7 @@ TEST_CASE("peer_mentor: a departed mentor's mentees are rematched or queued at t
         discharged[i] = d;
       previous[i] = t;
       const bool alive = pop.state[i] != ClinicalState::deceased;
-      const bool eligible = alive && pop.admission_day[i] <= d &&
+      const bool eligible = alive && pop.admission_day(i) <= d &&
                             (t == TreatmentStatus::in_treatment || d < discharged[i] + duration);
       const auto status = module.status_of(i);
       if ((status != MenteeStatus::ineligible) != eligible) {

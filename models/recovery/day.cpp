@@ -1,0 +1,77 @@
+// The day's constants, converted once from the parameters to the kernel's precision.
+#include "day.hpp"
+
+#include <cmath>
+
+namespace recoverysim::recovery {
+
+namespace {
+float as_float(double x) { return static_cast<float>(x); }
+std::int32_t as_day_count(std::int64_t x) { return static_cast<std::int32_t>(std::min<std::int64_t>(x, max_day_count + 1)); }
+void copy(float (&to)[substance_count], const PerSubstance& from) {
+  for (std::size_t s = 0; s < substance_count; ++s) to[s] = as_float(from[s]);
+}
+}  // namespace
+
+DayContext::DayContext(const Parameters& params) : p(params) {
+  const ModelParameters& m = params.model;
+  const SettingParameters& setting = params.treatment.settings[static_cast<std::size_t>(params.treatment.setting)];
+
+  covariate_centre = as_float(m.covariate_centre);
+  stable_after_days = as_day_count(m.stable_after_days);
+
+  stress_probability = as_float(m.stress_probability_per_day);
+  stress_craving_jump = as_float(m.stress_craving_jump);
+  stress_lapse_multiplier = as_float(m.stress_lapse_multiplier);
+
+  craving_floor = as_float(m.craving_floor);
+  craving_decay_per_day = as_float(1.0 / m.craving_decay_days);
+  craving_adjustment_rate = as_float(m.craving_adjustment_rate_per_day);
+  opioid_craving_target_multiplier = as_float(setting.opioid_craving_target_multiplier);
+
+  self_efficacy_growth_rate = as_float(m.self_efficacy_growth_rate_per_day);
+  self_efficacy_violation_factor = as_float(m.self_efficacy_violation_factor);
+  support_adjustment_rate = as_float(m.support_adjustment_rate_per_day);
+  skills_growth_rate = as_float(setting.skills_growth_rate_per_day);
+  skills_decay_rate = as_float(m.skills_decay_rate_per_day);
+  engagement_adjustment_rate = as_float(m.engagement_adjustment_rate_per_day);
+  engagement_violation_factor = as_float(m.engagement_violation_factor);
+
+  copy(death_base_hazard, m.death_base_hazard_per_day);
+  death_abstinent_multiplier = as_float(m.death_abstinent_multiplier);
+  death_in_treatment_multiplier = as_float(m.death_in_treatment_multiplier);
+  opioid_death_multiplier = as_float(setting.opioid_death_multiplier);
+  death_loss_of_tolerance_multiplier = as_float(m.death_loss_of_tolerance_multiplier);
+  loss_of_tolerance_window_days = as_day_count(m.loss_of_tolerance_window_days);
+  loss_of_tolerance_min_abstinent_days = as_day_count(m.loss_of_tolerance_min_abstinent_days);
+
+  copy(lapse_base_hazard, m.lapse_base_hazard_per_day);
+  lapse_craving_coefficient = as_float(m.lapse_craving_coefficient);
+  lapse_self_efficacy_coefficient = as_float(m.lapse_self_efficacy_coefficient);
+  lapse_support_coefficient = as_float(m.lapse_support_coefficient);
+  lapse_skills_coefficient = as_float(m.lapse_skills_coefficient);
+  lapse_mental_health_coefficient = as_float(m.lapse_mental_health_coefficient);
+  lapse_withdrawal_multiplier = as_float(m.lapse_withdrawal_multiplier);
+  lapse_multiplier_in_treatment = as_float(setting.lapse_multiplier_in_treatment);
+
+  relapse_intercept = as_float(m.relapse_intercept);
+  relapse_craving_coefficient = as_float(m.relapse_craving_coefficient);
+  relapse_self_efficacy_coefficient = as_float(m.relapse_self_efficacy_coefficient);
+  relapse_support_coefficient = as_float(m.relapse_support_coefficient);
+
+  resume_base_hazard = as_float(m.resume_base_hazard_per_day);
+  resume_self_efficacy_coefficient = as_float(m.resume_self_efficacy_coefficient);
+  resume_support_coefficient = as_float(m.resume_support_coefficient);
+  resume_in_treatment_multiplier = as_float(m.resume_in_treatment_multiplier);
+
+  dropout_base_hazard = as_float(setting.dropout_base_hazard_per_day);
+  dropout_engagement_coefficient = as_float(m.dropout_engagement_coefficient);
+  dropout_engagement_centre = as_float(m.dropout_engagement_centre);
+  dropout_craving_coefficient = as_float(m.dropout_craving_coefficient);
+  dropout_use_multiplier = as_float(m.dropout_use_multiplier);
+
+  episode_length_days = as_day_count(setting.length_days);
+  readmission_probability = as_float(-std::expm1(-params.treatment.readmission_hazard_per_day));
+}
+
+}  // namespace recoverysim::recovery
