@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   std::vector<std::vector<double>> metrics;
   for (const auto& m : modules) {
     slots.push_back({m->module.get(), builtin_interventions().stream_base(builtin_interventions().types()[slots.size()])});
-    metrics.emplace_back(m->module->metric_names().size());
+    metrics.emplace_back(m->module->metric_names().size() * static_cast<std::size_t>(days));
   }
   std::vector<std::span<double>> metric_spans(metrics.begin(), metrics.end());
   ArmSimulation arm(p, slots);
@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
       with_modules ? "core + 3 modules" : "core", agents, days, threads, repeats,
       [&](int rep) { arm.start_replicate({1, static_cast<std::uint32_t>(rep)}, days); },
       [&](int) {
-        DayCounts counts;
-        for (std::int64_t t = 0; t < days; ++t) counts = arm.step(static_cast<std::uint32_t>(t), nullptr, metric_spans);
-        return agents - counts.state[static_cast<std::size_t>(ClinicalState::deceased)];
+        std::vector<DayCounts> counts(static_cast<std::size_t>(days));
+        arm.step_days(0, counts, nullptr, metric_spans);
+        return agents - counts.back().state[static_cast<std::size_t>(ClinicalState::deceased)];
       });
 }

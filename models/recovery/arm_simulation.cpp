@@ -7,6 +7,7 @@ namespace recoverysim::recovery {
 
 ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> modules)
     : params_(params), ctx_(params), modules_(std::move(modules)) {
+  for (const auto& m : modules_) metric_counts_.push_back(m.module->metric_names().size());
   const auto n = static_cast<std::size_t>(params.population.size);
   pop_.resize(n);
   if (!modules_.empty()) {
@@ -31,6 +32,18 @@ DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajector
   const DayCounts counts = step_population(ctx_, pop_, key_, day, trajectory, {&effects_, events_.data()});
   for (std::size_t i = 0; i < modules_.size(); ++i) modules_[i].module->after_day(view, metrics[i]);
   return counts;
+}
+
+void ArmSimulation::step_days(std::uint32_t first, std::span<DayCounts> counts, const TrajectorySink* trajectory,
+                              std::span<const std::span<double>> metrics) {
+  if (modules_.empty()) return step_population_days(ctx_, pop_, key_, first, counts, trajectory);
+  std::vector<std::span<double>> today(modules_.size());
+  for (std::size_t d = 0; d < counts.size(); ++d) {
+    for (std::size_t m = 0; m < modules_.size(); ++m) today[m] = metrics[m].subspan(d * metric_counts_[m], metric_counts_[m]);
+    TrajectorySink sink;
+    if (trajectory) sink = {trajectory->data, trajectory->stride, trajectory->offset + d};
+    counts[d] = step(first + static_cast<std::uint32_t>(d), trajectory ? &sink : nullptr, today);
+  }
 }
 
 void ArmSimulation::finish_replicate() { finalise_records(pop_); }

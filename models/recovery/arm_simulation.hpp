@@ -24,6 +24,11 @@ class ArmSimulation {
   void start_replicate(RandomKey key, std::int64_t days);
   // One day. `metrics[m]` receives module m's metrics for the day (metric_names() order).
   DayCounts step(std::uint32_t day, const TrajectorySink* trajectory, std::span<const std::span<double>> metrics);
+  // Days [first, first + counts.size()): counts[d] and the trajectory's slot offset + d receive
+  // day first + d; metrics[m] receives module m's metrics for these days, day after day. An arm
+  // without modules runs the days fused per tile of agents (step_population_days).
+  void step_days(std::uint32_t first, std::span<DayCounts> counts, const TrajectorySink* trajectory,
+                 std::span<const std::span<double>> metrics);
   // Closes per-agent records at the horizon.
   void finish_replicate();
 
@@ -35,6 +40,7 @@ class ArmSimulation {
   const Parameters& params_;
   DayContext ctx_;
   std::vector<ModuleSlot> modules_;
+  std::vector<std::size_t> metric_counts_;  // per module
   Population pop_;
   EffectColumns effects_;
   std::vector<std::uint8_t> events_;

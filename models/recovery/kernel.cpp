@@ -2,7 +2,8 @@
 #include "kernel.hpp"
 
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_reduce.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
 
 #include <type_traits>
 
@@ -148,109 +149,159 @@ template <bool with_effects, class Effects>
   return events;
 }
 
-// Advances the admitted agents [begin, begin + n), n <= tile, by one day: copies the tile's
-// columns in, runs the day on every lane (the compiler vectorises this loop: it has no
-// branches and no calls that are not inlined), and copies the changed columns back.
+// A tile of agents [first, first + n), n <= tile, held in lanes while it is advanced.
+struct Tile {
+  std::size_t first = 0;
+  std::size_t n = 0;
+  TileColumns<tile> columns;
+
+  void load(Population& pop) {
+    const auto copy_in = [&](const auto& column, auto* lanes) {
+      using Lane = std::remove_pointer_t<decltype(lanes)>;
+      for (std::size_t l = 0; l < n; ++l) lanes[l] = static_cast<Lane>(column[first + l]);
+    };
+    for_each_day_column(pop, columns, copy_in, copy_in);
+  }
+  void store(Population& pop) {
+    const auto ignore = [](const auto&, const auto*) {};
+    const auto copy_out = [&](auto& column, const auto* lanes) {
+      using Stored = typename std::remove_reference_t<decltype(column)>::value_type;
+      for (std::size_t l = 0; l < n; ++l) column[first + l] = static_cast<Stored>(lanes[l]);
+    };
+    for_each_day_column(pop, columns, ignore, copy_out);
+  }
+};
+
+// What one day of a tile reports besides the agents' new state.
+struct TileOutputs {
+  DayCounts* counts = nullptr;
+  const TrajectorySink* trajectory = nullptr;  // the day's slot is trajectory->offset + day_slot
+  std::size_t day_slot = 0;
+  std::uint8_t* events = nullptr;  // the modules' event column, indexed by agent
+};
+
+// Advances a loaded tile by one day.
 template <bool with_effects>
-void step_tile(const DayContext& ctx, Population& pop, RandomKey key, std::int32_t today, std::size_t begin,
-               std::size_t n, const EffectColumns* effects, std::uint8_t (&events)[tile]) {
-  const DayContext c = ctx;  // a local copy: its fields can be read under a condition without a trap
-  TileColumns<tile> t;
-  const auto copy_in = [&](const auto& column, auto* lanes) {
-    using Lane = std::remove_pointer_t<decltype(lanes)>;
-    for (std::size_t l = 0; l < n; ++l) lanes[l] = static_cast<Lane>(column[begin + l]);
-  };
-  const auto copy_out = [&](auto& column, const auto* lanes) {
-    using Stored = typename std::remove_reference_t<decltype(column)>::value_type;
-    for (std::size_t l = 0; l < n; ++l) column[begin + l] = static_cast<Stored>(lanes[l]);
-  };
-  for_each_day_column(pop, t, copy_in, copy_in);
-  TileEffects<with_effects ? tile : 1> fx_tile;
-  if constexpr (with_effects) fx_tile.copy_from(*effects, begin, n);
+void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& tile_, RandomKey key, std::int32_t today,
+                  const TileEffects<with_effects ? tile : 1>& effects, const TileOutputs& out) {
+  const DayContext ctx = shared_ctx;  // a local copy: its fields can be read under a condition without a trap
+  TileColumns<tile>& t = tile_.columns;
+  const std::size_t first = tile_.first, n = tile_.n;
+  const auto lanes_before = [&](std::size_t agents) { return std::clamp(agents, first, first + n) - first; };
+  const std::size_t admitted = lanes_before(pop.admitted_by(today));  // lanes [0, admitted) are in the cohort
+  const std::size_t arrived_before = today > 0 ? lanes_before(pop.admitted_by(today - 1)) : 0;
+  for (std::size_t l = arrived_before; l < admitted; ++l)
+    t.treatment[l] = static_cast<std::int32_t>(TreatmentStatus::in_treatment);
 
   std::uint32_t u[4][tile];
-  philox_lanes<tile>(key, static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(today),
+  philox_lanes<tile>(key, static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(today),
                      static_cast<std::uint32_t>(Stream::core_day), 0, u);
-  std::int32_t lane_events[tile];
+  std::int32_t events[tile];
 #pragma omp simd
-  for (std::size_t l = 0; l < n; ++l) lane_events[l] = step_lane<with_effects>(c, t, fx_tile, u, today, l);
-  for (std::size_t l = 0; l < n; ++l) events[l] = static_cast<std::uint8_t>(lane_events[l]);
-  const auto ignore = [](const auto&, const auto*) {};
-  for_each_day_column(pop, t, ignore, copy_out);
+  for (std::size_t l = 0; l < admitted; ++l) events[l] = step_lane<with_effects>(ctx, t, effects, u, today, l);
 
   // Readmissions are rare: their new withdrawal lengths are drawn here, one agent at a time.
-  for (std::size_t l = 0; l < n; ++l) {
+  for (std::size_t l = 0; l < admitted; ++l) {
     if (!(events[l] & event_readmitted)) continue;
-    const std::size_t i = begin + l;
-    pop.withdrawal_days_left[i] =
-        draw_withdrawal_length(ctx.p, pop.substance[i], key, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(today));
+    const auto agent = static_cast<std::uint32_t>(first + l);
+    t.withdrawal_days_left[l] = draw_withdrawal_length(ctx.p, static_cast<Substance>(t.substance[l]), key, agent,
+                                                       static_cast<std::uint32_t>(today));
+  }
+
+  DayCounts& counts = *out.counts;
+  for (std::size_t x = 0; x < clinical_state_count; ++x) {
+    std::int32_t c = 0;
+    for (std::size_t l = 0; l < admitted; ++l) c += t.state[l] == static_cast<std::int32_t>(x);
+    counts.state[x] += c;
+  }
+  constexpr auto deceased = static_cast<std::int32_t>(ClinicalState::deceased);
+  for (std::size_t x = 0; x < treatment_status_count; ++x) {
+    std::int32_t c = 0;
+    for (std::size_t l = 0; l < admitted; ++l) c += (t.treatment[l] == static_cast<std::int32_t>(x)) & (t.state[l] != deceased);
+    counts.treatment[x] += c;
+  }
+  // Agents not yet admitted: counted as waiting, otherwise untouched.
+  counts.treatment[static_cast<std::size_t>(TreatmentStatus::waiting)] += static_cast<std::int64_t>(n - admitted);
+
+  if (out.events) {
+    for (std::size_t l = 0; l < n; ++l)
+      out.events[first + l] = l >= admitted ? std::uint8_t{0}
+                                            : static_cast<std::uint8_t>(events[l] | (l >= arrived_before ? event_admitted : 0));
+  }
+  if (out.trajectory) {
+    const TrajectorySink& sink = *out.trajectory;
+    for (std::size_t l = 0; l < n; ++l)
+      sink.data[(first + l) * sink.stride + sink.offset + out.day_slot] =
+          l < admitted ? static_cast<std::uint8_t>(t.state[l]) : not_admitted;
   }
 }
 
-void count_tile(const Population& pop, std::size_t begin, std::size_t n, DayCounts& counts) {
-  const ClinicalState* state = pop.state.data() + begin;
-  const TreatmentStatus* treatment = pop.treatment.data() + begin;
-  for (std::size_t x = 0; x < clinical_state_count; ++x) {
-    std::int64_t c = 0;
-    for (std::size_t l = 0; l < n; ++l) c += state[l] == static_cast<ClinicalState>(x);
-    counts.state[x] += c;
-  }
-  for (std::size_t x = 0; x < treatment_status_count; ++x) {
-    std::int64_t c = 0;
-    for (std::size_t l = 0; l < n; ++l)
-      c += treatment[l] == static_cast<TreatmentStatus>(x) && state[l] != ClinicalState::deceased;
-    counts.treatment[x] += c;
-  }
+// Runs `body(tile)` for every tile of the population on oneTBB's threads. Ranges are split on
+// tile boundaries: a tile is always computed whole, by one thread, whatever the thread count.
+template <class Body>
+void for_each_tile(std::size_t agents, Body&& body) {
+  const std::size_t tiles = (agents + tile - 1) / tile;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tiles, 16), [&](const tbb::blocked_range<std::size_t>& range) {
+    Tile t;
+    for (std::size_t k = range.begin(); k != range.end(); ++k) {
+      t.first = k * tile;
+      t.n = std::min(tile, agents - t.first);
+      body(t);
+    }
+  });
 }
+
+// Per-thread day counts, summed at the end (integers: the order of the sum does not matter).
+class CountsPerThread {
+ public:
+  explicit CountsPerThread(std::size_t days) : local_([days] { return std::vector<DayCounts>(days); }) {}
+  std::vector<DayCounts>& local() { return local_.local(); }
+  void sum_into(std::span<DayCounts> total) {
+    for (auto& c : total) c = DayCounts{};
+    for (const auto& part : local_)
+      for (std::size_t d = 0; d < total.size(); ++d) total[d] += part[d];
+  }
+
+ private:
+  tbb::enumerable_thread_specific<std::vector<DayCounts>> local_;
+};
 
 }  // namespace
 
-void step_range(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day, std::size_t begin,
-                std::size_t end, DayCounts& counts, const TrajectorySink* trajectory, ModuleChannels channels) {
-  const auto today = static_cast<std::int32_t>(day);
-  const std::size_t admitted = std::clamp(pop.admitted_by(today), begin, end);
-  const std::size_t arrived_before = std::clamp(today > 0 ? pop.admitted_by(today - 1) : 0, begin, end);
-  for (std::size_t i = arrived_before; i < admitted; ++i) pop.treatment[i] = TreatmentStatus::in_treatment;
-
-  std::uint8_t events[tile];
-  for (std::size_t first = begin; first < admitted; first += tile) {
-    const std::size_t n = std::min(tile, admitted - first);
-    if (channels.effects)
-      step_tile<true>(ctx, pop, key, today, first, n, channels.effects, events);
-    else
-      step_tile<false>(ctx, pop, key, today, first, n, nullptr, events);
-    if (channels.events) {
-      for (std::size_t l = 0; l < n; ++l)
-        channels.events[first + l] = static_cast<std::uint8_t>(
-            events[l] | (first + l >= arrived_before ? event_admitted : 0));
-    }
-    count_tile(pop, first, n, counts);
-    if (trajectory)
-      for (std::size_t l = 0; l < n; ++l)
-        trajectory->data[(first + l) * trajectory->stride + trajectory->offset] =
-            static_cast<std::uint8_t>(pop.state[first + l]);
-  }
-
-  // Agents not yet admitted: counted as waiting, otherwise untouched.
-  counts.treatment[static_cast<std::size_t>(TreatmentStatus::waiting)] += static_cast<std::int64_t>(end - admitted);
-  for (std::size_t i = admitted; i < end; ++i) {
-    if (trajectory) trajectory->data[i * trajectory->stride + trajectory->offset] = not_admitted;
-    if (channels.events) channels.events[i] = 0;
-  }
-}
-
 DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day,
                           const TrajectorySink* trajectory, ModuleChannels channels) {
-  // Ranges are split on tile boundaries: a tile is always computed whole, by one thread.
-  const std::size_t tiles = (pop.size() + tile - 1) / tile;
-  return tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, tiles, 32), DayCounts{},
-      [&](const tbb::blocked_range<std::size_t>& range, DayCounts counts) {
-        step_range(ctx, pop, key, day, range.begin() * tile, std::min(range.end() * tile, pop.size()), counts,
-                   trajectory, channels);
-        return counts;
-      },
-      [](DayCounts a, const DayCounts& b) { return a += b; });
+  const auto today = static_cast<std::int32_t>(day);
+  CountsPerThread counts(1);
+  for_each_tile(pop.size(), [&](Tile& t) {
+    const TileOutputs out{&counts.local()[0], trajectory, 0, channels.events};
+    t.load(pop);
+    if (channels.effects) {
+      TileEffects<tile> effects;
+      effects.copy_from(*channels.effects, t.first, t.n);
+      advance_tile<true>(ctx, pop, t, key, today, effects, out);
+    } else {
+      advance_tile<false>(ctx, pop, t, key, today, TileEffects<1>{}, out);
+    }
+    t.store(pop);
+  });
+  DayCounts total;
+  counts.sum_into(std::span<DayCounts>(&total, 1));
+  return total;
+}
+
+void step_population_days(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t first_day,
+                          std::span<DayCounts> counts_per_day, const TrajectorySink* trajectory) {
+  CountsPerThread counts(counts_per_day.size());
+  for_each_tile(pop.size(), [&](Tile& t) {
+    auto& local = counts.local();
+    t.load(pop);
+    for (std::size_t d = 0; d < counts_per_day.size(); ++d) {
+      const TileOutputs out{&local[d], trajectory, d, nullptr};
+      advance_tile<false>(ctx, pop, t, key, static_cast<std::int32_t>(first_day + d), TileEffects<1>{}, out);
+    }
+    t.store(pop);
+  });
+  counts.sum_into(counts_per_day);
 }
 
 }  // namespace recoverysim::recovery

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 namespace recoverysim::recovery {
 
@@ -39,15 +40,17 @@ struct ModuleChannels {
   std::uint8_t* events = nullptr;
 };
 
-// Advances agents [begin, end) by one day on the calling thread and adds them to `counts`.
-// Agents not yet admitted are counted as waiting and left untouched; on its admission day an
-// agent starts treatment.
-void step_range(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day, std::size_t begin,
-                std::size_t end, DayCounts& counts, const TrajectorySink* trajectory = nullptr,
-                ModuleChannels channels = {});
-
-// Advances the whole population by one day on oneTBB's threads.
+// Advances the whole population by one day on oneTBB's threads. Agents not yet admitted are
+// counted as waiting and left untouched; on its admission day an agent starts treatment.
+// The trajectory, if any, receives the day at its offset.
 DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day,
                           const TrajectorySink* trajectory = nullptr, ModuleChannels channels = {});
+
+// Advances the population by counts_per_day.size() days from first_day, for an arm without
+// modules: each tile of agents stays in cache for all those days, so memory is read and
+// written once per block of days rather than once a day. Day first_day + d goes to
+// counts_per_day[d] and to the trajectory's slot offset + d. Same results as day by day.
+void step_population_days(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t first_day,
+                          std::span<DayCounts> counts_per_day, const TrajectorySink* trajectory = nullptr);
 
 }  // namespace recoverysim::recovery

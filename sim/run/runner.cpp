@@ -20,7 +20,7 @@ namespace recoverysim {
 
 namespace {
 
-constexpr std::int64_t trajectory_block_days = 64;
+constexpr std::int64_t days_per_block = 64;
 
 int resolve_threads(int requested) {
   return requested > 0 ? requested : tbb::this_task_arena::max_concurrency();
@@ -85,7 +85,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
 
   std::vector<recovery::DayCounts> per_day(static_cast<std::size_t>(T));
   std::vector<std::uint8_t> trajectory_block;
-  if (run.output_trajectories) trajectory_block.resize(static_cast<std::size_t>(N * trajectory_block_days));
+  if (run.output_trajectories) trajectory_block.resize(static_cast<std::size_t>(N * days_per_block));
 
   for (std::int64_t r = 0; r < R; ++r) {
     const RandomKey key{static_cast<std::uint32_t>(run.seed), static_cast<std::uint32_t>(r)};
@@ -95,26 +95,28 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       const std::string label = a.arm->name + " replicate " + std::to_string(r + 1) + "/" + std::to_string(R);
       std::vector<std::vector<double>> metrics(a.metric_counts.size());
       for (std::size_t m = 0; m < metrics.size(); ++m) metrics[m].assign(static_cast<std::size_t>(T) * a.metric_counts[m], 0.0);
-      std::vector<std::span<double>> today(metrics.size());
+      std::vector<std::span<double>> these_days(metrics.size());
 
       arena.execute([&] { sim.start_replicate(key, T); });
-      for (std::int64_t day = 0; day < T; ++day) {
-        const std::int64_t slot = day % trajectory_block_days;
-        const recovery::TrajectorySink sink{trajectory_block.data(), static_cast<std::size_t>(trajectory_block_days),
-                                            static_cast<std::size_t>(slot)};
+      // Blocks of days: the trajectory buffer's length, and the granularity of progress.
+      for (std::int64_t day = 0; day < T; day += days_per_block) {
+        const std::int64_t block = std::min(days_per_block, T - day);
+        const recovery::TrajectorySink sink{trajectory_block.data(), static_cast<std::size_t>(days_per_block), 0};
         for (std::size_t m = 0; m < metrics.size(); ++m)
-          today[m] = std::span<double>(metrics[m]).subspan(static_cast<std::size_t>(day) * a.metric_counts[m],
-                                                           a.metric_counts[m]);
+          these_days[m] = std::span<double>(metrics[m]).subspan(static_cast<std::size_t>(day) * a.metric_counts[m],
+                                                                static_cast<std::size_t>(block) * a.metric_counts[m]);
         arena.execute([&] {
-          per_day[static_cast<std::size_t>(day)] =
-              sim.step(static_cast<std::uint32_t>(day), run.output_trajectories ? &sink : nullptr, today);
+          sim.step_days(static_cast<std::uint32_t>(day),
+                        std::span<recovery::DayCounts>(per_day).subspan(static_cast<std::size_t>(day),
+                                                                        static_cast<std::size_t>(block)),
+                        run.output_trajectories ? &sink : nullptr, these_days);
         });
-        if (run.output_trajectories && (slot == trajectory_block_days - 1 || day == T - 1)) {
+        if (run.output_trajectories) {
           ScopedTimer timer(result.output_seconds);
-          file.write_trajectory_block(a.file_index, r, day - slot, slot + 1, trajectory_block,
-                                      static_cast<std::size_t>(trajectory_block_days));
+          file.write_trajectory_block(a.file_index, r, day, block, trajectory_block,
+                                      static_cast<std::size_t>(days_per_block));
         }
-        progress.advance(N, label);
+        progress.advance(N * block, label);
       }
       sim.finish_replicate();
       auto& outcomes = result.arms[ai].outcomes;
