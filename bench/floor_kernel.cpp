@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   }
 
   std::vector<std::uint8_t> state(static_cast<std::size_t>(agents));
+  constexpr std::size_t tile = 64;  // as in the model's kernel: one vectorised Philox call per tile
+  const std::size_t tiles = (state.size() + tile - 1) / tile;
   bench::print_table_header();
   return bench::measure_throughput(
       "floor", agents, days, threads, repeats, [&](int) { std::fill(state.begin(), state.end(), std::uint8_t{0}); },
@@ -53,16 +55,23 @@ int main(int argc, char** argv) {
         std::int64_t deceased = 0;
         for (std::int64_t t = 0; t < days; ++t) {
           deceased = tbb::parallel_reduce(
-              tbb::blocked_range<std::size_t>(0, state.size(), 2048), std::int64_t{0},
+              tbb::blocked_range<std::size_t>(0, tiles, 16), std::int64_t{0},
               [&](const tbb::blocked_range<std::size_t>& r, std::int64_t count) {
-                for (std::size_t i = r.begin(); i != r.end(); ++i) {
-                  const std::uint32_t u =
-                      philox_block(key, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(t), 0, 0)[0];
-                  const auto& row = threshold[state[i]];
-                  std::uint8_t next = 0;
-                  while (next + 1 < states && u >= row[next]) ++next;
-                  state[i] = next;
-                  count += next == 5;
+                for (std::size_t k = r.begin(); k != r.end(); ++k) {
+                  const std::size_t first = k * tile;
+                  const std::size_t n = std::min(tile, state.size() - first);
+                  std::uint32_t u[4][tile];
+                  philox_lanes<tile>(key, static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(t), 0, 0, u);
+                  std::uint8_t* s = state.data() + first;
+                  // The next state is the number of thresholds of the current row that u passes.
+#pragma omp simd reduction(+ : count)
+                  for (std::size_t l = 0; l < n; ++l) {
+                    const auto& row = threshold[s[l]];
+                    std::uint32_t next = 0;
+                    for (int j = 0; j + 1 < states; ++j) next += u[0][l] >= row[static_cast<std::size_t>(j)];
+                    s[l] = static_cast<std::uint8_t>(next);
+                    count += next == 5;
+                  }
                 }
                 return count;
               },
