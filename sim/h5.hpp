@@ -64,6 +64,7 @@ hid_t memory_type();
 
 template <> inline hid_t file_type<std::int8_t>() { return H5T_STD_I8LE; }
 template <> inline hid_t file_type<std::uint8_t>() { return H5T_STD_U8LE; }
+template <> inline hid_t file_type<std::int16_t>() { return H5T_STD_I16LE; }
 template <> inline hid_t file_type<std::int32_t>() { return H5T_STD_I32LE; }
 template <> inline hid_t file_type<std::int64_t>() { return H5T_STD_I64LE; }
 template <> inline hid_t file_type<float>() { return H5T_IEEE_F32LE; }
