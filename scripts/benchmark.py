@@ -6,7 +6,7 @@ agent-day) and a vectorised NumPy implementation of the core model (one core); p
 agent; the time spent writing output; many small replicates against one large cohort.
 Prints Markdown tables and ratios, and writes a plot of throughput against agents.
 
-    /usr/bin/python3 scripts/benchmark.py                       # the full set (about an hour)
+    /usr/bin/python3 scripts/benchmark.py                       # the full set
     /usr/bin/python3 scripts/benchmark.py --sizes 10000,100000 --days 100 --no-build   # a quick look
 
 The machine is shared and noisy: read the ratios, which compare runs made minutes apart.
@@ -50,6 +50,8 @@ def main():
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--numpy-max-agents", type=int, default=1000000,
                         help="largest cohort for the NumPy baseline (it is slow)")
+    parser.add_argument("--modules-max-agents", type=int, default=10000000,
+                        help="largest cohort for the three-module arm")
     parser.add_argument("--small-replicates", type=int, default=1000,
                         help="replicates of 10,000 agents for the many-small-replicates figure (0: skip)")
     parser.add_argument("--plot", default=str(ROOT / "docs" / "performance-throughput.png"))
@@ -68,9 +70,10 @@ def main():
         out, rss = run_measured([BUILD / "recoverysim_bench", *common, "--threads", "1,2"])
         row["core"] = table_rates(out)
         row["core_bytes_per_agent"] = rss / n
-        out, rss = run_measured([BUILD / "recoverysim_bench", *common, "--threads", "1,2", "--modules"])
-        row["modules"] = table_rates(out)
-        row["modules_bytes_per_agent"] = rss / n
+        if n <= args.modules_max_agents:
+            out, rss = run_measured([BUILD / "recoverysim_bench", *common, "--threads", "1,2", "--modules"])
+            row["modules"] = table_rates(out)
+            row["modules_bytes_per_agent"] = rss / n
         out, _ = run_measured([BUILD / "recoverysim_floor", *common, "--threads", "1,2"])
         row["floor"] = table_rates(out)
         if n <= args.numpy_max_agents:
@@ -85,9 +88,10 @@ def main():
           "| core / floor | NumPy (1 core) | core 1 thr / NumPy | core 2 thr / NumPy | bytes per agent (core) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        c, mo, f = r["core"], r["modules"], r["floor"]
+        c, mo, f = r["core"], r.get("modules"), r["floor"]
         numpy = r.get("numpy")
-        print(f"| {r['agents']:,} | {m(c[1])} | {m(c[2])} | {c[2] / c[1]:.2f} | {m(mo[1])} | {m(mo[2])} | {m(f[2])} "
+        print(f"| {r['agents']:,} | {m(c[1])} | {m(c[2])} | {c[2] / c[1]:.2f} | {m(mo[1]) if mo else '-'} "
+              f"| {m(mo[2]) if mo else '-'} | {m(f[2])} "
               f"| {c[2] / f[2]:.2f} | {m(numpy) if numpy else '-'} | {f'{c[1] / numpy:.1f}' if numpy else '-'} "
               f"| {f'{c[2] / numpy:.1f}' if numpy else '-'} | {r['core_bytes_per_agent']:.0f} |")
 
@@ -127,7 +131,9 @@ def main():
     agents = [r["agents"] for r in rows]
     for key, label in (("core", "core"), ("modules", "core + 3 modules"), ("floor", "floor kernel")):
         for threads, style in ((1, "--"), (2, "-")):
-            ax.plot(agents, [r[key][threads] for r in rows], style, marker="o", label=f"{label}, {threads} thr")
+            measured = [r for r in rows if key in r]
+            ax.plot([r["agents"] for r in measured], [r[key][threads] for r in measured], style, marker="o",
+                    label=f"{label}, {threads} thr")
     numpy_rows = [r for r in rows if "numpy" in r]
     if numpy_rows:
         ax.plot([r["agents"] for r in numpy_rows], [r["numpy"] for r in numpy_rows], ":", marker="s",
