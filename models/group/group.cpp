@@ -79,9 +79,11 @@ std::int64_t Group::capacity() const { return p_.facilitators * p_.groups_per_fa
 void Group::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
   stream_base_ = ctx.stream_base;
   groups_ = static_cast<std::size_t>(p_.facilitators * p_.groups_per_facilitator);
+  group_size_ = static_cast<std::size_t>(p_.group_size);
 
   group_of_.assign(agents, no_group);
   queued_.assign(agents, 0);
+  ticket_.assign(agents, 0);
   cycle_done_.assign(agents, 0);
   treatment_end_day_.assign(agents, -1);
   pending_craving_.assign(agents, 0.0f);
@@ -90,11 +92,16 @@ void Group::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
   member_days_.assign(agents, 0);
 
   member_count_.assign(groups_, 0);
+  members_.assign(groups_ * group_size_, -1);
   cycle_start_day_.assign(groups_, 0);
-  lapses_today_.assign(groups_, 0);
-  milestones_today_.assign(groups_, 0);
 
   queue_.clear();
+  queue_head_ = 0;
+  queued_count_ = 0;
+  pending_.clear();
+  aftercare_end_.clear();
+  aftercare_end_head_ = 0;
+  started_ = false;
   groups_running_today_ = members_today_ = attendance_today_ = sessions_held_today_ = 0;
 }
 
@@ -112,33 +119,63 @@ void Group::before_day(DayView& view) {
   }
   sessions_held_today_ = session ? groups_running_today_ : 0;
 
-  // Each agent's effects depend only on its own columns: a parallel range kernel. The
-  // attendance count is an integer sum, so the split does not change it.
-  attendance_today_ = tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, group_of_.size(), grain), std::int64_t{0},
-      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t attended) {
-        for (std::size_t i = r.begin(); i != r.end(); ++i) {
-          // Contagion recorded yesterday reaches yesterday's members, whether or not they stayed.
-          fx.craving_increment[i] += pending_craving_[i];
-          fx.self_efficacy_increment[i] += pending_self_efficacy_[i];
-          pending_craving_[i] = 0.0f;
-          pending_self_efficacy_[i] = 0.0f;
+  // Contagion recorded yesterday reaches yesterday's members, whether or not they stayed. It
+  // comes first: an agent's own increments below add to it, in the order of one agent's day.
+  float* craving_increment = fx.craving_increment.data();
+  float* self_efficacy_increment = fx.self_efficacy_increment.data();
+  float* support_connections = fx.support_connections.data();
+  float* skills_increment = fx.skills_increment.data();
+  float* pending_craving = pending_craving_.data();
+  float* pending_self_efficacy = pending_self_efficacy_.data();
+  const std::int32_t* pending = pending_.data();
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pending_.size(), grain),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t k = r.begin(); k != r.end(); ++k) {
+                        if (pending[k] < 0) continue;
+                        const auto i = static_cast<std::size_t>(pending[k]);
+                        craving_increment[i] += pending_craving[i];
+                        self_efficacy_increment[i] += pending_self_efficacy[i];
+                        pending_craving[i] = 0.0f;
+                        pending_self_efficacy[i] = 0.0f;
+                      }
+                    });
+  pending_.clear();
 
-          if (group_of_[i] == no_group) continue;
-          ++member_days_[i];
-          fx.support_connections[i] += static_cast<float>(p_.member_support_connections);
-          if (!session) continue;
-          const double p =
-              logistic(p_.attendance_intercept +
-                       p_.attendance_engagement_coefficient * (pop.engagement[i] - p_.attendance_engagement_centre));
-          const auto u =
-              philox_block(view.key, static_cast<std::uint32_t>(i), view.day, stream_base_ + stream_attendance, 0)[0];
-          if (!bernoulli(u, p)) continue;
-          ++sessions_attended_[i];
-          ++attended;
-          // The skills gain uses k as it stands before today's core update.
-          fx.skills_increment[i] += static_cast<float>(p_.skills_gain_per_session * (1.0 - pop.skills[i]));
-          fx.self_efficacy_increment[i] += static_cast<float>(p_.self_efficacy_increment_per_session);
+  // Each member's effects depend only on its own columns: a parallel kernel over the groups.
+  // The attendance count is an integer sum, so the split does not change it.
+  const auto support = static_cast<float>(p_.member_support_connections);
+  const auto self_efficacy = static_cast<float>(p_.self_efficacy_increment_per_session);
+  const double intercept = p_.attendance_intercept;
+  const double slope = p_.attendance_engagement_coefficient;
+  const double centre = p_.attendance_engagement_centre;
+  const double skills_gain = p_.skills_gain_per_session;
+  const std::uint32_t stream = stream_base_ + stream_attendance;
+  const std::int32_t* members = members_.data();
+  const std::int32_t* member_count = member_count_.data();
+  std::int32_t* member_days = member_days_.data();
+  std::int32_t* sessions_attended = sessions_attended_.data();
+  const float* engagement = pop.engagement.data();
+  const float* skills = pop.skills.data();
+  const std::size_t size = group_size_;
+  attendance_today_ = tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, groups_, grain / std::max<std::size_t>(size, 1)), std::int64_t{0},
+      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t attended) {
+        for (std::size_t g = r.begin(); g != r.end(); ++g) {
+          const std::int32_t* slots = members + g * size;
+          for (std::int32_t k = 0; k < member_count[g]; ++k) {
+            const auto i = static_cast<std::size_t>(slots[k]);
+            ++member_days[i];
+            support_connections[i] += support;
+            if (!session) continue;
+            const double p = logistic(intercept + slope * (engagement[i] - centre));
+            const auto u = philox_block(view.key, static_cast<std::uint32_t>(i), view.day, stream, 0)[0];
+            if (!bernoulli(u, p)) continue;
+            ++sessions_attended[i];
+            ++attended;
+            // The skills gain uses k as it stands before today's core update.
+            skills_increment[i] += static_cast<float>(skills_gain * (1.0 - skills[i]));
+            self_efficacy_increment[i] += self_efficacy;
+          }
         }
         return attended;
       },
@@ -148,7 +185,7 @@ void Group::before_day(DayView& view) {
 // ---- after_day: contagion, leaving, queueing, joining -------------------------------------------
 
 bool Group::eligible(const Population& pop, std::size_t i, std::int32_t day) const {
-  if (pop.admission_day(i) > day || pop.state[i] == ClinicalState::deceased) return false;
+  if (i >= admitted_ || pop.state[i] == ClinicalState::deceased) return false;
   const TreatmentStatus y = pop.treatment[i];
   if (y == TreatmentStatus::in_treatment) return true;
   if (p_.eligibility != GroupEligibility::aftercare) return false;
@@ -161,106 +198,204 @@ bool Group::is_milestone(std::int32_t abstinent_run) const {
   return abstinent_run == p_.first_milestone_days || abstinent_run == p_.second_milestone_days;
 }
 
-void Group::record_contagion(const DayView& view) {
-  const auto& pop = view.pop;
-  const auto n = group_of_.size();
-  std::fill(lapses_today_.begin(), lapses_today_.end(), 0);
-  std::fill(milestones_today_.begin(), milestones_today_.end(), 0);
-  // Serial: it gathers the members of each group.
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::int32_t g = group_of_[i];
-    if (g == no_group) continue;
-    const std::uint8_t ev = view.events[i];
-    if (ev & event_lapsed) ++lapses_today_[static_cast<std::size_t>(g)];
-    if (!(ev & event_died) && is_milestone(pop.abstinent_run[i])) ++milestones_today_[static_cast<std::size_t>(g)];
-  }
-  // Each member hears of the others' events, not its own.
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, grain), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t i = r.begin(); i != r.end(); ++i) {
-      const std::int32_t g = group_of_[i];
-      if (g == no_group) continue;
-      const std::uint8_t ev = view.events[i];
-      if (ev & event_died) continue;  // leaves the group tonight
-      const bool own_lapse = (ev & event_lapsed) != 0;
-      const bool own_milestone = is_milestone(pop.abstinent_run[i]);
-      const auto gi = static_cast<std::size_t>(g);
-      pending_craving_[i] =
-          static_cast<float>(p_.craving_increment_per_member_lapse * (lapses_today_[gi] - (own_lapse ? 1 : 0)));
-      pending_self_efficacy_[i] = static_cast<float>(p_.self_efficacy_increment_per_member_milestone *
-                                                     (milestones_today_[gi] - (own_milestone ? 1 : 0)));
-    }
-  });
+bool Group::is_live(QueueEntry entry) const {
+  const auto i = static_cast<std::size_t>(entry.agent);
+  return queued_[i] && ticket_[i] == entry.ticket;
 }
 
+// Each group counts its members' lapses and milestones; each member hears of the others'
+// events, not its own. Groups are independent: in parallel.
+void Group::record_contagion(const DayView& view) {
+  const auto& pop = view.pop;
+  std::size_t members = 0;
+  std::vector<std::size_t> offset(groups_);
+  for (std::size_t g = 0; g < groups_; ++g) {
+    offset[g] = members;
+    members += static_cast<std::size_t>(member_count_[g]);
+  }
+  pending_.assign(members, -1);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, groups_, grain / std::max<std::size_t>(group_size_, 1)),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t g = r.begin(); g != r.end(); ++g) {
+                        const std::int32_t* slots = members_.data() + g * group_size_;
+                        const auto n = static_cast<std::size_t>(member_count_[g]);
+                        std::int32_t lapses = 0, milestones = 0;
+                        for (std::size_t k = 0; k < n; ++k) {
+                          const auto i = static_cast<std::size_t>(slots[k]);
+                          const std::uint8_t ev = view.events[i];
+                          lapses += (ev & event_lapsed) != 0;
+                          milestones += !(ev & event_died) && is_milestone(pop.abstinent_run[i]);
+                        }
+                        for (std::size_t k = 0; k < n; ++k) {
+                          const auto i = static_cast<std::size_t>(slots[k]);
+                          const std::uint8_t ev = view.events[i];
+                          if (ev & event_died) continue;  // leaves the group tonight
+                          const bool own_lapse = (ev & event_lapsed) != 0;
+                          const bool own_milestone = is_milestone(pop.abstinent_run[i]);
+                          pending_craving_[i] =
+                              static_cast<float>(p_.craving_increment_per_member_lapse * (lapses - (own_lapse ? 1 : 0)));
+                          pending_self_efficacy_[i] = static_cast<float>(p_.self_efficacy_increment_per_member_milestone *
+                                                                         (milestones - (own_milestone ? 1 : 0)));
+                          pending_[offset[g] + k] = slots[k];
+                        }
+                      }
+                    });
+}
+
+void Group::remove_member(std::size_t agent) {
+  const auto g = static_cast<std::size_t>(group_of_[agent]);
+  std::int32_t* slots = members_.data() + g * group_size_;
+  const auto n = static_cast<std::size_t>(member_count_[g]);
+  for (std::size_t k = 0; k < n; ++k)
+    if (slots[k] == static_cast<std::int32_t>(agent)) {
+      slots[k] = slots[n - 1];
+      slots[n - 1] = -1;
+      break;
+    }
+  --member_count_[g];
+  group_of_[agent] = no_group;
+}
+
+// Members leave at the end of a closed cycle, or when they are no longer eligible. Eligibility
+// changes only with an event (admission, discharge, readmission, death) or at the end of
+// aftercare, so only those agents are checked: today's candidates_.
 void Group::release_members(const DayView& view) {
   const auto& pop = view.pop;
   const auto day = static_cast<std::int32_t>(view.day);
-  const auto cycle_days = static_cast<std::int32_t>(p_.closed_cycle_weeks * days_per_week);
-  const bool closed = p_.admission == GroupAdmission::closed;
-  for (std::size_t i = 0; i < group_of_.size(); ++i) {
+  const bool aftercare = p_.eligibility == GroupEligibility::aftercare;
+  for (const std::int32_t agent : with_events_) {
+    const auto i = static_cast<std::size_t>(agent);
     const std::uint8_t ev = view.events[i];
-    if (ev & (event_completed | event_dropped_out)) treatment_end_day_[i] = day;
+    if (ev & (event_completed | event_dropped_out)) {
+      treatment_end_day_[i] = day;
+      if (aftercare) aftercare_end_.emplace_back(day + static_cast<std::int32_t>(p_.aftercare_days), agent);
+    }
     if (ev & event_readmitted) cycle_done_[i] = 0;  // a new episode may take a new cycle
+  }
 
-    const std::int32_t g = group_of_[i];
-    if (g == no_group) continue;
-    const auto gi = static_cast<std::size_t>(g);
-    // A closed cycle filled on day s has its members on days s+1 .. s+cycle_days.
-    const bool cycle_over = closed && day - cycle_start_day_[gi] >= cycle_days;
-    if (cycle_over || !eligible(pop, i, day)) {
-      if (cycle_over) cycle_done_[i] = 1;
-      group_of_[i] = no_group;
-      --member_count_[gi];
+  candidates_.assign(with_events_.begin(), with_events_.end());
+  const std::size_t from_events = candidates_.size();
+  while (aftercare_end_head_ < aftercare_end_.size() && aftercare_end_[aftercare_end_head_].first <= day)
+    candidates_.push_back(aftercare_end_[aftercare_end_head_++].second);
+  if (candidates_.size() > from_events) {
+    const auto middle = candidates_.begin() + static_cast<std::ptrdiff_t>(from_events);
+    std::sort(middle, candidates_.end());
+    std::inplace_merge(candidates_.begin(), middle, candidates_.end());
+    candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
+  }
+  if (aftercare_end_head_ > 4096 && 2 * aftercare_end_head_ > aftercare_end_.size()) {
+    aftercare_end_.erase(aftercare_end_.begin(), aftercare_end_.begin() + static_cast<std::ptrdiff_t>(aftercare_end_head_));
+    aftercare_end_head_ = 0;
+  }
+
+  // A closed cycle filled on day s has its members on days s+1 .. s+cycle_days.
+  if (p_.admission == GroupAdmission::closed) {
+    const auto cycle_days = static_cast<std::int32_t>(p_.closed_cycle_weeks * days_per_week);
+    for (std::size_t g = 0; g < groups_; ++g) {
+      if (member_count_[g] == 0 || day - cycle_start_day_[g] < cycle_days) continue;
+      std::int32_t* slots = members_.data() + g * group_size_;
+      for (std::int32_t k = 0; k < member_count_[g]; ++k) {
+        const auto i = static_cast<std::size_t>(slots[k]);
+        cycle_done_[i] = 1;
+        group_of_[i] = no_group;
+        slots[k] = -1;
+      }
+      member_count_[g] = 0;
     }
   }
+  for (const std::int32_t agent : candidates_) {
+    const auto i = static_cast<std::size_t>(agent);
+    if (group_of_[i] != no_group && !eligible(pop, i, day)) remove_member(i);
+  }
+}
+
+void Group::enqueue(std::size_t agent) {
+  queued_[agent] = 1;
+  ++ticket_[agent];
+  ++queued_count_;
+  queue_.push_back({static_cast<std::int32_t>(agent), ticket_[agent]});
 }
 
 void Group::update_queue(const DayView& view) {
   const auto& pop = view.pop;
   const auto day = static_cast<std::int32_t>(view.day);
-  // Those who lost eligibility (or died) leave the queue; the others keep their place.
-  std::erase_if(queue_, [&](std::int32_t a) {
-    const auto i = static_cast<std::size_t>(a);
-    if (eligible(pop, i, day)) return false;
+  // Those who lost eligibility (or died) leave the queue; the others keep their place. Their
+  // entries stay behind, no longer live.
+  for (const std::int32_t agent : candidates_) {
+    const auto i = static_cast<std::size_t>(agent);
+    if (!queued_[i] || eligible(pop, i, day)) continue;
     queued_[i] = 0;
-    return true;
-  });
+    --queued_count_;
+  }
   // Newly eligible people join the back, in agent order: fifo by eligibility day, then index.
-  for (std::size_t i = 0; i < group_of_.size(); ++i) {
-    if (group_of_[i] != no_group || queued_[i] || cycle_done_[i] || !eligible(pop, i, day)) continue;
-    queued_[i] = 1;
-    queue_.push_back(static_cast<std::int32_t>(i));
+  // After the first day only an event can make someone newly eligible.
+  const auto join = [&](std::size_t i) {
+    if (group_of_[i] != no_group || queued_[i] || cycle_done_[i] || !eligible(pop, i, day)) return;
+    enqueue(i);
+  };
+  if (started_) {
+    for (const std::int32_t agent : with_events_) join(static_cast<std::size_t>(agent));
+  } else {
+    for (std::size_t i = 0; i < group_of_.size(); ++i) join(i);
   }
 }
 
 void Group::fill_groups(std::int32_t day) {
   const auto size = static_cast<std::int32_t>(p_.group_size);
   const bool closed = p_.admission == GroupAdmission::closed;
-  std::size_t taken = 0;
-  for (std::size_t g = 0; g < groups_ && taken < queue_.size(); ++g) {
+  for (std::size_t g = 0; g < groups_ && queued_count_ > 0; ++g) {
     if (closed && member_count_[g] > 0) continue;  // a closed group admits no one mid-cycle
     if (closed) cycle_start_day_[g] = day;
-    while (member_count_[g] < size && taken < queue_.size()) {
-      const auto i = static_cast<std::size_t>(queue_[taken++]);
+    while (member_count_[g] < size && queued_count_ > 0) {
+      const QueueEntry entry = queue_[queue_head_++];
+      if (!is_live(entry)) continue;
+      const auto i = static_cast<std::size_t>(entry.agent);
       queued_[i] = 0;
+      --queued_count_;
       group_of_[i] = static_cast<std::int32_t>(g);
+      members_[g * group_size_ + static_cast<std::size_t>(member_count_[g])] = entry.agent;
       ++member_count_[g];
     }
   }
-  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+  compact_queue();
+}
+
+// Drops taken and dead entries once they outnumber the live ones (amortised: each dead entry
+// is copied at most a few times).
+void Group::compact_queue() {
+  const auto live = static_cast<std::size_t>(queued_count_);
+  const auto head = queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_);
+  if (queue_.size() - queue_head_ > 2 * live + 4096) {
+    queue_.erase(std::remove_if(head, queue_.end(), [&](QueueEntry e) { return !is_live(e); }), queue_.end());
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
+    queue_head_ = 0;
+  } else if (queue_head_ > 4096 && 2 * queue_head_ > queue_.size()) {
+    queue_.erase(queue_.begin(), head);
+    queue_head_ = 0;
+  }
+}
+
+std::vector<std::int32_t> Group::queue() const {
+  std::vector<std::int32_t> agents;
+  for (std::size_t k = queue_head_; k < queue_.size(); ++k)
+    if (is_live(queue_[k])) agents.push_back(queue_[k].agent);
+  return agents;
 }
 
 void Group::after_day(DayView& view, std::span<double> metrics) {
+  admitted_ = std::min(group_of_.size(), view.pop.admitted_by(static_cast<std::int32_t>(view.day)));
+  with_events_ = agents_with_events(view, scratch_);
   record_contagion(view);
   release_members(view);
   update_queue(view);
   fill_groups(static_cast<std::int32_t>(view.day));
+  started_ = true;
 
   const auto staff_fte = static_cast<double>(p_.facilitators);
   metrics[0] = static_cast<double>(groups_running_today_);
   metrics[1] = static_cast<double>(members_today_);
   metrics[2] = static_cast<double>(attendance_today_);
-  metrics[3] = static_cast<double>(queue_.size());
+  metrics[3] = static_cast<double>(queued_count_);
   metrics[4] = staff_fte;
   metrics[5] =
       staff_fte * p_.salary_per_year / days_per_year + p_.cost_per_session * static_cast<double>(sessions_held_today_);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace recoverysim::recovery {
@@ -69,24 +70,37 @@ class Group final : public Intervention {
   const GroupParameters& parameters() const { return p_; }
   std::span<const std::int32_t> group_of() const { return group_of_; }          // per agent, or no_group
   std::span<const std::int32_t> member_count() const { return member_count_; }  // per group
-  std::span<const std::int32_t> queue() const { return queue_; }                // front first
+  std::vector<std::int32_t> queue() const;                                      // front first
   std::int64_t capacity() const;
 
  private:
+  // A place in the queue. An agent who leaves the queue keeps its entry until the next
+  // compaction; the entry is live while the agent is queued under the same ticket.
+  struct QueueEntry {
+    std::int32_t agent;
+    std::uint32_t ticket;
+  };
+
   bool eligible(const Population& pop, std::size_t i, std::int32_t day) const;
   bool is_milestone(std::int32_t abstinent_run) const;
+  bool is_live(QueueEntry entry) const;
   void record_contagion(const DayView& view);
   void release_members(const DayView& view);
+  void remove_member(std::size_t agent);
   void update_queue(const DayView& view);
+  void enqueue(std::size_t agent);
   void fill_groups(std::int32_t day);
+  void compact_queue();
 
   GroupParameters p_;
   std::uint32_t stream_base_ = 0;
   std::size_t groups_ = 0;
+  std::size_t group_size_ = 0;
 
   // Per agent.
   std::vector<std::int32_t> group_of_;
   std::vector<std::uint8_t> queued_;
+  std::vector<std::uint32_t> ticket_;            // of the agent's latest queue entry
   std::vector<std::uint8_t> cycle_done_;         // finished a closed cycle in the current episode
   std::vector<std::int32_t> treatment_end_day_;  // day the latest episode ended, -1 if none
   std::vector<float> pending_craving_;           // contagion due tomorrow
@@ -96,11 +110,24 @@ class Group final : public Intervention {
 
   // Per group.
   std::vector<std::int32_t> member_count_;
+  std::vector<std::int32_t> members_;          // group_size_ slots per group, the first member_count_ used
   std::vector<std::int32_t> cycle_start_day_;  // closed: the day the current cycle was filled
-  std::vector<std::int32_t> lapses_today_;
-  std::vector<std::int32_t> milestones_today_;
 
-  std::vector<std::int32_t> queue_;
+  std::vector<QueueEntry> queue_;
+  std::size_t queue_head_ = 0;
+  std::int64_t queued_count_ = 0;
+
+  // Agents whose pending contagion is due tomorrow (-1: none in that slot).
+  std::vector<std::int32_t> pending_;
+  // Today's agents with an event, and those whose aftercare ends today or has ended.
+  std::span<const std::int32_t> with_events_;  // valid during after_day
+  std::vector<std::int32_t> scratch_;
+  std::vector<std::int32_t> candidates_;
+  // Aftercare that ends on a known day, in the order it ends: (day, agent).
+  std::vector<std::pair<std::int32_t, std::int32_t>> aftercare_end_;
+  std::size_t aftercare_end_head_ = 0;
+  std::size_t admitted_ = 0;  // agents admitted by today
+  bool started_ = false;      // the replicate's first after_day has run
 
   // Today's figures, fixed in before_day (membership during the day).
   std::int64_t groups_running_today_ = 0;

@@ -7,6 +7,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <bit>
 #include <climits>
 #include <cmath>
 #include <functional>
@@ -18,6 +19,7 @@ namespace recoverysim::recovery {
 namespace {
 
 constexpr std::int32_t open_ended = INT32_MAX;  // eligibility end while in treatment
+constexpr std::uint64_t agent_mask = (std::uint64_t{1} << 31) - 1;  // the agent in a queue key
 constexpr double days_per_year = 365.0;
 constexpr double days_per_week = 7.0;
 
@@ -136,8 +138,8 @@ void PeerMentor::start_replicate(const ReplicateContext& ctx, std::size_t agents
   mentor_.assign(agents, -1);
   eligible_until_.assign(agents, -1);
   eligible_since_.assign(agents, -1);
-  queued_since_.assign(agents, -1);
-  at_front_.assign(agents, 0);
+  status_since_.assign(agents, -1);
+  queue_key_.assign(agents, 0);
   matched_days_.assign(agents, 0);
   wait_days_.assign(agents, -1);
   first_match_day_.assign(agents, -1);
@@ -152,17 +154,32 @@ void PeerMentor::start_replicate(const ReplicateContext& ctx, std::size_t agents
   load_.assign(positions, 0);
   mentees_.assign(positions * caseload_, -1);
 
-  queue_.clear();
+  front_queue_ = {};
+  queue_ = {};
+  queued_ = 0;
+  queued_since_sum_ = 0;
   entering_.clear();
   returned_today_.clear();
+  closing_.clear();
+  closing_head_ = 0;
+  last_before_day_ = -1;
+  last_after_day_ = -1;
   departures_today_ = 0;
   recruits_today_ = 0;
   trainings_today_ = p_.mentors;  // the initial mentors are trained on day 0
 }
 
 void PeerMentor::before_day(DayView& view) {
+  last_before_day_ = static_cast<std::int32_t>(view.day);
   const double trained = 1.0 - std::exp(-p_.training_hours / p_.training_scale_hours);
-  for (std::size_t m = 0; m < mentor_status_.size(); ++m) effectiveness_[m] = trained * (1.0 - burnout_[m]);
+  contact_.resize(mentor_status_.size());
+  for (std::size_t m = 0; m < mentor_status_.size(); ++m) {
+    const double e = trained * (1.0 - burnout_[m]);
+    effectiveness_[m] = e;
+    contact_[m] = {static_cast<float>(p_.contact_engagement_increment * e),
+                   static_cast<float>(p_.contact_self_efficacy_increment * e),
+                   static_cast<float>(p_.contact_craving_increment * e)};
+  }
 
   const double contact_probability = p_.contacts_per_week / days_per_week;
   const auto support = static_cast<float>(p_.matched_support_connections);
@@ -173,36 +190,124 @@ void PeerMentor::before_day(DayView& view) {
   const std::uint32_t stream = stream_base_ + stream_contact;
 
   // Each matched agent's effects depend only on its own draw and its mentor's (read-only) state.
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, status_.size(), 2048), [&](const auto& range) {
-    for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      if (status_[i] != MenteeStatus::matched) continue;
-      ++matched_days_[i];
-      fx.support_connections[i] += support;
-      fx.stress_lapse_multiplier[i] *= stress_lapse;
-      fx.dropout_multiplier[i] *= dropout;
-      fx.relapse_odds_multiplier[i] *= relapse_odds;
-      const auto u = philox_block(view.key, static_cast<std::uint32_t>(i), view.day, stream, 0)[0];
-      if (!bernoulli(u, contact_probability)) continue;
-      const double e = effectiveness_[static_cast<std::size_t>(mentor_[i])];
-      fx.engagement_increment[i] += static_cast<float>(p_.contact_engagement_increment * e);
-      fx.self_efficacy_increment[i] += static_cast<float>(p_.contact_self_efficacy_increment * e);
-      fx.craving_increment[i] += static_cast<float>(p_.contact_craving_increment * e);
-    }
-  });
+  const MenteeStatus* status = status_.data();
+  const std::int32_t* mentor = mentor_.data();
+  const ContactIncrements* contact = contact_.data();
+  float* support_connections = fx.support_connections.data();
+  float* stress_lapse_multiplier = fx.stress_lapse_multiplier.data();
+  float* dropout_multiplier = fx.dropout_multiplier.data();
+  float* relapse_odds_multiplier = fx.relapse_odds_multiplier.data();
+  float* engagement_increment = fx.engagement_increment.data();
+  float* self_efficacy_increment = fx.self_efficacy_increment.data();
+  float* craving_increment = fx.craving_increment.data();
+  const RandomKey key = view.key;
+  const std::uint32_t today = view.day;
+  for_each_selected(
+      status_.size(), [&](std::size_t i) { return status[i] == MenteeStatus::matched; },
+      [&](std::span<const std::int32_t> matched) {
+        std::int32_t contacted[selection_tile];
+        std::size_t contacts = 0;
+        for (const std::int32_t agent : matched) {
+          const auto i = static_cast<std::size_t>(agent);
+          support_connections[i] += support;
+          stress_lapse_multiplier[i] *= stress_lapse;
+          dropout_multiplier[i] *= dropout;
+          relapse_odds_multiplier[i] *= relapse_odds;
+          const auto u = philox_block(key, static_cast<std::uint32_t>(agent), today, stream, 0)[0];
+          contacted[contacts] = agent;
+          contacts += bernoulli(u, contact_probability) ? 1 : 0;
+        }
+        for (std::size_t k = 0; k < contacts; ++k) {
+          const auto i = static_cast<std::size_t>(contacted[k]);
+          const ContactIncrements& c = contact[mentor[i]];
+          engagement_increment[i] += c.engagement;
+          self_efficacy_increment[i] += c.self_efficacy;
+          craving_increment[i] += c.craving;
+        }
+        return std::int64_t{0};
+      });
 }
 
-void PeerMentor::enter_queue(std::int32_t agent, std::int32_t day) {
+// Queue keys order the queue as one integer: returned mentees first (bit 63 clear); then the
+// eligibility day (fifo) or the severity, highest first; then the agent index (bits 0-30).
+std::uint64_t PeerMentor::queue_key(const Population& pop, std::size_t agent, bool at_front) const {
+  std::uint32_t priority = 0;
+  if (p_.priority == MentorQueuePriority::fifo) {
+    priority = static_cast<std::uint32_t>(eligible_since_[agent]);
+  } else {
+    // Float order as unsigned order (non-negative floats: set the sign bit; negative: flip all
+    // bits), then reversed for highest first. -0 is read as +0, equal as floats compare.
+    const float severity = pop.severity[agent] == 0.0f ? 0.0f : pop.severity[agent];
+    const auto bits = std::bit_cast<std::uint32_t>(severity);
+    priority = ~((bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u);
+  }
+  return (std::uint64_t{at_front ? 0u : 1u} << 63) | (std::uint64_t{priority} << 31) | agent;
+}
+
+bool PeerMentor::is_live(std::uint64_t key) const {
+  const auto i = static_cast<std::size_t>(key & agent_mask);
+  return status_[i] == MenteeStatus::queued && queue_key_[i] == key;
+}
+
+// Merges sorted new keys into the queue. A key already there (an agent back in the queue with
+// the same key as an entry it left) is not repeated: that entry is live again.
+void PeerMentor::KeyQueue::insert(std::span<const std::uint64_t> sorted) {
+  if (sorted.empty()) return;
+  if (head == keys.size() || sorted.front() > keys.back()) {
+    keys.insert(keys.end(), sorted.begin(), sorted.end());
+    return;
+  }
+  std::vector<std::size_t> at;
+  std::vector<std::uint64_t> added;
+  auto from = keys.begin() + static_cast<std::ptrdiff_t>(head);
+  for (const std::uint64_t key : sorted) {
+    from = std::lower_bound(from, keys.end(), key);
+    if (from != keys.end() && *from == key) continue;
+    at.push_back(static_cast<std::size_t>(from - keys.begin()));
+    added.push_back(key);
+  }
+  // Shift the tail right, segment by segment from the back, dropping each new key in its place.
+  std::size_t source_end = keys.size();
+  keys.resize(keys.size() + added.size());
+  std::size_t target_end = keys.size();
+  for (std::size_t j = added.size(); j-- > 0;) {
+    const auto begin = keys.begin();
+    std::move_backward(begin + static_cast<std::ptrdiff_t>(at[j]), begin + static_cast<std::ptrdiff_t>(source_end),
+                       begin + static_cast<std::ptrdiff_t>(target_end));
+    target_end -= source_end - at[j];
+    source_end = at[j];
+    keys[--target_end] = added[j];
+  }
+}
+
+void PeerMentor::become_queued(std::size_t agent, std::int32_t day) {
+  status_[agent] = MenteeStatus::queued;
+  status_since_[agent] = day;
+  ++queued_;
+  queued_since_sum_ += day;
+}
+
+// The agent leaves the queue on `day` (matched, or out of the programme); until a first
+// match, the days it waited count.
+void PeerMentor::stop_waiting(std::size_t agent, std::int32_t day) {
+  --queued_;
+  queued_since_sum_ -= status_since_[agent];
+  if (first_match_day_[agent] < 0) wait_days_[agent] += day - status_since_[agent];
+}
+
+void PeerMentor::enter_queue(const Population& pop, std::int32_t agent, std::int32_t day) {
   const auto i = static_cast<std::size_t>(agent);
-  status_[i] = MenteeStatus::queued;
   eligible_since_[i] = day;
-  queued_since_[i] = day;
-  at_front_[i] = 0;
   if (wait_days_[i] < 0) wait_days_[i] = 0;
+  become_queued(i, day);
+  queue_key_[i] = queue_key(pop, i, false);
   entering_.push_back(agent);
 }
 
-void PeerMentor::unlink(std::int32_t agent) {
+// Ends the agent's match on `day` (it was matched since the day in status_since_).
+void PeerMentor::unlink(std::int32_t agent, std::int32_t day) {
   const auto i = static_cast<std::size_t>(agent);
+  matched_days_[i] += day - status_since_[i];
   const auto m = static_cast<std::size_t>(mentor_[i]);
   auto* slots = mentees_.data() + m * caseload_;
   const auto n = static_cast<std::size_t>(load_[m]);
@@ -216,28 +321,28 @@ void PeerMentor::unlink(std::int32_t agent) {
   mentor_[i] = -1;
 }
 
-// Leaves the programme: the match ends or the agent is dropped from the queue (the queue
-// itself is compacted once a day).
-void PeerMentor::leave(std::int32_t agent) {
+// Leaves the programme: the match ends or the agent is dropped from the queue (its queue entry
+// is no longer live and goes at the next compaction).
+void PeerMentor::leave(std::int32_t agent, std::int32_t day) {
   const auto i = static_cast<std::size_t>(agent);
-  if (status_[i] == MenteeStatus::matched) unlink(agent);
+  if (status_[i] == MenteeStatus::matched) unlink(agent, day);
+  if (status_[i] == MenteeStatus::queued) stop_waiting(i, day);
   status_[i] = MenteeStatus::ineligible;
-  at_front_[i] = 0;
 }
 
 // The mentor of `position` leaves; its mentees return to the front of the queue. A hired
 // position is refilled after the hiring delay; a recruited one is closed.
-void PeerMentor::depart(std::size_t position, std::int32_t day) {
+void PeerMentor::depart(const Population& pop, std::size_t position, std::int32_t day) {
   if (mentor_status_[position] == MentorStatus::active) ++departures_today_;
   auto* slots = mentees_.data() + position * caseload_;
   const auto n = static_cast<std::size_t>(load_[position]);
   std::sort(slots, slots + n);  // a fixed order, whatever the order of matching
   for (std::size_t j = 0; j < n; ++j) {
     const auto i = static_cast<std::size_t>(slots[j]);
-    status_[i] = MenteeStatus::queued;
+    matched_days_[i] += day - status_since_[i];
     mentor_[i] = -1;
-    queued_since_[i] = day;
-    at_front_[i] = 1;
+    become_queued(i, day);
+    queue_key_[i] = queue_key(pop, i, true);
     returned_today_.push_back(slots[j]);
     slots[j] = -1;
   }
@@ -252,8 +357,55 @@ void PeerMentor::depart(std::size_t position, std::int32_t day) {
   }
 }
 
+// Eligibility, from today's events: starts before ends, so that an agent admitted and
+// discharged on the same day is handled in that order. Only agents with an event today or an
+// eligibility window closing today can change, so only they are visited, in agent order.
+void PeerMentor::update_eligibility(const DayView& view) {
+  const auto day = static_cast<std::int32_t>(view.day);
+  const auto events = view.events;
+  const auto with_events_list = agents_with_events(view, scratch_);
+  candidates_.assign(with_events_list.begin(), with_events_list.end());
+  const std::size_t with_events = candidates_.size();
+  while (closing_head_ < closing_.size() && closing_[closing_head_].first <= day)
+    candidates_.push_back(closing_[closing_head_++].second);
+  if (candidates_.size() > with_events) {
+    const auto middle = candidates_.begin() + static_cast<std::ptrdiff_t>(with_events);
+    std::sort(middle, candidates_.end());
+    std::inplace_merge(candidates_.begin(), middle, candidates_.end());
+    candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
+  }
+  if (closing_head_ > 4096 && 2 * closing_head_ > closing_.size()) {
+    closing_.erase(closing_.begin(), closing_.begin() + static_cast<std::ptrdiff_t>(closing_head_));
+    closing_head_ = 0;
+  }
+
+  const auto duration = static_cast<std::int32_t>(p_.duration_days);
+  for (const std::int32_t agent : candidates_) {
+    const auto i = static_cast<std::size_t>(agent);
+    const std::uint8_t ev = events[i];
+    if (has(ev, event_died)) {
+      if (status_[i] != MenteeStatus::ineligible) leave(agent, day);
+      continue;
+    }
+    if (has(ev, event_admitted | event_readmitted)) {
+      if (status_[i] == MenteeStatus::ineligible && p_.match_on == MentorMatchOn::admission)
+        enter_queue(view.pop, agent, day);
+      if (status_[i] != MenteeStatus::ineligible) eligible_until_[i] = open_ended;
+    }
+    if (has(ev, event_completed | event_dropped_out)) {
+      if (status_[i] == MenteeStatus::ineligible && p_.match_on == MentorMatchOn::discharge)
+        enter_queue(view.pop, agent, day);
+      if (status_[i] != MenteeStatus::ineligible) {
+        eligible_until_[i] = day + duration;
+        closing_.emplace_back(eligible_until_[i], agent);
+      }
+    }
+    if (status_[i] != MenteeStatus::ineligible && day >= eligible_until_[i]) leave(agent, day);
+  }
+}
+
 // Candidates: admitted, alive, abstinent for long enough, out of treatment, not in the
-// programme as a mentee, never recruited before. Serial in agent order, up to the cap.
+// programme as a mentee, never recruited before. In agent order, up to the cap.
 void PeerMentor::recruit(const DayView& view) {
   std::int64_t open = 0;
   for (std::size_t m = 0; m < mentor_status_.size(); ++m)
@@ -264,14 +416,17 @@ void PeerMentor::recruit(const DayView& view) {
   const auto& pop = view.pop;
   const auto day = static_cast<std::int32_t>(view.day);
   const std::uint32_t stream = stream_base_ + stream_recruit;
-  for (std::size_t i = 0; i < status_.size() && open < p_.recruits_max; ++i) {
-    if (pop.admission_day(i) > day || !is_abstinent(pop.state[i]) ||
-        pop.abstinent_run[i] < p_.recruit_after_abstinent_days || pop.treatment[i] == TreatmentStatus::in_treatment ||
-        status_[i] != MenteeStatus::ineligible || recruited_day_[i] >= 0)
-      continue;
+  // Each agent's test and draw concern that agent alone: found in parallel, taken in order.
+  collect_agents(std::min(status_.size(), pop.admitted_by(day)), candidates_, [&](std::size_t i) {
+    if (pop.abstinent_run[i] < p_.recruit_after_abstinent_days || !is_abstinent(pop.state[i]) ||
+        pop.treatment[i] == TreatmentStatus::in_treatment || status_[i] != MenteeStatus::ineligible ||
+        recruited_day_[i] >= 0)
+      return false;
     const auto u = philox_block(view.key, static_cast<std::uint32_t>(i), view.day, stream, 0)[0];
-    if (!bernoulli(u, p_.recruit_probability_per_day)) continue;
-
+    return bernoulli(u, p_.recruit_probability_per_day);
+  });
+  for (const std::int32_t agent : candidates_) {
+    if (open >= p_.recruits_max) break;
     std::size_t position = 0;
     while (position < mentor_status_.size() && mentor_status_[position] != MentorStatus::closed) ++position;
     if (position == mentor_status_.size()) {
@@ -285,67 +440,94 @@ void PeerMentor::recruit(const DayView& view) {
     }
     mentor_status_[position] = MentorStatus::training;
     start_day_[position] = day + static_cast<std::int32_t>(p_.recruit_training_days);
-    recruit_agent_[position] = static_cast<std::int32_t>(i);
+    recruit_agent_[position] = agent;
     burnout_[position] = 0.0;
-    recruited_day_[i] = day;
+    recruited_day_[static_cast<std::size_t>(agent)] = day;
     ++recruits_today_;
     ++trainings_today_;
     ++open;
   }
 }
 
-// Queue order: returned mentees first; then by eligibility day (fifo) or severity, then index.
-bool PeerMentor::queued_before(const Population& pop, std::int32_t a, std::int32_t b) const {
-  const auto i = static_cast<std::size_t>(a);
-  const auto j = static_cast<std::size_t>(b);
-  if (at_front_[i] != at_front_[j]) return at_front_[i] > at_front_[j];
-  if (p_.priority == MentorQueuePriority::fifo) {
-    if (eligible_since_[i] != eligible_since_[j]) return eligible_since_[i] < eligible_since_[j];
-  } else if (pop.severity[i] != pop.severity[j]) {
-    return pop.severity[i] > pop.severity[j];
-  }
-  return a < b;
-}
-
 // Serial matching in queue order; each agent goes to the active mentor with the fewest
 // mentees (ties: lowest position), which spreads the load and so the burnout.
-void PeerMentor::match_queue(const Population& pop) {
-  const bool grew = !entering_.empty() || !returned_today_.empty();
-  queue_.insert(queue_.end(), entering_.begin(), entering_.end());
-  queue_.insert(queue_.end(), returned_today_.begin(), returned_today_.end());
+void PeerMentor::match_queue(std::int32_t day) {
+  // Today's entrants and returned mentees join in key order.
+  const auto join = [&](KeyQueue& queue, const std::vector<std::int32_t>& agents) {
+    new_keys_.clear();
+    for (const std::int32_t agent : agents)
+      if (status_[static_cast<std::size_t>(agent)] == MenteeStatus::queued)
+        new_keys_.push_back(queue_key_[static_cast<std::size_t>(agent)]);
+    if (!std::is_sorted(new_keys_.begin(), new_keys_.end())) std::sort(new_keys_.begin(), new_keys_.end());
+    queue.insert(new_keys_);
+  };
+  join(queue_, entering_);
+  join(front_queue_, returned_today_);
   entering_.clear();
-  std::erase_if(queue_, [&](std::int32_t a) { return status_[static_cast<std::size_t>(a)] != MenteeStatus::queued; });
-  if (grew)
-    std::sort(queue_.begin(), queue_.end(), [&](std::int32_t a, std::int32_t b) { return queued_before(pop, a, b); });
 
-  if (queue_.empty()) return;
-  // Active mentors with room, least loaded first (ties: lowest position): a total order, so
-  // the matching is the same however it is computed.
-  const auto cap = static_cast<std::int32_t>(caseload_);
-  using LoadPosition = std::pair<std::int32_t, std::size_t>;
-  std::priority_queue<LoadPosition, std::vector<LoadPosition>, std::greater<>> room;
-  for (std::size_t m = 0; m < mentor_status_.size(); ++m)
-    if (mentor_status_[m] == MentorStatus::active && load_[m] < cap) room.emplace(load_[m], m);
+  if (queued_ > 0) {
+    // Active mentors with room, least loaded first (ties: lowest position): a total order, so
+    // the matching is the same however it is computed.
+    const auto cap = static_cast<std::int32_t>(caseload_);
+    using LoadPosition = std::pair<std::int32_t, std::size_t>;
+    std::priority_queue<LoadPosition, std::vector<LoadPosition>, std::greater<>> room;
+    for (std::size_t m = 0; m < mentor_status_.size(); ++m)
+      if (mentor_status_[m] == MentorStatus::active && load_[m] < cap) room.emplace(load_[m], m);
 
-  std::size_t matched = 0;
-  for (; matched < queue_.size() && !room.empty(); ++matched) {
-    const auto [load, best] = room.top();
-    room.pop();
-    const std::int32_t agent = queue_[matched];
-    const auto i = static_cast<std::size_t>(agent);
-    mentees_[best * caseload_ + static_cast<std::size_t>(load)] = agent;
-    load_[best] = load + 1;
-    if (load + 1 < cap) room.emplace(load + 1, best);
-    mentor_[i] = static_cast<std::int32_t>(best);
-    status_[i] = MenteeStatus::matched;
-    at_front_[i] = 0;
+    for (KeyQueue* queue : {&front_queue_, &queue_}) {
+      auto& keys = queue->keys;
+      while (!room.empty() && queue->head < keys.size()) {
+        const std::uint64_t key = keys[queue->head++];
+        if (!is_live(key)) continue;
+        const auto [load, best] = room.top();
+        room.pop();
+        const auto i = static_cast<std::size_t>(key & agent_mask);
+        mentees_[best * caseload_ + static_cast<std::size_t>(load)] = static_cast<std::int32_t>(i);
+        load_[best] = load + 1;
+        if (load + 1 < cap) room.emplace(load + 1, best);
+        stop_waiting(i, day);
+        mentor_[i] = static_cast<std::int32_t>(best);
+        status_[i] = MenteeStatus::matched;
+        status_since_[i] = day;
+        if (first_match_day_[i] < 0) first_match_day_[i] = day;
+      }
+    }
   }
-  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(matched));
+  compact_queue();
+}
+
+// Drops consumed and dead entries once they outnumber the live ones (amortised: each dead
+// entry is copied at most a few times).
+void PeerMentor::compact_queue() {
+  const std::size_t physical =
+      front_queue_.keys.size() - front_queue_.head + queue_.keys.size() - queue_.head;
+  const bool sweep = physical > 2 * static_cast<std::size_t>(queued_) + 4096;
+  for (KeyQueue* queue : {&front_queue_, &queue_}) {
+    auto& keys = queue->keys;
+    const auto head = keys.begin() + static_cast<std::ptrdiff_t>(queue->head);
+    if (sweep) {
+      keys.erase(std::remove_if(head, keys.end(), [&](std::uint64_t key) { return !is_live(key); }), keys.end());
+      keys.erase(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(queue->head));
+      queue->head = 0;
+    } else if (queue->head > 4096 && 2 * queue->head > keys.size()) {
+      keys.erase(keys.begin(), head);
+      queue->head = 0;
+    }
+  }
+}
+
+std::vector<std::int32_t> PeerMentor::queue() const {
+  std::vector<std::int32_t> agents;
+  for (const KeyQueue* queue : {&front_queue_, &queue_})
+    for (std::size_t k = queue->head; k < queue->keys.size(); ++k)
+      if (is_live(queue->keys[k])) agents.push_back(static_cast<std::int32_t>(queue->keys[k] & agent_mask));
+  return agents;
 }
 
 void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
   const auto& pop = view.pop;
   const auto day = static_cast<std::int32_t>(view.day);
+  last_after_day_ = day;
   returned_today_.clear();
 
   // 1. Burnout over the caseload each mentor carried today: it rises with the excess over the
@@ -359,26 +541,8 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
     burnout_[m] = std::clamp(b + p_.burnout_rise_per_excess_mentee_per_day * excess - recovery * b, 0.0, 1.0);
   }
 
-  // 2. Eligibility, from today's events: starts before ends, so that an agent admitted and
-  //    discharged on the same day is handled in that order.
-  for (std::size_t i = 0; i < status_.size(); ++i) {
-    const std::uint8_t ev = view.events[i];
-    const auto agent = static_cast<std::int32_t>(i);
-    if (has(ev, event_died)) {
-      if (status_[i] != MenteeStatus::ineligible) leave(agent);
-      continue;
-    }
-    if (has(ev, event_admitted | event_readmitted)) {
-      if (status_[i] == MenteeStatus::ineligible && p_.match_on == MentorMatchOn::admission) enter_queue(agent, day);
-      if (status_[i] != MenteeStatus::ineligible) eligible_until_[i] = open_ended;
-    }
-    if (has(ev, event_completed | event_dropped_out)) {
-      if (status_[i] == MenteeStatus::ineligible && p_.match_on == MentorMatchOn::discharge) enter_queue(agent, day);
-      if (status_[i] != MenteeStatus::ineligible)
-        eligible_until_[i] = day + static_cast<std::int32_t>(p_.duration_days);
-    }
-    if (status_[i] != MenteeStatus::ineligible && day >= eligible_until_[i]) leave(agent);
-  }
+  // 2. Eligibility.
+  update_eligibility(view);
 
   // 3. Mentor positions: hires and recruits start, recruits who relapse or die step down,
   //    mentors leave with a hazard that grows with burnout.
@@ -393,31 +557,20 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
     }
     if (recruit_agent_[m] >= 0 &&
         has(view.events[static_cast<std::size_t>(recruit_agent_[m])], event_died | event_relapsed)) {
-      depart(m, day);
+      depart(pop, m, day);
       continue;
     }
     if (mentor_status_[m] != MentorStatus::active) continue;
     const double hazard = p_.departure_hazard_per_day * std::exp(p_.departure_burnout_coefficient * burnout_[m]);
     const auto u = philox_block(view.key, static_cast<std::uint32_t>(m), view.day, departure_stream, 0)[0];
-    if (bernoulli(u, hazard_to_probability(hazard))) depart(m, day);
+    if (bernoulli(u, hazard_to_probability(hazard))) depart(pop, m, day);
   }
 
   // 4. Pipeline.
   recruit(view);
 
   // 5. Queue and matching.
-  match_queue(pop);
-  for (const std::int32_t agent : queue_) {
-    const auto i = static_cast<std::size_t>(agent);
-    if (first_match_day_[i] < 0) ++wait_days_[i];
-  }
-  for (std::size_t m = 0; m < mentor_status_.size(); ++m) {
-    const auto* slots = mentees_.data() + m * caseload_;
-    for (std::int32_t j = 0; j < load_[m]; ++j) {
-      const auto i = static_cast<std::size_t>(slots[j]);
-      if (first_match_day_[i] < 0) first_match_day_[i] = day;
-    }
-  }
+  match_queue(day);
 
   write_metrics(day, metrics);
   departures_today_ = 0;
@@ -437,16 +590,16 @@ void PeerMentor::write_metrics(std::int32_t day, std::span<double> metrics) cons
     ++active;
     burnout_sum += burnout_[m];
   }
-  double wait_sum = 0.0;
-  for (const std::int32_t agent : queue_) wait_sum += day - queued_since_[static_cast<std::size_t>(agent)] + 1;
+  // The days each queued agent has waited, today included: an integer sum.
+  const auto wait_sum = static_cast<double>(queued_ * (day + 1) - queued_since_sum_);
 
   const auto active_d = static_cast<double>(active);
   const auto paid = static_cast<double>(active + training);
   const double capacity = active_d * static_cast<double>(caseload_);
   metrics[metric_mentors_active] = active_d;
   metrics[metric_matched_mentees] = static_cast<double>(matched);
-  metrics[metric_queue_length] = static_cast<double>(queue_.size());
-  metrics[metric_mean_wait_days] = queue_.empty() ? 0.0 : wait_sum / static_cast<double>(queue_.size());
+  metrics[metric_queue_length] = static_cast<double>(queued_);
+  metrics[metric_mean_wait_days] = queued_ == 0 ? 0.0 : wait_sum / static_cast<double>(queued_);
   metrics[metric_utilisation] = capacity > 0.0 ? static_cast<double>(matched) / capacity : 0.0;
   metrics[metric_mean_burnout] = active > 0 ? burnout_sum / active_d : 0.0;
   metrics[metric_departures] = static_cast<double>(departures_today_);
@@ -459,8 +612,16 @@ void PeerMentor::write_metrics(std::int32_t day, std::span<double> metrics) cons
 }
 
 std::vector<AgentColumn> PeerMentor::agent_columns() const {
-  return {{"matched_days", matched_days_},
-          {"wait_days", wait_days_},
+  // The counters of the current match or wait, to the last day simulated.
+  std::vector<std::int32_t> matched_days = matched_days_;
+  std::vector<std::int32_t> wait_days = wait_days_;
+  for (std::size_t i = 0; i < status_.size(); ++i) {
+    if (status_[i] == MenteeStatus::matched) matched_days[i] += last_before_day_ - status_since_[i];
+    if (status_[i] == MenteeStatus::queued && first_match_day_[i] < 0)
+      wait_days[i] += last_after_day_ + 1 - status_since_[i];
+  }
+  return {{"matched_days", std::move(matched_days)},
+          {"wait_days", std::move(wait_days)},
           {"first_match_day", first_match_day_},
           {"recruited_day", recruited_day_}};
 }
@@ -505,12 +666,20 @@ std::string PeerMentor::check_state(const Population& pop) const {
     }
   }
   if (matched != linked) return "matched agents and mentor slots disagree";
-  if (queued != static_cast<std::int64_t>(queue_.size())) return "queued agents and the queue disagree";
-  for (std::size_t q = 0; q < queue_.size(); ++q) {
-    if (status_[static_cast<std::size_t>(queue_[q])] != MenteeStatus::queued) return "queue holds an agent not queued";
-    if (q > 0 && !queued_before(pop, queue_[q - 1], queue_[q])) return "queue out of order at " + std::to_string(q);
+  if (queued != queued_) return "queued agents and the queue count disagree";
+  std::int64_t live = 0;
+  for (const KeyQueue* queue : {&front_queue_, &queue_}) {
+    const bool front = queue == &front_queue_;
+    for (std::size_t k = queue->head; k < queue->keys.size(); ++k) {
+      const std::uint64_t key = queue->keys[k];
+      if (k > queue->head && queue->keys[k - 1] >= key) return "queue out of order at " + std::to_string(k);
+      if (!is_live(key)) continue;
+      ++live;
+      if (key != queue_key(pop, static_cast<std::size_t>(key & agent_mask), front)) return "stale queue key";
+    }
   }
-  if (!queue_.empty() && linked < capacity) return "agents wait while a mentor has room";
+  if (live != queued) return "queued agents and the queue disagree";
+  if (queued > 0 && linked < capacity) return "agents wait while a mentor has room";
   return {};
 }
 

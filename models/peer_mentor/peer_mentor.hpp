@@ -8,7 +8,9 @@
 #include "models/recovery/intervention.hpp"
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace recoverysim::recovery {
@@ -83,7 +85,8 @@ class PeerMentor final : public Intervention {
   // Read-only views of the state, for tests and diagnostics.
   MenteeStatus status_of(std::size_t agent) const { return status_[agent]; }
   std::int32_t mentor_of(std::size_t agent) const { return mentor_[agent]; }
-  const std::vector<std::int32_t>& queue() const { return queue_; }
+  // The queued agents, in priority order (built on demand).
+  std::vector<std::int32_t> queue() const;
   // Agents whose mentor left today (they went back to the front of the queue).
   const std::vector<std::int32_t>& returned_today() const { return returned_today_; }
   std::size_t positions() const { return mentor_status_.size(); }
@@ -95,13 +98,27 @@ class PeerMentor final : public Intervention {
   std::string check_state(const Population& pop) const;
 
  private:
-  void enter_queue(std::int32_t agent, std::int32_t day);
-  void leave(std::int32_t agent);
-  void unlink(std::int32_t agent);
-  void depart(std::size_t position, std::int32_t day);
+  // A sorted list of queue keys (see queue_key()), consumed from `head`. Entries of agents that
+  // left the queue stay until the next compaction; an entry is live while it equals its agent's
+  // queue_key_.
+  struct KeyQueue {
+    std::vector<std::uint64_t> keys;
+    std::size_t head = 0;
+    void insert(std::span<const std::uint64_t> sorted);
+  };
+
+  std::uint64_t queue_key(const Population& pop, std::size_t agent, bool at_front) const;
+  bool is_live(std::uint64_t key) const;
+  void enter_queue(const Population& pop, std::int32_t agent, std::int32_t day);
+  void become_queued(std::size_t agent, std::int32_t day);
+  void stop_waiting(std::size_t agent, std::int32_t day);
+  void leave(std::int32_t agent, std::int32_t day);
+  void unlink(std::int32_t agent, std::int32_t day);
+  void depart(const Population& pop, std::size_t position, std::int32_t day);
+  void update_eligibility(const DayView& view);
   void recruit(const DayView& view);
-  void match_queue(const Population& pop);
-  bool queued_before(const Population& pop, std::int32_t a, std::int32_t b) const;
+  void match_queue(std::int32_t day);
+  void compact_queue();
   void write_metrics(std::int32_t day, std::span<double> metrics) const;
 
   PeerMentorParameters p_;
@@ -113,8 +130,10 @@ class PeerMentor final : public Intervention {
   std::vector<std::int32_t> mentor_;          // position, or -1
   std::vector<std::int32_t> eligible_until_;  // last day of eligibility; open while in treatment
   std::vector<std::int32_t> eligible_since_;  // day the current eligibility began (fifo key)
-  std::vector<std::int32_t> queued_since_;    // day the agent last entered the queue
-  std::vector<std::uint8_t> at_front_;        // returned by a departing mentor, still queued
+  std::vector<std::int32_t> status_since_;    // day the agent last entered the queue, or was matched
+  std::vector<std::uint64_t> queue_key_;      // the key of the agent's queue entry
+  // Counters kept up to date when a status ends (matched_days_, wait_days_) and completed for
+  // the current status in agent_columns().
   std::vector<std::int32_t> matched_days_;
   std::vector<std::int32_t> wait_days_;
   std::vector<std::int32_t> first_match_day_;
@@ -124,14 +143,33 @@ class PeerMentor final : public Intervention {
   std::vector<MentorStatus> mentor_status_;
   std::vector<double> burnout_;
   std::vector<double> effectiveness_;   // today's, set in before_day
+  struct ContactIncrements {
+    float engagement, self_efficacy, craving;
+  };
+  std::vector<ContactIncrements> contact_;  // today's effects of a contact, from effectiveness_
   std::vector<std::int32_t> start_day_;  // vacant: the hire starts; training: the recruit starts
   std::vector<std::int32_t> recruit_agent_;  // the recruited agent, or -1 for hired positions
   std::vector<std::int32_t> load_;
   std::vector<std::int32_t> mentees_;  // caseload_ slots per position, the first load_ used
 
-  std::vector<std::int32_t> queue_;  // in priority order
+  // The queue: mentees returned by a departing mentor first, then the others; each part in
+  // priority order.
+  KeyQueue front_queue_;
+  KeyQueue queue_;
+  std::int64_t queued_ = 0;              // agents with status queued
+  std::int64_t queued_since_sum_ = 0;    // their status_since_, summed
   std::vector<std::int32_t> entering_;
   std::vector<std::int32_t> returned_today_;
+  std::vector<std::uint64_t> new_keys_;
+
+  // Eligibility windows that close on a known day, in the order they close: (day, agent).
+  std::vector<std::pair<std::int32_t, std::int32_t>> closing_;
+  std::size_t closing_head_ = 0;
+  std::vector<std::int32_t> candidates_;
+  std::vector<std::int32_t> scratch_;
+
+  std::int32_t last_before_day_ = -1;
+  std::int32_t last_after_day_ = -1;
 
   // Today's counters.
   std::int64_t departures_today_ = 0;

@@ -30,6 +30,8 @@ DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajector
   DayView view{day, key_, pop_, effects_, events_};
   for (const auto& m : modules_) m.module->before_day(view);
   const DayCounts counts = step_population(ctx_, pop_, key_, day, trajectory, {&effects_, events_.data()});
+  list_event_agents(events_, event_agents_);
+  view.event_agents = &event_agents_;
   for (std::size_t i = 0; i < modules_.size(); ++i) modules_[i].module->after_day(view, metrics[i]);
   return counts;
 }

@@ -44,6 +44,7 @@ class ArmSimulation {
   Population pop_;
   EffectColumns effects_;
   std::vector<std::uint8_t> events_;
+  std::vector<std::int32_t> event_agents_;  // today's agents with an event, for the modules
   RandomKey key_;
 };
 

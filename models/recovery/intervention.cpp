@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace recoverysim::recovery {
@@ -26,6 +27,22 @@ void EffectColumns::reset() {
       std::fill(c->begin() + static_cast<std::ptrdiff_t>(r.begin()), c->begin() + static_cast<std::ptrdiff_t>(r.end()),
                 1.0f);
   });
+}
+
+void list_event_agents(std::span<const std::uint8_t> events, std::vector<std::int32_t>& out) {
+  // Events are rare: whole words of eight agents without one are skipped at once.
+  std::vector<std::int32_t> words;
+  collect_agents(events.size() / 8, words, [&](std::size_t w) {
+    std::uint64_t word;
+    std::memcpy(&word, events.data() + 8 * w, sizeof word);
+    return word != 0;
+  });
+  out.clear();
+  for (const std::int32_t w : words)
+    for (std::size_t i = 8 * static_cast<std::size_t>(w); i < 8 * static_cast<std::size_t>(w) + 8; ++i)
+      if (events[i] != 0) out.push_back(static_cast<std::int32_t>(i));
+  for (std::size_t i = events.size() / 8 * 8; i < events.size(); ++i)
+    if (events[i] != 0) out.push_back(static_cast<std::int32_t>(i));
 }
 
 std::unique_ptr<Intervention> InterventionRegistry::create(const std::string& type) const {

@@ -18,10 +18,16 @@
 #include "params.hpp"
 #include "random.hpp"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_reduce.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -57,6 +63,9 @@ struct DayView {
   const Population& pop;
   EffectColumns& effects;
   std::span<const std::uint8_t> events;  // today's events (valid in after_day)
+  // The agents with an event today, in increasing order, when the caller has listed them
+  // (valid in after_day); null otherwise. Read it through agents_with_events().
+  const std::vector<std::int32_t>* event_agents = nullptr;
 };
 
 // A per-agent output column: /arms/<arm>/agents/<module>.<name>, shape [replicates, agents].
@@ -84,6 +93,74 @@ class Intervention {
   virtual void after_day(DayView& view, std::span<double> metrics) = 0;
   virtual std::vector<AgentColumn> agent_columns() const = 0;
 };
+
+// The agents i in [begin, end) for which keep(i) holds, in increasing order, into `out`. They
+// are found in parallel over fixed chunks joined in chunk order, so the list is the same on any
+// number of threads; keep(i) must depend on agent i alone.
+template <class Keep>
+void collect_agents(std::size_t begin, std::size_t end, std::vector<std::int32_t>& out, Keep&& keep) {
+  constexpr std::size_t chunk = std::size_t{1} << 14;
+  std::vector<std::vector<std::int32_t>> parts((std::max(begin, end) - begin + chunk - 1) / chunk);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, parts.size()), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t c = r.begin(); c != r.end(); ++c) {
+      const std::size_t last = std::min(end, begin + (c + 1) * chunk);
+      for (std::size_t i = begin + c * chunk; i < last; ++i)
+        if (keep(i)) parts[c].push_back(static_cast<std::int32_t>(i));
+    }
+  });
+  out.clear();
+  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
+}
+
+template <class Keep>
+void collect_agents(std::size_t n, std::vector<std::int32_t>& out, Keep&& keep) {
+  collect_agents(0, n, out, std::forward<Keep>(keep));
+}
+
+// Writes into `out` the agents i in [begin, end) for which selected(i) holds, in increasing
+// order, and returns how many. Without branches, so that a selection which varies at random
+// from agent to agent costs no mispredicted branch. `out` has room for end - begin agents.
+template <class Selected>
+std::size_t gather_agents(std::size_t begin, std::size_t end, std::int32_t* out, Selected&& selected) {
+  std::size_t count = 0;
+  for (std::size_t i = begin; i < end; ++i) {
+    out[count] = static_cast<std::int32_t>(i);
+    count += selected(i) ? 1 : 0;
+  }
+  return count;
+}
+
+// Runs block(agents) in parallel for the agents i in [0, n) for which selected(i) holds,
+// gathered tile by tile (gather_agents) into spans of at most selection_tile agents, and
+// returns the sum of what the blocks return: an integer, the same on any number of threads.
+inline constexpr std::size_t selection_tile = 1024;
+template <class Selected, class Block>
+std::int64_t for_each_selected(std::size_t n, Selected&& selected, Block&& block) {
+  const std::size_t tiles = (n + selection_tile - 1) / selection_tile;
+  return tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, tiles, 4), std::int64_t{0},
+      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t total) {
+        std::int32_t agents[selection_tile];
+        for (std::size_t t = r.begin(); t != r.end(); ++t) {
+          const std::size_t count =
+              gather_agents(t * selection_tile, std::min(n, (t + 1) * selection_tile), agents, selected);
+          if (count > 0) total += block(std::span<const std::int32_t>(agents, count));
+        }
+        return total;
+      },
+      [](std::int64_t a, std::int64_t b) { return a + b; });
+}
+
+// The agents with a non-zero event, in increasing order (found in parallel, the same list on
+// any number of threads).
+void list_event_agents(std::span<const std::uint8_t> events, std::vector<std::int32_t>& out);
+
+// Today's agents with an event: the caller's list if there is one, else listed into `scratch`.
+inline std::span<const std::int32_t> agents_with_events(const DayView& view, std::vector<std::int32_t>& scratch) {
+  if (view.event_agents) return *view.event_agents;
+  list_event_agents(view.events, scratch);
+  return scratch;
+}
 
 // Explicit registration of the built-in modules (models/registry.cpp): type name -> factory,
 // with the module's own block of random stream ids.

@@ -4,9 +4,12 @@
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_reduce.h>
 
 #include <algorithm>
-#include <set>
+#include <cmath>
+#include <functional>
+#include <queue>
 
 namespace recoverysim::recovery {
 
@@ -19,13 +22,6 @@ bool alive(const Population& pop, std::size_t i) { return pop.state[i] != Clinic
 bool offered_today(TwelveStepOffer offer_at, std::uint8_t events) {
   if (offer_at == TwelveStepOffer::admission) return (events & (event_admitted | event_readmitted)) != 0;
   return (events & (event_completed | event_dropped_out)) != 0;
-}
-
-template <class Body>
-void for_each_agent(std::size_t n, Body&& body) {
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, grain), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t i = r.begin(); i != r.end(); ++i) body(i);
-  });
 }
 
 }  // namespace
@@ -89,153 +85,299 @@ std::vector<std::string> TwelveStep::metric_names() const {
 void TwelveStep::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
   stream_base_ = ctx.stream_base;
   participant_.assign(agents, 0);
-  attended_.assign(agents, 0);
+  attended_.assign(agents, Attended::no);
   affiliation_.assign(agents, 0.0f);
   steps_.assign(agents, 0);
   meetings_.assign(agents, 0);
   sponsor_.assign(agents, no_sponsor);
   sponsees_.assign(agents, 0);
   external_sponsees_ = 0;
+  sponsoring_ = 0;
+  sponsored_.clear();
+  twelve_steppers_.clear();
+  attenders_ = 0;
 }
 
 std::uint32_t TwelveStep::draw(const DayView& view, std::size_t agent, StreamOffset stream) const {
   return philox_block(view.key, static_cast<std::uint32_t>(agent), view.day, stream_base_ + stream, 0)[0];
 }
 
-// Today's meetings and the effects of yesterday's affiliation and links. Each agent on its own.
-void TwelveStep::before_day(DayView& view) {
-  const Population& pop = view.pop;
-  EffectColumns& fx = view.effects;
+// Today's meetings and the effects of yesterday's affiliation and links, for the living
+// participants among `agents`; returns how many attend. Each agent on its own. Only the living
+// participants' attended_ is set: no one else's is ever read.
+std::int64_t TwelveStep::attend_meetings(const DayView& view, std::span<const std::int32_t> agents) {
+  // Locals, not members: the compiler keeps them in registers across the stores below.
+  const RandomKey key = view.key;
+  const std::uint32_t day = view.day;
+  const std::uint32_t stream = stream_base_ + stream_attendance;
   const double meeting_share = p_.meetings_per_week / 7.0;
-  for_each_agent(pop.size(), [&](std::size_t i) {
-    attended_[i] = 0;
-    if (!participant_[i] || !alive(pop, i)) return;
-    const double f = affiliation_[i];
-    const bool attends = bernoulli(draw(view, i, stream_attendance), f * meeting_share);
-    attended_[i] = attends ? 1 : 0;
-    fx.support_connections[i] += static_cast<float>(p_.support_connections_per_affiliation * f);
-    if (attends) fx.self_efficacy_increment[i] += static_cast<float>(p_.self_efficacy_per_meeting);
-    double multiplier = 1.0;
-    if (sponsor_[i] != no_sponsor) multiplier *= p_.sponsored_lapse_multiplier;
-    if (sponsees_[i] > 0) multiplier *= p_.helper_lapse_multiplier;
-    fx.lapse_multiplier[i] *= static_cast<float>(multiplier);
-  });
+  const double support_per_affiliation = p_.support_connections_per_affiliation;
+  const auto self_efficacy = static_cast<float>(p_.self_efficacy_per_meeting);
+  // The lapse multiplier by links (1: has a sponsor, 2: sponsors someone), as the product
+  // 1 x sponsored x helper is formed agent by agent.
+  const float lapse_by_links[4] = {1.0f, static_cast<float>(1.0 * p_.sponsored_lapse_multiplier),
+                                   static_cast<float>(1.0 * p_.helper_lapse_multiplier),
+                                   static_cast<float>(1.0 * p_.sponsored_lapse_multiplier * p_.helper_lapse_multiplier)};
+  const float* affiliation = affiliation_.data();
+  const std::int32_t* sponsor = sponsor_.data();
+  const std::int32_t* sponsees = sponsees_.data();
+  Attended* attended = attended_.data();
+  float* support_connections = view.effects.support_connections.data();
+  float* self_efficacy_increment = view.effects.self_efficacy_increment.data();
+  float* lapse_multiplier = view.effects.lapse_multiplier.data();
+
+  // The draws first, in a loop of their own: independent, so they overlap in the pipeline.
+  std::uint32_t u[selection_tile];
+  for (std::size_t k = 0; k < agents.size(); ++k)
+    u[k] = philox_block(key, static_cast<std::uint32_t>(agents[k]), day, stream, 0)[0];
+  std::int64_t attenders = 0;
+  for (std::size_t k = 0; k < agents.size(); ++k) {
+    const auto i = static_cast<std::size_t>(agents[k]);
+    const double f = affiliation[i];
+    const bool attends = bernoulli(u[k], f * meeting_share);
+    attended[i] = attends ? Attended::yes : Attended::no;
+    attenders += attends ? 1 : 0;
+    support_connections[i] += static_cast<float>(support_per_affiliation * f);
+    self_efficacy_increment[i] += attends ? self_efficacy : 0.0f;  // adding +0 changes nothing
+    const int links = (sponsor[i] != no_sponsor ? 1 : 0) | (sponsees[i] > 0 ? 2 : 0);
+    if (links != 0) lapse_multiplier[i] *= lapse_by_links[links];
+  }
+  return attenders;
 }
 
-// Affiliation, steps and offers: each agent on its own, so in parallel.
+void TwelveStep::before_day(DayView& view) {
+  const std::uint8_t* participant = participant_.data();
+  const ClinicalState* state = view.pop.state.data();
+  attenders_ = for_each_selected(
+      view.pop.size(), [=](std::size_t i) { return (participant[i] != 0) & (state[i] != ClinicalState::deceased); },
+      [&](std::span<const std::int32_t> agents) { return attend_meetings(view, agents); });
+}
+
+// The living participants among agents [begin, end), each on its own: affiliation, meetings
+// and steps; their part of the day's figures goes into `totals`.
+void TwelveStep::update_agents(const DayView& view, std::size_t begin, std::size_t end, ChunkTotals& totals) {
+  // Locals, not members: the compiler keeps them in registers across the stores below.
+  const RandomKey key = view.key;
+  const std::uint32_t day = view.day;
+  const std::uint32_t step_stream = stream_base_ + stream_step;
+  const double decay = p_.affiliation_decay_rate_per_day;
+  const double growth = p_.affiliation_growth_per_meeting;
+  const double relapse_factor = p_.affiliation_factor_on_relapse;
+  const double step_probability = p_.step_probability_per_meeting;
+  const double sponsor_step_multiplier = p_.sponsor_step_multiplier;
+  const std::uint8_t* events = view.events.data();
+  const ClinicalState* state = view.pop.state.data();
+  const std::uint8_t* participant = participant_.data();
+  const Attended* attended = attended_.data();
+  const std::int32_t* sponsor = sponsor_.data();
+  float* affiliation = affiliation_.data();
+  std::int32_t* steps = steps_.data();
+  std::int32_t* meetings = meetings_.data();
+
+  constexpr std::size_t tile = selection_tile;
+  std::int32_t agents[tile];
+  std::int32_t stepping[tile];
+  // Partial sums of the affiliations in eight lanes (see affiliation_sum()).
+  double lanes[8] = {};
+  std::int64_t step_sum = 0;
+  float smallest = totals.smallest_affiliation;
+  for (std::size_t first = begin; first < end; first += tile) {
+    const std::size_t n = gather_agents(first, std::min(end, first + tile), agents, [=](std::size_t i) {
+      return (participant[i] != 0) & (state[i] != ClinicalState::deceased);
+    });
+    std::size_t drawing = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const auto i = static_cast<std::size_t>(agents[k]);
+      const bool went = attended[i] == Attended::yes;
+      double f = affiliation[i];
+      f -= decay * f;
+      const double grown = f + growth * (1.0 - f);
+      f = went ? grown : f;
+      const double after_relapse = f * relapse_factor;
+      f = (events[i] & event_relapsed) != 0 ? after_relapse : f;
+      const auto stored = static_cast<float>(std::clamp(f, 0.0, 1.0));
+      affiliation[i] = stored;
+      lanes[k % 8] += stored;
+      smallest = stored > 0.0f ? std::min(smallest, stored) : smallest;
+      meetings[i] += went ? 1 : 0;
+      step_sum += steps[i];
+      stepping[drawing] = agents[k];
+      drawing += went & (steps[i] < all_steps) ? 1 : 0;
+    }
+    for (std::size_t k = 0; k < drawing; ++k) {
+      const auto i = static_cast<std::size_t>(stepping[k]);
+      const double p_step = step_probability * (sponsor[i] != no_sponsor ? sponsor_step_multiplier : 1.0);
+      if (!bernoulli(philox_block(key, static_cast<std::uint32_t>(i), day, step_stream, 0)[0], p_step)) continue;
+      ++step_sum;
+      if (++steps[i] == all_steps) totals.new_twelve_steppers.push_back(static_cast<std::int32_t>(i));
+    }
+    totals.participants += static_cast<std::int64_t>(n);
+  }
+  totals.steps += step_sum;
+  totals.smallest_affiliation = smallest;
+  for (const double lane : lanes) totals.affiliation += lane;
+}
+
+// Affiliation and steps of the living participants, in parallel over fixed chunks; offers
+// taken up, from today's events; links that end, when the sponsor dies or leaves stable
+// recovery (a lapse or relapse) or the sponsee dies or loses affiliation. Every agent on its
+// own; the sponsors' counts change afterwards, serially.
 void TwelveStep::update_participants(const DayView& view) {
   const Population& pop = view.pop;
-  for_each_agent(pop.size(), [&](std::size_t i) {
-    const std::uint8_t events = view.events[i];
-    if (!alive(pop, i)) return;
-    if (participant_[i]) {
-      double f = affiliation_[i];
-      f -= p_.affiliation_decay_rate_per_day * f;
-      if (attended_[i]) {
-        ++meetings_[i];
-        f += p_.affiliation_growth_per_meeting * (1.0 - f);
-        if (steps_[i] < all_steps) {
-          const double p_step = p_.step_probability_per_meeting *
-                                (sponsor_[i] != no_sponsor ? p_.sponsor_step_multiplier : 1.0);
-          if (bernoulli(draw(view, i, stream_step), p_step)) ++steps_[i];
-        }
-      }
-      if (events & event_relapsed) f *= p_.affiliation_factor_on_relapse;
-      affiliation_[i] = static_cast<float>(std::clamp(f, 0.0, 1.0));
-    } else if (offered_today(p_.offer_at, events) && bernoulli(draw(view, i, stream_uptake), p_.uptake_probability)) {
-      participant_[i] = 1;
-      affiliation_[i] = static_cast<float>(p_.initial_affiliation);
+  constexpr std::size_t chunk = std::size_t{1} << 14;
+  const std::size_t n = pop.size();
+  chunks_.resize((n + chunk - 1) / chunk);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks_.size()), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t c = r.begin(); c != r.end(); ++c) {
+      chunks_[c].clear();
+      update_agents(view, c * chunk, std::min(n, (c + 1) * chunk), chunks_[c]);
     }
   });
-}
+  today_ = {};
+  const std::size_t known = twelve_steppers_.size();
+  for (const ChunkTotals& totals : chunks_) {
+    today_.participants += totals.participants;
+    today_.steps += totals.steps;
+    today_.affiliation += totals.affiliation;
+    today_.smallest_affiliation = std::min(today_.smallest_affiliation, totals.smallest_affiliation);
+    twelve_steppers_.insert(twelve_steppers_.end(), totals.new_twelve_steppers.begin(),
+                            totals.new_twelve_steppers.end());
+  }
+  std::inplace_merge(twelve_steppers_.begin(), twelve_steppers_.begin() + static_cast<std::ptrdiff_t>(known),
+                     twelve_steppers_.end());
 
-// A link ends when the sponsor dies or leaves stable recovery (a lapse or relapse), or when the
-// sponsee dies or loses affiliation. Serial, in agent order: it changes the sponsors' counts.
-void TwelveStep::end_links(const DayView& view) {
-  const Population& pop = view.pop;
-  for (std::size_t i = 0; i < sponsor_.size(); ++i) {
+  // Offers: only an event makes one. New participants count in today's figures.
+  const auto initial = static_cast<float>(p_.initial_affiliation);
+  for (const std::int32_t agent : agents_with_events(view, scratch_)) {
+    const auto i = static_cast<std::size_t>(agent);
+    if (!offered_today(p_.offer_at, view.events[i]) || participant_[i] || !alive(pop, i) ||
+        !bernoulli(draw(view, i, stream_uptake), p_.uptake_probability))
+      continue;
+    participant_[i] = 1;
+    affiliation_[i] = initial;
+    ++today_.participants;
+    today_.affiliation += initial;
+    if (initial > 0.0f) today_.smallest_affiliation = std::min(today_.smallest_affiliation, initial);
+  }
+
+  // Links: each ends or not on its own.
+  std::erase_if(sponsored_, [&](std::int32_t agent) {
+    const auto i = static_cast<std::size_t>(agent);
     const std::int32_t s = sponsor_[i];
-    if (s == no_sponsor) continue;
     bool ends = !alive(pop, i) || affiliation_[i] < p_.sponsor_keep_affiliation;
     if (s >= 0) ends = ends || pop.state[static_cast<std::size_t>(s)] != ClinicalState::stable_recovery;
-    if (!ends) continue;
-    if (s >= 0)
-      --sponsees_[static_cast<std::size_t>(s)];
-    else
+    if (!ends) return false;
+    if (s >= 0) {
+      if (--sponsees_[static_cast<std::size_t>(s)] == 0) --sponsoring_;
+    } else {
       --external_sponsees_;
+    }
     sponsor_[i] = no_sponsor;
-  }
+    return true;
+  });
 }
 
 // Participants looking for a sponsor, in agent order, each take the eligible member of the
 // cohort with the fewest sponsees (ties: lowest index), else a place in the external pool.
+// The seekers are found chunk by chunk, and only while a sponsor has room: once none has, the
+// remaining searches cannot succeed and need not be drawn.
 void TwelveStep::find_sponsors(const DayView& view) {
   const Population& pop = view.pop;
   const auto max_sponsees = static_cast<std::int32_t>(p_.max_sponsees);
   const std::int64_t external_places = p_.external_sponsors * p_.max_sponsees;
 
-  std::vector<std::size_t> seekers;
-  for (std::size_t i = 0; i < sponsor_.size(); ++i)
-    if (participant_[i] && alive(pop, i) && sponsor_[i] == no_sponsor &&
-        affiliation_[i] >= p_.sponsor_seek_affiliation &&
-        bernoulli(draw(view, i, stream_sponsor_search), p_.sponsor_find_probability_per_day))
-      seekers.push_back(i);
-  if (seekers.empty()) return;
+  // Eligible in-cohort sponsors (twelve steps, in stable recovery, with room) as (sponsees,
+  // index), smallest first: bucketed by sponsees, each bucket in index order.
+  std::vector<std::vector<std::uint64_t>> buckets(static_cast<std::size_t>(max_sponsees));
+  std::int64_t in_cohort_room = 0;
+  for (const std::int32_t j : twelve_steppers_) {
+    const std::int32_t k = sponsees_[static_cast<std::size_t>(j)];
+    if (pop.state[static_cast<std::size_t>(j)] != ClinicalState::stable_recovery || k >= max_sponsees) continue;
+    buckets[static_cast<std::size_t>(k)].push_back((std::uint64_t(k) << 32) | std::uint32_t(j));
+    in_cohort_room += max_sponsees - k;
+  }
+  if (in_cohort_room == 0 && external_sponsees_ >= external_places) return;
+  std::vector<std::uint64_t> sorted;
+  for (const auto& bucket : buckets) sorted.insert(sorted.end(), bucket.begin(), bucket.end());
+  // A sorted array is already a min-heap.
+  std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, std::greater<>> sponsors(std::greater<>{},
+                                                                                           std::move(sorted));
+  std::vector<std::uint64_t> passed_over;
 
-  // buckets[k]: eligible in-cohort sponsors with k sponsees, ordered by index.
-  std::vector<std::set<std::int32_t>> buckets(static_cast<std::size_t>(max_sponsees));
-  for (std::size_t j = 0; j < sponsor_.size(); ++j)
-    if (steps_[j] == all_steps && pop.state[j] == ClinicalState::stable_recovery && sponsees_[j] < max_sponsees)
-      buckets[static_cast<std::size_t>(sponsees_[j])].insert(static_cast<std::int32_t>(j));
-
-  for (const std::size_t i : seekers) {
-    const auto me = static_cast<std::int32_t>(i);
-    std::int32_t chosen = no_sponsor;
-    for (std::size_t k = 0; k < buckets.size() && chosen == no_sponsor; ++k) {
-      // Not oneself, and not one's own sponsee.
-      const auto it = std::find_if(buckets[k].begin(), buckets[k].end(), [&](std::int32_t j) {
-        return j != me && sponsor_[static_cast<std::size_t>(j)] != me;
-      });
-      if (it == buckets[k].end()) continue;
-      chosen = *it;
-      buckets[k].erase(it);
-      if (k + 1 < buckets.size()) buckets[k + 1].insert(chosen);
-    }
-    if (chosen != no_sponsor) {
-      sponsor_[i] = chosen;
-      ++sponsees_[static_cast<std::size_t>(chosen)];
-    } else if (external_sponsees_ < external_places) {
-      sponsor_[i] = external_sponsor;
-      ++external_sponsees_;
+  std::size_t chunk = std::size_t{1} << 13;
+  for (std::size_t begin = 0; begin < sponsor_.size(); begin += chunk, chunk *= 2) {
+    if (in_cohort_room == 0 && external_sponsees_ >= external_places) break;
+    const std::size_t end = std::min(sponsor_.size(), begin + chunk);
+    collect_agents(begin, end, seekers_, [&](std::size_t i) {
+      return participant_[i] && alive(pop, i) && sponsor_[i] == no_sponsor &&
+             affiliation_[i] >= p_.sponsor_seek_affiliation &&
+             bernoulli(draw(view, i, stream_sponsor_search), p_.sponsor_find_probability_per_day);
+    });
+    for (const std::int32_t me : seekers_) {
+      if (in_cohort_room == 0 && external_sponsees_ >= external_places) break;
+      // Not oneself, and not one's own sponsee: set aside, put back after the choice.
+      std::int32_t chosen = no_sponsor;
+      while (!sponsors.empty()) {
+        const std::uint64_t top = sponsors.top();
+        sponsors.pop();
+        const auto j = static_cast<std::int32_t>(top & 0xffffffffu);
+        if (j == me || sponsor_[static_cast<std::size_t>(j)] == me) {
+          passed_over.push_back(top);
+          continue;
+        }
+        chosen = j;
+        const std::int32_t k = static_cast<std::int32_t>(top >> 32) + 1;
+        if (k < max_sponsees) sponsors.push((std::uint64_t(k) << 32) | std::uint32_t(j));
+        break;
+      }
+      for (const std::uint64_t entry : passed_over) sponsors.push(entry);
+      passed_over.clear();
+      const auto i = static_cast<std::size_t>(me);
+      if (chosen != no_sponsor) {
+        sponsor_[i] = chosen;
+        if (sponsees_[static_cast<std::size_t>(chosen)]++ == 0) ++sponsoring_;
+        --in_cohort_room;
+        sponsored_.push_back(me);
+      } else if (external_sponsees_ < external_places) {
+        sponsor_[i] = external_sponsor;
+        ++external_sponsees_;
+        sponsored_.push_back(me);
+      }
     }
   }
 }
 
+// The exact sum, in agent order, of the living participants' affiliations. When every partial
+// sum is a multiple of the smallest value's last bit and stays below 2^53 of them, no addition
+// rounds, in any order: then the chunks' sums are the answer. Otherwise it is summed again in
+// agent order, as the result must not depend on how the agents were split.
+double TwelveStep::affiliation_sum(const Population& pop, std::int64_t participants, double chunk_sum,
+                                   float smallest) const {
+  if (smallest > 1.0f) return chunk_sum;  // all zero
+  int exponent = 0;
+  std::frexp(smallest, &exponent);  // smallest = m 2^exponent, m in [0.5, 1): a multiple of 2^(exponent - 24)
+  // Values are at most 1, so partial sums are at most `participants` x 2^(24 - exponent) units.
+  if (exponent >= -28 && participants <= (std::int64_t{1} << (29 + std::min(exponent, 1)))) return chunk_sum;
+  double sum = 0.0;
+  for (std::size_t i = 0; i < participant_.size(); ++i)
+    if (participant_[i] && alive(pop, i)) sum += affiliation_[i];
+  return sum;
+}
+
 void TwelveStep::after_day(DayView& view, std::span<double> metrics) {
   update_participants(view);
-  end_links(view);
   find_sponsors(view);
 
-  // Metrics: serial sums in agent order.
-  const Population& pop = view.pop;
-  std::int64_t attenders = 0, participants = 0, sponsored = 0, sponsoring = 0;
-  double affiliation_sum = 0.0, step_sum = 0.0;
-  for (std::size_t i = 0; i < participant_.size(); ++i) {
-    attenders += attended_[i];
-    if (sponsees_[i] > 0) ++sponsoring;
-    if (!participant_[i] || !alive(pop, i)) continue;
-    ++participants;
-    affiliation_sum += affiliation_[i];
-    step_sum += steps_[i];
-    if (sponsor_[i] != no_sponsor) ++sponsored;
-  }
+  const std::int64_t participants = today_.participants;
+  const double affiliation = affiliation_sum(view.pop, participants, today_.affiliation, today_.smallest_affiliation);
   const double per_participant = participants > 0 ? 1.0 / static_cast<double>(participants) : 0.0;
   const double cost = p_.facilitation_fte * p_.salary_per_year / 365.0 +
                       p_.facilitation_cost_per_participant_day * static_cast<double>(participants);
-  // In metric_names() order.
-  const double values[] = {static_cast<double>(attenders), affiliation_sum * per_participant,
-                           step_sum * per_participant, static_cast<double>(sponsored),
-                           static_cast<double>(sponsoring), p_.facilitation_fte, cost};
+  // In metric_names() order. Every sponsored agent is a living participant.
+  const double values[] = {static_cast<double>(attenders_), affiliation * per_participant,
+                           static_cast<double>(today_.steps) * per_participant,
+                           static_cast<double>(sponsored_.size()), static_cast<double>(sponsoring_),
+                           p_.facilitation_fte, cost};
   std::copy(std::begin(values), std::end(values), metrics.begin());
 }
 

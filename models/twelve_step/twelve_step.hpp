@@ -72,8 +72,26 @@ class TwelveStep final : public Intervention {
   std::int64_t external_sponsees() const { return external_sponsees_; }
 
  private:
+  // The living participants' part of the day's figures.
+  struct DayTotals {
+    std::int64_t participants = 0;
+    std::int64_t steps = 0;
+    double affiliation = 0.0;           // summed in any order: see affiliation_sum()
+    float smallest_affiliation = 2.0f;  // the smallest non-zero affiliation, 2 if none
+  };
+  struct ChunkTotals : DayTotals {
+    std::vector<std::int32_t> new_twelve_steppers;  // reached the twelfth step today
+
+    void clear() {
+      static_cast<DayTotals&>(*this) = {};
+      new_twelve_steppers.clear();
+    }
+  };
+
+  std::int64_t attend_meetings(const DayView& view, std::span<const std::int32_t> agents);
+  void update_agents(const DayView& view, std::size_t begin, std::size_t end, ChunkTotals& totals);
   void update_participants(const DayView& view);
-  void end_links(const DayView& view);
+  double affiliation_sum(const Population& pop, std::int64_t participants, double chunk_sum, float smallest) const;
   void find_sponsors(const DayView& view);
   std::uint32_t draw(const DayView& view, std::size_t agent, StreamOffset stream) const;
 
@@ -82,13 +100,26 @@ class TwelveStep final : public Intervention {
 
   // Per-agent state (agent i is index i).
   std::vector<std::uint8_t> participant_;  // took up an offer
-  std::vector<std::uint8_t> attended_;     // attended a meeting today (decided in before_day)
+  // Attended a meeting today (decided in before_day). Not a character type: a store to it
+  // cannot alias the other columns, so loops writing it keep those in registers.
+  enum class Attended : std::uint8_t { no, yes };
+  std::vector<Attended> attended_;
   std::vector<float> affiliation_;         // f in [0, 1]
   std::vector<std::int32_t> steps_;        // 0 .. 12
   std::vector<std::int32_t> meetings_;     // meetings attended so far
   std::vector<std::int32_t> sponsor_;      // agent index, no_sponsor or external_sponsor
   std::vector<std::int32_t> sponsees_;     // in-cohort sponsees of this agent
   std::int64_t external_sponsees_ = 0;     // links held by the external pool
+  std::int64_t sponsoring_ = 0;            // agents with at least one in-cohort sponsee
+  std::vector<std::int32_t> sponsored_;       // agents with a sponsor
+  std::vector<std::int32_t> twelve_steppers_;  // agents with all twelve steps, in increasing order
+
+  // Today's figures.
+  std::int64_t attenders_ = 0;
+  DayTotals today_;
+  std::vector<ChunkTotals> chunks_;
+  std::vector<std::int32_t> seekers_;
+  std::vector<std::int32_t> scratch_;
 };
 
 }  // namespace recoverysim::recovery
