@@ -90,6 +90,7 @@ void Group::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
   pending_self_efficacy_.assign(agents, 0.0f);
   sessions_attended_.assign(agents, 0);
   member_days_.assign(agents, 0);
+  member_since_.assign(agents, 0);
 
   member_count_.assign(groups_, 0);
   members_.assign(groups_ * group_size_, -1);
@@ -102,13 +103,13 @@ void Group::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
   aftercare_end_.clear();
   aftercare_end_head_ = 0;
   started_ = false;
+  last_before_day_ = -1;
   groups_running_today_ = members_today_ = attendance_today_ = sessions_held_today_ = 0;
 }
 
 // ---- before_day: today's effects --------------------------------------------------------------
 
 void Group::before_day(DayView& view) {
-  const auto& pop = view.pop;
   auto& fx = view.effects;
   const bool session = is_session_day(view.day, p_.sessions_per_week);
 
@@ -119,19 +120,17 @@ void Group::before_day(DayView& view) {
   }
   sessions_held_today_ = session ? groups_running_today_ : 0;
 
-  // Contagion recorded yesterday reaches yesterday's members, whether or not they stayed. It
-  // comes first: an agent's own increments below add to it, in the order of one agent's day.
+  // Contagion recorded yesterday reaches yesterday's members, whether or not they stayed (only
+  // non-zero contagion is listed: adding zero changes nothing). It comes first: an agent's own
+  // increments below add to it, in the order of one agent's day.
   float* craving_increment = fx.craving_increment.data();
   float* self_efficacy_increment = fx.self_efficacy_increment.data();
-  float* support_connections = fx.support_connections.data();
-  float* skills_increment = fx.skills_increment.data();
   float* pending_craving = pending_craving_.data();
   float* pending_self_efficacy = pending_self_efficacy_.data();
   const std::int32_t* pending = pending_.data();
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pending_.size(), grain),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       for (std::size_t k = r.begin(); k != r.end(); ++k) {
-                        if (pending[k] < 0) continue;
                         const auto i = static_cast<std::size_t>(pending[k]);
                         craving_increment[i] += pending_craving[i];
                         self_efficacy_increment[i] += pending_self_efficacy[i];
@@ -143,43 +142,60 @@ void Group::before_day(DayView& view) {
 
   // Each member's effects depend only on its own columns: a parallel kernel over the groups.
   // The attendance count is an integer sum, so the split does not change it.
+  last_before_day_ = static_cast<std::int32_t>(view.day);
+  attendance_today_ = tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, groups_, selection_tile / std::max<std::size_t>(group_size_, 1)),
+      std::int64_t{0},
+      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t attended) {
+        std::int32_t agents[selection_tile];
+        std::size_t n = 0;
+        for (std::size_t g = r.begin(); g != r.end(); ++g) {
+          if (n + group_size_ > selection_tile) {
+            attended += attend_sessions(view, session, std::span<const std::int32_t>(agents, n));
+            n = 0;
+          }
+          const auto count = static_cast<std::size_t>(member_count_[g]);
+          std::copy_n(members_.data() + g * group_size_, count, agents + n);
+          n += count;
+        }
+        return attended + attend_sessions(view, session, std::span<const std::int32_t>(agents, n));
+      },
+      [](std::int64_t a, std::int64_t b) { return a + b; });
+}
+
+// The members `agents`: support while they belong, and on a session day the session for those
+// who attend (returns how many). Each agent on its own.
+std::int64_t Group::attend_sessions(const DayView& view, bool session, std::span<const std::int32_t> agents) {
+  // Locals, not members: the compiler keeps them in registers across the stores below.
   const auto support = static_cast<float>(p_.member_support_connections);
+  float* support_connections = view.effects.support_connections.data();
+  for (const std::int32_t agent : agents) support_connections[static_cast<std::size_t>(agent)] += support;
+  if (!session || agents.empty()) return 0;
+
   const auto self_efficacy = static_cast<float>(p_.self_efficacy_increment_per_session);
   const double intercept = p_.attendance_intercept;
   const double slope = p_.attendance_engagement_coefficient;
   const double centre = p_.attendance_engagement_centre;
   const double skills_gain = p_.skills_gain_per_session;
-  const std::uint32_t stream = stream_base_ + stream_attendance;
-  const std::int32_t* members = members_.data();
-  const std::int32_t* member_count = member_count_.data();
-  std::int32_t* member_days = member_days_.data();
+  const float* engagement = view.pop.engagement.data();
+  const float* skills = view.pop.skills.data();
+  float* skills_increment = view.effects.skills_increment.data();
+  float* self_efficacy_increment = view.effects.self_efficacy_increment.data();
   std::int32_t* sessions_attended = sessions_attended_.data();
-  const float* engagement = pop.engagement.data();
-  const float* skills = pop.skills.data();
-  const std::size_t size = group_size_;
-  attendance_today_ = tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, groups_, grain / std::max<std::size_t>(size, 1)), std::int64_t{0},
-      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t attended) {
-        for (std::size_t g = r.begin(); g != r.end(); ++g) {
-          const std::int32_t* slots = members + g * size;
-          for (std::int32_t k = 0; k < member_count[g]; ++k) {
-            const auto i = static_cast<std::size_t>(slots[k]);
-            ++member_days[i];
-            support_connections[i] += support;
-            if (!session) continue;
-            const double p = logistic(intercept + slope * (engagement[i] - centre));
-            const auto u = philox_block(view.key, static_cast<std::uint32_t>(i), view.day, stream, 0)[0];
-            if (!bernoulli(u, p)) continue;
-            ++sessions_attended[i];
-            ++attended;
-            // The skills gain uses k as it stands before today's core update.
-            skills_increment[i] += static_cast<float>(skills_gain * (1.0 - skills[i]));
-            self_efficacy_increment[i] += self_efficacy;
-          }
-        }
-        return attended;
-      },
-      [](std::int64_t a, std::int64_t b) { return a + b; });
+  std::uint32_t u[selection_tile];
+  first_draws(view.key, agents, view.day, stream_base_ + stream_attendance, u);
+  std::int64_t attended = 0;
+  for (std::size_t k = 0; k < agents.size(); ++k) {
+    const auto i = static_cast<std::size_t>(agents[k]);
+    const double p = logistic(intercept + slope * (engagement[i] - centre));
+    if (!bernoulli(u[k], p)) continue;
+    ++sessions_attended[i];
+    ++attended;
+    // The skills gain uses k as it stands before today's core update.
+    skills_increment[i] += static_cast<float>(skills_gain * (1.0 - skills[i]));
+    self_efficacy_increment[i] += self_efficacy;
+  }
+  return attended;
 }
 
 // ---- after_day: contagion, leaving, queueing, joining -------------------------------------------
@@ -204,45 +220,56 @@ bool Group::is_live(QueueEntry entry) const {
 }
 
 // Each group counts its members' lapses and milestones; each member hears of the others'
-// events, not its own. Groups are independent: in parallel.
+// events, not its own. Groups are independent: in parallel over fixed chunks of groups, whose
+// lists of members with non-zero contagion are joined in order.
 void Group::record_contagion(const DayView& view) {
   const auto& pop = view.pop;
-  std::size_t members = 0;
-  std::vector<std::size_t> offset(groups_);
-  for (std::size_t g = 0; g < groups_; ++g) {
-    offset[g] = members;
-    members += static_cast<std::size_t>(member_count_[g]);
-  }
-  pending_.assign(members, -1);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, groups_, grain / std::max<std::size_t>(group_size_, 1)),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      for (std::size_t g = r.begin(); g != r.end(); ++g) {
-                        const std::int32_t* slots = members_.data() + g * group_size_;
-                        const auto n = static_cast<std::size_t>(member_count_[g]);
-                        std::int32_t lapses = 0, milestones = 0;
-                        for (std::size_t k = 0; k < n; ++k) {
-                          const auto i = static_cast<std::size_t>(slots[k]);
-                          const std::uint8_t ev = view.events[i];
-                          lapses += (ev & event_lapsed) != 0;
-                          milestones += !(ev & event_died) && is_milestone(pop.abstinent_run[i]);
-                        }
-                        for (std::size_t k = 0; k < n; ++k) {
-                          const auto i = static_cast<std::size_t>(slots[k]);
-                          const std::uint8_t ev = view.events[i];
-                          if (ev & event_died) continue;  // leaves the group tonight
-                          const bool own_lapse = (ev & event_lapsed) != 0;
-                          const bool own_milestone = is_milestone(pop.abstinent_run[i]);
-                          pending_craving_[i] =
-                              static_cast<float>(p_.craving_increment_per_member_lapse * (lapses - (own_lapse ? 1 : 0)));
-                          pending_self_efficacy_[i] = static_cast<float>(p_.self_efficacy_increment_per_member_milestone *
-                                                                         (milestones - (own_milestone ? 1 : 0)));
-                          pending_[offset[g] + k] = slots[k];
-                        }
-                      }
-                    });
+  constexpr std::size_t groups_per_chunk = 1024;
+  pending_parts_.resize((groups_ + groups_per_chunk - 1) / groups_per_chunk);
+  const double per_lapse = p_.craving_increment_per_member_lapse;
+  const double per_milestone = p_.self_efficacy_increment_per_member_milestone;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pending_parts_.size()), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t c = r.begin(); c != r.end(); ++c) {
+      std::vector<std::int32_t>& part = pending_parts_[c];
+      part.clear();
+      for (std::size_t g = c * groups_per_chunk; g < std::min(groups_, (c + 1) * groups_per_chunk); ++g) {
+        const std::int32_t* slots = members_.data() + g * group_size_;
+        const auto n = static_cast<std::size_t>(member_count_[g]);
+        std::int32_t lapses = 0, milestones = 0;
+        for (std::size_t k = 0; k < n; ++k) {
+          const auto i = static_cast<std::size_t>(slots[k]);
+          const std::uint8_t ev = view.events[i];
+          lapses += (ev & event_lapsed) != 0;
+          milestones += !(ev & event_died) && is_milestone(pop.abstinent_run[i]);
+        }
+        if (lapses == 0 && milestones == 0) continue;  // no contagion in this group
+        for (std::size_t k = 0; k < n; ++k) {
+          const auto i = static_cast<std::size_t>(slots[k]);
+          const std::uint8_t ev = view.events[i];
+          if (ev & event_died) continue;  // leaves the group tonight
+          const bool own_lapse = (ev & event_lapsed) != 0;
+          const bool own_milestone = is_milestone(pop.abstinent_run[i]);
+          const auto craving = static_cast<float>(per_lapse * (lapses - (own_lapse ? 1 : 0)));
+          const auto self_efficacy = static_cast<float>(per_milestone * (milestones - (own_milestone ? 1 : 0)));
+          if (craving == 0.0f && self_efficacy == 0.0f) continue;
+          pending_craving_[i] = craving;
+          pending_self_efficacy_[i] = self_efficacy;
+          part.push_back(slots[k]);
+        }
+      }
+    }
+  });
+  pending_.clear();
+  for (const auto& part : pending_parts_) pending_.insert(pending_.end(), part.begin(), part.end());
 }
 
-void Group::remove_member(std::size_t agent) {
+// The agent leaves its group on `day`; it was a member on the days since it joined.
+void Group::leave_group(std::size_t agent, std::int32_t day) {
+  member_days_[agent] += day - member_since_[agent];
+  group_of_[agent] = no_group;
+}
+
+void Group::remove_member(std::size_t agent, std::int32_t day) {
   const auto g = static_cast<std::size_t>(group_of_[agent]);
   std::int32_t* slots = members_.data() + g * group_size_;
   const auto n = static_cast<std::size_t>(member_count_[g]);
@@ -253,7 +280,7 @@ void Group::remove_member(std::size_t agent) {
       break;
     }
   --member_count_[g];
-  group_of_[agent] = no_group;
+  leave_group(agent, day);
 }
 
 // Members leave at the end of a closed cycle, or when they are no longer eligible. Eligibility
@@ -297,7 +324,7 @@ void Group::release_members(const DayView& view) {
       for (std::int32_t k = 0; k < member_count_[g]; ++k) {
         const auto i = static_cast<std::size_t>(slots[k]);
         cycle_done_[i] = 1;
-        group_of_[i] = no_group;
+        leave_group(i, day);
         slots[k] = -1;
       }
       member_count_[g] = 0;
@@ -305,7 +332,7 @@ void Group::release_members(const DayView& view) {
   }
   for (const std::int32_t agent : candidates_) {
     const auto i = static_cast<std::size_t>(agent);
-    if (group_of_[i] != no_group && !eligible(pop, i, day)) remove_member(i);
+    if (group_of_[i] != no_group && !eligible(pop, i, day)) remove_member(i, day);
   }
 }
 
@@ -353,6 +380,7 @@ void Group::fill_groups(std::int32_t day) {
       queued_[i] = 0;
       --queued_count_;
       group_of_[i] = static_cast<std::int32_t>(g);
+      member_since_[i] = day;
       members_[g * group_size_ + static_cast<std::size_t>(member_count_[g])] = entry.agent;
       ++member_count_[g];
     }
@@ -384,7 +412,9 @@ std::vector<std::int32_t> Group::queue() const {
 
 void Group::after_day(DayView& view, std::span<double> metrics) {
   admitted_ = std::min(group_of_.size(), view.pop.admitted_by(static_cast<std::int32_t>(view.day)));
-  with_events_ = agents_with_events(view, scratch_);
+  // Only these events bear on eligibility and cycles (a lapse, relapse or resumption does not).
+  agents_with_events(view, event_died | event_admitted | event_readmitted | event_completed | event_dropped_out,
+                     with_events_);
   record_contagion(view);
   release_members(view);
   update_queue(view);
@@ -402,7 +432,11 @@ void Group::after_day(DayView& view, std::span<double> metrics) {
 }
 
 std::vector<AgentColumn> Group::agent_columns() const {
-  return {{"sessions_attended", sessions_attended_}, {"member_days", member_days_}};
+  // Member days of the current membership, to the last day simulated.
+  std::vector<std::int32_t> member_days = member_days_;
+  for (std::size_t i = 0; i < group_of_.size(); ++i)
+    if (group_of_[i] != no_group) member_days[i] += last_before_day_ - member_since_[i];
+  return {{"sessions_attended", sessions_attended_}, {"member_days", std::move(member_days)}};
 }
 
 }  // namespace recoverysim::recovery

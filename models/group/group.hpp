@@ -86,7 +86,9 @@ class Group final : public Intervention {
   bool is_live(QueueEntry entry) const;
   void record_contagion(const DayView& view);
   void release_members(const DayView& view);
-  void remove_member(std::size_t agent);
+  std::int64_t attend_sessions(const DayView& view, bool session, std::span<const std::int32_t> agents);
+  void leave_group(std::size_t agent, std::int32_t day);
+  void remove_member(std::size_t agent, std::int32_t day);
   void update_queue(const DayView& view);
   void enqueue(std::size_t agent);
   void fill_groups(std::int32_t day);
@@ -106,7 +108,10 @@ class Group final : public Intervention {
   std::vector<float> pending_craving_;           // contagion due tomorrow
   std::vector<float> pending_self_efficacy_;
   std::vector<std::int32_t> sessions_attended_;
+  // Days as a member: kept up to date when a membership ends, completed for the current one in
+  // agent_columns().
   std::vector<std::int32_t> member_days_;
+  std::vector<std::int32_t> member_since_;  // the day the current membership began
 
   // Per group.
   std::vector<std::int32_t> member_count_;
@@ -117,17 +122,19 @@ class Group final : public Intervention {
   std::size_t queue_head_ = 0;
   std::int64_t queued_count_ = 0;
 
-  // Agents whose pending contagion is due tomorrow (-1: none in that slot).
+  // Agents with non-zero contagion due tomorrow, and its parts by chunk of groups.
   std::vector<std::int32_t> pending_;
-  // Today's agents with an event, and those whose aftercare ends today or has ended.
-  std::span<const std::int32_t> with_events_;  // valid during after_day
-  std::vector<std::int32_t> scratch_;
+  std::vector<std::vector<std::int32_t>> pending_parts_;
+  // Today's agents with an event that bears on eligibility (with_events_), and those plus the
+  // agents whose aftercare ends today or has ended (candidates_).
+  std::vector<std::int32_t> with_events_;
   std::vector<std::int32_t> candidates_;
   // Aftercare that ends on a known day, in the order it ends: (day, agent).
   std::vector<std::pair<std::int32_t, std::int32_t>> aftercare_end_;
   std::size_t aftercare_end_head_ = 0;
   std::size_t admitted_ = 0;  // agents admitted by today
   bool started_ = false;      // the replicate's first after_day has run
+  std::int32_t last_before_day_ = -1;
 
   // Today's figures, fixed in before_day (membership during the day).
   std::int64_t groups_running_today_ = 0;

@@ -4,13 +4,14 @@
 #include "peer_mentor.hpp"
 
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
+#include <tbb/parallel_reduce.h>
 
 #include <algorithm>
 #include <bit>
 #include <climits>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <queue>
 #include <utility>
 
@@ -148,12 +149,15 @@ void PeerMentor::start_replicate(const ReplicateContext& ctx, std::size_t agents
   const auto positions = static_cast<std::size_t>(p_.mentors);
   mentor_status_.assign(positions, MentorStatus::active);
   burnout_.assign(positions, 0.0);
-  effectiveness_.assign(positions, 0.0);
   start_day_.assign(positions, 0);
   recruit_agent_.assign(positions, -1);
   load_.assign(positions, 0);
   mentees_.assign(positions * caseload_, -1);
 
+  listed_.assign(agents, 0);
+  matched_list_.clear();
+  matched_sorted_ = 0;
+  matched_stale_ = 0;
   front_queue_ = {};
   queue_ = {};
   queued_ = 0;
@@ -164,6 +168,8 @@ void PeerMentor::start_replicate(const ReplicateContext& ctx, std::size_t agents
   closing_head_ = 0;
   last_before_day_ = -1;
   last_after_day_ = -1;
+  longest_run_ = std::numeric_limits<std::int32_t>::max() / 2;  // not looked at yet
+  longest_run_day_ = 0;
   departures_today_ = 0;
   recruits_today_ = 0;
   trainings_today_ = p_.mentors;  // the initial mentors are trained on day 0
@@ -174,8 +180,7 @@ void PeerMentor::before_day(DayView& view) {
   const double trained = 1.0 - std::exp(-p_.training_hours / p_.training_scale_hours);
   contact_.resize(mentor_status_.size());
   for (std::size_t m = 0; m < mentor_status_.size(); ++m) {
-    const double e = trained * (1.0 - burnout_[m]);
-    effectiveness_[m] = e;
+    const double e = trained * (1.0 - burnout_[m]);  // the mentor's effectiveness today
     contact_[m] = {static_cast<float>(p_.contact_engagement_increment * e),
                    static_cast<float>(p_.contact_self_efficacy_increment * e),
                    static_cast<float>(p_.contact_craving_increment * e)};
@@ -202,20 +207,21 @@ void PeerMentor::before_day(DayView& view) {
   float* craving_increment = fx.craving_increment.data();
   const RandomKey key = view.key;
   const std::uint32_t today = view.day;
-  for_each_selected(
-      status_.size(), [&](std::size_t i) { return status[i] == MenteeStatus::matched; },
+  for_each_listed(
+      matched_list_, [=](std::size_t i) { return status[i] == MenteeStatus::matched; },
       [&](std::span<const std::int32_t> matched) {
+        std::uint32_t u[selection_tile];
+        first_draws(key, matched, today, stream, u);
         std::int32_t contacted[selection_tile];
         std::size_t contacts = 0;
-        for (const std::int32_t agent : matched) {
-          const auto i = static_cast<std::size_t>(agent);
+        for (std::size_t k = 0; k < matched.size(); ++k) {
+          const auto i = static_cast<std::size_t>(matched[k]);
           support_connections[i] += support;
           stress_lapse_multiplier[i] *= stress_lapse;
           dropout_multiplier[i] *= dropout;
           relapse_odds_multiplier[i] *= relapse_odds;
-          const auto u = philox_block(key, static_cast<std::uint32_t>(agent), today, stream, 0)[0];
-          contacted[contacts] = agent;
-          contacts += bernoulli(u, contact_probability) ? 1 : 0;
+          contacted[contacts] = matched[k];
+          contacts += bernoulli(u[k], contact_probability) ? 1 : 0;
         }
         for (std::size_t k = 0; k < contacts; ++k) {
           const auto i = static_cast<std::size_t>(contacted[k]);
@@ -308,6 +314,7 @@ void PeerMentor::enter_queue(const Population& pop, std::int32_t agent, std::int
 void PeerMentor::unlink(std::int32_t agent, std::int32_t day) {
   const auto i = static_cast<std::size_t>(agent);
   matched_days_[i] += day - status_since_[i];
+  ++matched_stale_;
   const auto m = static_cast<std::size_t>(mentor_[i]);
   auto* slots = mentees_.data() + m * caseload_;
   const auto n = static_cast<std::size_t>(load_[m]);
@@ -340,6 +347,7 @@ void PeerMentor::depart(const Population& pop, std::size_t position, std::int32_
   for (std::size_t j = 0; j < n; ++j) {
     const auto i = static_cast<std::size_t>(slots[j]);
     matched_days_[i] += day - status_since_[i];
+    ++matched_stale_;
     mentor_[i] = -1;
     become_queued(i, day);
     queue_key_[i] = queue_key(pop, i, true);
@@ -363,8 +371,9 @@ void PeerMentor::depart(const Population& pop, std::size_t position, std::int32_
 void PeerMentor::update_eligibility(const DayView& view) {
   const auto day = static_cast<std::int32_t>(view.day);
   const auto events = view.events;
-  const auto with_events_list = agents_with_events(view, scratch_);
-  candidates_.assign(with_events_list.begin(), with_events_list.end());
+  // Other events (lapse, relapse, resumption) do not bear on eligibility.
+  agents_with_events(view, event_died | event_admitted | event_readmitted | event_completed | event_dropped_out,
+                     candidates_);
   const std::size_t with_events = candidates_.size();
   while (closing_head_ < closing_.size() && closing_[closing_head_].first <= day)
     candidates_.push_back(closing_[closing_head_++].second);
@@ -416,6 +425,19 @@ void PeerMentor::recruit(const DayView& view) {
   const auto& pop = view.pop;
   const auto day = static_cast<std::int32_t>(view.day);
   const std::uint32_t stream = stream_base_ + stream_recruit;
+  // An abstinent run grows by at most a day a day: while the longest run seen at the last look
+  // cannot have reached the threshold, nobody is a candidate and nobody need be looked at.
+  if (longest_run_ + (day - longest_run_day_) < p_.recruit_after_abstinent_days) return;
+  const std::span<const DayCount> run = pop.abstinent_run;
+  longest_run_ = tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, run.size(), 65536), std::int32_t{0},
+      [&](const tbb::blocked_range<std::size_t>& r, std::int32_t longest) {
+        for (std::size_t i = r.begin(); i != r.end(); ++i) longest = std::max<std::int32_t>(longest, run[i]);
+        return longest;
+      },
+      [](std::int32_t a, std::int32_t b) { return std::max(a, b); });
+  longest_run_day_ = day;
+  if (longest_run_ < p_.recruit_after_abstinent_days) return;
   // Each agent's test and draw concern that agent alone: found in parallel, taken in order.
   collect_agents(std::min(status_.size(), pop.admitted_by(day)), candidates_, [&](std::size_t i) {
     if (pop.abstinent_run[i] < p_.recruit_after_abstinent_days || !is_abstinent(pop.state[i]) ||
@@ -432,7 +454,6 @@ void PeerMentor::recruit(const DayView& view) {
     if (position == mentor_status_.size()) {
       mentor_status_.push_back(MentorStatus::closed);
       burnout_.push_back(0.0);
-      effectiveness_.push_back(0.0);
       start_day_.push_back(0);
       recruit_agent_.push_back(-1);
       load_.push_back(0);
@@ -488,12 +509,30 @@ void PeerMentor::match_queue(std::int32_t day) {
         stop_waiting(i, day);
         mentor_[i] = static_cast<std::int32_t>(best);
         status_[i] = MenteeStatus::matched;
+        if (listed_[i]) {
+          --matched_stale_;  // its old entry counts again
+        } else {
+          listed_[i] = 1;
+          matched_list_.push_back(static_cast<std::int32_t>(i));
+        }
         status_since_[i] = day;
         if (first_match_day_[i] < 0) first_match_day_[i] = day;
       }
     }
   }
   compact_queue();
+
+  // The matched list drops the entries of agents no longer matched once they are many.
+  if (8 * matched_stale_ > static_cast<std::int64_t>(matched_list_.size()) + 65536 ||
+      matched_list_.size() - matched_sorted_ > matched_sorted_ / 8 + 65536) {
+    compact_list(matched_list_, matched_sorted_, [&](std::size_t i) {
+      if (status_[i] == MenteeStatus::matched) return false;
+      listed_[i] = 0;
+      return true;
+    });
+    matched_sorted_ = matched_list_.size();
+    matched_stale_ = 0;
+  }
 }
 
 // Drops consumed and dead entries once they outnumber the live ones (amortised: each dead
@@ -659,13 +698,24 @@ std::string PeerMentor::check_state(const Population& pop) const {
       continue;
     }
     if (pop.state[i] == ClinicalState::deceased) return "deceased agent " + std::to_string(i) + " in the programme";
-    if (status_[i] == MenteeStatus::matched) ++matched;
+    if (status_[i] == MenteeStatus::matched) {
+      ++matched;
+      if (!listed_[i]) return "matched agent " + std::to_string(i) + " missing from the matched list";
+    }
     if (status_[i] == MenteeStatus::queued) {
       ++queued;
       if (mentor_[i] != -1) return "queued agent " + std::to_string(i) + " has a mentor";
     }
   }
   if (matched != linked) return "matched agents and mentor slots disagree";
+  std::int64_t listed = 0;
+  for (const std::int32_t a : matched_list_) {
+    const auto i = static_cast<std::size_t>(a);
+    if (!listed_[i]) return "matched list holds agent " + std::to_string(a) + " not marked as listed";
+    listed += status_[i] == MenteeStatus::matched;
+  }
+  if (listed != matched || static_cast<std::int64_t>(matched_list_.size()) - listed != matched_stale_)
+    return "matched list and matched agents disagree";
   if (queued != queued_) return "queued agents and the queue count disagree";
   std::int64_t live = 0;
   for (const KeyQueue* queue : {&front_queue_, &queue_}) {

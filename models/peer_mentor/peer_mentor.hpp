@@ -142,15 +142,23 @@ class PeerMentor final : public Intervention {
   // Per mentor position.
   std::vector<MentorStatus> mentor_status_;
   std::vector<double> burnout_;
-  std::vector<double> effectiveness_;   // today's, set in before_day
+  // Today's effects of a contact (from the mentor's effectiveness), set in before_day.
   struct ContactIncrements {
     float engagement, self_efficacy, craving;
   };
-  std::vector<ContactIncrements> contact_;  // today's effects of a contact, from effectiveness_
+  std::vector<ContactIncrements> contact_;
   std::vector<std::int32_t> start_day_;  // vacant: the hire starts; training: the recruit starts
   std::vector<std::int32_t> recruit_agent_;  // the recruited agent, or -1 for hired positions
   std::vector<std::int32_t> load_;
   std::vector<std::int32_t> mentees_;  // caseload_ slots per position, the first load_ used
+
+  // The matched agents: increasing up to matched_sorted_, then in the order they were matched.
+  // Entries of agents no longer matched (matched_stale_ of them) stay until the list is
+  // compacted; listed_ marks the agents with an entry.
+  std::vector<std::int32_t> matched_list_;
+  std::vector<std::uint8_t> listed_;
+  std::size_t matched_sorted_ = 0;
+  std::int64_t matched_stale_ = 0;
 
   // The queue: mentees returned by a departing mentor first, then the others; each part in
   // priority order.
@@ -166,10 +174,12 @@ class PeerMentor final : public Intervention {
   std::vector<std::pair<std::int32_t, std::int32_t>> closing_;
   std::size_t closing_head_ = 0;
   std::vector<std::int32_t> candidates_;
-  std::vector<std::int32_t> scratch_;
 
   std::int32_t last_before_day_ = -1;
   std::int32_t last_after_day_ = -1;
+  // The longest abstinent run in the cohort on longest_run_day_ (the pipeline's last look).
+  std::int32_t longest_run_ = 0;
+  std::int32_t longest_run_day_ = 0;
 
   // Today's counters.
   std::int64_t departures_today_ = 0;

@@ -1,10 +1,15 @@
-// Effect channels and the module registry.
+// Effect channels, the module registry, and the helpers of the modules' loops over agents.
 #include "intervention.hpp"
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 
@@ -29,20 +34,137 @@ void EffectColumns::reset() {
   });
 }
 
+namespace {
+
+// Random123's Philox4x32 multipliers and key increments (random.hpp's philox_lanes).
+constexpr std::uint32_t philox_m0 = 0xD2511F53u, philox_m1 = 0xCD9E8D57u;
+constexpr std::uint32_t philox_w0 = 0x9E3779B9u, philox_w1 = 0xBB67AE85u;
+
+#if defined(__AVX512F__)
+// GCC 12 reports a false -Wmaybe-uninitialized inside its own avx512fintrin.h for these
+// intrinsics (the undefined pass-through operand of the unmasked forms).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+// Philox4x32-10, output 0, for the 16 counters (agent, day, stream, 0) held in `agent`. The
+// 32x32-bit products come from the even and odd lanes separately (vpmuludq).
+inline __m512i philox_first_16(RandomKey key, __m512i agent, std::uint32_t day, std::uint32_t stream) {
+  const __m512i m0 = _mm512_set1_epi64(philox_m0), m1 = _mm512_set1_epi64(philox_m1);
+  constexpr __mmask16 odd = 0xAAAA;
+  __m512i x0 = agent, x1 = _mm512_set1_epi32(static_cast<int>(day)), x2 = _mm512_set1_epi32(static_cast<int>(stream));
+  __m512i x3 = _mm512_setzero_si512();
+  std::uint32_t k0 = key.seed, k1 = key.replicate;
+  for (int round = 0; round < 10; ++round) {
+    const __m512i even0 = _mm512_mul_epu32(x0, m0), odd0 = _mm512_mul_epu32(_mm512_srli_epi64(x0, 32), m0);
+    const __m512i even2 = _mm512_mul_epu32(x2, m1), odd2 = _mm512_mul_epu32(_mm512_srli_epi64(x2, 32), m1);
+    const __m512i hi0 = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64(even0, 32), odd0);
+    const __m512i lo0 = _mm512_mask_blend_epi32(odd, even0, _mm512_slli_epi64(odd0, 32));
+    const __m512i hi2 = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64(even2, 32), odd2);
+    const __m512i lo2 = _mm512_mask_blend_epi32(odd, even2, _mm512_slli_epi64(odd2, 32));
+    x0 = _mm512_xor_si512(_mm512_xor_si512(hi2, x1), _mm512_set1_epi32(static_cast<int>(k0)));
+    x2 = _mm512_xor_si512(_mm512_xor_si512(hi0, x3), _mm512_set1_epi32(static_cast<int>(k1)));
+    x1 = lo2;
+    x3 = lo0;
+    k0 += philox_w0;
+    k1 += philox_w1;
+  }
+  return x0;
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#elif defined(__AVX2__)
+// The same for 8 counters.
+inline __m256i philox_first_8(RandomKey key, __m256i agent, std::uint32_t day, std::uint32_t stream) {
+  const __m256i m0 = _mm256_set1_epi64x(philox_m0), m1 = _mm256_set1_epi64x(philox_m1);
+  constexpr int odd = 0xAA;
+  __m256i x0 = agent, x1 = _mm256_set1_epi32(static_cast<int>(day)), x2 = _mm256_set1_epi32(static_cast<int>(stream));
+  __m256i x3 = _mm256_setzero_si256();
+  std::uint32_t k0 = key.seed, k1 = key.replicate;
+  for (int round = 0; round < 10; ++round) {
+    const __m256i even0 = _mm256_mul_epu32(x0, m0), odd0 = _mm256_mul_epu32(_mm256_srli_epi64(x0, 32), m0);
+    const __m256i even2 = _mm256_mul_epu32(x2, m1), odd2 = _mm256_mul_epu32(_mm256_srli_epi64(x2, 32), m1);
+    const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(even0, 32), odd0, odd);
+    const __m256i lo0 = _mm256_blend_epi32(even0, _mm256_slli_epi64(odd0, 32), odd);
+    const __m256i hi2 = _mm256_blend_epi32(_mm256_srli_epi64(even2, 32), odd2, odd);
+    const __m256i lo2 = _mm256_blend_epi32(even2, _mm256_slli_epi64(odd2, 32), odd);
+    x0 = _mm256_xor_si256(_mm256_xor_si256(hi2, x1), _mm256_set1_epi32(static_cast<int>(k0)));
+    x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32(static_cast<int>(k1)));
+    x1 = lo2;
+    x3 = lo0;
+    k0 += philox_w0;
+    k1 += philox_w1;
+  }
+  return x0;
+}
+#endif
+
+}  // namespace
+
+void first_draws(RandomKey key, std::span<const std::int32_t> agents, std::uint32_t day, std::uint32_t stream,
+                 std::span<std::uint32_t> out) {
+  std::size_t k = 0;
+#if defined(__AVX512F__)
+  for (; k + 16 <= agents.size(); k += 16) {
+    const __m512i agent = _mm512_loadu_si512(agents.data() + k);
+    _mm512_storeu_si512(out.data() + k, philox_first_16(key, agent, day, stream));
+  }
+#elif defined(__AVX2__)
+  for (; k + 8 <= agents.size(); k += 8) {
+    const __m256i agent = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(agents.data() + k));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.data() + k), philox_first_8(key, agent, day, stream));
+  }
+#endif
+  for (; k < agents.size(); ++k) out[k] = philox_block(key, static_cast<std::uint32_t>(agents[k]), day, stream, 0)[0];
+}
+
 void list_event_agents(std::span<const std::uint8_t> events, std::vector<std::int32_t>& out) {
-  // Events are rare: whole words of eight agents without one are skipped at once.
-  std::vector<std::int32_t> words;
-  collect_agents(events.size() / 8, words, [&](std::size_t w) {
-    std::uint64_t word;
-    std::memcpy(&word, events.data() + 8 * w, sizeof word);
-    return word != 0;
+  // Each chunk lists its own agents. Events are rare: a word of eight agents without one is
+  // skipped at once, and in the others only the agents with an event are visited.
+  constexpr std::size_t chunk = std::size_t{1} << 15;
+  constexpr std::uint64_t low_bits = 0x0101010101010101u;
+  const std::size_t n = events.size();
+  std::vector<std::vector<std::int32_t>> parts((n + chunk - 1) / chunk);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, parts.size()), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t c = r.begin(); c != r.end(); ++c) {
+      std::vector<std::int32_t>& part = parts[c];
+      const std::uint8_t* data = events.data();
+      const std::size_t end = std::min(n, (c + 1) * chunk);
+      std::size_t i = c * chunk;
+      for (; i + 8 <= end; i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, data + i, sizeof word);
+        if (word == 0) continue;
+        // One bit per byte with an event (the byte's lowest bit), in agent order.
+        word |= word >> 4;
+        word |= word >> 2;
+        word |= word >> 1;
+        if constexpr (std::endian::native == std::endian::little) {
+          for (std::uint64_t bits = word & low_bits; bits != 0; bits &= bits - 1)
+            part.push_back(static_cast<std::int32_t>(i + static_cast<std::size_t>(std::countr_zero(bits)) / 8));
+        } else {
+          for (std::size_t j = i; j < i + 8; ++j)
+            if (data[j] != 0) part.push_back(static_cast<std::int32_t>(j));
+        }
+      }
+      for (; i < end; ++i)
+        if (data[i] != 0) part.push_back(static_cast<std::int32_t>(i));
+    }
   });
   out.clear();
-  for (const std::int32_t w : words)
-    for (std::size_t i = 8 * static_cast<std::size_t>(w); i < 8 * static_cast<std::size_t>(w) + 8; ++i)
-      if (events[i] != 0) out.push_back(static_cast<std::int32_t>(i));
-  for (std::size_t i = events.size() / 8 * 8; i < events.size(); ++i)
-    if (events[i] != 0) out.push_back(static_cast<std::int32_t>(i));
+  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
+}
+
+void agents_with_events(const DayView& view, std::uint8_t mask, std::vector<std::int32_t>& out) {
+  if (!view.event_agents) {
+    list_event_agents(view.events, out);
+    std::erase_if(out, [&](std::int32_t i) { return (view.events[static_cast<std::size_t>(i)] & mask) == 0; });
+    return;
+  }
+  out.clear();
+  for (const std::int32_t i : *view.event_agents)
+    if (view.events[static_cast<std::size_t>(i)] & mask) out.push_back(i);
 }
 
 std::unique_ptr<Intervention> InterventionRegistry::create(const std::string& type) const {

@@ -94,6 +94,8 @@ class Intervention {
   virtual std::vector<AgentColumn> agent_columns() const = 0;
 };
 
+// ---- Helpers for the modules' loops over agents ------------------------------------------
+
 // The agents i in [begin, end) for which keep(i) holds, in increasing order, into `out`. They
 // are found in parallel over fixed chunks joined in chunk order, so the list is the same on any
 // number of threads; keep(i) must depend on agent i alone.
@@ -117,33 +119,25 @@ void collect_agents(std::size_t n, std::vector<std::int32_t>& out, Keep&& keep) 
   collect_agents(0, n, out, std::forward<Keep>(keep));
 }
 
-// Writes into `out` the agents i in [begin, end) for which selected(i) holds, in increasing
-// order, and returns how many. Without branches, so that a selection which varies at random
-// from agent to agent costs no mispredicted branch. `out` has room for end - begin agents.
-template <class Selected>
-std::size_t gather_agents(std::size_t begin, std::size_t end, std::int32_t* out, Selected&& selected) {
-  std::size_t count = 0;
-  for (std::size_t i = begin; i < end; ++i) {
-    out[count] = static_cast<std::int32_t>(i);
-    count += selected(i) ? 1 : 0;
-  }
-  return count;
-}
-
-// Runs block(agents) in parallel for the agents i in [0, n) for which selected(i) holds,
-// gathered tile by tile (gather_agents) into spans of at most selection_tile agents, and
-// returns the sum of what the blocks return: an integer, the same on any number of threads.
+// Runs block(agents) in parallel for the agents of `list` for which keep(i) holds, in pieces
+// of at most selection_tile agents, and returns the sum of what the blocks return: an integer,
+// the same on any number of threads. The pieces are gathered without branches (in list
+// order), so that a test that varies at random from agent to agent costs no mispredictions.
 inline constexpr std::size_t selection_tile = 1024;
-template <class Selected, class Block>
-std::int64_t for_each_selected(std::size_t n, Selected&& selected, Block&& block) {
-  const std::size_t tiles = (n + selection_tile - 1) / selection_tile;
+template <class Keep, class Block>
+std::int64_t for_each_listed(std::span<const std::int32_t> list, Keep&& keep, Block&& block) {
+  const std::size_t pieces = (list.size() + selection_tile - 1) / selection_tile;
   return tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, tiles, 4), std::int64_t{0},
+      tbb::blocked_range<std::size_t>(0, pieces, 4), std::int64_t{0},
       [&](const tbb::blocked_range<std::size_t>& r, std::int64_t total) {
         std::int32_t agents[selection_tile];
         for (std::size_t t = r.begin(); t != r.end(); ++t) {
-          const std::size_t count =
-              gather_agents(t * selection_tile, std::min(n, (t + 1) * selection_tile), agents, selected);
+          std::size_t count = 0;
+          const std::size_t end = std::min(list.size(), (t + 1) * selection_tile);
+          for (std::size_t k = t * selection_tile; k < end; ++k) {
+            agents[count] = list[k];
+            count += keep(static_cast<std::size_t>(list[k])) ? 1 : 0;
+          }
           if (count > 0) total += block(std::span<const std::int32_t>(agents, count));
         }
         return total;
@@ -151,16 +145,48 @@ std::int64_t for_each_selected(std::size_t n, Selected&& selected, Block&& block
       [](std::int64_t a, std::int64_t b) { return a + b; });
 }
 
+// Runs block(agents) in parallel over consecutive pieces of `list`, at most selection_tile
+// agents long, and returns the sum of what the blocks return: an integer, the same on any
+// number of threads.
+template <class Block>
+std::int64_t for_each_piece(std::span<const std::int32_t> list, Block&& block) {
+  const std::size_t pieces = (list.size() + selection_tile - 1) / selection_tile;
+  return tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, pieces, 4), std::int64_t{0},
+      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t total) {
+        for (std::size_t t = r.begin(); t != r.end(); ++t) {
+          const std::size_t first = t * selection_tile;
+          total += block(list.subspan(first, std::min(selection_tile, list.size() - first)));
+        }
+        return total;
+      },
+      [](std::int64_t a, std::int64_t b) { return a + b; });
+}
+
+// Keeps `list` in increasing order and without the agents for which gone(i) holds: the
+// entries after the first `sorted` are sorted and merged in.
+template <class Gone>
+void compact_list(std::vector<std::int32_t>& list, std::size_t sorted, Gone&& gone) {
+  const auto middle = list.begin() + static_cast<std::ptrdiff_t>(sorted);
+  std::sort(middle, list.end());
+  std::inplace_merge(list.begin(), middle, list.end());
+  std::erase_if(list, [&](std::int32_t agent) { return gone(static_cast<std::size_t>(agent)); });
+}
+
+// out[k] = philox_block(key, agents[k], day, stream, 0)[0] for every k: the first uniform of
+// each agent's block, computed for several agents at once with the machine's vector
+// instructions where it has them (the same numbers: Philox is integer arithmetic). `out` has
+// room for at least agents.size() numbers.
+void first_draws(RandomKey key, std::span<const std::int32_t> agents, std::uint32_t day, std::uint32_t stream,
+                 std::span<std::uint32_t> out);
+
 // The agents with a non-zero event, in increasing order (found in parallel, the same list on
 // any number of threads).
 void list_event_agents(std::span<const std::uint8_t> events, std::vector<std::int32_t>& out);
 
-// Today's agents with an event: the caller's list if there is one, else listed into `scratch`.
-inline std::span<const std::int32_t> agents_with_events(const DayView& view, std::vector<std::int32_t>& scratch) {
-  if (view.event_agents) return *view.event_agents;
-  list_event_agents(view.events, scratch);
-  return scratch;
-}
+// Today's agents with one of the events in `mask`, in increasing order, listed into `out`
+// (from the caller's list of agents with an event when there is one).
+void agents_with_events(const DayView& view, std::uint8_t mask, std::vector<std::int32_t>& out);
 
 // Explicit registration of the built-in modules (models/registry.cpp): type name -> factory,
 // with the module's own block of random stream ids.

@@ -86,6 +86,7 @@ void TwelveStep::start_replicate(const ReplicateContext& ctx, std::size_t agents
   stream_base_ = ctx.stream_base;
   participant_.assign(agents, 0);
   attended_.assign(agents, Attended::no);
+  links_.assign(agents, Links::none);
   affiliation_.assign(agents, 0.0f);
   steps_.assign(agents, 0);
   meetings_.assign(agents, 0);
@@ -95,6 +96,9 @@ void TwelveStep::start_replicate(const ReplicateContext& ctx, std::size_t agents
   sponsoring_ = 0;
   sponsored_.clear();
   twelve_steppers_.clear();
+  living_.clear();
+  living_place_.assign(agents, -1);
+  living_steps_ = 0;
   attenders_ = 0;
 }
 
@@ -102,8 +106,14 @@ std::uint32_t TwelveStep::draw(const DayView& view, std::size_t agent, StreamOff
   return philox_block(view.key, static_cast<std::uint32_t>(agent), view.day, stream_base_ + stream, 0)[0];
 }
 
+void TwelveStep::set_link(std::size_t agent, Links link, bool on) {
+  const auto bits = static_cast<std::uint8_t>(links_[agent]);
+  const auto bit = static_cast<std::uint8_t>(link);
+  links_[agent] = static_cast<Links>(on ? bits | bit : bits & ~bit);
+}
+
 // Today's meetings and the effects of yesterday's affiliation and links, for the living
-// participants among `agents`; returns how many attend. Each agent on its own. Only the living
+// participants `agents`; returns how many attend. Each agent on its own. Only the living
 // participants' attended_ is set: no one else's is ever read.
 std::int64_t TwelveStep::attend_meetings(const DayView& view, std::span<const std::int32_t> agents) {
   // Locals, not members: the compiler keeps them in registers across the stores below.
@@ -113,49 +123,44 @@ std::int64_t TwelveStep::attend_meetings(const DayView& view, std::span<const st
   const double meeting_share = p_.meetings_per_week / 7.0;
   const double support_per_affiliation = p_.support_connections_per_affiliation;
   const auto self_efficacy = static_cast<float>(p_.self_efficacy_per_meeting);
-  // The lapse multiplier by links (1: has a sponsor, 2: sponsors someone), as the product
-  // 1 x sponsored x helper is formed agent by agent.
+  // The lapse multiplier by links, as the product 1 x sponsored x helper is formed agent by agent.
   const float lapse_by_links[4] = {1.0f, static_cast<float>(1.0 * p_.sponsored_lapse_multiplier),
                                    static_cast<float>(1.0 * p_.helper_lapse_multiplier),
                                    static_cast<float>(1.0 * p_.sponsored_lapse_multiplier * p_.helper_lapse_multiplier)};
   const float* affiliation = affiliation_.data();
-  const std::int32_t* sponsor = sponsor_.data();
-  const std::int32_t* sponsees = sponsees_.data();
+  const Links* links = links_.data();
   Attended* attended = attended_.data();
   float* support_connections = view.effects.support_connections.data();
   float* self_efficacy_increment = view.effects.self_efficacy_increment.data();
   float* lapse_multiplier = view.effects.lapse_multiplier.data();
 
-  // The draws first, in a loop of their own: independent, so they overlap in the pipeline.
   std::uint32_t u[selection_tile];
-  for (std::size_t k = 0; k < agents.size(); ++k)
-    u[k] = philox_block(key, static_cast<std::uint32_t>(agents[k]), day, stream, 0)[0];
-  std::int64_t attenders = 0;
+  first_draws(key, agents, day, stream, u);
+  std::int32_t attending[selection_tile];
+  std::size_t attenders = 0;
   for (std::size_t k = 0; k < agents.size(); ++k) {
     const auto i = static_cast<std::size_t>(agents[k]);
     const double f = affiliation[i];
     const bool attends = bernoulli(u[k], f * meeting_share);
     attended[i] = attends ? Attended::yes : Attended::no;
+    attending[attenders] = agents[k];
     attenders += attends ? 1 : 0;
     support_connections[i] += static_cast<float>(support_per_affiliation * f);
-    self_efficacy_increment[i] += attends ? self_efficacy : 0.0f;  // adding +0 changes nothing
-    const int links = (sponsor[i] != no_sponsor ? 1 : 0) | (sponsees[i] > 0 ? 2 : 0);
-    if (links != 0) lapse_multiplier[i] *= lapse_by_links[links];
+    const auto linked = static_cast<std::size_t>(links[i]);
+    if (linked != 0) lapse_multiplier[i] *= lapse_by_links[linked];
   }
-  return attenders;
+  for (std::size_t k = 0; k < attenders; ++k)
+    self_efficacy_increment[static_cast<std::size_t>(attending[k])] += self_efficacy;
+  return static_cast<std::int64_t>(attenders);
 }
 
 void TwelveStep::before_day(DayView& view) {
-  const std::uint8_t* participant = participant_.data();
-  const ClinicalState* state = view.pop.state.data();
-  attenders_ = for_each_selected(
-      view.pop.size(), [=](std::size_t i) { return (participant[i] != 0) & (state[i] != ClinicalState::deceased); },
-      [&](std::span<const std::int32_t> agents) { return attend_meetings(view, agents); });
+  attenders_ = for_each_piece(living_, [&](std::span<const std::int32_t> agents) { return attend_meetings(view, agents); });
 }
 
-// The living participants among agents [begin, end), each on its own: affiliation, meetings
-// and steps; their part of the day's figures goes into `totals`.
-void TwelveStep::update_agents(const DayView& view, std::size_t begin, std::size_t end, ChunkTotals& totals) {
+// The living participants `listed`, each on its own: affiliation, meetings and steps. Their
+// affiliations' sum and its smallest non-zero term go into `totals`.
+void TwelveStep::update_agents(const DayView& view, std::span<const std::int32_t> listed, ChunkTotals& totals) {
   // Locals, not members: the compiler keeps them in registers across the stores below.
   const RandomKey key = view.key;
   const std::uint32_t day = view.day;
@@ -166,8 +171,6 @@ void TwelveStep::update_agents(const DayView& view, std::size_t begin, std::size
   const double step_probability = p_.step_probability_per_meeting;
   const double sponsor_step_multiplier = p_.sponsor_step_multiplier;
   const std::uint8_t* events = view.events.data();
-  const ClinicalState* state = view.pop.state.data();
-  const std::uint8_t* participant = participant_.data();
   const Attended* attended = attended_.data();
   const std::int32_t* sponsor = sponsor_.data();
   float* affiliation = affiliation_.data();
@@ -175,18 +178,17 @@ void TwelveStep::update_agents(const DayView& view, std::size_t begin, std::size
   std::int32_t* meetings = meetings_.data();
 
   constexpr std::size_t tile = selection_tile;
-  std::int32_t agents[tile];
-  std::int32_t stepping[tile];
+  std::int32_t attending[tile];
+  std::uint32_t u[tile];
   // Partial sums of the affiliations in eight lanes (see affiliation_sum()).
   double lanes[8] = {};
-  std::int64_t step_sum = 0;
   float smallest = totals.smallest_affiliation;
-  for (std::size_t first = begin; first < end; first += tile) {
-    const std::size_t n = gather_agents(first, std::min(end, first + tile), agents, [=](std::size_t i) {
-      return (participant[i] != 0) & (state[i] != ClinicalState::deceased);
-    });
-    std::size_t drawing = 0;
-    for (std::size_t k = 0; k < n; ++k) {
+  std::int64_t step_gain = 0;
+  for (std::size_t first = 0; first < listed.size(); first += tile) {
+    const std::span<const std::int32_t> agents = listed.subspan(first, std::min(tile, listed.size() - first));
+    const std::size_t n = agents.size();
+    std::size_t attenders = 0;
+    const auto update = [&](std::size_t k, double& lane) {
       const auto i = static_cast<std::size_t>(agents[k]);
       const bool went = attended[i] == Attended::yes;
       double f = affiliation[i];
@@ -197,65 +199,100 @@ void TwelveStep::update_agents(const DayView& view, std::size_t begin, std::size
       f = (events[i] & event_relapsed) != 0 ? after_relapse : f;
       const auto stored = static_cast<float>(std::clamp(f, 0.0, 1.0));
       affiliation[i] = stored;
-      lanes[k % 8] += stored;
+      lane += stored;
       smallest = stored > 0.0f ? std::min(smallest, stored) : smallest;
-      meetings[i] += went ? 1 : 0;
-      step_sum += steps[i];
-      stepping[drawing] = agents[k];
-      drawing += went & (steps[i] < all_steps) ? 1 : 0;
+      attending[attenders] = agents[k];
+      attenders += went ? 1 : 0;
+    };
+    std::size_t next = 0;
+    for (; next + 8 <= n; next += 8)
+      for (std::size_t l = 0; l < 8; ++l) update(next + l, lanes[l]);  // eight independent sums
+    for (; next < n; ++next) update(next, lanes[next % 8]);
+    // Meetings and steps of those who attended.
+    std::size_t drawing = 0;
+    for (std::size_t k = 0; k < attenders; ++k) {
+      const auto i = static_cast<std::size_t>(attending[k]);
+      ++meetings[i];
+      attending[drawing] = attending[k];
+      drawing += steps[i] < all_steps ? 1 : 0;
     }
+    first_draws(key, std::span<const std::int32_t>(attending, drawing), day, step_stream, u);
     for (std::size_t k = 0; k < drawing; ++k) {
-      const auto i = static_cast<std::size_t>(stepping[k]);
+      const auto i = static_cast<std::size_t>(attending[k]);
       const double p_step = step_probability * (sponsor[i] != no_sponsor ? sponsor_step_multiplier : 1.0);
-      if (!bernoulli(philox_block(key, static_cast<std::uint32_t>(i), day, step_stream, 0)[0], p_step)) continue;
-      ++step_sum;
-      if (++steps[i] == all_steps) totals.new_twelve_steppers.push_back(static_cast<std::int32_t>(i));
+      if (!bernoulli(u[k], p_step)) continue;
+      ++step_gain;
+      if (++steps[i] == all_steps) totals.new_twelve_steppers.push_back(attending[k]);
     }
-    totals.participants += static_cast<std::int64_t>(n);
   }
-  totals.steps += step_sum;
+  totals.steps += step_gain;
   totals.smallest_affiliation = smallest;
   for (const double lane : lanes) totals.affiliation += lane;
 }
 
-// Affiliation and steps of the living participants, in parallel over fixed chunks; offers
-// taken up, from today's events; links that end, when the sponsor dies or leaves stable
-// recovery (a lapse or relapse) or the sponsee dies or loses affiliation. Every agent on its
-// own; the sponsors' counts change afterwards, serially.
+// Affiliation and steps of the living participants (yesterday's, less those who died today),
+// in parallel over fixed pieces of living_; deaths and offers taken up, from today's events;
+// links that end, when the sponsor dies or leaves stable recovery (a lapse or relapse) or the
+// sponsee dies or loses affiliation.
 void TwelveStep::update_participants(const DayView& view) {
   const Population& pop = view.pop;
   constexpr std::size_t chunk = std::size_t{1} << 14;
-  const std::size_t n = pop.size();
+  // Today's deaths leave living_ first; the offers taken up join it at the end of the day. (Its
+  // order does not matter: each agent is updated on its own, the figures are integer sums or
+  // an exact sum, and new twelve-steppers are sorted.)
+  const std::uint8_t offers = p_.offer_at == TwelveStepOffer::admission ? event_admitted | event_readmitted
+                                                                         : event_completed | event_dropped_out;
+  agents_with_events(view, static_cast<std::uint8_t>(event_died | offers), with_events_);
+  died_.clear();
+  for (const std::int32_t agent : with_events_) {
+    const auto i = static_cast<std::size_t>(agent);
+    if (participant_[i] && (view.events[i] & event_died)) died_.push_back(agent);
+  }
+  for (const std::int32_t agent : died_) {
+    const auto i = static_cast<std::size_t>(agent);
+    living_steps_ -= steps_[i];
+    // The last entry takes the place of the one leaving.
+    const auto place = static_cast<std::size_t>(living_place_[i]);
+    living_[place] = living_.back();
+    living_place_[static_cast<std::size_t>(living_[place])] = static_cast<std::int32_t>(place);
+    living_.pop_back();
+    living_place_[i] = -1;
+  }
+
+  const std::size_t n = living_.size();
   chunks_.resize((n + chunk - 1) / chunk);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks_.size()), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t c = r.begin(); c != r.end(); ++c) {
       chunks_[c].clear();
-      update_agents(view, c * chunk, std::min(n, (c + 1) * chunk), chunks_[c]);
+      const std::size_t begin = c * chunk;
+      update_agents(view, std::span<const std::int32_t>(living_).subspan(begin, std::min(n, begin + chunk) - begin),
+                    chunks_[c]);
     }
   });
   today_ = {};
   const std::size_t known = twelve_steppers_.size();
   for (const ChunkTotals& totals : chunks_) {
-    today_.participants += totals.participants;
-    today_.steps += totals.steps;
+    living_steps_ += totals.steps;
     today_.affiliation += totals.affiliation;
     today_.smallest_affiliation = std::min(today_.smallest_affiliation, totals.smallest_affiliation);
     twelve_steppers_.insert(twelve_steppers_.end(), totals.new_twelve_steppers.begin(),
                             totals.new_twelve_steppers.end());
   }
-  std::inplace_merge(twelve_steppers_.begin(), twelve_steppers_.begin() + static_cast<std::ptrdiff_t>(known),
-                     twelve_steppers_.end());
+  const auto middle = twelve_steppers_.begin() + static_cast<std::ptrdiff_t>(known);
+  std::sort(middle, twelve_steppers_.end());
+  std::inplace_merge(twelve_steppers_.begin(), middle, twelve_steppers_.end());
 
   // Offers: only an event makes one. New participants count in today's figures.
   const auto initial = static_cast<float>(p_.initial_affiliation);
-  for (const std::int32_t agent : agents_with_events(view, scratch_)) {
+  for (const std::int32_t agent : with_events_) {
     const auto i = static_cast<std::size_t>(agent);
-    if (!offered_today(p_.offer_at, view.events[i]) || participant_[i] || !alive(pop, i) ||
+    if (participant_[i] || !offered_today(p_.offer_at, view.events[i]) || !alive(pop, i) ||
         !bernoulli(draw(view, i, stream_uptake), p_.uptake_probability))
       continue;
     participant_[i] = 1;
     affiliation_[i] = initial;
-    ++today_.participants;
+    living_place_[i] = static_cast<std::int32_t>(living_.size());
+    living_.push_back(agent);
     today_.affiliation += initial;
     if (initial > 0.0f) today_.smallest_affiliation = std::min(today_.smallest_affiliation, initial);
   }
@@ -268,11 +305,16 @@ void TwelveStep::update_participants(const DayView& view) {
     if (s >= 0) ends = ends || pop.state[static_cast<std::size_t>(s)] != ClinicalState::stable_recovery;
     if (!ends) return false;
     if (s >= 0) {
-      if (--sponsees_[static_cast<std::size_t>(s)] == 0) --sponsoring_;
+      const auto j = static_cast<std::size_t>(s);
+      if (--sponsees_[j] == 0) {
+        --sponsoring_;
+        set_link(j, Links::helper, false);
+      }
     } else {
       --external_sponsees_;
     }
     sponsor_[i] = no_sponsor;
+    set_link(i, Links::sponsored, false);
     return true;
   });
 }
@@ -334,15 +376,21 @@ void TwelveStep::find_sponsors(const DayView& view) {
       passed_over.clear();
       const auto i = static_cast<std::size_t>(me);
       if (chosen != no_sponsor) {
+        const auto j = static_cast<std::size_t>(chosen);
         sponsor_[i] = chosen;
-        if (sponsees_[static_cast<std::size_t>(chosen)]++ == 0) ++sponsoring_;
+        if (sponsees_[j]++ == 0) {
+          ++sponsoring_;
+          set_link(j, Links::helper, true);
+        }
         --in_cohort_room;
-        sponsored_.push_back(me);
       } else if (external_sponsees_ < external_places) {
         sponsor_[i] = external_sponsor;
         ++external_sponsees_;
-        sponsored_.push_back(me);
+      } else {
+        continue;
       }
+      set_link(i, Links::sponsored, true);
+      sponsored_.push_back(me);
     }
   }
 }
@@ -368,14 +416,14 @@ void TwelveStep::after_day(DayView& view, std::span<double> metrics) {
   update_participants(view);
   find_sponsors(view);
 
-  const std::int64_t participants = today_.participants;
+  const auto participants = static_cast<std::int64_t>(living_.size());
   const double affiliation = affiliation_sum(view.pop, participants, today_.affiliation, today_.smallest_affiliation);
   const double per_participant = participants > 0 ? 1.0 / static_cast<double>(participants) : 0.0;
   const double cost = p_.facilitation_fte * p_.salary_per_year / 365.0 +
                       p_.facilitation_cost_per_participant_day * static_cast<double>(participants);
   // In metric_names() order. Every sponsored agent is a living participant.
   const double values[] = {static_cast<double>(attenders_), affiliation * per_participant,
-                           static_cast<double>(today_.steps) * per_participant,
+                           static_cast<double>(living_steps_) * per_participant,
                            static_cast<double>(sponsored_.size()), static_cast<double>(sponsoring_),
                            p_.facilitation_fte, cost};
   std::copy(std::begin(values), std::end(values), metrics.begin());

@@ -72,54 +72,67 @@ class TwelveStep final : public Intervention {
   std::int64_t external_sponsees() const { return external_sponsees_; }
 
  private:
-  // The living participants' part of the day's figures.
+  // Today's sum of the living participants' affiliations, in any order (see affiliation_sum()),
+  // and its smallest non-zero term (2 if none).
   struct DayTotals {
-    std::int64_t participants = 0;
-    std::int64_t steps = 0;
-    double affiliation = 0.0;           // summed in any order: see affiliation_sum()
-    float smallest_affiliation = 2.0f;  // the smallest non-zero affiliation, 2 if none
+    double affiliation = 0.0;
+    float smallest_affiliation = 2.0f;
   };
   struct ChunkTotals : DayTotals {
+    std::int64_t steps = 0;                         // steps taken today
     std::vector<std::int32_t> new_twelve_steppers;  // reached the twelfth step today
 
     void clear() {
       static_cast<DayTotals&>(*this) = {};
+      steps = 0;
       new_twelve_steppers.clear();
     }
   };
+  // Attended a meeting today (decided in before_day), and the agent's links as bits. Not
+  // character types: a store to them cannot alias the other columns, so loops writing them
+  // keep those in registers.
+  enum class Attended : std::uint8_t { no, yes };
+  enum class Links : std::uint8_t { none = 0, sponsored = 1, helper = 2 };  // helper: sponsors someone
 
-  std::int64_t attend_meetings(const DayView& view, std::span<const std::int32_t> agents);
-  void update_agents(const DayView& view, std::size_t begin, std::size_t end, ChunkTotals& totals);
-  void update_participants(const DayView& view);
-  double affiliation_sum(const Population& pop, std::int64_t participants, double chunk_sum, float smallest) const;
-  void find_sponsors(const DayView& view);
   std::uint32_t draw(const DayView& view, std::size_t agent, StreamOffset stream) const;
+  void set_link(std::size_t agent, Links link, bool on);
+  std::int64_t attend_meetings(const DayView& view, std::span<const std::int32_t> agents);
+  void update_agents(const DayView& view, std::span<const std::int32_t> listed, ChunkTotals& totals);
+  void update_participants(const DayView& view);
+  void find_sponsors(const DayView& view);
+  double affiliation_sum(const Population& pop, std::int64_t participants, double chunk_sum, float smallest) const;
 
   TwelveStepParameters p_;
   std::uint32_t stream_base_ = 0;
 
   // Per-agent state (agent i is index i).
   std::vector<std::uint8_t> participant_;  // took up an offer
-  // Attended a meeting today (decided in before_day). Not a character type: a store to it
-  // cannot alias the other columns, so loops writing it keep those in registers.
-  enum class Attended : std::uint8_t { no, yes };
   std::vector<Attended> attended_;
+  std::vector<Links> links_;
   std::vector<float> affiliation_;         // f in [0, 1]
   std::vector<std::int32_t> steps_;        // 0 .. 12
   std::vector<std::int32_t> meetings_;     // meetings attended so far
   std::vector<std::int32_t> sponsor_;      // agent index, no_sponsor or external_sponsor
   std::vector<std::int32_t> sponsees_;     // in-cohort sponsees of this agent
   std::int64_t external_sponsees_ = 0;     // links held by the external pool
-  std::int64_t sponsoring_ = 0;            // agents with at least one in-cohort sponsee
-  std::vector<std::int32_t> sponsored_;       // agents with a sponsor
-  std::vector<std::int32_t> twelve_steppers_;  // agents with all twelve steps, in increasing order
 
-  // Today's figures.
+  // Kept up to date as agents join, die, step and link.
+  std::int64_t sponsoring_ = 0;                // agents with at least one in-cohort sponsee
+  std::vector<std::int32_t> sponsored_;        // agents with a sponsor
+  std::vector<std::int32_t> twelve_steppers_;  // agents with all twelve steps, in increasing order
+  // The living participants, in the order they joined (one who dies gives its place to the
+  // last), and each agent's place in that list (-1: none).
+  std::vector<std::int32_t> living_;
+  std::vector<std::int32_t> living_place_;
+  std::int64_t living_steps_ = 0;              // their steps, summed
+
+  // Today's figures and scratch space.
   std::int64_t attenders_ = 0;
   DayTotals today_;
   std::vector<ChunkTotals> chunks_;
   std::vector<std::int32_t> seekers_;
-  std::vector<std::int32_t> scratch_;
+  std::vector<std::int32_t> with_events_;  // today's deaths and offers
+  std::vector<std::int32_t> died_;         // participants who died today
 };
 
 }  // namespace recoverysim::recovery
