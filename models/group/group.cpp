@@ -101,7 +101,6 @@ void Group::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
   queued_count_ = 0;
   pending_.clear();
   aftercare_end_.clear();
-  aftercare_end_head_ = 0;
   started_ = false;
   last_before_day_ = -1;
   groups_running_today_ = members_today_ = attendance_today_ = sessions_held_today_ = 0;
@@ -295,25 +294,13 @@ void Group::release_members(const DayView& view) {
     const std::uint8_t ev = view.events[i];
     if (ev & (event_completed | event_dropped_out)) {
       treatment_end_day_[i] = day;
-      if (aftercare) aftercare_end_.emplace_back(day + static_cast<std::int32_t>(p_.aftercare_days), agent);
+      if (aftercare) aftercare_end_.add(day + static_cast<std::int32_t>(p_.aftercare_days), agent);
     }
     if (ev & event_readmitted) cycle_done_[i] = 0;  // a new episode may take a new cycle
   }
 
   candidates_.assign(with_events_.begin(), with_events_.end());
-  const std::size_t from_events = candidates_.size();
-  while (aftercare_end_head_ < aftercare_end_.size() && aftercare_end_[aftercare_end_head_].first <= day)
-    candidates_.push_back(aftercare_end_[aftercare_end_head_++].second);
-  if (candidates_.size() > from_events) {
-    const auto middle = candidates_.begin() + static_cast<std::ptrdiff_t>(from_events);
-    std::sort(middle, candidates_.end());
-    std::inplace_merge(candidates_.begin(), middle, candidates_.end());
-    candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
-  }
-  if (aftercare_end_head_ > 4096 && 2 * aftercare_end_head_ > aftercare_end_.size()) {
-    aftercare_end_.erase(aftercare_end_.begin(), aftercare_end_.begin() + static_cast<std::ptrdiff_t>(aftercare_end_head_));
-    aftercare_end_head_ = 0;
-  }
+  aftercare_end_.merge_due_into(day, candidates_);
 
   // A closed cycle filled on day s has its members on days s+1 .. s+cycle_days.
   if (p_.admission == GroupAdmission::closed) {

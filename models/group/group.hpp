@@ -130,8 +130,7 @@ class Group final : public Intervention {
   std::vector<std::int32_t> with_events_;
   std::vector<std::int32_t> candidates_;
   // Aftercare that ends on a known day, in the order it ends: (day, agent).
-  std::vector<std::pair<std::int32_t, std::int32_t>> aftercare_end_;
-  std::size_t aftercare_end_head_ = 0;
+  DueList aftercare_end_;
   std::size_t admitted_ = 0;  // agents admitted by today
   bool started_ = false;      // the replicate's first after_day has run
   std::int32_t last_before_day_ = -1;

@@ -165,7 +165,6 @@ void PeerMentor::start_replicate(const ReplicateContext& ctx, std::size_t agents
   entering_.clear();
   returned_today_.clear();
   closing_.clear();
-  closing_head_ = 0;
   last_before_day_ = -1;
   last_after_day_ = -1;
   longest_run_ = std::numeric_limits<std::int32_t>::max() / 2;  // not looked at yet
@@ -374,19 +373,7 @@ void PeerMentor::update_eligibility(const DayView& view) {
   // Other events (lapse, relapse, resumption) do not bear on eligibility.
   agents_with_events(view, event_died | event_admitted | event_readmitted | event_completed | event_dropped_out,
                      candidates_);
-  const std::size_t with_events = candidates_.size();
-  while (closing_head_ < closing_.size() && closing_[closing_head_].first <= day)
-    candidates_.push_back(closing_[closing_head_++].second);
-  if (candidates_.size() > with_events) {
-    const auto middle = candidates_.begin() + static_cast<std::ptrdiff_t>(with_events);
-    std::sort(middle, candidates_.end());
-    std::inplace_merge(candidates_.begin(), middle, candidates_.end());
-    candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
-  }
-  if (closing_head_ > 4096 && 2 * closing_head_ > closing_.size()) {
-    closing_.erase(closing_.begin(), closing_.begin() + static_cast<std::ptrdiff_t>(closing_head_));
-    closing_head_ = 0;
-  }
+  closing_.merge_due_into(day, candidates_);
 
   const auto duration = static_cast<std::int32_t>(p_.duration_days);
   for (const std::int32_t agent : candidates_) {
@@ -406,7 +393,7 @@ void PeerMentor::update_eligibility(const DayView& view) {
         enter_queue(view.pop, agent, day);
       if (status_[i] != MenteeStatus::ineligible) {
         eligible_until_[i] = day + duration;
-        closing_.emplace_back(eligible_until_[i], agent);
+        closing_.add(eligible_until_[i], agent);
       }
     }
     if (status_[i] != MenteeStatus::ineligible && day >= eligible_until_[i]) leave(agent, day);

@@ -171,8 +171,7 @@ class PeerMentor final : public Intervention {
   std::vector<std::uint64_t> new_keys_;
 
   // Eligibility windows that close on a known day, in the order they close: (day, agent).
-  std::vector<std::pair<std::int32_t, std::int32_t>> closing_;
-  std::size_t closing_head_ = 0;
+  DueList closing_;
   std::vector<std::int32_t> candidates_;
 
   std::int32_t last_before_day_ = -1;

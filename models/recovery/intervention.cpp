@@ -189,4 +189,20 @@ bool InterventionRegistry::contains(const std::string& type) const {
   return std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.type == type; });
 }
 
+void DueList::merge_due_into(std::int32_t day, std::vector<std::int32_t>& agents) {
+  const std::size_t before = agents.size();
+  while (head_ < entries_.size() && entries_[head_].first <= day) agents.push_back(entries_[head_++].second);
+  if (agents.size() > before) {
+    const auto middle = agents.begin() + static_cast<std::ptrdiff_t>(before);
+    std::sort(middle, agents.end());
+    std::inplace_merge(agents.begin(), middle, agents.end());
+    agents.erase(std::unique(agents.begin(), agents.end()), agents.end());
+  }
+  // Drop what was handed out once it is most of the list, so that it does not grow forever.
+  if (head_ > 4096 && 2 * head_ > entries_.size()) {
+    entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+}
+
 }  // namespace recoverysim::recovery

@@ -180,6 +180,23 @@ void compact_list(std::vector<std::int32_t>& list, std::size_t sorted, Gone&& go
 void first_draws(RandomKey key, std::span<const std::int32_t> agents, std::uint32_t day, std::uint32_t stream,
                  std::span<std::uint32_t> out);
 
+// Agents due on a known day (an aftercare or eligibility window closing), added in order of
+// that day: each day hands out the agents whose day has come.
+class DueList {
+ public:
+  void clear() {
+    entries_.clear();
+    head_ = 0;
+  }
+  void add(std::int32_t due_day, std::int32_t agent) { entries_.emplace_back(due_day, agent); }
+  // Merges the agents due by `day` into `agents` (sorted and distinct before and after).
+  void merge_due_into(std::int32_t day, std::vector<std::int32_t>& agents);
+
+ private:
+  std::vector<std::pair<std::int32_t, std::int32_t>> entries_;  // (due day, agent), due days non-decreasing
+  std::size_t head_ = 0;                                        // entries before it were handed out
+};
+
 // The agents with a non-zero event, in increasing order (found in parallel, the same list on
 // any number of threads).
 void list_event_agents(std::span<const std::uint8_t> events, std::vector<std::int32_t>& out);
