@@ -51,11 +51,15 @@ int main(int argc, char** argv) {
   std::vector<int> threads = {1, 2};
   int repeats = 1;
   bool with_modules = false;
+  bool day_by_day = false;
   app.add_option("--agents", agents, "Cohort size")->check(CLI::Range(std::int64_t{1}, std::int64_t{2'000'000'000}));
   app.add_option("--days", days, "Days to simulate")->check(CLI::Range(std::int64_t{1}, std::int64_t{32767}));
   app.add_option("--threads", threads, "Thread counts to measure")->delimiter(',');
   app.add_option("--repeats", repeats, "Runs per thread count (the best is reported)")->check(CLI::Range(1, 100));
-  app.add_flag("--modules", with_modules, "Run peer_mentor, group and twelve_step in the arm");
+  auto* modules_flag = app.add_flag("--modules", with_modules, "Run peer_mentor, group and twelve_step in the arm");
+  app.add_flag("--day-by-day", day_by_day,
+               "Step the core one day at a time over the whole cohort, as an arm with modules must")
+      ->excludes(modules_flag);
   CLI11_PARSE(app, argc, argv);
 
   Parameters p;
@@ -78,7 +82,12 @@ int main(int argc, char** argv) {
       [&](int rep) { arm.start_replicate({1, static_cast<std::uint32_t>(rep)}, days); },
       [&](int) {
         std::vector<DayCounts> counts(static_cast<std::size_t>(days));
-        arm.step_days(0, counts, nullptr, metric_spans);
+        if (day_by_day) {
+          for (std::size_t d = 0; d < counts.size(); ++d)
+            arm.step_days(static_cast<std::uint32_t>(d), std::span(counts).subspan(d, 1), nullptr, metric_spans);
+        } else {
+          arm.step_days(0, counts, nullptr, metric_spans);
+        }
         return agents - counts.back().state[static_cast<std::size_t>(ClinicalState::deceased)];
       });
 }

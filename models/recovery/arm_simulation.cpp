@@ -20,13 +20,13 @@ void ArmSimulation::start_replicate(RandomKey key, std::int64_t days) {
   key_ = key;
   initialise(pop_, params_, key);
   std::fill(events_.begin(), events_.end(), std::uint8_t{0});
+  if (!modules_.empty()) effects_.reset();
   for (const auto& m : modules_) m.module->start_replicate({params_, key, days, m.stream_base}, pop_.size());
 }
 
 DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajectory,
                               std::span<const std::span<double>> metrics) {
   if (modules_.empty()) return step_population(ctx_, pop_, key_, day, trajectory);
-  effects_.reset();
   DayView view{day, key_, pop_, effects_, events_};
   for (const auto& m : modules_) m.module->before_day(view);
   const DayCounts counts = step_population(ctx_, pop_, key_, day, trajectory, {&effects_, events_.data()});

@@ -33,7 +33,8 @@
 
 namespace recoverysim::recovery {
 
-// Per-agent channels, reset to neutral every day before the modules' before_day.
+// Per-agent channels, neutral when the modules' before_day starts: set so at the start of a
+// replicate, and left so by the day kernel, which reads each agent's values and resets them.
 // Connections and increments add up across modules; multipliers multiply.
 struct EffectColumns {
   std::vector<float> support_connections;      // added to g_target

@@ -36,7 +36,7 @@ inline constexpr std::uint8_t not_admitted = 255;
 // What the modules of an arm exchange with the core day: the effects they wrote before it and
 // the events it reports back. Both null when the arm has no intervention.
 struct ModuleChannels {
-  const EffectColumns* effects = nullptr;
+  EffectColumns* effects = nullptr;  // read, then left neutral for the next day
   std::uint8_t* events = nullptr;
 };
 

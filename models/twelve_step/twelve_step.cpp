@@ -97,7 +97,6 @@ void TwelveStep::start_replicate(const ReplicateContext& ctx, std::size_t agents
   sponsored_.clear();
   twelve_steppers_.clear();
   living_.clear();
-  living_place_.assign(agents, -1);
   living_steps_ = 0;
   attenders_ = 0;
 }
@@ -237,27 +236,19 @@ void TwelveStep::update_agents(const DayView& view, std::span<const std::int32_t
 void TwelveStep::update_participants(const DayView& view) {
   const Population& pop = view.pop;
   constexpr std::size_t chunk = std::size_t{1} << 14;
-  // Today's deaths leave living_ first; the offers taken up join it at the end of the day. (Its
-  // order does not matter: each agent is updated on its own, the figures are integer sums or
-  // an exact sum, and new twelve-steppers are sorted.)
+  // Today's deaths leave living_ first; the offers taken up join it at the end of the day. It
+  // is kept in agent order, so that the passes over it read the per-agent columns in order.
   const std::uint8_t offers = p_.offer_at == TwelveStepOffer::admission ? event_admitted | event_readmitted
                                                                          : event_completed | event_dropped_out;
   agents_with_events(view, static_cast<std::uint8_t>(event_died | offers), with_events_);
-  died_.clear();
+  bool deaths = false;
   for (const std::int32_t agent : with_events_) {
     const auto i = static_cast<std::size_t>(agent);
-    if (participant_[i] && (view.events[i] & event_died)) died_.push_back(agent);
-  }
-  for (const std::int32_t agent : died_) {
-    const auto i = static_cast<std::size_t>(agent);
+    if (!participant_[i] || !(view.events[i] & event_died)) continue;
     living_steps_ -= steps_[i];
-    // The last entry takes the place of the one leaving.
-    const auto place = static_cast<std::size_t>(living_place_[i]);
-    living_[place] = living_.back();
-    living_place_[static_cast<std::size_t>(living_[place])] = static_cast<std::int32_t>(place);
-    living_.pop_back();
-    living_place_[i] = -1;
+    deaths = true;
   }
+  if (deaths) std::erase_if(living_, [&](std::int32_t agent) { return view.events[static_cast<std::size_t>(agent)] & event_died; });
 
   const std::size_t n = living_.size();
   chunks_.resize((n + chunk - 1) / chunk);
@@ -291,11 +282,13 @@ void TwelveStep::update_participants(const DayView& view) {
       continue;
     participant_[i] = 1;
     affiliation_[i] = initial;
-    living_place_[i] = static_cast<std::int32_t>(living_.size());
     living_.push_back(agent);
     today_.affiliation += initial;
     if (initial > 0.0f) today_.smallest_affiliation = std::min(today_.smallest_affiliation, initial);
   }
+
+  // The newcomers came in agent order (from with_events_).
+  std::inplace_merge(living_.begin(), living_.begin() + static_cast<std::ptrdiff_t>(n), living_.end());
 
   // Links: each ends or not on its own.
   std::erase_if(sponsored_, [&](std::int32_t agent) {

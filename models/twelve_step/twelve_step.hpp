@@ -120,10 +120,8 @@ class TwelveStep final : public Intervention {
   std::int64_t sponsoring_ = 0;                // agents with at least one in-cohort sponsee
   std::vector<std::int32_t> sponsored_;        // agents with a sponsor
   std::vector<std::int32_t> twelve_steppers_;  // agents with all twelve steps, in increasing order
-  // The living participants, in the order they joined (one who dies gives its place to the
-  // last), and each agent's place in that list (-1: none).
+  // The living participants, in agent order.
   std::vector<std::int32_t> living_;
-  std::vector<std::int32_t> living_place_;
   std::int64_t living_steps_ = 0;              // their steps, summed
 
   // Today's figures and scratch space.
@@ -132,7 +130,6 @@ class TwelveStep final : public Intervention {
   std::vector<ChunkTotals> chunks_;
   std::vector<std::int32_t> seekers_;
   std::vector<std::int32_t> with_events_;  // today's deaths and offers
-  std::vector<std::int32_t> died_;         // participants who died today
 };
 
 }  // namespace recoverysim::recovery
