@@ -14,7 +14,6 @@ namespace {
 
 constexpr double days_per_year = 365.0;
 constexpr std::int32_t days_per_week = 7;
-constexpr std::size_t grain = 4096;  // agents per task in the per-agent kernels
 
 }  // namespace
 
@@ -109,90 +108,53 @@ void Group::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
 // ---- before_day: today's effects --------------------------------------------------------------
 
 void Group::before_day(DayView& view) {
-  auto& fx = view.effects;
-  const bool session = is_session_day(view.day, p_.sessions_per_week);
-
+  session_today_ = is_session_day(view.day, p_.sessions_per_week);
   groups_running_today_ = members_today_ = 0;
   for (const std::int32_t n : member_count_) {
     groups_running_today_ += n > 0;
     members_today_ += n;
   }
-  sessions_held_today_ = session ? groups_running_today_ : 0;
-
-  // Contagion recorded yesterday reaches yesterday's members, whether or not they stayed (only
-  // non-zero contagion is listed: adding zero changes nothing). It comes first: an agent's own
-  // increments below add to it, in the order of one agent's day.
-  float* craving_increment = fx.craving_increment.data();
-  float* self_efficacy_increment = fx.self_efficacy_increment.data();
-  float* pending_craving = pending_craving_.data();
-  float* pending_self_efficacy = pending_self_efficacy_.data();
-  const std::int32_t* pending = pending_.data();
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pending_.size(), grain),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      for (std::size_t k = r.begin(); k != r.end(); ++k) {
-                        const auto i = static_cast<std::size_t>(pending[k]);
-                        craving_increment[i] += pending_craving[i];
-                        self_efficacy_increment[i] += pending_self_efficacy[i];
-                        pending_craving[i] = 0.0f;
-                        pending_self_efficacy[i] = 0.0f;
-                      }
-                    });
-  pending_.clear();
-
-  // Each member's effects depend only on its own columns: a parallel kernel over the groups.
-  // The attendance count is an integer sum, so the split does not change it.
+  sessions_held_today_ = session_today_ ? groups_running_today_ : 0;
   last_before_day_ = static_cast<std::int32_t>(view.day);
-  attendance_today_ = tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, groups_, selection_tile / std::max<std::size_t>(group_size_, 1)),
-      std::int64_t{0},
-      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t attended) {
-        std::int32_t agents[selection_tile];
-        std::size_t n = 0;
-        for (std::size_t g = r.begin(); g != r.end(); ++g) {
-          if (n + group_size_ > selection_tile) {
-            attended += attend_sessions(view, session, std::span<const std::int32_t>(agents, n));
-            n = 0;
-          }
-          const auto count = static_cast<std::size_t>(member_count_[g]);
-          std::copy_n(members_.data() + g * group_size_, count, agents + n);
-          n += count;
-        }
-        return attended + attend_sessions(view, session, std::span<const std::int32_t>(agents, n));
-      },
-      [](std::int64_t a, std::int64_t b) { return a + b; });
 }
 
-// The members `agents`: support while they belong, and on a session day the session for those
-// who attend (returns how many). Each agent on its own.
-std::int64_t Group::attend_sessions(const DayView& view, bool session, std::span<const std::int32_t> agents) {
-  // Locals, not members: the compiler keeps them in registers across the stores below.
+// The tile's agents: contagion recorded yesterday, for yesterday's members whether or not they
+// stayed (zero for everyone else); support for the members; and on a session day the session
+// for those who attend (returns how many). Contagion comes first: an agent's own increments
+// add to it, in the order of one agent's day.
+std::int64_t Group::add_effects(const TileView& tile, TileEffects& fx) {
+  for (std::size_t l = 0; l < tile.n; ++l) {
+    fx.craving_increment[l] += pending_craving_[tile.first + l];
+    fx.self_efficacy_increment[l] += pending_self_efficacy_[tile.first + l];
+  }
+  std::int32_t members[agents_per_tile];
+  const std::int32_t* group_of = group_of_.data();
+  const std::size_t count = tile_agents(tile, members, [=](std::size_t i) { return group_of[i] != no_group; });
+  if (count == 0) return 0;
   const auto support = static_cast<float>(p_.member_support_connections);
-  float* support_connections = view.effects.support_connections.data();
-  for (const std::int32_t agent : agents) support_connections[static_cast<std::size_t>(agent)] += support;
-  if (!session || agents.empty()) return 0;
+  for (std::size_t k = 0; k < count; ++k) fx.support_connections[static_cast<std::size_t>(members[k]) - tile.first] += support;
+  if (!session_today_) return 0;
 
   const auto self_efficacy = static_cast<float>(p_.self_efficacy_increment_per_session);
   const double intercept = p_.attendance_intercept;
   const double slope = p_.attendance_engagement_coefficient;
   const double centre = p_.attendance_engagement_centre;
   const double skills_gain = p_.skills_gain_per_session;
-  const float* engagement = view.pop.engagement.data();
-  const float* skills = view.pop.skills.data();
-  float* skills_increment = view.effects.skills_increment.data();
-  float* self_efficacy_increment = view.effects.self_efficacy_increment.data();
-  std::int32_t* sessions_attended = sessions_attended_.data();
-  std::uint32_t u[selection_tile];
-  first_draws(view.key, agents, view.day, stream_base_ + stream_attendance, u);
+  const float* engagement = tile.pop.engagement.data();
+  const float* skills = tile.pop.skills.data();
+  std::uint32_t u[agents_per_tile];
+  first_draws(tile.key, std::span<const std::int32_t>(members, count), tile.day, stream_base_ + stream_attendance, u);
   std::int64_t attended = 0;
-  for (std::size_t k = 0; k < agents.size(); ++k) {
-    const auto i = static_cast<std::size_t>(agents[k]);
+  for (std::size_t k = 0; k < count; ++k) {
+    const auto i = static_cast<std::size_t>(members[k]);
     const double p = logistic(intercept + slope * (engagement[i] - centre));
     if (!bernoulli(u[k], p)) continue;
-    ++sessions_attended[i];
+    ++sessions_attended_[i];
     ++attended;
     // The skills gain uses k as it stands before today's core update.
-    skills_increment[i] += static_cast<float>(skills_gain * (1.0 - skills[i]));
-    self_efficacy_increment[i] += self_efficacy;
+    const std::size_t l = i - tile.first;
+    fx.skills_increment[l] += static_cast<float>(skills_gain * (1.0 - skills[i]));
+    fx.self_efficacy_increment[l] += self_efficacy;
   }
   return attended;
 }
@@ -402,6 +364,12 @@ void Group::after_day(DayView& view, std::span<double> metrics) {
   // Only these events bear on eligibility and cycles (a lapse, relapse or resumption does not).
   agents_with_events(view, event_died | event_admitted | event_readmitted | event_completed | event_dropped_out,
                      with_events_);
+  attendance_today_ = view.effects_total;
+  // Yesterday's contagion has reached its members; today's replaces it.
+  for (const std::int32_t agent : pending_) {
+    pending_craving_[static_cast<std::size_t>(agent)] = 0.0f;
+    pending_self_efficacy_[static_cast<std::size_t>(agent)] = 0.0f;
+  }
   record_contagion(view);
   release_members(view);
   update_queue(view);

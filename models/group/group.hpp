@@ -63,6 +63,7 @@ class Group final : public Intervention {
   std::vector<std::string> metric_names() const override;
   void start_replicate(const ReplicateContext& ctx, std::size_t agents) override;
   void before_day(DayView& view) override;
+  std::int64_t add_effects(const TileView& tile, TileEffects& fx) override;
   void after_day(DayView& view, std::span<double> metrics) override;
   std::vector<AgentColumn> agent_columns() const override;
 
@@ -86,7 +87,6 @@ class Group final : public Intervention {
   bool is_live(QueueEntry entry) const;
   void record_contagion(const DayView& view);
   void release_members(const DayView& view);
-  std::int64_t attend_sessions(const DayView& view, bool session, std::span<const std::int32_t> agents);
   void leave_group(std::size_t agent, std::int32_t day);
   void remove_member(std::size_t agent, std::int32_t day);
   void update_queue(const DayView& view);
@@ -140,6 +140,7 @@ class Group final : public Intervention {
   std::int64_t members_today_ = 0;
   std::int64_t attendance_today_ = 0;
   std::int64_t sessions_held_today_ = 0;
+  bool session_today_ = false;
 };
 
 }  // namespace recoverysim::recovery

@@ -154,10 +154,6 @@ void PeerMentor::start_replicate(const ReplicateContext& ctx, std::size_t agents
   load_.assign(positions, 0);
   mentees_.assign(positions * caseload_, -1);
 
-  listed_.assign(agents, 0);
-  matched_list_.clear();
-  matched_sorted_ = 0;
-  matched_stale_ = 0;
   front_queue_ = {};
   queue_ = {};
   queued_ = 0;
@@ -184,53 +180,42 @@ void PeerMentor::before_day(DayView& view) {
                    static_cast<float>(p_.contact_self_efficacy_increment * e),
                    static_cast<float>(p_.contact_craving_increment * e)};
   }
+}
 
+// Each matched agent's effects depend only on its own draw and its mentor's state, which
+// before_day fixed for the day (contact_).
+std::int64_t PeerMentor::add_effects(const TileView& tile, TileEffects& fx) {
+  std::int32_t matched[agents_per_tile];
+  const MenteeStatus* status = status_.data();
+  const std::size_t count = tile_agents(tile, matched, [=](std::size_t i) { return status[i] == MenteeStatus::matched; });
+  if (count == 0) return 0;
   const double contact_probability = p_.contacts_per_week / days_per_week;
   const auto support = static_cast<float>(p_.matched_support_connections);
   const auto stress_lapse = static_cast<float>(p_.matched_stress_lapse_multiplier);
   const auto dropout = static_cast<float>(p_.matched_dropout_multiplier);
   const auto relapse_odds = static_cast<float>(p_.matched_relapse_odds_multiplier);
-  auto& fx = view.effects;
-  const std::uint32_t stream = stream_base_ + stream_contact;
-
-  // Each matched agent's effects depend only on its own draw and its mentor's (read-only) state.
-  const MenteeStatus* status = status_.data();
-  const std::int32_t* mentor = mentor_.data();
-  const ContactIncrements* contact = contact_.data();
-  float* support_connections = fx.support_connections.data();
-  float* stress_lapse_multiplier = fx.stress_lapse_multiplier.data();
-  float* dropout_multiplier = fx.dropout_multiplier.data();
-  float* relapse_odds_multiplier = fx.relapse_odds_multiplier.data();
-  float* engagement_increment = fx.engagement_increment.data();
-  float* self_efficacy_increment = fx.self_efficacy_increment.data();
-  float* craving_increment = fx.craving_increment.data();
-  const RandomKey key = view.key;
-  const std::uint32_t today = view.day;
-  for_each_listed(
-      matched_list_, [=](std::size_t i) { return status[i] == MenteeStatus::matched; },
-      [&](std::span<const std::int32_t> matched) {
-        std::uint32_t u[selection_tile];
-        first_draws(key, matched, today, stream, u);
-        std::int32_t contacted[selection_tile];
-        std::size_t contacts = 0;
-        for (std::size_t k = 0; k < matched.size(); ++k) {
-          const auto i = static_cast<std::size_t>(matched[k]);
-          support_connections[i] += support;
-          stress_lapse_multiplier[i] *= stress_lapse;
-          dropout_multiplier[i] *= dropout;
-          relapse_odds_multiplier[i] *= relapse_odds;
-          contacted[contacts] = matched[k];
-          contacts += bernoulli(u[k], contact_probability) ? 1 : 0;
-        }
-        for (std::size_t k = 0; k < contacts; ++k) {
-          const auto i = static_cast<std::size_t>(contacted[k]);
-          const ContactIncrements& c = contact[mentor[i]];
-          engagement_increment[i] += c.engagement;
-          self_efficacy_increment[i] += c.self_efficacy;
-          craving_increment[i] += c.craving;
-        }
-        return std::int64_t{0};
-      });
+  std::uint32_t u[agents_per_tile];
+  first_draws(tile.key, std::span<const std::int32_t>(matched, count), tile.day, stream_base_ + stream_contact, u);
+  std::int32_t contacted[agents_per_tile];
+  std::size_t contacts = 0;
+  for (std::size_t k = 0; k < count; ++k) {
+    const std::size_t l = static_cast<std::size_t>(matched[k]) - tile.first;
+    fx.support_connections[l] += support;
+    fx.stress_lapse_multiplier[l] *= stress_lapse;
+    fx.dropout_multiplier[l] *= dropout;
+    fx.relapse_odds_multiplier[l] *= relapse_odds;
+    contacted[contacts] = matched[k];
+    contacts += bernoulli(u[k], contact_probability) ? 1 : 0;
+  }
+  for (std::size_t k = 0; k < contacts; ++k) {
+    const auto i = static_cast<std::size_t>(contacted[k]);
+    const std::size_t l = i - tile.first;
+    const ContactIncrements& c = contact_[static_cast<std::size_t>(mentor_[i])];
+    fx.engagement_increment[l] += c.engagement;
+    fx.self_efficacy_increment[l] += c.self_efficacy;
+    fx.craving_increment[l] += c.craving;
+  }
+  return 0;
 }
 
 // Queue keys order the queue as one integer: returned mentees first (bit 63 clear); then the
@@ -313,7 +298,6 @@ void PeerMentor::enter_queue(const Population& pop, std::int32_t agent, std::int
 void PeerMentor::unlink(std::int32_t agent, std::int32_t day) {
   const auto i = static_cast<std::size_t>(agent);
   matched_days_[i] += day - status_since_[i];
-  ++matched_stale_;
   const auto m = static_cast<std::size_t>(mentor_[i]);
   auto* slots = mentees_.data() + m * caseload_;
   const auto n = static_cast<std::size_t>(load_[m]);
@@ -346,7 +330,6 @@ void PeerMentor::depart(const Population& pop, std::size_t position, std::int32_
   for (std::size_t j = 0; j < n; ++j) {
     const auto i = static_cast<std::size_t>(slots[j]);
     matched_days_[i] += day - status_since_[i];
-    ++matched_stale_;
     mentor_[i] = -1;
     become_queued(i, day);
     queue_key_[i] = queue_key(pop, i, true);
@@ -496,12 +479,6 @@ void PeerMentor::match_queue(std::int32_t day) {
         stop_waiting(i, day);
         mentor_[i] = static_cast<std::int32_t>(best);
         status_[i] = MenteeStatus::matched;
-        if (listed_[i]) {
-          --matched_stale_;  // its old entry counts again
-        } else {
-          listed_[i] = 1;
-          matched_list_.push_back(static_cast<std::int32_t>(i));
-        }
         status_since_[i] = day;
         if (first_match_day_[i] < 0) first_match_day_[i] = day;
       }
@@ -509,17 +486,6 @@ void PeerMentor::match_queue(std::int32_t day) {
   }
   compact_queue();
 
-  // The matched list drops the entries of agents no longer matched once they are many.
-  if (8 * matched_stale_ > static_cast<std::int64_t>(matched_list_.size()) + 65536 ||
-      matched_list_.size() - matched_sorted_ > matched_sorted_ / 8 + 65536) {
-    compact_list(matched_list_, matched_sorted_, [&](std::size_t i) {
-      if (status_[i] == MenteeStatus::matched) return false;
-      listed_[i] = 0;
-      return true;
-    });
-    matched_sorted_ = matched_list_.size();
-    matched_stale_ = 0;
-  }
 }
 
 // Drops consumed and dead entries once they outnumber the live ones (amortised: each dead
@@ -685,24 +651,13 @@ std::string PeerMentor::check_state(const Population& pop) const {
       continue;
     }
     if (pop.state[i] == ClinicalState::deceased) return "deceased agent " + std::to_string(i) + " in the programme";
-    if (status_[i] == MenteeStatus::matched) {
-      ++matched;
-      if (!listed_[i]) return "matched agent " + std::to_string(i) + " missing from the matched list";
-    }
+    if (status_[i] == MenteeStatus::matched) ++matched;
     if (status_[i] == MenteeStatus::queued) {
       ++queued;
       if (mentor_[i] != -1) return "queued agent " + std::to_string(i) + " has a mentor";
     }
   }
   if (matched != linked) return "matched agents and mentor slots disagree";
-  std::int64_t listed = 0;
-  for (const std::int32_t a : matched_list_) {
-    const auto i = static_cast<std::size_t>(a);
-    if (!listed_[i]) return "matched list holds agent " + std::to_string(a) + " not marked as listed";
-    listed += status_[i] == MenteeStatus::matched;
-  }
-  if (listed != matched || static_cast<std::int64_t>(matched_list_.size()) - listed != matched_stale_)
-    return "matched list and matched agents disagree";
   if (queued != queued_) return "queued agents and the queue count disagree";
   std::int64_t live = 0;
   for (const KeyQueue* queue : {&front_queue_, &queue_}) {

@@ -77,6 +77,7 @@ class PeerMentor final : public Intervention {
   std::vector<std::string> metric_names() const override;
   void start_replicate(const ReplicateContext& ctx, std::size_t agents) override;
   void before_day(DayView& view) override;
+  std::int64_t add_effects(const TileView& tile, TileEffects& fx) override;
   void after_day(DayView& view, std::span<double> metrics) override;
   std::vector<AgentColumn> agent_columns() const override;
 
@@ -151,14 +152,6 @@ class PeerMentor final : public Intervention {
   std::vector<std::int32_t> recruit_agent_;  // the recruited agent, or -1 for hired positions
   std::vector<std::int32_t> load_;
   std::vector<std::int32_t> mentees_;  // caseload_ slots per position, the first load_ used
-
-  // The matched agents: increasing up to matched_sorted_, then in the order they were matched.
-  // Entries of agents no longer matched (matched_stale_ of them) stay until the list is
-  // compacted; listed_ marks the agents with an entry.
-  std::vector<std::int32_t> matched_list_;
-  std::vector<std::uint8_t> listed_;
-  std::size_t matched_sorted_ = 0;
-  std::int64_t matched_stale_ = 0;
 
   // The queue: mentees returned by a departing mentor first, then the others; each part in
   // priority order.

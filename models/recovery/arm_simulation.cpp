@@ -7,32 +7,36 @@ namespace recoverysim::recovery {
 
 ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> modules)
     : params_(params), ctx_(params), modules_(std::move(modules)) {
-  for (const auto& m : modules_) metric_counts_.push_back(m.module->metric_names().size());
+  for (const auto& m : modules_) {
+    metric_counts_.push_back(m.module->metric_names().size());
+    module_pointers_.push_back(m.module);
+  }
+  effects_totals_.assign(modules_.size(), 0);
   const auto n = static_cast<std::size_t>(params.population.size);
   pop_.resize(n);
-  if (!modules_.empty()) {
-    effects_.resize(n);
-    events_.assign(n, 0);
-  }
+  if (!modules_.empty()) events_.assign(n, 0);
 }
 
 void ArmSimulation::start_replicate(RandomKey key, std::int64_t days) {
   key_ = key;
   initialise(pop_, params_, key);
   std::fill(events_.begin(), events_.end(), std::uint8_t{0});
-  if (!modules_.empty()) effects_.reset();
   for (const auto& m : modules_) m.module->start_replicate({params_, key, days, m.stream_base}, pop_.size());
 }
 
 DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajectory,
                               std::span<const std::span<double>> metrics) {
   if (modules_.empty()) return step_population(ctx_, pop_, key_, day, trajectory);
-  DayView view{day, key_, pop_, effects_, events_};
+  DayView view{day, key_, pop_, events_};
   for (const auto& m : modules_) m.module->before_day(view);
-  const DayCounts counts = step_population(ctx_, pop_, key_, day, trajectory, {&effects_, events_.data()});
+  const DayCounts counts =
+      step_population(ctx_, pop_, key_, day, trajectory, {module_pointers_, effects_totals_, events_.data()});
   list_event_agents(events_, event_agents_);
   view.event_agents = &event_agents_;
-  for (std::size_t i = 0; i < modules_.size(); ++i) modules_[i].module->after_day(view, metrics[i]);
+  for (std::size_t i = 0; i < modules_.size(); ++i) {
+    view.effects_total = effects_totals_[i];
+    modules_[i].module->after_day(view, metrics[i]);
+  }
   return counts;
 }
 

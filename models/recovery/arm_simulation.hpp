@@ -1,5 +1,6 @@
 // The day loop of one arm: the cohort, its modules, and the order of a day --
-// reset effects, modules' before_day, the core day (parallel), modules' after_day.
+// modules' before_day, the core day (parallel, asking the modules for each tile's effects),
+// modules' after_day.
 // The runner drives it replicate by replicate; tests drive it directly.
 #pragma once
 
@@ -42,7 +43,8 @@ class ArmSimulation {
   std::vector<ModuleSlot> modules_;
   std::vector<std::size_t> metric_counts_;  // per module
   Population pop_;
-  EffectColumns effects_;
+  std::vector<Intervention*> module_pointers_;  // modules_' modules, for the day kernel
+  std::vector<std::int64_t> effects_totals_;    // per module: today's sum of add_effects
   std::vector<std::uint8_t> events_;
   std::vector<std::int32_t> event_agents_;  // today's agents with an event, for the modules
   RandomKey key_;

@@ -1,4 +1,4 @@
-// Effect channels, the module registry, and the helpers of the modules' loops over agents.
+// Tile effect channels, the module registry, and the helpers of the modules' loops over agents.
 #include "intervention.hpp"
 
 #if defined(__AVX2__) || defined(__AVX512F__)
@@ -15,23 +15,12 @@
 
 namespace recoverysim::recovery {
 
-void EffectColumns::resize(std::size_t n) {
-  for (auto* c : {&support_connections, &craving_increment, &self_efficacy_increment, &skills_increment,
-                  &engagement_increment, &lapse_multiplier, &stress_lapse_multiplier, &relapse_odds_multiplier,
-                  &dropout_multiplier})
-    c->resize(n);
-}
-
-void EffectColumns::reset() {
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, support_connections.size(), 16384), [&](const auto& r) {
-    for (auto* c : {&support_connections, &craving_increment, &self_efficacy_increment, &skills_increment,
-                    &engagement_increment})
-      std::fill(c->begin() + static_cast<std::ptrdiff_t>(r.begin()), c->begin() + static_cast<std::ptrdiff_t>(r.end()),
-                0.0f);
-    for (auto* c : {&lapse_multiplier, &stress_lapse_multiplier, &relapse_odds_multiplier, &dropout_multiplier})
-      std::fill(c->begin() + static_cast<std::ptrdiff_t>(r.begin()), c->begin() + static_cast<std::ptrdiff_t>(r.end()),
-                1.0f);
-  });
+void TileEffects::set_neutral() {
+  for (float* c : {support_connections, craving_increment, self_efficacy_increment, skills_increment,
+                   engagement_increment})
+    std::fill_n(c, agents_per_tile, 0.0f);
+  for (float* c : {lapse_multiplier, stress_lapse_multiplier, relapse_odds_multiplier, dropout_multiplier})
+    std::fill_n(c, agents_per_tile, 1.0f);
 }
 
 namespace {

@@ -1,16 +1,19 @@
 // The intervention module contract. A module declares its parameters, its daily metrics and
-// its per-agent output columns, and fills four hooks:
+// its per-agent output columns, and fills these hooks:
 //
 //   start_replicate  a new cohort: reset state (called once per arm and replicate)
-//   before_day       write today's effects for the agents it reaches (the declared channels)
+//   before_day       serial preparation of the day (optional)
+//   add_effects      today's effects on one tile of agents, called by the day kernel for every
+//                    tile, in parallel, just before it advances that tile
 //   after_day        read today's events, move queues and links, record the day's metrics
 //   agent_columns    the per-agent columns written to the output at the horizon
 //
-// Each hook is one virtual call per day; inside, a module loops over its own members or over
-// the population (in parallel where agents are independent, serially where they interact, so
-// results never depend on the thread count). A module changes agents only through the
-// EffectColumns channels, and draws random numbers only from its own streams
-// (stream_base + k), so arms share the core draws (common random numbers).
+// add_effects is one virtual call per tile of 64 agents; the hooks loop over the agents
+// themselves (in parallel where agents are independent, serially where they interact, so
+// results never depend on the thread count). Effects reach the core day only through the
+// TileEffects channels, computed while the tile is in cache, so no per-agent effect columns
+// are stored. A module draws random numbers only from its own streams (stream_base + k), so
+// arms share the core draws (common random numbers).
 #pragma once
 
 #include "population.hpp"
@@ -20,9 +23,9 @@
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
-#include <tbb/parallel_reduce.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -33,22 +36,35 @@
 
 namespace recoverysim::recovery {
 
-// Per-agent channels, neutral when the modules' before_day starts: set so at the start of a
-// replicate, and left so by the day kernel, which reads each agent's values and resets them.
-// Connections and increments add up across modules; multipliers multiply.
-struct EffectColumns {
-  std::vector<float> support_connections;      // added to g_target
-  std::vector<float> craving_increment;        // added to c after the core update
-  std::vector<float> self_efficacy_increment;  // added to e
-  std::vector<float> skills_increment;         // added to k
-  std::vector<float> engagement_increment;     // added to w
-  std::vector<float> lapse_multiplier;         // on the lapse hazard
-  std::vector<float> stress_lapse_multiplier;  // on the lapse hazard, stress days only
-  std::vector<float> relapse_odds_multiplier;  // on the odds that a lapse becomes a relapse
-  std::vector<float> dropout_multiplier;       // on the dropout hazard
+// Agents per tile of the day kernel: the unit of its vector loop and of add_effects.
+inline constexpr std::size_t agents_per_tile = 64;
 
-  void resize(std::size_t n);
-  void reset();  // neutral values, in parallel
+// The effect channels of one tile (lane l is agent first + l), neutral when the kernel hands
+// them to the first module. Connections and increments add up across modules; multipliers
+// multiply.
+struct TileEffects {
+  float support_connections[agents_per_tile];      // added to g_target
+  float craving_increment[agents_per_tile];        // added to c after the core update
+  float self_efficacy_increment[agents_per_tile];  // added to e
+  float skills_increment[agents_per_tile];         // added to k
+  float engagement_increment[agents_per_tile];     // added to w
+  float lapse_multiplier[agents_per_tile];         // on the lapse hazard
+  float stress_lapse_multiplier[agents_per_tile];  // on the lapse hazard, stress days only
+  float relapse_odds_multiplier[agents_per_tile];  // on the odds that a lapse becomes a relapse
+  float dropout_multiplier[agents_per_tile];       // on the dropout hazard
+
+  void set_neutral();
+};
+
+// One tile of agents, [first, first + n), as the day kernel is about to advance it: the
+// population's columns still hold these agents' state at the start of the day (other tiles'
+// may already hold the end of it, so a module reads only the tile's own agents).
+struct TileView {
+  std::uint32_t day = 0;
+  RandomKey key;
+  const Population& pop;
+  std::size_t first = 0;
+  std::size_t n = 0;
 };
 
 struct ReplicateContext {
@@ -62,8 +78,9 @@ struct DayView {
   std::uint32_t day = 0;
   RandomKey key;
   const Population& pop;
-  EffectColumns& effects;
   std::span<const std::uint8_t> events;  // today's events (valid in after_day)
+  // In after_day: the sum over today's tiles of what this module's add_effects returned.
+  std::int64_t effects_total = 0;
   // The agents with an event today, in increasing order, when the caller has listed them
   // (valid in after_day); null otherwise. Read it through agents_with_events().
   const std::vector<std::int32_t>* event_agents = nullptr;
@@ -90,7 +107,12 @@ class Intervention {
   virtual std::vector<std::string> metric_names() const = 0;
 
   virtual void start_replicate(const ReplicateContext& ctx, std::size_t agents) = 0;
-  virtual void before_day(DayView& view) = 0;
+  virtual void before_day(DayView&) {}
+  // Adds today's effects on the agents of `tile` to `fx`. Called from several threads at once
+  // for different tiles: it may change only the state of the tile's own agents. Returns a
+  // count (attendance, say) that after_day receives summed over the tiles (an integer, so the
+  // same on any number of threads).
+  virtual std::int64_t add_effects(const TileView& tile, TileEffects& fx) = 0;
   virtual void after_day(DayView& view, std::span<double> metrics) = 0;
   virtual std::vector<AgentColumn> agent_columns() const = 0;
 };
@@ -120,58 +142,19 @@ void collect_agents(std::size_t n, std::vector<std::int32_t>& out, Keep&& keep) 
   collect_agents(0, n, out, std::forward<Keep>(keep));
 }
 
-// Runs block(agents) in parallel for the agents of `list` for which keep(i) holds, in pieces
-// of at most selection_tile agents, and returns the sum of what the blocks return: an integer,
-// the same on any number of threads. The pieces are gathered without branches (in list
-// order), so that a test that varies at random from agent to agent costs no mispredictions.
-inline constexpr std::size_t selection_tile = 1024;
-template <class Keep, class Block>
-std::int64_t for_each_listed(std::span<const std::int32_t> list, Keep&& keep, Block&& block) {
-  const std::size_t pieces = (list.size() + selection_tile - 1) / selection_tile;
-  return tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, pieces, 4), std::int64_t{0},
-      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t total) {
-        std::int32_t agents[selection_tile];
-        for (std::size_t t = r.begin(); t != r.end(); ++t) {
-          std::size_t count = 0;
-          const std::size_t end = std::min(list.size(), (t + 1) * selection_tile);
-          for (std::size_t k = t * selection_tile; k < end; ++k) {
-            agents[count] = list[k];
-            count += keep(static_cast<std::size_t>(list[k])) ? 1 : 0;
-          }
-          if (count > 0) total += block(std::span<const std::int32_t>(agents, count));
-        }
-        return total;
-      },
-      [](std::int64_t a, std::int64_t b) { return a + b; });
-}
-
-// Runs block(agents) in parallel over consecutive pieces of `list`, at most selection_tile
-// agents long, and returns the sum of what the blocks return: an integer, the same on any
-// number of threads.
-template <class Block>
-std::int64_t for_each_piece(std::span<const std::int32_t> list, Block&& block) {
-  const std::size_t pieces = (list.size() + selection_tile - 1) / selection_tile;
-  return tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, pieces, 4), std::int64_t{0},
-      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t total) {
-        for (std::size_t t = r.begin(); t != r.end(); ++t) {
-          const std::size_t first = t * selection_tile;
-          total += block(list.subspan(first, std::min(selection_tile, list.size() - first)));
-        }
-        return total;
-      },
-      [](std::int64_t a, std::int64_t b) { return a + b; });
-}
-
-// Keeps `list` in increasing order and without the agents for which gone(i) holds: the
-// entries after the first `sorted` are sorted and merged in.
-template <class Gone>
-void compact_list(std::vector<std::int32_t>& list, std::size_t sorted, Gone&& gone) {
-  const auto middle = list.begin() + static_cast<std::ptrdiff_t>(sorted);
-  std::sort(middle, list.end());
-  std::inplace_merge(list.begin(), middle, list.end());
-  std::erase_if(list, [&](std::int32_t agent) { return gone(static_cast<std::size_t>(agent)); });
+// The agents i of `tile` for which keep(i) holds, in increasing order, into `out` (room for
+// agents_per_tile); returns how many. keep(i) is evaluated for every agent of the tile into a
+// bit mask, without branches (write it with & rather than &&), so that a test that varies at
+// random from agent to agent costs no mispredictions.
+template <class Keep>
+std::size_t tile_agents(const TileView& tile, std::int32_t* out, Keep&& keep) {
+  static_assert(agents_per_tile == 64, "one bit per agent of the tile");
+  std::uint64_t mask = 0;
+  for (std::size_t l = 0; l < tile.n; ++l) mask |= std::uint64_t{keep(tile.first + l) ? 1u : 0u} << l;
+  std::size_t count = 0;
+  for (; mask != 0; mask &= mask - 1)
+    out[count++] = static_cast<std::int32_t>(tile.first + static_cast<std::size_t>(std::countr_zero(mask)));
+  return count;
 }
 
 // out[k] = philox_block(key, agents[k], day, stream, 0)[0] for every k: the first uniform of

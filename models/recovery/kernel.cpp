@@ -5,7 +5,9 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <type_traits>
+#include <vector>
 
 namespace recoverysim::recovery {
 
@@ -100,46 +102,26 @@ template <std::size_t lanes>
   t.abstinent_days[l] = a.abstinent_days;
 }
 
-// A tile of the modules' effect columns, for the same reason as TileColumns.
-template <std::size_t lanes>
-struct TileEffects {
-  float support_connections[lanes], craving_increment[lanes], self_efficacy_increment[lanes];
-  float skills_increment[lanes], engagement_increment[lanes], lapse_multiplier[lanes];
-  float stress_lapse_multiplier[lanes], relapse_odds_multiplier[lanes], dropout_multiplier[lanes];
+// Lane l of the modules' effects.
+[[gnu::always_inline]] inline AgentEffects effects_of(const TileEffects& fx, std::size_t l) {
+  AgentEffects e;
+  e.support_connections = fx.support_connections[l];
+  e.craving_increment = fx.craving_increment[l];
+  e.self_efficacy_increment = fx.self_efficacy_increment[l];
+  e.skills_increment = fx.skills_increment[l];
+  e.engagement_increment = fx.engagement_increment[l];
+  e.lapse_multiplier = fx.lapse_multiplier[l];
+  e.stress_lapse_multiplier = fx.stress_lapse_multiplier[l];
+  e.relapse_odds_multiplier = fx.relapse_odds_multiplier[l];
+  e.dropout_multiplier = fx.dropout_multiplier[l];
+  return e;
+}
 
-  // Copies agents [begin, begin + n) of the channels and leaves them neutral there for the
-  // next day: the lines are in cache now, so this costs less than a separate pass over them.
-  void take_from(EffectColumns& fx, std::size_t begin, std::size_t n) {
-    const auto take = [&](std::vector<float>& from, float* to, float neutral) {
-      std::copy_n(from.data() + begin, n, to);
-      std::fill_n(from.data() + begin, n, neutral);
-    };
-    take(fx.support_connections, support_connections, 0.0f), take(fx.craving_increment, craving_increment, 0.0f);
-    take(fx.self_efficacy_increment, self_efficacy_increment, 0.0f);
-    take(fx.skills_increment, skills_increment, 0.0f), take(fx.engagement_increment, engagement_increment, 0.0f);
-    take(fx.lapse_multiplier, lapse_multiplier, 1.0f);
-    take(fx.stress_lapse_multiplier, stress_lapse_multiplier, 1.0f);
-    take(fx.relapse_odds_multiplier, relapse_odds_multiplier, 1.0f);
-    take(fx.dropout_multiplier, dropout_multiplier, 1.0f);
-  }
-  AgentEffects of(std::size_t l) const {
-    AgentEffects e;
-    e.support_connections = support_connections[l];
-    e.craving_increment = craving_increment[l];
-    e.self_efficacy_increment = self_efficacy_increment[l];
-    e.skills_increment = skills_increment[l];
-    e.engagement_increment = engagement_increment[l];
-    e.lapse_multiplier = lapse_multiplier[l];
-    e.stress_lapse_multiplier = stress_lapse_multiplier[l];
-    e.relapse_odds_multiplier = relapse_odds_multiplier[l];
-    e.dropout_multiplier = dropout_multiplier[l];
-    return e;
-  }
-};
+struct NoEffects {};
 
 // Agents per tile: the unit of the vectorised loop (one Philox call per tile) and of the
 // split across threads, so that every agent is computed by the same code whatever the split.
-constexpr std::size_t tile = 64;
+constexpr std::size_t tile = agents_per_tile;
 
 // One lane of the tile loop. Its locals live here rather than in the loop body: there,
 // `#pragma omp simd` would give each lane its own copy in an array of structs, which the
@@ -149,7 +131,8 @@ template <bool with_effects, class Effects>
                                                      const std::uint32_t (&u)[4][tile], std::int32_t today,
                                                      std::size_t l) {
   AgentState a = load_agent(t, l);
-  const AgentEffects fx = with_effects ? effects.of(l) : AgentEffects{};
+  AgentEffects fx;
+  if constexpr (with_effects) fx = effects_of(effects, l);
   const DayDraws draws{u[slot_stress][l], u[slot_death][l], u[slot_state_exit][l], u[slot_treatment_exit][l]};
   const std::int32_t events = advance_one_day(ctx, a, today, draws, fx);
   store_agent(t, l, a);
@@ -190,7 +173,7 @@ struct TileOutputs {
 // Advances a loaded tile by one day.
 template <bool with_effects>
 void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& tile_, RandomKey key, std::int32_t today,
-                  const TileEffects<with_effects ? tile : 1>& effects, const TileOutputs& out) {
+                  const std::conditional_t<with_effects, TileEffects, NoEffects>& effects, const TileOutputs& out) {
   const DayContext ctx = shared_ctx;  // a local copy: its fields can be read under a condition without a trap
   TileColumns<tile>& t = tile_.columns;
   const std::size_t first = tile_.first, n = tile_.n;
@@ -279,18 +262,27 @@ DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key,
                           const TrajectorySink* trajectory, ModuleChannels channels) {
   const auto today = static_cast<std::int32_t>(day);
   CountsPerThread counts(1);
+  const std::size_t modules = channels.modules.size();
+  tbb::enumerable_thread_specific<std::vector<std::int64_t>> module_totals(
+      [modules] { return std::vector<std::int64_t>(modules, 0); });
   for_each_tile(pop.size(), [&](Tile& t) {
     const TileOutputs out{&counts.local()[0], trajectory, 0, channels.events};
     t.load(pop);
-    if (channels.effects) {
-      TileEffects<tile> effects;
-      effects.take_from(*channels.effects, t.first, t.n);
-      advance_tile<true>(ctx, pop, t, key, today, effects, out);
+    if (modules == 0) {
+      advance_tile<false>(ctx, pop, t, key, today, NoEffects{}, out);
     } else {
-      advance_tile<false>(ctx, pop, t, key, today, TileEffects<1>{}, out);
+      TileEffects effects;
+      effects.set_neutral();
+      const TileView view{day, key, pop, t.first, t.n};
+      auto& totals = module_totals.local();
+      for (std::size_t m = 0; m < modules; ++m) totals[m] += channels.modules[m]->add_effects(view, effects);
+      advance_tile<true>(ctx, pop, t, key, today, effects, out);
     }
     t.store(pop);
   });
+  std::fill(channels.effects_totals.begin(), channels.effects_totals.end(), std::int64_t{0});
+  for (const auto& part : module_totals)
+    for (std::size_t m = 0; m < modules; ++m) channels.effects_totals[m] += part[m];
   DayCounts total;
   counts.sum_into(std::span<DayCounts>(&total, 1));
   return total;
@@ -304,7 +296,7 @@ void step_population_days(const DayContext& ctx, Population& pop, RandomKey key,
     t.load(pop);
     for (std::size_t d = 0; d < counts_per_day.size(); ++d) {
       const TileOutputs out{&local[d], trajectory, d, nullptr};
-      advance_tile<false>(ctx, pop, t, key, static_cast<std::int32_t>(first_day + d), TileEffects<1>{}, out);
+      advance_tile<false>(ctx, pop, t, key, static_cast<std::int32_t>(first_day + d), NoEffects{}, out);
     }
     t.store(pop);
   });

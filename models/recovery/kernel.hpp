@@ -33,11 +33,13 @@ struct TrajectorySink {
 };
 inline constexpr std::uint8_t not_admitted = 255;
 
-// What the modules of an arm exchange with the core day: the effects they wrote before it and
-// the events it reports back. Both null when the arm has no intervention.
+// What the modules of an arm exchange with the core day: their effects on each tile, asked for
+// just before the tile is advanced, and the events it reports back. Empty when the arm has no
+// intervention.
 struct ModuleChannels {
-  EffectColumns* effects = nullptr;  // read, then left neutral for the next day
-  std::uint8_t* events = nullptr;
+  std::span<Intervention* const> modules;
+  std::span<std::int64_t> effects_totals;  // per module: the sum of what add_effects returned
+  std::uint8_t* events = nullptr;          // per agent: today's events
 };
 
 // Advances the whole population by one day on oneTBB's threads. Agents not yet admitted are

@@ -111,14 +111,16 @@ void TwelveStep::set_link(std::size_t agent, Links link, bool on) {
   links_[agent] = static_cast<Links>(on ? bits | bit : bits & ~bit);
 }
 
-// Today's meetings and the effects of yesterday's affiliation and links, for the living
-// participants `agents`; returns how many attend. Each agent on its own. Only the living
-// participants' attended_ is set: no one else's is ever read.
-std::int64_t TwelveStep::attend_meetings(const DayView& view, std::span<const std::int32_t> agents) {
-  // Locals, not members: the compiler keeps them in registers across the stores below.
-  const RandomKey key = view.key;
-  const std::uint32_t day = view.day;
-  const std::uint32_t stream = stream_base_ + stream_attendance;
+// Today's meetings and the effects of yesterday's affiliation and links, for the tile's living
+// participants; returns how many attend. Each agent on its own. Only the living participants'
+// attended_ is set: no one else's is ever read.
+std::int64_t TwelveStep::add_effects(const TileView& tile, TileEffects& fx) {
+  std::int32_t agents[agents_per_tile];
+  const std::uint8_t* participant = participant_.data();
+  const ClinicalState* state = tile.pop.state.data();
+  const std::size_t count = tile_agents(
+      tile, agents, [=](std::size_t i) { return (participant[i] != 0) & (state[i] != ClinicalState::deceased); });
+  if (count == 0) return 0;
   const double meeting_share = p_.meetings_per_week / 7.0;
   const double support_per_affiliation = p_.support_connections_per_affiliation;
   const auto self_efficacy = static_cast<float>(p_.self_efficacy_per_meeting);
@@ -126,35 +128,21 @@ std::int64_t TwelveStep::attend_meetings(const DayView& view, std::span<const st
   const float lapse_by_links[4] = {1.0f, static_cast<float>(1.0 * p_.sponsored_lapse_multiplier),
                                    static_cast<float>(1.0 * p_.helper_lapse_multiplier),
                                    static_cast<float>(1.0 * p_.sponsored_lapse_multiplier * p_.helper_lapse_multiplier)};
-  const float* affiliation = affiliation_.data();
-  const Links* links = links_.data();
-  Attended* attended = attended_.data();
-  float* support_connections = view.effects.support_connections.data();
-  float* self_efficacy_increment = view.effects.self_efficacy_increment.data();
-  float* lapse_multiplier = view.effects.lapse_multiplier.data();
-
-  std::uint32_t u[selection_tile];
-  first_draws(key, agents, day, stream, u);
-  std::int32_t attending[selection_tile];
-  std::size_t attenders = 0;
-  for (std::size_t k = 0; k < agents.size(); ++k) {
+  std::uint32_t u[agents_per_tile];
+  first_draws(tile.key, std::span<const std::int32_t>(agents, count), tile.day, stream_base_ + stream_attendance, u);
+  std::int64_t attenders = 0;
+  for (std::size_t k = 0; k < count; ++k) {
     const auto i = static_cast<std::size_t>(agents[k]);
-    const double f = affiliation[i];
+    const std::size_t l = i - tile.first;
+    const double f = affiliation_[i];
     const bool attends = bernoulli(u[k], f * meeting_share);
-    attended[i] = attends ? Attended::yes : Attended::no;
-    attending[attenders] = agents[k];
+    attended_[i] = attends ? Attended::yes : Attended::no;
     attenders += attends ? 1 : 0;
-    support_connections[i] += static_cast<float>(support_per_affiliation * f);
-    const auto linked = static_cast<std::size_t>(links[i]);
-    if (linked != 0) lapse_multiplier[i] *= lapse_by_links[linked];
+    fx.support_connections[l] += static_cast<float>(support_per_affiliation * f);
+    fx.lapse_multiplier[l] *= lapse_by_links[static_cast<std::size_t>(links_[i])];
+    fx.self_efficacy_increment[l] += attends ? self_efficacy : 0.0f;
   }
-  for (std::size_t k = 0; k < attenders; ++k)
-    self_efficacy_increment[static_cast<std::size_t>(attending[k])] += self_efficacy;
-  return static_cast<std::int64_t>(attenders);
-}
-
-void TwelveStep::before_day(DayView& view) {
-  attenders_ = for_each_piece(living_, [&](std::span<const std::int32_t> agents) { return attend_meetings(view, agents); });
+  return attenders;
 }
 
 // The living participants `listed`, each on its own: affiliation, meetings and steps. Their
@@ -176,7 +164,7 @@ void TwelveStep::update_agents(const DayView& view, std::span<const std::int32_t
   std::int32_t* steps = steps_.data();
   std::int32_t* meetings = meetings_.data();
 
-  constexpr std::size_t tile = selection_tile;
+  constexpr std::size_t tile = 1024;  // agents per piece (its scratch arrays are on the stack)
   std::int32_t attending[tile];
   std::uint32_t u[tile];
   // Partial sums of the affiliations in eight lanes (see affiliation_sum()).
@@ -406,6 +394,7 @@ double TwelveStep::affiliation_sum(const Population& pop, std::int64_t participa
 }
 
 void TwelveStep::after_day(DayView& view, std::span<double> metrics) {
+  attenders_ = view.effects_total;
   update_participants(view);
   find_sponsors(view);
 

@@ -58,7 +58,7 @@ class TwelveStep final : public Intervention {
   void validate(const ParamTable& table) const override;
   std::vector<std::string> metric_names() const override;
   void start_replicate(const ReplicateContext& ctx, std::size_t agents) override;
-  void before_day(DayView& view) override;
+  std::int64_t add_effects(const TileView& tile, TileEffects& fx) override;
   void after_day(DayView& view, std::span<double> metrics) override;
   std::vector<AgentColumn> agent_columns() const override;
 
@@ -96,7 +96,6 @@ class TwelveStep final : public Intervention {
 
   std::uint32_t draw(const DayView& view, std::size_t agent, StreamOffset stream) const;
   void set_link(std::size_t agent, Links link, bool on);
-  std::int64_t attend_meetings(const DayView& view, std::span<const std::int32_t> agents);
   void update_agents(const DayView& view, std::span<const std::int32_t> listed, ChunkTotals& totals);
   void update_participants(const DayView& view);
   void find_sponsors(const DayView& view);

@@ -6,6 +6,7 @@
 #include "models/recovery/arm_simulation.hpp"
 
 #include "support/defaults.hpp"
+#include "support/effects.hpp"
 
 #include <doctest/doctest.h>
 
@@ -201,18 +202,18 @@ TEST_CASE("group: a member's lapse and milestone reach the other members of the 
     pop.engagement[i] = 0.6f;
     pop.skills[i] = 0.2f;
   }
-  EffectColumns fx;
-  fx.resize(n);
+  testing::ModuleEffects fx;
   std::vector<std::uint8_t> events(n, 0);
   const RandomKey key{7, 0};
   g.start_replicate({p, key, 10, group_stream_base}, n);
   std::vector<double> metrics(g.metric_names().size());
 
   auto day = [&](std::uint32_t d, auto&& during_day) {
-    fx.reset();
     std::fill(events.begin(), events.end(), std::uint8_t{0});
-    DayView view{d, key, pop, fx, events};
+    DayView view{d, key, pop, events};
     g.before_day(view);
+    fx = testing::module_effects(g, pop, key, d);
+    view.effects_total = fx.total;
     during_day();
     g.after_day(view, metrics);
   };
