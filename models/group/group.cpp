@@ -1,4 +1,4 @@
-// The group module: its parameter table, the daily effects on members (before_day) and the
+// The group module: its parameter table, the daily effects on members (add_effects) and the
 // serial phase that records contagion and moves the queue and the groups (after_day).
 #include "group.hpp"
 
@@ -105,7 +105,7 @@ void Group::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
   groups_running_today_ = members_today_ = attendance_today_ = sessions_held_today_ = 0;
 }
 
-// ---- before_day: today's effects --------------------------------------------------------------
+// ---- before_day and add_effects: today's figures and effects ------------------------------------
 
 void Group::before_day(DayView& view) {
   session_today_ = is_session_day(view.day, p_.sessions_per_week);
@@ -132,7 +132,8 @@ std::int64_t Group::add_effects(const TileView& tile, TileEffects& fx) {
   const std::size_t count = tile_agents(tile, members, [=](std::size_t i) { return group_of[i] != no_group; });
   if (count == 0) return 0;
   const auto support = static_cast<float>(p_.member_support_connections);
-  for (std::size_t k = 0; k < count; ++k) fx.support_connections[static_cast<std::size_t>(members[k]) - tile.first] += support;
+  for (std::size_t k = 0; k < count; ++k)
+    fx.support_connections[static_cast<std::size_t>(members[k]) - tile.first] += support;
   if (!session_today_) return 0;
 
   const auto self_efficacy = static_cast<float>(p_.self_efficacy_increment_per_session);

@@ -1,5 +1,5 @@
 // The peer_mentor module: its parameter table, the daily effects on matched agents
-// (before_day, parallel over agents), and the serial bookkeeping of the programme
+// (add_effects, tile by tile inside the day kernel), and the serial bookkeeping of the programme
 // (after_day: eligibility, queue, matching, burnout, departures, hiring, recruitment, metrics).
 #include "peer_mentor.hpp"
 
@@ -187,7 +187,8 @@ void PeerMentor::before_day(DayView& view) {
 std::int64_t PeerMentor::add_effects(const TileView& tile, TileEffects& fx) {
   std::int32_t matched[agents_per_tile];
   const MenteeStatus* status = status_.data();
-  const std::size_t count = tile_agents(tile, matched, [=](std::size_t i) { return status[i] == MenteeStatus::matched; });
+  const std::size_t count =
+      tile_agents(tile, matched, [=](std::size_t i) { return status[i] == MenteeStatus::matched; });
   if (count == 0) return 0;
   const double contact_probability = p_.contacts_per_week / days_per_week;
   const auto support = static_cast<float>(p_.matched_support_connections);

@@ -236,7 +236,9 @@ void TwelveStep::update_participants(const DayView& view) {
     living_steps_ -= steps_[i];
     deaths = true;
   }
-  if (deaths) std::erase_if(living_, [&](std::int32_t agent) { return view.events[static_cast<std::size_t>(agent)] & event_died; });
+  if (deaths)
+    std::erase_if(living_,
+                  [&](std::int32_t agent) { return view.events[static_cast<std::size_t>(agent)] & event_died; });
 
   const std::size_t n = living_.size();
   chunks_.resize((n + chunk - 1) / chunk);

@@ -88,7 +88,7 @@ class TwelveStep final : public Intervention {
       new_twelve_steppers.clear();
     }
   };
-  // Attended a meeting today (decided in before_day), and the agent's links as bits. Not
+  // Attended a meeting today (decided in add_effects), and the agent's links as bits. Not
   // character types: a store to them cannot alias the other columns, so loops writing them
   // keep those in registers.
   enum class Attended : std::uint8_t { no, yes };

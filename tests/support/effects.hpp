@@ -23,7 +23,9 @@ inline ModuleEffects module_effects(recovery::Intervention& module, const recove
     recovery::TileEffects fx;
     fx.set_neutral();
     out.total += module.add_effects({day, key, pop, first, n}, fx);
-    const auto append = [n](std::vector<float>& column, const float* lanes) { column.insert(column.end(), lanes, lanes + n); };
+    const auto append = [n](std::vector<float>& column, const float* lanes) {
+      column.insert(column.end(), lanes, lanes + n);
+    };
     append(out.support_connections, fx.support_connections);
     append(out.craving_increment, fx.craving_increment);
     append(out.self_efficacy_increment, fx.self_efficacy_increment);
