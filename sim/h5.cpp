@@ -1,6 +1,8 @@
 // HDF5 C API calls behind the RAII types of h5.hpp.
 #include "h5.hpp"
 
+#include <algorithm>
+
 namespace recoverysim::h5 {
 
 namespace {
@@ -89,7 +91,24 @@ Group Group::create_group(const std::string& name) {
                path);
 }
 
-bool Group::exists(const std::string& name) const { return H5Lexists(id(), name.c_str(), H5P_DEFAULT) > 0; }
+Group Group::open_group(const std::string& name) const {
+  const std::string path = path_ == "/" ? "/" + name : path_ + "/" + name;
+  return Group(Handle(checked(H5Gopen2(id(), name.c_str(), H5P_DEFAULT), "opening group " + path), H5Gclose), path);
+}
+
+bool Group::exists(const std::string& name) const {
+  // H5Lexists needs every intermediate link to exist: check the path one part at a time.
+  std::string prefix;
+  for (std::size_t start = 0; start <= name.size();) {
+    const auto slash = std::min(name.find('/', start), name.size());
+    prefix = name.substr(0, slash);
+    if (H5Lexists(id(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    start = slash + 1;
+  }
+  return true;
+}
+
+bool Group::has_attribute(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }
 
 Dataset Group::create_dataset_raw(const std::string& name, const std::vector<hsize_t>& dims, hid_t type,
                                   const DatasetOptions& options) {
@@ -130,6 +149,10 @@ void Group::set_attribute(const std::string& name, std::int64_t value) {
   Handle attr(checked(H5Acreate2(id(), name.c_str(), H5T_STD_I64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT), what),
               H5Aclose);
   check(H5Awrite(attr.id(), H5T_NATIVE_INT64, &value), what);
+}
+
+void Group::set_attribute(const std::string& name, const std::vector<std::string>& values) {
+  write_string_attribute(id(), path_, name, values, false);
 }
 
 std::string Group::string_attribute(const std::string& name) const {

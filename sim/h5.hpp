@@ -128,7 +128,9 @@ class Group {
   hid_t id() const { return handle_.id(); }
 
   Group create_group(const std::string& name);
+  Group open_group(const std::string& name) const;
   bool exists(const std::string& name) const;
+  bool has_attribute(const std::string& name) const;
 
   template <class T>
   Dataset create_dataset(const std::string& name, const std::vector<hsize_t>& dims, const DatasetOptions& options = {}) {
@@ -138,6 +140,7 @@ class Group {
 
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, std::int64_t value);
+  void set_attribute(const std::string& name, const std::vector<std::string>& values);
   std::string string_attribute(const std::string& name) const;
   std::int64_t integer_attribute(const std::string& name) const;
 

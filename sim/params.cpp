@@ -233,6 +233,46 @@ void ParamTable::assign_text(const ParamSpec& spec, std::string_view raw, const 
   }
   spec.assign(value);
   set_at_[spec.path] = where;
+  distributions_.erase(spec.path);
+}
+
+void ParamTable::set_distribution(const ParamSpec& spec, Distribution dist, const SourceLocation& where) {
+  if (spec.kind != ParamKind::real && spec.kind != ParamKind::integer)
+    throw InputError(where, spec.path + ": only a number can be given as a distribution; expected " + expectation(spec));
+  const double mean = dist.mean();
+  const std::string range = "[" + format_bound(spec.min) + ", " + format_bound(spec.max) + "]";
+  if (mean < spec.min || mean > spec.max)
+    throw InputError(where, spec.path + ": the distribution " + dist.describe() + " has mean " + format_real(mean) +
+                                ", outside the key's range " + range);
+  if ((std::isfinite(dist.support_min()) && dist.support_min() < spec.min) ||
+      (std::isfinite(dist.support_max()) && dist.support_max() > spec.max))
+    throw InputError(where, spec.path + ": the distribution " + dist.describe() + " can draw values outside the key's range " +
+                                range);
+  if (spec.kind == ParamKind::real) spec.assign(mean);
+  else spec.assign(static_cast<std::int64_t>(std::llround(mean)));
+  set_at_[spec.path] = where;
+  distributions_[spec.path] = Uncertain{std::move(dist), where};
+}
+
+bool ParamTable::assign_drawn(const ParamSpec& spec, double value) {
+  if (spec.kind == ParamKind::integer) value = std::nearbyint(value);
+  if (!(value >= spec.min && value <= spec.max)) return false;
+  if (spec.kind == ParamKind::real) spec.assign(value);
+  else spec.assign(static_cast<std::int64_t>(value));
+  return true;
+}
+
+void ParamTable::copy_values_from(const ParamTable& other) {
+  for (const auto& spec : specs_) {
+    const ParamSpec* from = other.find(spec.path);
+    if (!from) continue;
+    spec.assign(from->current());
+    set_at_.erase(spec.path);
+    if (const auto w = other.set_at_.find(spec.path); w != other.set_at_.end()) set_at_[spec.path] = w->second;
+    distributions_.erase(spec.path);
+    if (const auto d = other.distributions_.find(spec.path); d != other.distributions_.end())
+      distributions_[spec.path] = d->second;
+  }
 }
 
 void ParamTable::assign_from_option(std::string_view path_equals_value) {
@@ -249,7 +289,9 @@ void ParamTable::assign_from_option(std::string_view path_equals_value) {
     throw InputError(where, "unknown key '" + path + "'" +
                                 (hint.empty() ? std::string(" (see `recoverysim schema`)") : " (did you mean '" + hint + "'?)"));
   }
-  assign_text(*spec, path_equals_value.substr(eq + 1), where);
+  const std::string value = trim(path_equals_value.substr(eq + 1));
+  if (!value.empty() && value.front() == '{') set_distribution(*spec, Distribution::parse_text(value, where, path), where);
+  else assign_text(*spec, value, where);
 }
 
 SourceLocation ParamTable::where_set(std::string_view path) const {
@@ -263,12 +305,13 @@ namespace {
 struct TreeNode {
   std::string name;
   const ParamSpec* spec = nullptr;
+  const Distribution* distribution = nullptr;  // set when the key is drawn per replicate
   std::vector<TreeNode> children;
 
   TreeNode& child(const std::string& n) {
     for (auto& c : children)
       if (c.name == n) return c;
-    children.push_back(TreeNode{n, nullptr, {}});
+    children.push_back(TreeNode{n, nullptr, nullptr, {}});
     return children.back();
   }
 };
@@ -284,7 +327,9 @@ void emit_tree(YAML::Emitter& out, const TreeNode& node) {
 void emit_children(YAML::Emitter& out, const TreeNode& node) {
   for (const auto& c : node.children) {
     out << YAML::Key << c.name << YAML::Value;
-    if (c.spec) {
+    if (c.distribution) {
+      c.distribution->emit(out);
+    } else if (c.spec) {
       const ParamValue v = c.spec->current();
       if (c.spec->kind == ParamKind::text) out << YAML::DoubleQuoted << std::get<std::string>(v);
       else out << format_value(v);
@@ -308,6 +353,7 @@ void ParamTable::emit_entries(YAML::Emitter& out) const {
       rest.remove_prefix(dot + 1);
     }
     node->spec = &spec;
+    if (const auto d = distributions_.find(spec.path); d != distributions_.end()) node->distribution = &d->second.distribution;
   }
   emit_children(out, root);
 }

@@ -4,6 +4,7 @@
 // the resolved-scenario printout, `recoverysim schema` and docs/scenario-reference.md.
 #pragma once
 
+#include "distribution.hpp"
 #include "errors.hpp"
 
 #include <cstdint>
@@ -83,8 +84,23 @@ class ParamTable {
   // Parses `text` as a value of the parameter, checks its type and range, and assigns it.
   // `quoted` says the YAML scalar was quoted (so it is a string, not a number).
   void assign_text(const ParamSpec& spec, std::string_view text, const SourceLocation& where, bool quoted = false);
-  // --set path=value
+  // --set path=value (or path={dist: ...})
   void assign_from_option(std::string_view path_equals_value);
+
+  // A numeric parameter drawn once per replicate. The value stays at the distribution's mean
+  // until a draw is assigned. Throws InputError when the key is not numeric or the
+  // distribution cannot fit the key's range.
+  void set_distribution(const ParamSpec& spec, Distribution dist, const SourceLocation& where);
+  struct Uncertain {
+    Distribution distribution;
+    SourceLocation where;
+  };
+  const std::map<std::string, Uncertain, std::less<>>& distributions() const { return distributions_; }
+  // Assigns one replicate's draw (rounded for an integer key). False when it falls outside
+  // the key's range.
+  bool assign_drawn(const ParamSpec& spec, double value);
+  // Copies the value, origin and distribution of every key `other` also declares.
+  void copy_values_from(const ParamTable& other);
 
   // Where a parameter was last set; a default has an unknown location.
   SourceLocation where_set(std::string_view path) const;
@@ -105,6 +121,7 @@ class ParamTable {
   std::vector<ParamSpec> specs_;
   std::map<std::string, std::size_t, std::less<>> index_;
   std::map<std::string, SourceLocation, std::less<>> set_at_;
+  std::map<std::string, Uncertain, std::less<>> distributions_;
 };
 
 // Edit distance, for "did you mean" suggestions.

@@ -29,6 +29,7 @@ enum class Stream : std::uint32_t {
   baseline_support = 4,
   baseline_engagement = 5,
   withdrawal_length = 6, // d_W, drawn at creation (day 0) and at each readmission day
+  parameter_draws = 7,   // uncertain scenario parameters, once per replicate (counter: hash of the path)
 };
 inline constexpr std::uint32_t module_stream_base = 1000;
 

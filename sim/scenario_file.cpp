@@ -57,9 +57,22 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
       continue;
 
     if (const ParamSpec* spec = table.find(path)) {
+      const bool numeric = spec->kind == ParamKind::real || spec->kind == ParamKind::integer;
+      if (value.IsMap() && numeric) {
+        // A distribution: the key is drawn once per replicate.
+        try {
+          table.set_distribution(*spec, Distribution::parse(value, file, shown), location(file, value.Mark()));
+        } catch (const InputError& e) {
+          const std::string message = std::string(e.what()).substr(e.where().to_string().size() + 2);
+          if (shown_prefix.empty() || message.rfind(shown, 0) == 0) throw;
+          throw InputError(e.where(), shown_prefix + "." + message);
+        }
+        continue;
+      }
       if (!value.IsScalar())
         throw InputError(location(file, value.IsNull() ? key_node.Mark() : value.Mark()),
-                         shown + ": expected " + expectation(*spec) + ", got " + describe(value));
+                         shown + ": expected " + expectation(*spec) + (numeric ? " or a distribution {dist: ...}" : "") +
+                             ", got " + describe(value));
       // yaml-cpp tags quoted scalars "!" and plain ones "?".
       try {
         table.assign_text(*spec, value.Scalar(), location(file, value.Mark()), value.Tag() == "!");

@@ -6,7 +6,7 @@
 namespace recoverysim::recovery {
 
 ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> modules)
-    : params_(params), ctx_(params), modules_(std::move(modules)) {
+    : params_(params), ctx_(std::in_place, params), modules_(std::move(modules)) {
   for (const auto& m : modules_) {
     metric_counts_.push_back(m.module->metric_names().size());
     module_pointers_.push_back(m.module);
@@ -19,6 +19,7 @@ ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> m
 
 void ArmSimulation::start_replicate(RandomKey key, std::int64_t days) {
   key_ = key;
+  ctx_.emplace(params_);
   initialise(pop_, params_, key);
   std::fill(events_.begin(), events_.end(), std::uint8_t{0});
   for (const auto& m : modules_) m.module->start_replicate({params_, key, days, m.stream_base}, pop_.size());
@@ -26,11 +27,11 @@ void ArmSimulation::start_replicate(RandomKey key, std::int64_t days) {
 
 DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajectory,
                               std::span<const std::span<double>> metrics) {
-  if (modules_.empty()) return step_population(ctx_, pop_, key_, day, trajectory);
+  if (modules_.empty()) return step_population(*ctx_, pop_, key_, day, trajectory);
   DayView view{day, key_, pop_, events_};
   for (const auto& m : modules_) m.module->before_day(view);
   const DayCounts counts =
-      step_population(ctx_, pop_, key_, day, trajectory, {module_pointers_, effects_totals_, events_.data()});
+      step_population(*ctx_, pop_, key_, day, trajectory, {module_pointers_, effects_totals_, events_.data()});
   list_event_agents(events_, event_agents_);
   view.event_agents = &event_agents_;
   for (std::size_t i = 0; i < modules_.size(); ++i) {
@@ -42,7 +43,7 @@ DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajector
 
 void ArmSimulation::step_days(std::uint32_t first, std::span<DayCounts> counts, const TrajectorySink* trajectory,
                               std::span<const std::span<double>> metrics) {
-  if (modules_.empty()) return step_population_days(ctx_, pop_, key_, first, counts, trajectory);
+  if (modules_.empty()) return step_population_days(*ctx_, pop_, key_, first, counts, trajectory);
   std::vector<std::span<double>> today(modules_.size());
   for (std::size_t d = 0; d < counts.size(); ++d) {
     for (std::size_t m = 0; m < modules_.size(); ++m) today[m] = metrics[m].subspan(d * metric_counts_[m], metric_counts_[m]);

@@ -7,6 +7,7 @@
 #include "intervention.hpp"
 #include "kernel.hpp"
 
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -39,7 +40,7 @@ class ArmSimulation {
 
  private:
   const Parameters& params_;
-  DayContext ctx_;
+  std::optional<DayContext> ctx_;  // derived from params_ at each replicate (parameters may be drawn per replicate)
   std::vector<ModuleSlot> modules_;
   std::vector<std::size_t> metric_counts_;  // per module
   Population pop_;

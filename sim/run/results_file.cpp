@@ -81,9 +81,19 @@ ResultsFile::~ResultsFile() {
   }
 }
 
-std::size_t ResultsFile::add_arm(const std::string& name, const std::vector<ModuleOutput>& modules) {
+std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOutput>& modules) {
   auto a = std::make_unique<ArmDatasets>();
-  a->group = file_.root().create_group("arms/" + name);
+  a->group = file_.root().create_group("arms/" + arm.name);
+  a->group.set_attribute("sweep_base", arm.sweep_base);
+  if (!arm.sweep_point.empty()) {
+    std::vector<std::string> paths, values;
+    for (const auto& [path, value] : arm.sweep_point) {
+      paths.push_back(path);
+      values.push_back(value);
+    }
+    a->group.set_attribute("sweep_paths", paths);
+    a->group.set_attribute("sweep_values", values);
+  }
   const hsize_t R = u(header_.replicates), T = u(header_.days), N = u(header_.agents);
 
   a->state_counts = a->group.create_dataset<std::int32_t>("state_counts", {R, T, recovery::clinical_state_count});
@@ -233,6 +243,18 @@ void ResultsFile::write_trajectory_block(std::size_t arm_index, std::int64_t rep
     for (std::int64_t d = 0; d < block_days; ++d)
       packed[i * u(block_days) + u(d)] = block[i * stride + u(d)];
   arm.trajectories.write_block<std::uint8_t>({u(replicate), 0, u(first_day)}, {1, N, u(block_days)}, packed);
+}
+
+void ResultsFile::write_uncertain_parameters(const std::vector<std::string>& paths,
+                                             const std::vector<std::string>& distributions,
+                                             const std::vector<std::vector<double>>& values) {
+  for (std::size_t k = 0; k < paths.size(); ++k) {
+    std::vector<double> column;
+    for (const auto& replicate : values) column.push_back(replicate.at(k));
+    auto dataset = file_.root().create_dataset<double>("uncertain_parameters/" + paths[k], {u(header_.replicates)});
+    dataset.write_all<double>(column);
+    dataset.set_attribute("distribution", distributions[k]);
+  }
 }
 
 void ResultsFile::commit() {

@@ -40,7 +40,13 @@ class ResultsFile {
     std::string type;
     std::vector<std::string> metric_names;
   };
-  std::size_t add_arm(const std::string& arm, const std::vector<ModuleOutput>& modules);
+  // A swept arm records its family (`sweep_base`) and point (`sweep_paths`, `sweep_values`).
+  struct ArmInfo {
+    std::string name;
+    std::string sweep_base;
+    std::vector<std::pair<std::string, std::string>> sweep_point;
+  };
+  std::size_t add_arm(const ArmInfo& arm, const std::vector<ModuleOutput>& modules);
   void write_day_counts(std::size_t arm, std::int64_t replicate, const std::vector<recovery::DayCounts>& per_day);
   void write_agents(std::size_t arm, std::int64_t replicate, const recovery::Population& pop);
   void write_outcomes(std::size_t arm, std::int64_t replicate, const std::vector<double>& values);
@@ -53,6 +59,13 @@ class ResultsFile {
   // laid out agent-major with the given stride.
   void write_trajectory_block(std::size_t arm, std::int64_t replicate, std::int64_t first_day,
                               std::int64_t block_days, const std::vector<std::uint8_t>& block, std::size_t stride);
+
+  // Parameters drawn per replicate: /uncertain_parameters/<path>, values[replicate][parameter].
+  void write_uncertain_parameters(const std::vector<std::string>& paths, const std::vector<std::string>& distributions,
+                                  const std::vector<std::vector<double>>& values);
+
+  // The file as written so far (for the analysis that completes it).
+  h5::Group& root() { return file_.root(); }
 
   // Closes the file and renames it to its final name.
   void commit();

@@ -4,6 +4,7 @@
 // happens on the driving thread.
 #include "runner.hpp"
 
+#include "analysis.hpp"
 #include "progress.hpp"
 #include "results_file.hpp"
 
@@ -48,13 +49,19 @@ struct ArmRun {
 
 }  // namespace
 
-RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+RunResult run_scenario(Scenario& scenario, const RunOptions& options) {
   const auto& run = scenario.run;
   const auto& params = scenario.model;
   const std::int64_t N = params.population.size;
   const std::int64_t T = run.days;
   const std::int64_t R = run.replicates;
   const auto A = static_cast<std::int64_t>(scenario.arms.size());
+
+  // Every replicate's draws of the uncertain parameters, checked before anything is written.
+  const std::vector<UncertainParameter> uncertain = scenario.uncertain_parameters();
+  std::vector<std::vector<double>> drawn;
+  if (!uncertain.empty())
+    for (std::int64_t r = 0; r < R; ++r) drawn.push_back(scenario.draw_replicate(r));
 
   const int threads = resolve_threads(options.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
@@ -77,8 +84,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       a.metric_counts.push_back(outputs.back().metric_names.size());
       slots.push_back({m.module.get(), m.stream_base});
     }
-    a.file_index = file.add_arm(arm.name, outputs);
-    arena.execute([&] { a.simulation = std::make_unique<recovery::ArmSimulation>(params, std::move(slots)); });
+    a.file_index = file.add_arm({arm.name, arm.sweep_base, arm.sweep_point}, outputs);
+    arena.execute([&] {
+      a.simulation = std::make_unique<recovery::ArmSimulation>(scenario.model_of(arm), std::move(slots));
+    });
     arms.push_back(std::move(a));
     result.arms.push_back(ArmResult{arm.name, recovery::outcome_names(T), {}});
   }
@@ -88,6 +97,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   if (run.output_trajectories) trajectory_block.resize(static_cast<std::size_t>(N * days_per_block));
 
   for (std::int64_t r = 0; r < R; ++r) {
+    if (!uncertain.empty()) scenario.draw_replicate(r);
     const RandomKey key{static_cast<std::uint32_t>(run.seed), static_cast<std::uint32_t>(r)};
     for (std::size_t ai = 0; ai < arms.size(); ++ai) {
       auto& a = arms[ai];
@@ -120,9 +130,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       }
       sim.finish_replicate();
       auto& outcomes = result.arms[ai].outcomes;
+      const recovery::Parameters& arm_params = scenario.model_of(*a.arm);
       outcomes.push_back(recovery::compute_outcomes(
           sim.population(), T,
-          params.treatment.settings[static_cast<std::size_t>(params.treatment.setting)].length_days));
+          arm_params.treatment.settings[static_cast<std::size_t>(arm_params.treatment.setting)].length_days));
       ScopedTimer timer(result.output_seconds);
       file.write_day_counts(a.file_index, r, per_day);
       file.write_agents(a.file_index, r, sim.population());
@@ -136,9 +147,25 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   progress.finish();
   {
     ScopedTimer timer(result.output_seconds);
+    if (!uncertain.empty()) {
+      std::vector<std::string> paths, distributions;
+      for (const auto& u : uncertain) {
+        paths.push_back(u.path);
+        distributions.push_back(u.distribution);
+      }
+      file.write_uncertain_parameters(paths, distributions, drawn);
+    }
+  }
+  {
+    // The summaries are part of a complete file: computed from what was just written.
+    ScopedTimer timer(result.analysis_seconds);
+    write_analysis(file.root(), analyse_results(file.root(), scenario, scenario.analysis.reference_arm));
+  }
+  {
+    ScopedTimer timer(result.output_seconds);
     file.commit();
   }
-  result.seconds = progress.elapsed_seconds();
+  result.seconds = progress.elapsed_seconds() - result.analysis_seconds;  // simulating and writing
   result.agent_days = R * A * T * N;
   return result;
 }

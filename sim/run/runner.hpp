@@ -25,10 +25,13 @@ struct RunResult {
   std::string output_path;
   double seconds = 0.0;
   double output_seconds = 0.0;  // of which spent writing the results file
+  double analysis_seconds = 0.0;  // after the run: summaries and comparisons, stored in the file
   std::int64_t agent_days = 0;
   std::vector<ArmResult> arms;
 };
 
-RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+// Runs every replicate of every arm, then analyses and stores the results. The scenario's
+// uncertain parameters take each replicate's draws in turn.
+RunResult run_scenario(Scenario& scenario, const RunOptions& options);
 
 }  // namespace recoverysim

@@ -1,5 +1,7 @@
 // Declaration of the run-level keys (the fixed basic keys users' scripts rely on), the
-// recovery model's keys, and the arms: a list of {name, interventions: [{type, ...}]}.
+// recovery model's keys, the analysis keys, and the arms: a list of {name, interventions,
+// set, sweep}, a sweep expanding into one arm per point. Parameters given as distributions
+// are drawn here, once per replicate.
 #include "scenario.hpp"
 
 #include "scenario_file.hpp"
@@ -7,6 +9,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <regex>
 
 namespace recoverysim {
@@ -16,7 +20,6 @@ using recovery::builtin_interventions;
 namespace {
 
 constexpr const char* default_arm = "usual_care";
-
 
 ArmModule make_module(const std::string& type) {
   ArmModule m;
@@ -29,7 +32,52 @@ ArmModule make_module(const std::string& type) {
 }
 
 // Names of keys allowed in an arm's mapping.
-const std::vector<std::string> arm_keys = {"name", "interventions"};
+const std::vector<std::string> arm_keys = {"name", "interventions", "set", "sweep"};
+
+// More arms than anyone could read the results of; a sweep that expands further is a mistake.
+constexpr std::size_t max_arms = 10'000;
+
+// No dots: they would be ambiguous in --set arms.<arm>.<path> and in HDF5 paths.
+const std::regex& valid_arm_name() {
+  static const std::regex re("[A-Za-z0-9_+-]{1,64}");
+  return re;
+}
+
+// A sweep value as part of an arm name: 0.5 -> 0p5; other characters outside [A-Za-z0-9_+-] -> _.
+std::string name_part(const std::string& value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '.') out += 'p';
+    else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '-') out += c;
+    else out += '_';
+  }
+  return out;
+}
+
+// Core keys that shape the cohort (and so the output) or belong to the whole run: one value
+// for every arm. Arms share their people, so population and intake may not differ.
+bool is_whole_scenario_key(const std::string& path) {
+  return path.rfind("population.", 0) == 0 || path.rfind("intake.", 0) == 0;
+}
+
+// The core model's own keys (population, intake, treatment, model): the ones an arm may set.
+const ParamTable& recovery_table() {
+  static recovery::Parameters values;
+  static const ParamTable table = [] {
+    ParamTable t;
+    recovery::declare_parameters(t, values);
+    return t;
+  }();
+  return table;
+}
+
+bool recovery_key(const std::string& path) { return recovery_table().find(path) != nullptr; }
+
+// Keys that size arrays: they cannot be drawn per replicate.
+bool is_shape_key(const std::string& path) {
+  return path == "days" || path == "replicates" || path == "seed" || path == "population.size" ||
+         path.rfind("intake.", 0) == 0;
+}
 
 }  // namespace
 
@@ -45,19 +93,34 @@ Scenario::Scenario() {
   table_.add_text("output.file", run.output_file, "results.h5", "HDF5 results file (overridden by run -o)");
   table_.add_boolean("output.trajectories", run.output_trajectories, false,
                      "Also store every agent's daily clinical state (replicates x agents x days bytes)");
+  table_.add_text("analysis.reference_arm", analysis.reference_arm, "first",
+                  "Arm the others are compared with (differences, cost-effectiveness); `first`: the first arm");
+  table_.add_real("analysis.discount_rate", analysis.discount_rate, 0.03, 0.0, 1.0, "per year",
+                  "Annual discount rate applied to costs (day t is discounted by (1 + rate)^(t / 365.25))");
+  table_.add_integer("analysis.bootstrap_samples", analysis.bootstrap_samples, 2000, 100, 1'000'000, "resamples",
+                     "Bootstrap resamples of replicates for the intervals of cost-effectiveness ratios");
 }
 
 void Scenario::load(const std::string& path, const std::vector<std::string>& overrides) {
   source_ = path;
-  const YAML::Node root = load_scenario_yaml(path);
-  apply_mapping(table_, root, path, {"arms"});
+  load_root(load_scenario_yaml(path), path, overrides);
+}
+
+void Scenario::load_text(const std::string& yaml, const std::string& label) {
+  source_ = label;
+  load_root(parse_scenario_yaml(yaml, label), label, {});
+}
+
+void Scenario::load_root(const YAML::Node& root, const std::string& label, const std::vector<std::string>& overrides) {
+  apply_mapping(table_, root, label, {"arms"});
   arms.clear();
   if (const YAML::Node node = root["arms"]) {
-    load_arms(node, path);
+    load_arms(node, label);
   } else {
-    arms.push_back(Arm{default_arm, {}});
+    arms.push_back(Arm{default_arm, default_arm, {}, {}, nullptr, {}});
   }
   for (const auto& o : overrides) apply_override(o);
+  materialise_arm_cores();
   validate();
 }
 
@@ -65,8 +128,6 @@ void Scenario::load_arms(const YAML::Node& node, const std::string& file) {
   if (!node.IsSequence() || node.size() == 0)
     throw InputError(location_of(file, node), "arms: expected a list of arms ({name: ..., interventions: [...]}), got " +
                                                   describe(node));
-  // No dots: they would be ambiguous in --set arms.<arm>.<type>.<key> and in HDF5 paths.
-  static const std::regex valid_name("[A-Za-z0-9_+-]{1,64}");
   for (std::size_t a = 0; a < node.size(); ++a) {
     const YAML::Node item = node[a];
     const std::string where = "arms[" + std::to_string(a) + "]";
@@ -79,49 +140,183 @@ void Scenario::load_arms(const YAML::Node& node, const std::string& file) {
         const std::string hint = closest_match(key, arm_keys);
         throw InputError(location_of(file, entry.first),
                          "unknown key '" + where + "." + key + "'" +
-                             (hint.empty() ? "; valid keys here: name, interventions" : " (did you mean '" + hint + "'?)"));
+                             (hint.empty() ? "; valid keys here: " + join_names(arm_keys) : " (did you mean '" + hint + "'?)"));
       }
     }
     const YAML::Node name = item["name"];
-    if (!name || !name.IsScalar() || !std::regex_match(name.Scalar(), valid_name))
+    if (!name || !name.IsScalar() || !std::regex_match(name.Scalar(), valid_arm_name()))
       throw InputError(location_of(file, name ? name : item),
                        where + ".name: expected a name of letters, digits and _ + - (at most 64), got " +
                            (name ? describe(name) : std::string("nothing")));
-    for (const auto& other : arms)
-      if (other.name == name.Scalar())
-        throw InputError(location_of(file, name), where + ".name: duplicate arm name '" + name.Scalar() + "'");
-    Arm arm{name.Scalar(), {}};
-
-    if (const YAML::Node list = item["interventions"]) {
-      if (!list.IsSequence())
-        throw InputError(location_of(file, list), where + ".interventions: expected a list of {type: ..., <parameters>}, got " +
-                                                      describe(list));
-      for (std::size_t m = 0; m < list.size(); ++m) {
-        const YAML::Node spec = list[m];
-        const std::string at = where + ".interventions[" + std::to_string(m) + "]";
-        if (!spec.IsMap())
-          throw InputError(location_of(file, spec), at + ": expected a mapping with type and parameters, got " +
-                                                        describe(spec));
-        const YAML::Node type = spec["type"];
-        if (!type || !type.IsScalar())
-          throw InputError(location_of(file, type ? type : spec),
-                           at + ".type: expected one of " + join_names(builtin_interventions().types()));
-        if (!builtin_interventions().contains(type.Scalar())) {
-          const std::string hint = closest_match(type.Scalar(), builtin_interventions().types());
-          throw InputError(location_of(file, type), at + ".type: unknown intervention '" + type.Scalar() + "'" +
-                                                        (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                                                        "; valid types: " + join_names(builtin_interventions().types()));
-        }
-        for (const auto& existing : arm.interventions)
-          if (existing.type == type.Scalar())
-            throw InputError(location_of(file, type), at + ".type: '" + type.Scalar() +
-                                                          "' appears twice in arm '" + arm.name + "'");
-        ArmModule module = make_module(type.Scalar());
-        apply_mapping(*module.table, spec, file, {"type"}, "arms." + arm.name + "." + module.type);
-        arm.interventions.push_back(std::move(module));
-      }
+    const YAML::Node sweep = item["sweep"];
+    if (!sweep) {
+      Arm arm = make_arm(item, where, file);
+      for (const auto& other : arms)
+        if (other.name == arm.name)
+          throw InputError(location_of(file, name), where + ".name: duplicate arm name '" + arm.name + "'");
+      arms.push_back(std::move(arm));
+      continue;
     }
-    arms.push_back(std::move(arm));
+
+    // sweep: {grid: {path: [values], ...}} (every combination, the first path varying slowest)
+    //     or {zip: {path: [values], ...}} (the i-th values together; lists of equal length).
+    const std::string at = where + ".sweep";
+    if (!sweep.IsMap() || sweep.size() != 1 || !(sweep["grid"] || sweep["zip"]))
+      throw InputError(location_of(file, sweep), at + ": expected {grid: {path: [values], ...}} or {zip: {path: [values], ...}}");
+    const bool grid = static_cast<bool>(sweep["grid"]);
+    const YAML::Node axes = grid ? sweep["grid"] : sweep["zip"];
+    const std::string axes_at = at + (grid ? ".grid" : ".zip");
+    if (!axes.IsMap() || axes.size() == 0)
+      throw InputError(location_of(file, axes), axes_at + ": expected a mapping of parameter paths to lists of values, got " +
+                                                    describe(axes));
+    std::vector<std::pair<YAML::Node, YAML::Node>> axis;  // (path node, list of values)
+    double points = grid ? 1.0 : 0.0;
+    for (const auto& entry : axes) {
+      const std::string path = entry.first.Scalar();
+      for (const auto& [other, values] : axis)
+        if (other.Scalar() == path)
+          throw InputError(location_of(file, entry.first), axes_at + ": duplicate path '" + path + "'");
+      if (!entry.second.IsSequence() || entry.second.size() == 0)
+        throw InputError(location_of(file, entry.second),
+                         axes_at + "." + path + ": expected a list of values, got " + describe(entry.second));
+      for (const auto& v : entry.second)
+        if (!v.IsScalar())
+          throw InputError(location_of(file, v), axes_at + "." + path + ": expected a list of values, got " + describe(v) +
+                                                     " in it");
+      if (!grid && !axis.empty() && entry.second.size() != axis.front().second.size())
+        throw InputError(location_of(file, entry.second),
+                         axes_at + "." + path + ": " + std::to_string(entry.second.size()) + " values, but '" +
+                             axis.front().first.Scalar() + "' has " + std::to_string(axis.front().second.size()) +
+                             " (a zip takes the i-th value of every list together)");
+      axis.emplace_back(entry.first, entry.second);
+      points = grid ? points * static_cast<double>(entry.second.size()) : static_cast<double>(entry.second.size());
+    }
+    if (points + static_cast<double>(arms.size()) > static_cast<double>(max_arms))
+      throw InputError(location_of(file, sweep), at + " expands to " + format_value(points) + " arms; at most " +
+                                                     std::to_string(max_arms) + " arms are allowed in a scenario");
+    const auto count = static_cast<std::size_t>(points);
+    for (std::size_t p = 0; p < count; ++p) {
+      Arm arm = make_arm(item, where, file);
+      std::size_t rest = p;
+      std::vector<std::size_t> index(axis.size());
+      for (std::size_t k = axis.size(); k-- > 0;) {
+        index[k] = grid ? rest % axis[k].second.size() : p;
+        if (grid) rest /= axis[k].second.size();
+      }
+      std::string suffix;
+      for (std::size_t k = 0; k < axis.size(); ++k) {
+        const std::string path = axis[k].first.Scalar();
+        const YAML::Node value = axis[k].second[index[k]];
+        const SourceLocation value_at = location_of(file, value);
+        const bool quoted = value.Tag() == "!";
+        set_in_arm(arm, path, location_of(file, axis[k].first),
+                   [value, value_at, quoted](ParamTable& t, const ParamSpec& spec) {
+                     t.assign_text(spec, value.Scalar(), value_at, quoted);
+                   });
+        arm.sweep_point.emplace_back(path, value.Scalar());
+        const std::string leaf = path.substr(path.rfind('.') + 1);
+        suffix += "_" + (axis.size() == 1 ? std::string() : leaf) + name_part(value.Scalar());
+      }
+      arm.name += suffix;
+      if (arm.name.size() > 64 || !std::regex_match(arm.name, valid_arm_name()))
+        throw InputError(location_of(file, sweep), at + ": the point name '" + arm.name +
+                                                       "' is not a valid arm name (at most 64 letters, digits, _ + -); "
+                                                       "shorten the arm's name");
+      for (const auto& other : arms)
+        if (other.name == arm.name)
+          throw InputError(location_of(file, sweep), at + ": the point '" + arm.name + "' has the name of another arm");
+      arms.push_back(std::move(arm));
+    }
+  }
+}
+
+Arm Scenario::make_arm(const YAML::Node& item, const std::string& where, const std::string& file) {
+  Arm arm;
+  arm.name = item["name"].Scalar();
+  arm.sweep_base = arm.name;
+  if (const YAML::Node list = item["interventions"]) {
+    if (!list.IsSequence())
+      throw InputError(location_of(file, list), where + ".interventions: expected a list of {type: ..., <parameters>}, got " +
+                                                    describe(list));
+    for (std::size_t m = 0; m < list.size(); ++m) {
+      const YAML::Node spec = list[m];
+      const std::string at = where + ".interventions[" + std::to_string(m) + "]";
+      if (!spec.IsMap())
+        throw InputError(location_of(file, spec), at + ": expected a mapping with type and parameters, got " +
+                                                      describe(spec));
+      const YAML::Node type = spec["type"];
+      if (!type || !type.IsScalar())
+        throw InputError(location_of(file, type ? type : spec),
+                         at + ".type: expected one of " + join_names(builtin_interventions().types()));
+      if (!builtin_interventions().contains(type.Scalar())) {
+        const std::string hint = closest_match(type.Scalar(), builtin_interventions().types());
+        throw InputError(location_of(file, type), at + ".type: unknown intervention '" + type.Scalar() + "'" +
+                                                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                                                      "; valid types: " + join_names(builtin_interventions().types()));
+      }
+      for (const auto& existing : arm.interventions)
+        if (existing.type == type.Scalar())
+          throw InputError(location_of(file, type), at + ".type: '" + type.Scalar() +
+                                                        "' appears twice in arm '" + arm.name + "'");
+      ArmModule module = make_module(type.Scalar());
+      apply_mapping(*module.table, spec, file, {"type"}, "arms." + arm.name + "." + module.type);
+      arm.interventions.push_back(std::move(module));
+    }
+  }
+  if (const YAML::Node set = item["set"]) {
+    if (!set.IsMap())
+      throw InputError(location_of(file, set), where + ".set: expected a mapping of core keys to values, got " + describe(set));
+    const std::string shown = "arms." + arm.name + ".set";
+    arm.core_settings.push_back([set, file, shown](ParamTable& t) { apply_mapping(t, set, file, {}, shown); });
+  }
+  return arm;
+}
+
+void Scenario::set_in_arm(Arm& arm, const std::string& path, const SourceLocation& where,
+                          const std::function<void(ParamTable&, const ParamSpec&)>& assign) {
+  const auto dot = path.find('.');
+  const std::string first = path.substr(0, dot);
+  for (auto& m : arm.interventions) {
+    if (m.type != first) continue;
+    const std::string key = dot == std::string::npos ? std::string() : path.substr(dot + 1);
+    const ParamSpec* spec = m.table->find(key);
+    if (!spec) {
+      std::vector<std::string> keys;
+      for (const auto& sp : m.table->specs()) keys.push_back(sp.path);
+      const std::string hint = closest_match(key, keys);
+      throw InputError(where, "'" + path + "': " + m.type + " has no key '" + key + "'" +
+                                  (hint.empty() ? "; see `recoverysim schema --module " + m.type + "`"
+                                                : " (did you mean '" + m.type + "." + hint + "'?)"));
+    }
+    assign(*m.table, *spec);
+    return;
+  }
+  if (builtin_interventions().contains(first))
+    throw InputError(where, "'" + path + "': arm '" + arm.name + "' has no " + first + " intervention");
+  if (!recovery_key(path)) {
+    std::vector<std::string> candidates;
+    for (const auto& spec : recovery_table().specs()) candidates.push_back(spec.path);
+    for (const auto& m : arm.interventions)
+      for (const auto& spec : m.table->specs()) candidates.push_back(m.type + "." + spec.path);
+    const std::string hint = closest_match(path, candidates);
+    throw InputError(where, "'" + path + "' is neither a key of the arm's interventions (<type>.<key>) nor a model key" +
+                                (hint.empty() ? std::string("; see `recoverysim schema`") : " (did you mean '" + hint + "'?)"));
+  }
+  if (is_whole_scenario_key(path))
+    throw InputError(where, "'" + path + "': population and intake keys apply to the whole scenario (every arm has the same people)");
+  arm.core_settings.push_back([path, assign](ParamTable& t) { assign(t, *t.find(path)); });
+}
+
+void Scenario::materialise_arm_cores() {
+  for (auto& arm : arms) {
+    if (arm.core_settings.empty()) {
+      arm.core.reset();
+      continue;
+    }
+    arm.core = std::make_unique<ArmCore>();
+    recovery::declare_parameters(arm.core->table, arm.core->model);
+    arm.core->table.copy_values_from(table_);
+    for (const auto& apply : arm.core_settings) apply(arm.core->table);
   }
 }
 
@@ -130,28 +325,31 @@ void Scenario::apply_override(const std::string& path_equals_value) {
     table_.assign_from_option(path_equals_value);
     return;
   }
-  // arms.<arm>.<type>.<key>=value
+  // arms.<arm>.<path>=value, <path> as in a sweep: <type>.<key> or a core key.
   const SourceLocation where{"--set " + path_equals_value, 0, 0};
-  const std::string rest = path_equals_value.substr(5);
-  const auto dot = rest.find('.');
-  const std::string arm_name = rest.substr(0, dot);
-  auto arm = std::find_if(arms.begin(), arms.end(), [&](const Arm& a) { return a.name == arm_name; });
-  if (arm == arms.end()) {
+  const auto eq = path_equals_value.find('=');
+  const std::string target = path_equals_value.substr(5, eq == std::string::npos ? std::string::npos : eq - 5);
+  const auto dot = target.find('.');
+  if (eq == std::string::npos || dot == std::string::npos)
+    throw InputError(where, "expected arms.<arm>.<intervention type>.<key>=value or arms.<arm>.<model key>=value");
+  const std::string arm_name = target.substr(0, dot);
+  const std::string path = target.substr(dot + 1);
+  const std::string value = path_equals_value.substr(eq + 1);
+  bool found = false;
+  for (auto& arm : arms) {
+    if (arm.name != arm_name && arm.sweep_base != arm_name) continue;
+    found = true;
+    for (const auto& [swept, v] : arm.sweep_point)
+      if (swept == path)
+        throw InputError(where, "'" + path + "' is swept in arm '" + arm.sweep_base + "'; change the sweep's values instead");
+    set_in_arm(arm, path, where, [where, value](ParamTable& t, const ParamSpec& spec) {
+      t.assign_from_option(spec.path + "=" + value);
+    });
+  }
+  if (!found) {
     std::vector<std::string> names;
     for (const auto& a : arms) names.push_back(a.name);
     throw InputError(where, "no arm named '" + arm_name + "'; arms: " + join_names(names));
-  }
-  const std::string after_arm = dot == std::string::npos ? std::string() : rest.substr(dot + 1);
-  const auto dot2 = after_arm.find('.');
-  const std::string type = after_arm.substr(0, dot2);
-  auto module = std::find_if(arm->interventions.begin(), arm->interventions.end(),
-                             [&](const ArmModule& m) { return m.type == type; });
-  if (module == arm->interventions.end() || dot2 == std::string::npos)
-    throw InputError(where, "expected arms." + arm_name + ".<intervention type>.<key>=value, with a type the arm has");
-  try {
-    module->table->assign_from_option(after_arm.substr(dot2 + 1));
-  } catch (const InputError& e) {
-    throw InputError(where, std::string(e.what()).substr(e.where().to_string().size() + 2));
   }
 }
 
@@ -163,8 +361,84 @@ void Scenario::validate() {
     throw InputError(table_.where_set("population.size"),
                      "replicates x arms x days x population.size = " + format_value(agent_days) +
                          " agent-days is more than this program can count (at most 1e18)");
-  for (const auto& arm : arms)
+  for (const auto& [path, uncertain] : table_.distributions())
+    if (is_shape_key(path))
+      throw InputError(uncertain.where, path + ": cannot be drawn per replicate (it sets the size of the run); give a number");
+  for (auto& arm : arms) {
+    if (arm.core) {
+      for (const auto& spec : arm.core->table.specs()) {
+        if (!is_whole_scenario_key(spec.path)) continue;
+        const auto mine = arm.core->table.distributions().find(spec.path);
+        const auto theirs = table_.distributions().find(spec.path);
+        const bool same_draw = (mine == arm.core->table.distributions().end()) == (theirs == table_.distributions().end());
+        if (!same_draw || format_value(spec.current()) != format_value(table_.find(spec.path)->current()))
+          throw InputError(arm.core->table.where_set(spec.path),
+                           "arms." + arm.name + "." + spec.path +
+                               ": population and intake keys apply to the whole scenario (every arm has the same people)");
+      }
+      recovery::validate_parameters(arm.core->table, arm.core->model);
+    }
     for (const auto& m : arm.interventions) m.module->validate(*m.table);
+  }
+  if (analysis.reference_arm == "first") analysis.reference_arm = arms.front().name;
+  if (std::none_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.name == analysis.reference_arm; })) {
+    std::vector<std::string> names;
+    for (const auto& a : arms) names.push_back(a.name);
+    throw InputError(table_.where_set("analysis.reference_arm"),
+                     "analysis.reference_arm: no arm named '" + analysis.reference_arm + "'; arms: " + join_names(names));
+  }
+}
+
+std::vector<UncertainParameter> Scenario::uncertain_parameters() const {
+  std::vector<UncertainParameter> out;
+  for (const auto& [path, u] : table_.distributions()) out.push_back({path, u.distribution.describe()});
+  for (const auto& arm : arms) {
+    if (arm.core)
+      for (const auto& [path, u] : arm.core->table.distributions()) {
+        const auto global = table_.distributions().find(path);
+        const bool inherited = global != table_.distributions().end() &&
+                               global->second.where.to_string() == u.where.to_string();
+        if (!inherited) out.push_back({"arms." + arm.name + "." + path, u.distribution.describe()});
+      }
+    for (const auto& m : arm.interventions)
+      for (const auto& [path, u] : m.table->distributions())
+        out.push_back({"arms." + arm.name + "." + m.type + "." + path, u.distribution.describe()});
+  }
+  return out;
+}
+
+std::vector<double> Scenario::draw_replicate(std::int64_t replicate) {
+  const RandomKey key{static_cast<std::uint32_t>(run.seed), static_cast<std::uint32_t>(replicate)};
+  std::map<std::string, double> drawn;  // by qualified path, for the return value
+  const auto draw_table = [&](ParamTable& table, const std::string& draw_prefix, const std::string& name_prefix) {
+    for (const auto& [path, u] : table.distributions()) {
+      const double value = draw_parameter(u.distribution, key, draw_prefix + path);
+      const ParamSpec& spec = *table.find(path);
+      if (!table.assign_drawn(spec, value))
+        throw InputError(u.where, name_prefix + path + ": replicate " + std::to_string(replicate + 1) + " drew " +
+                                      format_value(value) + " from " + u.distribution.describe() +
+                                      ", outside the key's range; " + expectation(spec) + " is required (narrow the distribution)");
+      drawn[name_prefix + path] = value;
+    }
+  };
+  draw_table(table_, "", "");
+  for (auto& arm : arms) {
+    if (arm.core) draw_table(arm.core->table, "", "arms." + arm.name + ".");
+    for (auto& m : arm.interventions) draw_table(*m.table, m.type + ".", "arms." + arm.name + "." + m.type + ".");
+  }
+  try {
+    recovery::validate_parameters(table_, model);
+    for (auto& arm : arms) {
+      if (arm.core) recovery::validate_parameters(arm.core->table, arm.core->model);
+      for (const auto& m : arm.interventions) m.module->validate(*m.table);
+    }
+  } catch (const InputError& e) {
+    throw InputError(e.where(), "with the values drawn for replicate " + std::to_string(replicate + 1) + ": " +
+                                    std::string(e.what()).substr(e.where().known() ? e.where().to_string().size() + 2 : 0));
+  }
+  std::vector<double> values;
+  for (const auto& u : uncertain_parameters()) values.push_back(drawn.at(u.path));
+  return values;
 }
 
 std::string Scenario::resolved_yaml() const {
@@ -173,6 +447,11 @@ std::string Scenario::resolved_yaml() const {
   table_.emit_entries(out);
   out << YAML::Key << "arms" << YAML::Value << YAML::BeginSeq;
   for (const auto& arm : arms) {
+    if (!arm.sweep_point.empty()) {
+      std::string point;
+      for (const auto& [path, value] : arm.sweep_point) point += (point.empty() ? "" : ", ") + path + "=" + value;
+      out << YAML::Comment("point of the sweep of arm '" + arm.sweep_base + "': " + point);
+    }
     out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << arm.name;
     out << YAML::Key << "interventions" << YAML::Value;
     if (arm.interventions.empty()) out << YAML::Flow;
@@ -182,7 +461,29 @@ std::string Scenario::resolved_yaml() const {
       m.table->emit_entries(out);
       out << YAML::EndMap;
     }
-    out << YAML::EndSeq << YAML::EndMap;
+    out << YAML::EndSeq;
+    if (arm.core) {
+      // The arm's own core values: the keys where it differs from the scenario.
+      out << YAML::Key << "set" << YAML::Value << YAML::BeginMap;
+      ParamTable differences;
+      for (const auto& spec : arm.core->table.specs()) {
+        const ParamSpec& global = *table_.find(spec.path);
+        const auto mine = arm.core->table.distributions().find(spec.path);
+        const auto theirs = table_.distributions().find(spec.path);
+        const bool has_mine = mine != arm.core->table.distributions().end();
+        const bool has_theirs = theirs != table_.distributions().end();
+        const bool same = has_mine == has_theirs &&
+                          (has_mine ? mine->second.distribution.describe() == theirs->second.distribution.describe()
+                                    : format_value(spec.current()) == format_value(global.current()));
+        if (same) continue;
+        out << YAML::Key << spec.path << YAML::Value;
+        if (has_mine) mine->second.distribution.emit(out);
+        else if (spec.kind == ParamKind::text) out << YAML::DoubleQuoted << std::get<std::string>(spec.current());
+        else out << format_value(spec.current());
+      }
+      out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
   }
   out << YAML::EndSeq << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
@@ -203,10 +504,28 @@ std::unique_ptr<ModuleSchema> module_schema(const std::string& type) {
 std::string scenario_reference_markdown() {
   std::string md = default_parameter_table().schema_markdown();
   md += "\n## `arms`\n\n"
-        "A list of arms, each `{name: ..., interventions: [{type: ..., <parameters>}, ...]}`. All arms of a\n"
-        "replicate share the same synthetic people and the same core random draws. Without `arms`, the\n"
-        "scenario has one arm, `usual_care`, with no intervention. `--set arms.<arm>.<type>.<key>=value`\n"
-        "overrides a module's key.\n";
+        "A list of arms, each `{name: ..., interventions: [{type: ..., <parameters>}, ...], set: {...}, sweep: {...}}`.\n"
+        "All arms of a replicate share the same synthetic people and the same core random draws. Without\n"
+        "`arms`, the scenario has one arm, `usual_care`, with no intervention.\n\n"
+        "- `set`: core keys this arm runs with instead of the scenario's, e.g. `{treatment.setting: residential}`\n"
+        "  (population and intake keys apply to the whole scenario: every arm has the same people).\n"
+        "- `sweep`: `{grid: {<path>: [values], ...}}` expands the arm into one arm per combination of values\n"
+        "  (the first path varying slowest); `{zip: {<path>: [values], ...}}` into one arm per position of\n"
+        "  equal-length lists. A path is `<intervention type>.<key>` (`peer_mentor.mentors`) or a core key\n"
+        "  (`model.lapse.craving_coefficient`). Each point is named `<arm>_<value>` (one path) or\n"
+        "  `<arm>_<key><value>_<key><value>...` (several; a `.` in a value becomes `p`), and the results file\n"
+        "  records its family and values (`sweep_base`, `sweep_paths`, `sweep_values`).\n"
+        "- `--set arms.<arm>.<path>=value` sets a path as in a sweep, for one arm or for every point of a\n"
+        "  swept arm.\n\n"
+        "## Uncertain parameters\n\n"
+        "Any numeric key (of the model or of a module; not `days`, `replicates`, `seed`, `population.size` or\n"
+        "`intake`) may be given as a distribution, drawn once per replicate and shared by every arm of that\n"
+        "replicate: `{dist: beta, mean: 0.3, sd: 0.05}`. Families and their parameters: `beta` (alpha, beta |\n"
+        "mean, sd), `gamma` (shape, scale | mean, sd), `lognormal` (meanlog, sdlog | mean, sd of the variable),\n"
+        "`normal` (mean, sd), `uniform` (min, max). An integer key takes the draw rounded to the nearest integer.\n"
+        "The distribution's mean must lie in the key's range; a draw outside it stops the run before it starts,\n"
+        "naming the replicate. The drawn values are stored in `/uncertain_parameters/`. On the command line:\n"
+        "`--set 'model.lapse.craving_coefficient={dist: normal, mean: 2.5, sd: 0.3}'`.\n";
   for (const auto& type : builtin_interventions().types()) {
     md += "\n### Intervention `" + type + "`\n\n" + module_schema(type)->table.markdown_table();
   }

@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,9 +35,36 @@ struct ArmModule {
   std::unique_ptr<ParamTable> table;  // bound to *module
 };
 
+// An arm's own core parameters, for an arm that sets any (`set:`, a sweep over a core key, or
+// --set arms.<arm>.<key>); the other keys keep the scenario's values.
+struct ArmCore {
+  recovery::Parameters model;
+  ParamTable table;  // bound to model
+};
+
 struct Arm {
   std::string name;
+  std::string sweep_base;  // the name written in the scenario (a sweep's points add a suffix)
+  std::vector<std::pair<std::string, std::string>> sweep_point;  // (path, value as written)
   std::vector<ArmModule> interventions;
+  std::unique_ptr<ArmCore> core;  // null: the scenario's core parameters
+
+  // Core settings of this arm, kept until the scenario's own keys and --set are all read,
+  // then applied on top of them.
+  std::vector<std::function<void(ParamTable&)>> core_settings;
+};
+
+// What the analysis after a run needs (summaries, comparisons, costs).
+struct AnalysisSettings {
+  std::string reference_arm;  // the arm others are compared with (default: the first)
+  double discount_rate = 0.03;  // per year, for costs
+  std::int64_t bootstrap_samples = 2000;
+};
+
+// A parameter drawn once per replicate: its name in the results file and its distribution.
+struct UncertainParameter {
+  std::string path;          // `model.x`, or `arms.<arm>.<type>.<key>` for a module's key
+  std::string distribution;  // as described by Distribution::describe()
 };
 
 class Scenario {
@@ -49,9 +77,22 @@ class Scenario {
   // Reads a scenario file, then applies `--set path=value` overrides in order, then checks
   // the whole. Throws InputError.
   void load(const std::string& path, const std::vector<std::string>& overrides = {});
-  // path=value for a core key, or arms.<arm>.<module type>.<key>=value for a module's key.
+  // The same from the resolved scenario stored in a results file.
+  void load_text(const std::string& yaml, const std::string& label);
+  // path=value for a core key; arms.<arm>.<path>=value for one arm (or every point of a
+  // sweep), where <path> is <module type>.<key> or a core key, as in a sweep.
   void apply_override(const std::string& path_equals_value);
   void validate();
+
+  // The core parameters an arm runs with.
+  const recovery::Parameters& model_of(const Arm& arm) const { return arm.core ? arm.core->model : model; }
+
+  // The parameters given as distributions, in a fixed order.
+  std::vector<UncertainParameter> uncertain_parameters() const;
+  // Draws replicate `r`'s values of the uncertain parameters into the scenario (every arm and
+  // module) and returns them in uncertain_parameters() order. Throws InputError when a draw
+  // falls outside its key's range or breaks a check across keys.
+  std::vector<double> draw_replicate(std::int64_t replicate);
 
   // The resolved scenario as YAML (every key, defaults filled in, arms and modules included).
   std::string resolved_yaml() const;
@@ -59,11 +100,17 @@ class Scenario {
   const std::string& source() const { return source_; }
 
   RunSettings run;
+  AnalysisSettings analysis;
   recovery::Parameters model;
   std::vector<Arm> arms;  // at least one: `usual_care` when the file names none
 
  private:
+  void load_root(const YAML::Node& root, const std::string& label, const std::vector<std::string>& overrides);
   void load_arms(const YAML::Node& node, const std::string& file);
+  Arm make_arm(const YAML::Node& item, const std::string& where, const std::string& file);
+  void set_in_arm(Arm& arm, const std::string& path, const SourceLocation& where,
+                  const std::function<void(ParamTable&, const ParamSpec&)>& assign);
+  void materialise_arm_cores();
   ParamTable table_;
   std::string source_;
 };

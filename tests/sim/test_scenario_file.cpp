@@ -51,9 +51,9 @@ TEST_CASE("scenario mistakes are reported with file, line, column and key") {
   CHECK(f.error("section:\n  rate_per_day: 2\n") ==
         "s.yaml:2:17: section.rate_per_day: expected a number in [0, 1], got '2' (out of range)");
   CHECK(f.error("section:\n  rate_per_day: [1, 2]\n") ==
-        "s.yaml:2:17: section.rate_per_day: expected a number in [0, 1], got a list");
+        "s.yaml:2:17: section.rate_per_day: expected a number in [0, 1] or a distribution {dist: ...}, got a list");
   CHECK(f.error("section:\n  rate_per_day:\n") ==
-        "s.yaml:2:3: section.rate_per_day: expected a number in [0, 1], got nothing");
+        "s.yaml:2:3: section.rate_per_day: expected a number in [0, 1] or a distribution {dist: ...}, got nothing");
   CHECK(f.error("section: 3\n") == "s.yaml:1:10: section: expected a mapping of rate_per_day, count, got '3'");
   CHECK(f.error("").find("s.yaml:1:1: the scenario is empty") == 0);
   CHECK(f.error("- a\n- b\n").find("s.yaml:1:1: expected a mapping") == 0);

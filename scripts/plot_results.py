@@ -1,0 +1,583 @@
+#!/usr/bin/python3
+"""Plot the summaries of a recoverysim results file as PNG figures.
+
+Writes one figure per view into the output directory (created if missing) and prints the path
+of each figure written.
+
+    /usr/bin/python3 scripts/plot_results.py results/peer_mentor_staffing.h5 -o results/plots
+
+Figures (each skipped, with a note, when the file lacks what it needs):
+  retention.png       per arm, share still in treatment or completed, by day since admission
+  relapse_free.png    per arm, Kaplan-Meier relapse-free survival
+  lapse_free.png      per arm, Kaplan-Meier lapse-free survival
+  staffing_sweep.png  a swept arm family: headline relapse, cost per participant, the module's
+                      queue and wait against the first swept parameter (further families:
+                      staffing_sweep_<family>.png)
+  ce_plane.png        cost-effectiveness plane against the reference arm
+
+Shaded bands and error bars are 95% intervals. Needs h5py, NumPy and matplotlib (Debian:
+python3-h5py, python3-numpy, python3-matplotlib). scripts/report.py imports this module.
+"""
+import argparse
+import dataclasses
+import math
+import pathlib
+import re
+import sys
+
+import h5py
+import numpy as np
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
+import matplotlib.ticker  # noqa: E402
+
+NOT_RESULTS = "not a recoverysim results file with summaries (run it with a current recoverysim)"
+DPI = 110
+CURVES = {
+    "retention": ("Retention: still in treatment or completed", "In treatment or completed (%)"),
+    "relapse_free": ("Relapse-free survival (Kaplan-Meier)", "Not yet relapsed (%)"),
+    "lapse_free": ("Lapse-free survival (Kaplan-Meier)", "Not yet lapsed (%)"),
+}
+
+
+class ResultsError(Exception):
+    """The file cannot be read as a recoverysim results file with summaries."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def text(value) -> str:
+    """A string attribute as str, whether stored variable- or fixed-length."""
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if isinstance(value, (bytes, np.bytes_)):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def text_list(value) -> list:
+    """A string-list attribute as a list of str (a lone string becomes a one-element list)."""
+    if isinstance(value, (str, bytes, np.bytes_)):
+        return [text(value)]
+    return [text(v) for v in np.asarray(value).ravel()]
+
+
+def labelled(dataset) -> dict:
+    """A [K, 3] dataset with a `labels` attribute as {label: (mean, low, high)}."""
+    rows = np.asarray(dataset[...], dtype=float).reshape(-1, 3)
+    labels = text_list(dataset.attrs["labels"])
+    if len(labels) != len(rows):
+        raise ResultsError(f"{dataset.name}: {len(rows)} rows but {len(labels)} labels")
+    return {label: tuple(float(v) for v in row) for label, row in zip(labels, rows)}
+
+
+@dataclasses.dataclass
+class Arm:
+    name: str
+    sweep_base: str
+    sweep_paths: list
+    sweep_values: list
+    replicates: int
+    quantities: dict        # name -> (mean, low, high)
+    curves: dict            # name -> float64 [T, 3] (estimate, low, high)
+
+    @property
+    def swept(self) -> bool:
+        return bool(self.sweep_paths)
+
+    def short_label(self) -> str:
+        """The swept values (`mentors=4, caseload=12`) for a swept arm, else the arm's name."""
+        if not self.swept:
+            return self.name
+        return ", ".join(f"{path.rsplit('.', 1)[-1]}={value}"
+                         for path, value in zip(self.sweep_paths, self.sweep_values))
+
+
+@dataclasses.dataclass
+class Comparison:
+    arm: str
+    paired: dict
+    unpaired: dict
+    ratios: dict
+    cost_effectiveness: dict
+    incremental_cost: np.ndarray    # per replicate (may be empty)
+    relapses_averted: np.ndarray
+    dominance: str
+
+
+@dataclasses.dataclass
+class Results:
+    path: str
+    scenario_name: str
+    scenario_yaml: str
+    seed: str
+    created_utc: str
+    software_version: str
+    format_version: str
+    reference: str
+    arms: list                      # of Arm: the reference first, sweep families together
+    comparisons: dict               # arm name -> Comparison (every arm but the reference)
+    uncertain: dict                 # parameter path -> (values [R], distribution)
+    reference_dominance: str = ""
+
+    def arm(self, name):
+        return next((a for a in self.arms if a.name == name), None)
+
+    @property
+    def replicates(self) -> int:
+        return max((a.replicates for a in self.arms), default=0)
+
+    def families(self) -> list:
+        """Swept arm families with at least two points: [(base, [Arm, ...] in sweep order)]."""
+        groups = {}
+        for a in self.arms:
+            if a.swept:
+                groups.setdefault(a.sweep_base, []).append(a)
+        return [(base, arms) for base, arms in groups.items() if len(arms) >= 2]
+
+
+def _attr(obj, name, default=""):
+    return text(obj.attrs[name]) if name in obj.attrs else default
+
+
+def sweep_number(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return math.nan
+
+
+def _sweep_key(arm: Arm):
+    # Numeric values sort numerically, others as text, so mentors=10 comes after mentors=2.
+    return tuple((0, sweep_number(v), "") if not math.isnan(sweep_number(v)) else (1, 0.0, v)
+                 for v in arm.sweep_values)
+
+
+def _order_arms(arms: list, reference: str) -> list:
+    """The reference first, then the arms in file order with each sweep family kept together
+    and sorted by its swept values."""
+    families = {}
+    for a in arms:
+        families.setdefault(a.sweep_base if a.swept else "\0" + a.name, []).append(a)
+    ordered = []
+    for members in families.values():
+        ordered += sorted(members, key=_sweep_key) if members[0].swept else members
+    return sorted(ordered, key=lambda a: a.name != reference)   # stable: the rest keep their order
+
+
+def load(path) -> Results:
+    """Read the summaries of a results file; ResultsError if it is not one."""
+    path = str(path)
+    if not pathlib.Path(path).is_file():
+        raise ResultsError("no such file")
+    try:
+        f = h5py.File(path, "r")
+    except OSError:
+        raise ResultsError(NOT_RESULTS) from None
+    with f:
+        arms_group = f.get("arms")
+        if (_attr(f, "format") != "recoverysim" or not isinstance(arms_group, h5py.Group) or len(arms_group) == 0
+                or any(not isinstance(g, h5py.Group) or "summary/quantities" not in g for g in arms_group.values())):
+            raise ResultsError(NOT_RESULTS)
+        try:
+            return _read(f, path)
+        except (KeyError, ValueError, TypeError) as error:
+            raise ResultsError(f"{NOT_RESULTS}: {error}") from None
+
+
+def _read(f, path) -> Results:
+    arms = []
+    for name, g in f["arms"].items():
+        summary = g["summary"]
+        curves = {}
+        for cname in CURVES:
+            if f"curves/{cname}" in summary:
+                data = np.asarray(summary[f"curves/{cname}"][...], dtype=float)
+                if data.ndim == 2 and data.shape[1] == 3 and data.shape[0] > 0:
+                    curves[cname] = data
+        paths = text_list(g.attrs["sweep_paths"]) if "sweep_paths" in g.attrs else []
+        values = text_list(g.attrs["sweep_values"]) if "sweep_values" in g.attrs else []
+        if len(values) != len(paths):
+            paths, values = [], []
+        replicates = int(summary.attrs["replicates"]) if "replicates" in summary.attrs else 0
+        arms.append(Arm(name, _attr(g, "sweep_base", name), paths, values, replicates,
+                        labelled(summary["quantities"]), curves))
+    names = [a.name for a in arms]
+    reference = _attr(f, "reference_arm")
+    if reference not in names:
+        # Without the attribute: the arm the comparisons are made against, else the first arm.
+        compared = [n for n in f["comparison"] if n in names] if isinstance(f.get("comparison"), h5py.Group) else []
+        reference = compared[0] if len(compared) == 1 else names[0]
+
+    comparisons = {}
+    group = f.get(f"comparison/{reference}")
+    reference_dominance = _attr(group, "reference_dominance") if isinstance(group, h5py.Group) else ""
+    if isinstance(group, h5py.Group):
+        for name, c in group.items():
+            if not isinstance(c, h5py.Group):
+                continue
+            get = lambda key: labelled(c[key]) if key in c else {}  # noqa: E731
+
+            def series(key):
+                return np.asarray(c[key][...], dtype=float).ravel() if key in c else np.empty(0)
+            comparisons[name] = Comparison(name, get("paired_differences"), get("unpaired_differences"),
+                                           get("ratios"), get("cost_effectiveness"),
+                                           series("replicates/incremental_cost"),
+                                           series("replicates/relapses_averted"), _attr(c, "dominance"))
+
+    uncertain = {}
+    if isinstance(f.get("uncertain_parameters"), h5py.Group):
+        def visit(rel, obj):
+            if isinstance(obj, h5py.Dataset):
+                uncertain[rel] = (np.asarray(obj[...], dtype=float).ravel(), _attr(obj, "distribution"))
+        f["uncertain_parameters"].visititems(visit)
+
+    return Results(path, _attr(f, "scenario_name"), _attr(f, "scenario_yaml"), _attr(f, "seed"),
+                   _attr(f, "created_utc"), _attr(f, "software_version"), _attr(f, "format_version"),
+                   reference, _order_arms(arms, reference), comparisons, uncertain, reference_dominance)
+
+
+# ---------------------------------------------------------------------------------------------
+# Quantities and their names
+
+
+def headline_relapse(results: Results):
+    """The relapse outcome with the longest follow-up present (relapse_by_day_D, largest D)."""
+    days = {int(m.group(1)): label for a in results.arms for label in a.quantities
+            if (m := re.fullmatch(r"relapse_by_day_(\d+)", label))}
+    return days[max(days)] if days else None
+
+
+def describe(quantity: str) -> str:
+    """A quantity's name in plain words with its unit."""
+    if m := re.fullmatch(r"(relapse|lapse)_by_day_(\d+)", quantity):
+        return f"First {m.group(1)} within {m.group(2)} days of admission (%)"
+    plain = {
+        "first_episode_completion": "First episode completed (%)",
+        "percent_days_abstinent": "Days abstinent (%)",
+        "readmissions_per_person_year": "Readmissions per person-year",
+        "deaths": "Deaths (people)",
+        "participants": "Participants (people)",
+        "relapses": "Relapses (people)",
+        "completed_episodes": "Completed first episodes (people)",
+        "cost_total": "Total staff cost, discounted (currency units)",
+        "cost_per_participant": "Staff cost per participant, discounted (currency units)",
+        "staff_fte": "Staff, mean over days (FTE)",
+        "incremental_cost": "Incremental cost (currency units)",
+        "relapses_averted": "Relapses averted (people)",
+        "additional_completions": "Additional completed episodes (people)",
+        "cost_per_relapse_averted": "Cost per relapse averted (currency units)",
+        "cost_per_additional_completion": "Cost per additional completion (currency units)",
+    }
+    if quantity in plain:
+        return plain[quantity]
+    if "." in quantity:
+        module, metric = quantity.rsplit(".", 1)
+        metric_words = {
+            "queue_length": "queue, mean over days (people)",
+            "mean_wait_days": "wait, mean over days (days)",
+            "utilisation": "utilisation, mean over days (%)",
+            "staff_fte": "staff, mean over days (FTE)",
+            "cost": "cost per day, mean over days (currency units)",
+        }.get(metric, f"{metric.replace('_', ' ')}, mean over days")
+        return f"{module.replace('_', ' ')}: {metric_words}"
+    return quantity.replace("_", " ")
+
+
+def is_share(quantity: str) -> bool:
+    """Quantities stored as shares in [0, 1] and shown as percentages."""
+    return bool(re.fullmatch(r"(relapse|lapse)_by_day_\d+|first_episode_completion|.*\.utilisation", quantity))
+
+
+def display_scale(quantity: str) -> float:
+    return 100.0 if is_share(quantity) else 1.0
+
+
+def module_type(path: str, labels) -> str:
+    """The module type of a sweep path (`peer_mentor.mentors` -> `peer_mentor`): the first part
+    of the path that prefixes quantity names in `labels`, else the path's first part."""
+    parts = path.split(".")[:-1] or [path]
+    for part in parts:
+        if any(label.startswith(part + ".") for label in labels):
+            return part
+    return parts[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Colours
+
+
+def arm_styles(results: Results) -> dict:
+    """Colour and line style per arm. The reference is black; a swept family takes a sequential
+    colormap in sweep order (line style by the second swept value); other arms take a
+    qualitative palette."""
+    styles = {results.reference: {"color": "black", "linestyle": "-", "marker": "o"}}
+    families = dict(results.families())
+    palettes = ["viridis", "plasma", "cividis", "magma"]
+    qualitative = plt.get_cmap("tab10").colors
+    dashes = ["-", "--", ":", "-."]
+    markers = ["o", "s", "^", "D", "v", "P"]
+    q = 0
+    for i, (base, members) in enumerate(families.items()):
+        cmap = plt.get_cmap(palettes[i % len(palettes)])
+        firsts = sorted({m.sweep_values[0] for m in members}, key=lambda v: (math.isnan(sweep_number(v)),
+                                                                                sweep_number(v), v))
+        rests = sorted({tuple(m.sweep_values[1:]) for m in members})
+        for m in members:
+            k = firsts.index(m.sweep_values[0])
+            # Stop short of the colormap's light end, which vanishes on white.
+            colour = cmap(0.05 + 0.8 * k / max(1, len(firsts) - 1))
+            k = rests.index(tuple(m.sweep_values[1:]))
+            styles[m.name] = {"color": colour, "linestyle": dashes[k % len(dashes)], "marker": markers[k % len(markers)]}
+    for a in results.arms:
+        if a.name not in styles:
+            styles[a.name] = {"color": qualitative[q % len(qualitative)], "linestyle": "-", "marker": "o"}
+            q += 1
+    return styles
+
+
+def legend_label(results: Results, arm: Arm) -> str:
+    if arm.name == results.reference:
+        return f"{arm.name} (reference)"
+    if arm.swept and sum(a.sweep_base == arm.sweep_base for a in results.arms) >= 2:
+        return f"{arm.sweep_base}: {arm.short_label()}"
+    return arm.name
+
+
+def _legend(ax, n):
+    """A compact legend: beside the axes when there are many entries."""
+    if n <= 6:
+        ax.legend(fontsize=8, frameon=False)
+    else:
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  ncol=1 if n <= 22 else 2, handlelength=2.2, borderaxespad=0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures: each function returns a matplotlib Figure, or None after a note (on stderr unless
+# `note` is given) saying why it was skipped
+
+
+def print_note(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def curve_figure(results: Results, name: str, note=None):
+    note = note or print_note
+    title, ylabel = CURVES[name]
+    arms = [a for a in results.arms if name in a.curves]
+    if not arms:
+        note(f"note: no arm has curves/{name}; {name}.png skipped")
+        return None
+    styles = arm_styles(results)
+    many = len(arms) > 6
+    fig, ax = plt.subplots(figsize=(11 if many else 9, 5.5))
+    band_alpha = 0.18 if len(arms) <= 3 else 0.08
+    banded = False
+    for a in arms:
+        data = a.curves[name] * 100.0
+        days = np.arange(len(data))
+        style = styles[a.name]
+        ax.plot(days, data[:, 0], label=legend_label(results, a), lw=1.8 if a.name == results.reference else 1.3,
+                color=style["color"], linestyle=style["linestyle"])
+        if np.isfinite(data[:, 1:]).any():
+            ax.fill_between(days, data[:, 1], data[:, 2], color=style["color"], alpha=band_alpha, lw=0)
+            banded = True
+    ax.set_title(f"{title} - {results.scenario_name}")
+    ax.set_xlabel("Days since admission")
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(0, max(len(a.curves[name]) for a in arms) - 1)
+    estimates = np.concatenate([a.curves[name][:, 0] for a in arms])
+    estimates = estimates[np.isfinite(estimates)]
+    low = float(estimates.min()) * 100.0 if len(estimates) else 0.0
+    ax.set_ylim(max(0.0, math.floor(low / 10.0) * 10.0 - 5.0), 101.0)
+    ax.grid(alpha=0.3)
+    _legend(ax, len(arms))
+    fig.text(0.01, 0.01, "Shaded: 95% interval" if banded else "No interval (a single replicate)", fontsize=7,
+             color="0.4")
+    fig.tight_layout()
+    return fig
+
+
+def _yerr(rows, scale):
+    """Error bar lengths from (mean, low, high) rows; 0 where a bound is NaN."""
+    rows = np.asarray(rows, dtype=float) * scale
+    lower = np.nan_to_num(rows[:, 0] - rows[:, 1], nan=0.0).clip(min=0.0)
+    upper = np.nan_to_num(rows[:, 2] - rows[:, 0], nan=0.0).clip(min=0.0)
+    return np.vstack([lower, upper])
+
+
+def sweep_figure(results: Results, base: str, members: list, note=None):
+    note = note or print_note
+    paths = members[0].sweep_paths
+    if any(m.sweep_paths != paths for m in members):
+        note(f"note: arms of sweep {base} differ in swept parameters; only those sweeping {paths} are plotted")
+        members = [m for m in members if m.sweep_paths == paths]
+    labels = set().union(*(m.quantities for m in members))
+    module = module_type(paths[0], labels)
+    panels = [q for q in (headline_relapse(results), "cost_per_participant",
+                          f"{module}.queue_length", f"{module}.mean_wait_days") if q and q in labels]
+    if not panels:
+        note(f"note: sweep {base} has none of the quantities to plot; its figure skipped")
+        return None
+    numeric = all(not math.isnan(sweep_number(m.sweep_values[0])) for m in members)
+    if numeric:
+        position = {v: sweep_number(v) for v in {m.sweep_values[0] for m in members}}
+    else:
+        order = sorted({m.sweep_values[0] for m in members})
+        position = {v: float(i) for i, v in enumerate(order)}
+    lines = {}
+    for m in members:
+        lines.setdefault(tuple(m.sweep_values[1:]), []).append(m)
+    line_keys = sorted(lines, key=lambda k: tuple((math.isnan(sweep_number(v)), sweep_number(v), v) for v in k))
+    cmap = plt.get_cmap("viridis")
+    reference = results.arm(results.reference)
+
+    columns = 2 if len(panels) > 1 else 1
+    rows = math.ceil(len(panels) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(6.0 * columns, 4.2 * rows), squeeze=False)
+    for ax, quantity in zip(axes.ravel(), panels):
+        scale = display_scale(quantity)
+        for i, key in enumerate(line_keys):
+            arms = sorted((m for m in lines[key] if quantity in m.quantities),
+                          key=lambda m: position[m.sweep_values[0]])
+            if not arms:
+                continue
+            x = np.array([position[m.sweep_values[0]] for m in arms])
+            values = [m.quantities[quantity] for m in arms]
+            y = np.array([v[0] for v in values]) * scale
+            label = ", ".join(f"{p.rsplit('.', 1)[-1]}={v}" for p, v in zip(paths[1:], key)) or base
+            colour = cmap(0.05 + 0.8 * i / max(1, len(line_keys) - 1)) if len(line_keys) > 1 else "tab:blue"
+            ax.errorbar(x, y, yerr=_yerr(values, scale), marker="o", ms=4, capsize=3, lw=1.4,
+                        color=colour, label=label)
+        if reference is not None and quantity in reference.quantities and not reference.swept:
+            mean, low, high = (v * scale for v in reference.quantities[quantity])
+            ax.axhline(mean, color="black", ls="--", lw=1.2, label=f"{reference.name} (reference)")
+            if np.isfinite(low) and np.isfinite(high):
+                ax.axhspan(low, high, color="black", alpha=0.07, lw=0)
+        ax.set_title(describe(quantity), fontsize=10)
+        ax.set_xlabel(describe_path(paths[0]))
+        if not numeric:
+            ax.set_xticks(list(position.values()), list(position.keys()))
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    if handles:
+        title = describe_path(paths[1]) if len(paths) > 1 else None
+        fig.legend(handles, names, loc="lower center", ncol=min(len(handles), 6), fontsize=8, frameon=False,
+                   title=title, title_fontsize=8)
+    fig.suptitle(f"Sweep {base} over {paths[0]} - {results.scenario_name} (error bars: 95% interval)", fontsize=11)
+    legend_rows = math.ceil(len(handles) / 6) if handles else 0
+    fig.tight_layout(rect=(0, 0.04 + 0.035 * legend_rows, 1, 0.96))
+    return fig
+
+
+def describe_path(path: str) -> str:
+    """`peer_mentor.mentors` -> `peer mentor: mentors (swept)`."""
+    if "." in path:
+        module, key = path.rsplit(".", 1)
+        return f"{module.replace('_', ' ')}: {key.replace('_', ' ')}"
+    return path.replace("_", " ")
+
+
+def ce_plane_figure(results: Results, note=None):
+    note = note or print_note
+    comparisons = [(results.arm(name), c) for name, c in results.comparisons.items() if results.arm(name)]
+    comparisons = [(a, c) for a, c in comparisons if len(c.incremental_cost) or c.cost_effectiveness]
+    if not comparisons:
+        note("note: no comparison against a reference arm (one arm only?); ce_plane.png skipped")
+        return None
+    comparisons.sort(key=lambda ac: results.arms.index(ac[0]))
+    styles = arm_styles(results)
+    fig, ax = plt.subplots(figsize=(11 if len(comparisons) > 6 else 9, 6))
+    point_alpha = 0.35 if len(comparisons) <= 4 else 0.2
+    for arm, c in comparisons:
+        colour = styles[arm.name]["color"]
+        n = min(len(c.relapses_averted), len(c.incremental_cost))
+        if n:
+            ax.scatter(c.relapses_averted[:n], c.incremental_cost[:n], s=10, color=colour, alpha=point_alpha, lw=0)
+        ce = c.cost_effectiveness
+        if "relapses_averted" in ce and "incremental_cost" in ce:
+            x, y = ce["relapses_averted"], ce["incremental_cost"]
+        elif n:
+            x = (float(np.mean(c.relapses_averted[:n])), math.nan, math.nan)
+            y = (float(np.mean(c.incremental_cost[:n])), math.nan, math.nan)
+        else:
+            continue
+        ax.errorbar([x[0]], [y[0]], xerr=_yerr([x], 1.0), yerr=_yerr([y], 1.0), fmt=styles[arm.name]["marker"],
+                    ms=5, capsize=3,
+                    color=colour, mec="black", mew=0.5, lw=1.3, label=legend_label(results, arm))
+    ax.axhline(0, color="black", lw=0.8)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.grid(alpha=0.3)
+    ax.set_xlabel(f"Relapses averted against {results.reference} (people per replicate)")
+    ax.set_ylabel(f"Incremental cost against {results.reference} (currency units, discounted)")
+    ax.set_title(f"Cost-effectiveness plane - {results.scenario_name}")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    _legend(ax, len(comparisons))
+    fig.text(0.01, 0.01, "Dots: replicates; crosses: mean with 95% intervals. Lower right: cheaper and better.",
+             fontsize=7, color="0.4")
+    fig.tight_layout()
+    return fig
+
+
+def figures(results: Results, note=None):
+    """Every figure the file supports, as (file name, title, Figure), in a fixed order."""
+    note = note or print_note
+    for name in CURVES:
+        fig = curve_figure(results, name, note)
+        if fig is not None:
+            yield f"{name}.png", CURVES[name][0], fig
+    families = results.families()
+    if not families:
+        note("note: no swept arm family with two or more points; staffing_sweep.png skipped")
+    for i, (base, members) in enumerate(families):
+        fig = sweep_figure(results, base, members, note)
+        if fig is not None:
+            file = "staffing_sweep.png" if i == 0 else f"staffing_sweep_{re.sub(r'[^A-Za-z0-9_.-]', '_', base)}.png"
+            yield file, f"Sweep {base}", fig
+    fig = ce_plane_figure(results, note)
+    if fig is not None:
+        yield "ce_plane.png", "Cost-effectiveness plane", fig
+
+
+def save(fig, target) -> None:
+    """Write a figure as PNG to a path or binary stream, and free it."""
+    fig.savefig(target, format="png", dpi=DPI)
+    plt.close(fig)
+
+
+def fail(path, message) -> None:
+    print(f"{path}: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.splitlines()[7:]))
+    parser.add_argument("file", help="results file written by `recoverysim run` (HDF5)")
+    parser.add_argument("-o", "--output", required=True, metavar="DIR", help="directory for the PNG files")
+    args = parser.parse_args()
+    try:
+        results = load(args.file)
+    except ResultsError as error:
+        fail(args.file, error)
+    out = pathlib.Path(args.output)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(args.output, f"cannot create the output directory ({error.strerror})")
+    for file, _, fig in figures(results):
+        save(fig, out / file)
+        print(out / file)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
