@@ -166,6 +166,21 @@ std::string Group::string_attribute(const std::string& name) const {
   return out;
 }
 
+std::vector<std::string> Group::string_list_attribute(const std::string& name) const {
+  const std::string what = "reading attribute '" + name + "' of " + path_;
+  Handle attr(checked(H5Aopen(id(), name.c_str(), H5P_DEFAULT), what), H5Aclose);
+  Handle space(checked(H5Aget_space(attr.id()), what), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id());
+  if (n < 0) throw Error("HDF5: " + what);
+  Handle type = variable_string_type();
+  std::vector<char*> values(static_cast<std::size_t>(n), nullptr);
+  check(H5Aread(attr.id(), type.id(), values.data()), what);
+  std::vector<std::string> out;
+  for (char* v : values) out.emplace_back(v ? v : "");
+  H5Dvlen_reclaim(type.id(), space.id(), H5P_DEFAULT, values.data());
+  return out;
+}
+
 std::int64_t Group::integer_attribute(const std::string& name) const {
   const std::string what = "reading attribute '" + name + "' of " + path_;
   Handle attr(checked(H5Aopen(id(), name.c_str(), H5P_DEFAULT), what), H5Aclose);

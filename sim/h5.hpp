@@ -142,6 +142,7 @@ class Group {
   void set_attribute(const std::string& name, std::int64_t value);
   void set_attribute(const std::string& name, const std::vector<std::string>& values);
   std::string string_attribute(const std::string& name) const;
+  std::vector<std::string> string_list_attribute(const std::string& name) const;
   std::int64_t integer_attribute(const std::string& name) const;
 
  private:

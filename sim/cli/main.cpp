@@ -1,15 +1,19 @@
-// The `recoverysim` command line: run, validate, schema.
+// The `recoverysim` command line: run, validate, schema, summarize, compare.
 // Exit codes: 0 success, 1 failure while running (I/O, HDF5), 2 bad input (scenario, options).
 #include "errors.hpp"
 #include "h5.hpp"
 #include "progress.hpp"
 #include "run/runner.hpp"
+#include "tables.hpp"
 #include "run/scenario.hpp"
 #include "version.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <memory>
 #include <cstdio>
 #include <iostream>
 
@@ -30,15 +34,26 @@ struct RunCommand {
   bool quiet = false;
 };
 
-std::string mean_of(const ArmResult& arm, const std::string& outcome) {
-  const auto it = std::find(arm.outcome_names.begin(), arm.outcome_names.end(), outcome);
-  if (it == arm.outcome_names.end() || arm.outcomes.empty()) return "n/a";
-  const auto j = static_cast<std::size_t>(it - arm.outcome_names.begin());
-  double sum = 0.0;
-  for (const auto& replicate : arm.outcomes) sum += replicate[j];
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3f", sum / static_cast<double>(arm.outcomes.size()));
-  return buffer;
+// A results file opened for reading, with the scenario it was run from.
+struct OpenedResults {
+  h5::File file;
+  Scenario scenario;
+};
+
+std::unique_ptr<OpenedResults> open_results(const std::string& path) {
+  auto opened = std::make_unique<OpenedResults>();
+  try {
+    opened->file = h5::File::open_read_only(path);
+  } catch (const h5::Error&) {
+    std::error_code ec;
+    throw InputError({path, 0, 0}, std::filesystem::exists(path, ec) ? "not an HDF5 file (or unreadable)" : "no such file");
+  }
+  const auto& root = opened->file.root();
+  if (!root.has_attribute("format") || root.string_attribute("format") != "recoverysim" ||
+      !root.has_attribute("scenario_yaml"))
+    throw InputError({path, 0, 0}, "not a recoverysim results file (no `format: recoverysim` and `scenario_yaml`)");
+  opened->scenario.load_text(root.string_attribute("scenario_yaml"), path + ":/scenario_yaml");
+  return opened;
 }
 
 int run_command(const RunCommand& cmd) {
@@ -56,18 +71,15 @@ int run_command(const RunCommand& cmd) {
 
   const auto& run = scenario.run;
   const double rate = result.seconds > 0 ? static_cast<double>(result.agent_days) / result.seconds : 0.0;
-  std::string horizon_relapse = "relapse_by_day_30";  // the latest milestone within the horizon
-  for (std::int64_t milestone : {90, 180, 365})
-    if (milestone <= run.days) horizon_relapse = "relapse_by_day_" + std::to_string(milestone);
   std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.2f s (%s agent-days/s; "
               "writing output %.2f s) -> %s\n",
               run.name.c_str(), result.arms.size(), static_cast<long long>(run.replicates),
               static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),
               result.seconds, format_rate(rate).c_str(), result.output_seconds, result.output_path.c_str());
-  for (const auto& arm : result.arms)
-    std::printf("  %-24s mean %s %s, first_episode_completion %s\n", arm.name.c_str(), horizon_relapse.c_str(),
-                run.days >= 30 ? mean_of(arm, horizon_relapse).c_str() : "n/a",
-                mean_of(arm, "first_episode_completion").c_str());
+  std::cout << "\n";
+  cli::print_summary(std::cout, result.analysis, run.name, cli::Format::table, {});
+  if (result.analysis.arms.size() > 1)
+    std::cout << "\nPaired comparisons and cost-effectiveness: recoverysim compare " << result.output_path << "\n";
   return 0;
 }
 
@@ -98,6 +110,23 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("scenario", validate_file, "Scenario YAML file")->required();
   validate_cmd->add_option("--set", validate_overrides, "Override a key (repeatable)")->allow_extra_args(false);
 
+  std::string summarize_file, summarize_format = "table";
+  std::vector<std::string> summarize_quantities;
+  auto* summarize_cmd = app.add_subcommand("summarize", "Print each arm's outcomes with 95% intervals, from a results file");
+  summarize_cmd->add_option("file", summarize_file, "Results file (HDF5) written by run")->required();
+  summarize_cmd->add_option("--format", summarize_format, "table, csv, markdown or json")
+      ->check(CLI::IsMember({"table", "csv", "markdown", "json"}));
+  summarize_cmd->add_option("--quantity", summarize_quantities,
+                            "Only this quantity (repeatable; e.g. relapse_by_day_180, cost_per_participant)");
+
+  std::string compare_file, compare_reference, compare_format = "table";
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "Print paired differences, ratios and cost-effectiveness against a reference arm, from a results file");
+  compare_cmd->add_option("file", compare_file, "Results file (HDF5) written by run")->required();
+  compare_cmd->add_option("--reference", compare_reference, "Reference arm (default: the scenario's analysis.reference_arm)");
+  compare_cmd->add_option("--format", compare_format, "table, csv, markdown or json")
+      ->check(CLI::IsMember({"table", "csv", "markdown", "json"}));
+
   std::string schema_format = "yaml";
   std::string schema_module;
   auto* schema_cmd = app.add_subcommand("schema", "Print every scenario key with default, range, unit and doc");
@@ -119,6 +148,30 @@ int main(int argc, char** argv) {
       Scenario scenario;
       scenario.load(validate_file, validate_overrides);
       std::cout << "# " << validate_file << ": valid\n" << scenario.resolved_yaml();
+      return 0;
+    }
+    if (*summarize_cmd) {
+      const auto opened = open_results(summarize_file);
+      const Scenario& scenario = opened->scenario;
+      const Analysis analysis = analyse_results(opened->file.root(), scenario, scenario.analysis.reference_arm);
+      for (const auto& q : summarize_quantities)
+        if (std::none_of(analysis.arms.begin(), analysis.arms.end(), [&](const ArmAnalysis& a) { return a.find(q) >= 0; })) {
+          const std::string hint = closest_match(q, analysis.arms.front().quantity_names);
+          throw InputError({"--quantity " + q, 0, 0}, "no quantity '" + q + "'" +
+                                                          (hint.empty() ? "; quantities: " + join_names(analysis.arms.front().quantity_names)
+                                                                        : " (did you mean '" + hint + "'?)"));
+        }
+      cli::print_summary(std::cout, analysis, scenario.run.name, cli::parse_format(summarize_format), summarize_quantities);
+      return 0;
+    }
+    if (*compare_cmd) {
+      const auto opened = open_results(compare_file);
+      const Scenario& scenario = opened->scenario;
+      const std::string reference = compare_reference.empty() ? scenario.analysis.reference_arm : compare_reference;
+      const Analysis analysis = analyse_results(opened->file.root(), scenario, reference);
+      if (analysis.comparisons.empty())
+        throw InputError({compare_file, 0, 0}, "only one arm: nothing to compare");
+      cli::print_comparison(std::cout, analysis, scenario.run.name, cli::parse_format(compare_format));
       return 0;
     }
     if (*schema_cmd) {

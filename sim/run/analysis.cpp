@@ -45,8 +45,14 @@ ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const A
   const h5::Group group = root.open_group("arms/" + arm.name);
   ArmAnalysis out;
   out.name = arm.name;
-  out.sweep_base = arm.sweep_base;
-  out.sweep_point = arm.sweep_point;
+  // The sweep a point belongs to, as the file records it (the resolved scenario lists points
+  // as plain arms).
+  out.sweep_base = group.has_attribute("sweep_base") ? group.string_attribute("sweep_base") : arm.name;
+  if (group.has_attribute("sweep_paths") && group.has_attribute("sweep_values")) {
+    const auto paths = group.string_list_attribute("sweep_paths");
+    const auto values = group.string_list_attribute("sweep_values");
+    for (std::size_t k = 0; k < std::min(paths.size(), values.size()); ++k) out.sweep_point.emplace_back(paths[k], values[k]);
+  }
 
   const auto add = [&](const std::string& name, std::vector<double> per_replicate) {
     out.quantity_names.push_back(name);

@@ -159,7 +159,8 @@ RunResult run_scenario(Scenario& scenario, const RunOptions& options) {
   {
     // The summaries are part of a complete file: computed from what was just written.
     ScopedTimer timer(result.analysis_seconds);
-    write_analysis(file.root(), analyse_results(file.root(), scenario, scenario.analysis.reference_arm));
+    result.analysis = analyse_results(file.root(), scenario, scenario.analysis.reference_arm);
+    write_analysis(file.root(), result.analysis);
   }
   {
     ScopedTimer timer(result.output_seconds);

@@ -1,6 +1,7 @@
 // Running a scenario: every replicate of every arm, day by day, into one results file.
 #pragma once
 
+#include "analysis.hpp"
 #include "scenario.hpp"
 
 #include <cstdint>
@@ -28,6 +29,7 @@ struct RunResult {
   double analysis_seconds = 0.0;  // after the run: summaries and comparisons, stored in the file
   std::int64_t agent_days = 0;
   std::vector<ArmResult> arms;
+  Analysis analysis;  // as stored in the file
 };
 
 // Runs every replicate of every arm, then analyses and stores the results. The scenario's

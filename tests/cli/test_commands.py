@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The command line as a user drives it: help, schema, validate, run (with its summary and
-results file), the example reader script, and option errors (exit code 2).
+results file), summarize and compare in every format, the example reader script, and option
+errors (exit code 2).
 
 Usage: test_commands.py RECOVERYSIM SOURCE_DIR WORK_DIR
 """
@@ -30,7 +31,7 @@ def run(*args):
     return subprocess.run([binary, *args], capture_output=True, text=True, timeout=300, cwd=work)
 
 
-for command in ["run", "validate", "schema"]:
+for command in ["run", "validate", "schema", "summarize", "compare"]:
     p = run(command, "--help")
     check(f"{command} --help", p.returncode == 0 and "Usage" in p.stdout, p.stdout + p.stderr)
 
@@ -62,6 +63,66 @@ p = subprocess.run(["/usr/bin/python3", str(source / "scripts" / "read_outcomes.
                    capture_output=True, text=True, timeout=120)
 check("read_outcomes.py runs", p.returncode == 0, p.stderr)
 check("read_outcomes.py prints outcomes", "relapse_by_day_30" in p.stdout and "usual_care" in p.stdout, p.stdout)
+
+# summarize and compare on a small staffing sweep: every format, read back by a parser.
+import csv
+import io
+import json
+
+sweep = work / "sweep.h5"
+staffing = str(source / "scenarios" / "peer_mentor_staffing.yaml")
+p = run("run", staffing, "-q", "--replicates", "3", "--set", "intake.for_days=60", "--set", "days=150", "-o", str(sweep))
+check("sweep run", p.returncode == 0, p.stderr)
+check("run prints the summary table", "mentors_16" in p.stdout and "[95% interval]" in p.stdout, p.stdout)
+arms = ["usual_care", "mentors_1", "mentors_2", "mentors_4", "mentors_8", "mentors_16"]
+
+p = run("summarize", str(sweep))
+check("summarize table", p.returncode == 0 and all(a in p.stdout for a in arms)
+      and "relapse_by_day_90" in p.stdout and "peer_mentor.queue_length" in p.stdout, p.stdout + p.stderr)
+p = run("summarize", str(sweep), "--format", "markdown", "--quantity", "cost_per_participant")
+check("summarize markdown", p.returncode == 0 and p.stdout.startswith("| arm") and "| :" in p.stdout
+      and "relapse_by_day_90" not in p.stdout and p.stdout.count("\n") == 2 + len(arms), p.stdout + p.stderr)
+p = run("summarize", str(sweep), "--format", "csv")
+rows = list(csv.DictReader(io.StringIO(p.stdout)))
+with h5py.File(sweep) as f:
+    direct = f["arms/mentors_4/outcomes/relapse_by_day_90"][...].mean()
+    stored = dict(zip([x.decode() if isinstance(x, bytes) else x
+                       for x in f["arms/mentors_4/summary/quantities"].attrs["labels"]],
+                      f["arms/mentors_4/summary/quantities"][...]))
+row = [r for r in rows if r["arm"] == "mentors_4" and r["quantity"] == "relapse_by_day_90"]
+check("summarize csv = mean of the replicates", len(row) == 1 and abs(float(row[0]["mean"]) - direct) < 1e-12, row)
+check("summarize csv = stored summary", abs(float(row[0]["ci_low"]) - stored["relapse_by_day_90"][1]) < 1e-12, row)
+p = run("summarize", str(sweep), "--format", "json")
+data = json.loads(p.stdout)
+check("summarize json", [a["name"] for a in data["arms"]] == arms
+      and data["arms"][3]["sweep_point"] == {"peer_mentor.mentors": "4"}, p.stdout[:400])
+
+p = run("compare", str(sweep))
+lines = {line.split()[0]: line for line in p.stdout.splitlines() if line.startswith("mentors_")}
+check("compare table", p.returncode == 0 and set(lines) == set(arms[1:]) and "cost per relapse averted" in p.stdout,
+      p.stdout + p.stderr)
+p = run("compare", str(sweep), "--format", "json")
+data = json.loads(p.stdout)
+queue = [next(a for a in json.loads(run("summarize", str(sweep), "--format", "json").stdout)["arms"]
+              if a["name"] == name)["quantities"]["peer_mentor.queue_length"]["mean"] for name in arms[1:]]
+check("more mentors, shorter queue", all(a > b for a, b in zip(queue, queue[1:])), queue)
+ce = {a["name"]: a["cost_effectiveness"]["cost_per_relapse_averted"] for a in data["arms"]}
+check("cost per relapse averted with an interval", ce["mentors_16"]["ci_low"] is not None
+      and ce["mentors_16"]["ci_low"] <= ce["mentors_16"]["mean"] <= ce["mentors_16"]["ci_high"], ce)
+p = run("compare", str(sweep), "--reference", "mentors_2", "--format", "csv")
+rows = list(csv.DictReader(io.StringIO(p.stdout)))
+check("compare --reference", p.returncode == 0 and {r["arm"] for r in rows} == set(arms) - {"mentors_2"}, p.stderr)
+
+(work / "not_results.h5").write_bytes(b"not an HDF5 file at all")
+for args, expected in [
+    (["summarize", str(work / "missing.h5")], "missing.h5: no such file"),
+    (["summarize", str(work / "not_results.h5")], "not_results.h5: not an HDF5 file"),
+    (["summarize", str(sweep), "--quantity", "relapse_by_day_91"], "did you mean 'relapse_by_day_90'"),
+    (["compare", str(sweep), "--reference", "mentors_3"], "no arm named 'mentors_3'"),
+    (["compare", str(out)], "only one arm"),
+]:
+    p = run(*args)
+    check(" ".join(args), p.returncode == 2 and expected in p.stderr, f"exit {p.returncode}, stderr {p.stderr!r}")
 
 for args, expected in [
     (["run", "does_not_exist.yaml"], "does_not_exist.yaml: cannot open scenario file"),

@@ -1,0 +1,302 @@
+// Rendering of summaries and comparisons.
+#include "tables.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace recoverysim::cli {
+
+using analysis::Interval;
+
+namespace {
+
+// Three significant digits without exponents: 0.461, 52.5, 157476.
+int decimals_for(double x) {
+  if (!std::isfinite(x) || x == 0.0) return 3;
+  return std::clamp(2 - static_cast<int>(std::floor(std::log10(std::fabs(x)))), 0, 6);
+}
+
+std::string fixed(double x, int decimals) {
+  if (std::isnan(x)) return "n/a";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, x);
+  std::string s = buffer;
+  // A value that rounds to zero prints as 0, never -0.000.
+  if (s.find_first_not_of("-0.") == std::string::npos) return "0";
+  return s;
+}
+
+// "mean [low, high]", all three with the decimals that show three significant digits of the
+// largest of them.
+std::string with_interval(const Interval& i) {
+  if (std::isnan(i.estimate)) return "n/a";
+  double largest = std::fabs(i.estimate);
+  if (!std::isnan(i.low)) largest = std::max({largest, std::fabs(i.low), std::fabs(i.high)});
+  const int d = decimals_for(largest);
+  if (std::isnan(i.low) || std::isnan(i.high)) return fixed(i.estimate, d) + " [n/a]";
+  return fixed(i.estimate, d) + " [" + fixed(i.low, d) + ", " + fixed(i.high, d) + "]";
+}
+
+// Shortest text that reads back to the same double; `null` for NaN in JSON.
+std::string exact(double x, bool json) {
+  if (std::isnan(x)) return json ? "null" : "nan";
+  if (std::isinf(x)) return json ? "null" : (x > 0 ? "inf" : "-inf");
+  char buffer[64];
+  const auto r = std::to_chars(buffer, buffer + sizeof buffer, x);
+  return std::string(buffer, r.ptr);
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out += std::string("\\") + c;
+    else if (static_cast<unsigned char>(c) < 0x20) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+      out += buffer;
+    } else out += c;
+  }
+  return out + "\"";
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (const char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// A table of text cells, printed aligned (numbers to the right) or as Markdown.
+struct TextTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+
+  void print(std::ostream& out, bool markdown) const {
+    std::vector<std::size_t> width(header.size());
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      width[c] = header[c].size();
+      for (const auto& row : rows) width[c] = std::max(width[c], row[c].size());
+    }
+    const auto line = [&](const std::vector<std::string>& cells) {
+      std::string s = markdown ? "| " : "";
+      for (std::size_t c = 0; c < cells.size(); ++c) {
+        const std::size_t pad = width[c] - cells[c].size();
+        // The first column (arm names) left-aligned, figures right-aligned.
+        const std::string cell = c == 0 ? cells[c] + std::string(pad, ' ') : std::string(pad, ' ') + cells[c];
+        s += cell + (c + 1 < cells.size() ? (markdown ? " | " : "  ") : (markdown ? " |" : ""));
+      }
+      out << s << "\n";
+    };
+    line(header);
+    if (markdown) {
+      std::string s = "|";
+      for (std::size_t c = 0; c < header.size(); ++c) s += (c == 0 ? " :" : " ") + std::string(width[c] - 1, '-') + (c == 0 ? " |" : ": |");
+      out << s << "\n";
+    } else {
+      std::size_t total = 0;
+      for (auto w : width) total += w + 2;
+      out << std::string(total - 2, '-') << "\n";
+    }
+    for (const auto& row : rows) line(row);
+  }
+};
+
+// The headline quantities: the latest relapse milestone, completion, abstinence, cost, and the
+// staffing figures of the modules present.
+std::vector<std::string> headline(const Analysis& a) {
+  std::vector<std::string> names;
+  const auto& q = a.arms.front().quantity_names;
+  std::string relapse;
+  for (const auto& n : q)
+    if (n.rfind("relapse_by_day_", 0) == 0) relapse = n;
+  if (!relapse.empty()) names.push_back(relapse);
+  for (const std::string n : {"first_episode_completion", "percent_days_abstinent", "cost_per_participant"}) names.push_back(n);
+  for (const auto& arm : a.arms)
+    for (const auto& n : arm.quantity_names)
+      for (const std::string metric : {".queue_length", ".mean_wait_days", ".utilisation"})
+        if (n.size() > metric.size() && n.compare(n.size() - metric.size(), metric.size(), metric) == 0 &&
+            std::find(names.begin(), names.end(), n) == names.end())
+          names.push_back(n);
+  return names;
+}
+
+Interval quantity_of(const ArmAnalysis& arm, const std::string& name) {
+  const int k = arm.find(name);
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  return k < 0 ? Interval{nan, nan, nan} : arm.quantities[static_cast<std::size_t>(k)];
+}
+
+Interval row_of(const ArmAnalysis& arm, const std::vector<Interval>& rows, const std::string& name) {
+  const int k = arm.find(name);
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  return k < 0 ? Interval{nan, nan, nan} : rows[static_cast<std::size_t>(k)];
+}
+
+std::string relapse_quantity(const Analysis& a) {
+  std::string relapse = "relapses";
+  for (const auto& n : a.arms.front().quantity_names)
+    if (n.rfind("relapse_by_day_", 0) == 0) relapse = n;
+  return relapse;
+}
+
+}  // namespace
+
+Format parse_format(const std::string& name) {
+  if (name == "csv") return Format::csv;
+  if (name == "markdown") return Format::markdown;
+  if (name == "json") return Format::json;
+  return Format::table;
+}
+
+void print_summary(std::ostream& out, const Analysis& a, const std::string& scenario_name, Format format,
+                   std::vector<std::string> quantities) {
+  const bool all = quantities.empty();
+  if (all && (format == Format::table || format == Format::markdown)) quantities = headline(a);
+  if (all && (format == Format::csv || format == Format::json)) quantities = a.arms.front().quantity_names;
+  // Quantities only some arms have (module metrics) follow, in the order they appear.
+  if (all && (format == Format::csv || format == Format::json))
+    for (const auto& arm : a.arms)
+      for (const auto& n : arm.quantity_names)
+        if (std::find(quantities.begin(), quantities.end(), n) == quantities.end()) quantities.push_back(n);
+
+  switch (format) {
+    case Format::table:
+    case Format::markdown: {
+      TextTable t;
+      t.header = {"arm"};
+      for (const auto& q : quantities) t.header.push_back(q);
+      for (const auto& arm : a.arms) {
+        std::vector<std::string> row = {arm.name};
+        for (const auto& q : quantities) row.push_back(arm.find(q) < 0 ? "-" : with_interval(quantity_of(arm, q)));
+        t.rows.push_back(std::move(row));
+      }
+      if (format == Format::table)
+        out << scenario_name << ": mean over " << a.replicates << " replicate(s) [95% interval]\n\n";
+      t.print(out, format == Format::markdown);
+      break;
+    }
+    case Format::csv:
+      out << "arm,quantity,mean,ci_low,ci_high,replicates\n";
+      for (const auto& arm : a.arms)
+        for (const auto& q : quantities) {
+          if (arm.find(q) < 0) continue;
+          const Interval i = quantity_of(arm, q);
+          out << csv_field(arm.name) << "," << q << "," << exact(i.estimate, false) << "," << exact(i.low, false) << ","
+              << exact(i.high, false) << "," << a.replicates << "\n";
+        }
+      break;
+    case Format::json: {
+      out << "{\"scenario\": " << json_string(scenario_name) << ", \"replicates\": " << a.replicates
+          << ", \"reference\": " << json_string(a.reference) << ", \"arms\": [";
+      for (std::size_t n = 0; n < a.arms.size(); ++n) {
+        const auto& arm = a.arms[n];
+        out << (n ? ", " : "") << "\n  {\"name\": " << json_string(arm.name)
+            << ", \"sweep_base\": " << json_string(arm.sweep_base) << ", \"sweep_point\": {";
+        for (std::size_t k = 0; k < arm.sweep_point.size(); ++k)
+          out << (k ? ", " : "") << json_string(arm.sweep_point[k].first) << ": " << json_string(arm.sweep_point[k].second);
+        out << "}, \"quantities\": {";
+        bool first = true;
+        for (const auto& q : quantities) {
+          if (arm.find(q) < 0) continue;
+          const Interval i = quantity_of(arm, q);
+          out << (first ? "" : ", ") << "\n    " << json_string(q) << ": {\"mean\": " << exact(i.estimate, true)
+              << ", \"ci_low\": " << exact(i.low, true) << ", \"ci_high\": " << exact(i.high, true) << "}";
+          first = false;
+        }
+        out << "}}";
+      }
+      out << "\n]}\n";
+      break;
+    }
+  }
+}
+
+void print_comparison(std::ostream& out, const Analysis& a, const std::string& scenario_name, Format format) {
+  const std::string relapse = relapse_quantity(a);
+  const auto& ce_names = cost_effectiveness_names();
+  if (format == Format::table || format == Format::markdown) {
+    // The staffing figures of the arm itself: what the extra staff change.
+    std::vector<std::string> staffing;
+    for (const auto& arm : a.arms)
+      for (const auto& n : arm.quantity_names)
+        for (const std::string metric : {".queue_length", ".mean_wait_days"})
+          if (n.size() > metric.size() && n.compare(n.size() - metric.size(), metric.size(), metric) == 0 &&
+              std::find(staffing.begin(), staffing.end(), n) == staffing.end())
+            staffing.push_back(n);
+    TextTable t;
+    t.header = {"arm", "d " + relapse + " (paired)", "unpaired interval", "d first_episode_completion"};
+    for (const auto& s : staffing) t.header.push_back(s);
+    t.header.insert(t.header.end(), {"incremental cost", "relapses averted", "cost per relapse averted", "dominance"});
+    for (const auto& c : a.comparisons) {
+      const ArmAnalysis& arm = *a.arm(c.arm);
+      const Interval unpaired = row_of(arm, c.unpaired_differences, relapse);
+      const int d = decimals_for(std::max(std::fabs(unpaired.low), std::fabs(unpaired.high)));
+      std::vector<std::string> row = {
+          c.arm, with_interval(row_of(arm, c.paired_differences, relapse)),
+          std::isnan(unpaired.low) ? "n/a" : "[" + fixed(unpaired.low, d) + ", " + fixed(unpaired.high, d) + "]",
+          with_interval(row_of(arm, c.paired_differences, "first_episode_completion"))};
+      for (const auto& s : staffing) row.push_back(arm.find(s) < 0 ? "-" : with_interval(quantity_of(arm, s)));
+      row.insert(row.end(), {with_interval(c.cost_effectiveness[0]), with_interval(c.cost_effectiveness[1]),
+                             with_interval(c.cost_effectiveness[3]), analysis::dominance_name(c.dominance)});
+      t.rows.push_back(std::move(row));
+    }
+    if (format == Format::table)
+      out << scenario_name << ": against " << a.reference << ", paired by replicate (" << a.replicates
+          << " replicates; mean [95% interval]; d = arm - " << a.reference << "; costs discounted)\n\n";
+    t.print(out, format == Format::markdown);
+    if (format == Format::table)
+      out << "\n" << a.reference << " itself: " << analysis::dominance_name(a.reference_dominance)
+          << ". Cost per relapse averted is n/a when the arm averts no relapses for certain.\n";
+    return;
+  }
+  if (format == Format::csv) {
+    out << "arm,measure,quantity,mean,ci_low,ci_high\n";
+    const auto emit = [&](const std::string& arm, const std::string& measure, const std::string& q, const Interval& i) {
+      out << csv_field(arm) << "," << measure << "," << q << "," << exact(i.estimate, false) << "," << exact(i.low, false)
+          << "," << exact(i.high, false) << "\n";
+    };
+    for (const auto& c : a.comparisons) {
+      const ArmAnalysis& arm = *a.arm(c.arm);
+      for (std::size_t k = 0; k < ce_names.size(); ++k) emit(c.arm, "cost_effectiveness", ce_names[k], c.cost_effectiveness[k]);
+      for (std::size_t k = 0; k < arm.quantity_names.size(); ++k) {
+        emit(c.arm, "paired_difference", arm.quantity_names[k], c.paired_differences[k]);
+        emit(c.arm, "unpaired_difference", arm.quantity_names[k], c.unpaired_differences[k]);
+        emit(c.arm, "ratio", arm.quantity_names[k], c.ratios[k]);
+      }
+    }
+    return;
+  }
+  // JSON
+  const auto interval = [&](const Interval& i) {
+    return "{\"mean\": " + exact(i.estimate, true) + ", \"ci_low\": " + exact(i.low, true) + ", \"ci_high\": " +
+           exact(i.high, true) + "}";
+  };
+  out << "{\"scenario\": " << json_string(scenario_name) << ", \"replicates\": " << a.replicates
+      << ", \"reference\": " << json_string(a.reference)
+      << ", \"reference_dominance\": " << json_string(analysis::dominance_name(a.reference_dominance)) << ", \"arms\": [";
+  for (std::size_t n = 0; n < a.comparisons.size(); ++n) {
+    const auto& c = a.comparisons[n];
+    const ArmAnalysis& arm = *a.arm(c.arm);
+    out << (n ? ", " : "") << "\n  {\"name\": " << json_string(c.arm)
+        << ", \"dominance\": " << json_string(analysis::dominance_name(c.dominance)) << ", \"cost_effectiveness\": {";
+    for (std::size_t k = 0; k < ce_names.size(); ++k)
+      out << (k ? ", " : "") << json_string(ce_names[k]) << ": " << interval(c.cost_effectiveness[k]);
+    out << "},\n   \"paired_differences\": {";
+    for (std::size_t k = 0; k < arm.quantity_names.size(); ++k)
+      out << (k ? ", " : "") << json_string(arm.quantity_names[k]) << ": " << interval(c.paired_differences[k]);
+    out << "},\n   \"unpaired_differences\": {";
+    for (std::size_t k = 0; k < arm.quantity_names.size(); ++k)
+      out << (k ? ", " : "") << json_string(arm.quantity_names[k]) << ": " << interval(c.unpaired_differences[k]);
+    out << "},\n   \"ratios\": {";
+    for (std::size_t k = 0; k < arm.quantity_names.size(); ++k)
+      out << (k ? ", " : "") << json_string(arm.quantity_names[k]) << ": " << interval(c.ratios[k]);
+    out << "}}";
+  }
+  out << "\n]}\n";
+}
+
+}  // namespace recoverysim::cli
