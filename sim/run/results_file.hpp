@@ -14,7 +14,7 @@
 
 namespace recoverysim {
 
-inline constexpr std::int64_t format_version = 1;
+inline constexpr std::int64_t format_version = 2;  // 2: summaries, comparisons, sweeps, drawn parameters
 
 struct ResultsHeader {
   std::string scenario_name;

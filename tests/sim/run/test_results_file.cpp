@@ -85,7 +85,7 @@ TEST_CASE("the results file follows the documented layout") {
   const auto f = h5::File::open_read_only(path);
   const auto& root = f.root();
   CHECK(root.string_attribute("format") == "recoverysim");
-  CHECK(root.integer_attribute("format_version") == 1);
+  CHECK(root.integer_attribute("format_version") == 2);
   CHECK(root.integer_attribute("seed") == 77);
   CHECK(root.string_attribute("scenario_yaml").find("size: 3000") != std::string::npos);
   CHECK(root.string_attribute("created_utc").size() == 20);
