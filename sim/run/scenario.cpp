@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <map>
 #include <regex>
 
@@ -150,6 +151,10 @@ void Scenario::load_arms(const YAML::Node& node, const std::string& file) {
                            (name ? describe(name) : std::string("nothing")));
     const YAML::Node sweep = item["sweep"];
     if (!sweep) {
+      if (arms.size() >= max_arms)
+        throw InputError(location_of(file, item), where + ": the scenario already has " + std::to_string(arms.size()) +
+                                                      " arms; at most " + std::to_string(max_arms) +
+                                                      " arms are allowed in a scenario");
       Arm arm = make_arm(item, where, file);
       for (const auto& other : arms)
         if (other.name == arm.name)
@@ -192,8 +197,11 @@ void Scenario::load_arms(const YAML::Node& node, const std::string& file) {
       points = grid ? points * static_cast<double>(entry.second.size()) : static_cast<double>(entry.second.size());
     }
     if (points + static_cast<double>(arms.size()) > static_cast<double>(max_arms))
-      throw InputError(location_of(file, sweep), at + " expands to " + format_value(points) + " arms; at most " +
-                                                     std::to_string(max_arms) + " arms are allowed in a scenario");
+      throw InputError(location_of(file, sweep), at + " expands to " +
+                                                     (points < 1e15 ? std::to_string(static_cast<long long>(points))
+                                                                    : format_value(points)) +
+                                                     " arms; at most " + std::to_string(max_arms) +
+                                                     " arms are allowed in a scenario");
     const auto count = static_cast<std::size_t>(points);
     for (std::size_t p = 0; p < count; ++p) {
       Arm arm = make_arm(item, where, file);
@@ -418,7 +426,8 @@ std::vector<double> Scenario::draw_replicate(std::int64_t replicate) {
         throw InputError(u.where, name_prefix + path + ": replicate " + std::to_string(replicate + 1) + " drew " +
                                       format_value(value) + " from " + u.distribution.describe() +
                                       ", outside the key's range; " + expectation(spec) + " is required (narrow the distribution)");
-      drawn[name_prefix + path] = value;
+      // An integer key runs with the rounded draw (assign_drawn); report that value.
+      drawn[name_prefix + path] = spec.kind == ParamKind::integer ? std::nearbyint(value) : value;
     }
   };
   draw_table(table_, "", "");
@@ -447,12 +456,13 @@ std::string Scenario::resolved_yaml() const {
   table_.emit_entries(out);
   out << YAML::Key << "arms" << YAML::Value << YAML::BeginSeq;
   for (const auto& arm : arms) {
+    out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << arm.name;
     if (!arm.sweep_point.empty()) {
+      // On the point's own line (before BeginMap it would end the previous arm's last line).
       std::string point;
       for (const auto& [path, value] : arm.sweep_point) point += (point.empty() ? "" : ", ") + path + "=" + value;
       out << YAML::Comment("point of the sweep of arm '" + arm.sweep_base + "': " + point);
     }
-    out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << arm.name;
     out << YAML::Key << "interventions" << YAML::Value;
     if (arm.interventions.empty()) out << YAML::Flow;
     out << YAML::BeginSeq;
