@@ -73,8 +73,8 @@ sweep = work / "sweep.h5"
 staffing = str(source / "scenarios" / "peer_mentor_staffing.yaml")
 p = run("run", staffing, "-q", "--replicates", "3", "--set", "intake.for_days=60", "--set", "days=150", "-o", str(sweep))
 check("sweep run", p.returncode == 0, p.stderr)
-check("run prints the summary table", "mentors_16" in p.stdout and "[95% interval]" in p.stdout, p.stdout)
-arms = ["usual_care", "mentors_1", "mentors_2", "mentors_4", "mentors_8", "mentors_16"]
+check("run prints the summary table", "mentors_120" in p.stdout and "[95% interval]" in p.stdout, p.stdout)
+arms = ["usual_care", "mentors_5", "mentors_10", "mentors_20", "mentors_40", "mentors_80", "mentors_120"]
 
 p = run("summarize", str(sweep))
 check("summarize table", p.returncode == 0 and all(a in p.stdout for a in arms)
@@ -85,17 +85,17 @@ check("summarize markdown", p.returncode == 0 and p.stdout.startswith("| arm") a
 p = run("summarize", str(sweep), "--format", "csv")
 rows = list(csv.DictReader(io.StringIO(p.stdout)))
 with h5py.File(sweep) as f:
-    direct = f["arms/mentors_4/outcomes/relapse_by_day_90"][...].mean()
+    direct = f["arms/mentors_20/outcomes/relapse_by_day_90"][...].mean()
     stored = dict(zip([x.decode() if isinstance(x, bytes) else x
-                       for x in f["arms/mentors_4/summary/quantities"].attrs["labels"]],
-                      f["arms/mentors_4/summary/quantities"][...]))
-row = [r for r in rows if r["arm"] == "mentors_4" and r["quantity"] == "relapse_by_day_90"]
+                       for x in f["arms/mentors_20/summary/quantities"].attrs["labels"]],
+                      f["arms/mentors_20/summary/quantities"][...]))
+row = [r for r in rows if r["arm"] == "mentors_20" and r["quantity"] == "relapse_by_day_90"]
 check("summarize csv = mean of the replicates", len(row) == 1 and abs(float(row[0]["mean"]) - direct) < 1e-12, row)
 check("summarize csv = stored summary", abs(float(row[0]["ci_low"]) - stored["relapse_by_day_90"][1]) < 1e-12, row)
 p = run("summarize", str(sweep), "--format", "json")
 data = json.loads(p.stdout)
 check("summarize json", [a["name"] for a in data["arms"]] == arms
-      and data["arms"][3]["sweep_point"] == {"peer_mentor.mentors": "4"}, p.stdout[:400])
+      and data["arms"][3]["sweep_point"] == {"peer_mentor.mentors": "20"}, p.stdout[:400])
 
 p = run("compare", str(sweep))
 lines = {line.split()[0]: line for line in p.stdout.splitlines() if line.startswith("mentors_")}
@@ -105,13 +105,13 @@ p = run("compare", str(sweep), "--format", "json")
 data = json.loads(p.stdout)
 queue = [next(a for a in json.loads(run("summarize", str(sweep), "--format", "json").stdout)["arms"]
               if a["name"] == name)["quantities"]["peer_mentor.queue_length"]["mean"] for name in arms[1:]]
-check("more mentors, shorter queue", all(a > b for a, b in zip(queue, queue[1:])), queue)
+check("more mentors, shorter queue", all(a >= b for a, b in zip(queue, queue[1:])) and queue[0] > queue[2] > 0, queue)
 ce = {a["name"]: a["cost_effectiveness"]["cost_per_relapse_averted"] for a in data["arms"]}
-check("cost per relapse averted with an interval", ce["mentors_16"]["ci_low"] is not None
-      and ce["mentors_16"]["ci_low"] <= ce["mentors_16"]["mean"] <= ce["mentors_16"]["ci_high"], ce)
-p = run("compare", str(sweep), "--reference", "mentors_2", "--format", "csv")
+check("cost per relapse averted with an interval", ce["mentors_120"]["ci_low"] is not None
+      and ce["mentors_120"]["ci_low"] <= ce["mentors_120"]["mean"] <= ce["mentors_120"]["ci_high"], ce)
+p = run("compare", str(sweep), "--reference", "mentors_10", "--format", "csv")
 rows = list(csv.DictReader(io.StringIO(p.stdout)))
-check("compare --reference", p.returncode == 0 and {r["arm"] for r in rows} == set(arms) - {"mentors_2"}, p.stderr)
+check("compare --reference", p.returncode == 0 and {r["arm"] for r in rows} == set(arms) - {"mentors_10"}, p.stderr)
 
 (work / "not_results.h5").write_bytes(b"not an HDF5 file at all")
 for args, expected in [
