@@ -72,10 +72,12 @@ int run_command(const RunCommand& cmd) {
   const auto& run = scenario.run;
   const double rate = result.seconds > 0 ? static_cast<double>(result.agent_days) / result.seconds : 0.0;
   std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.2f s (%s agent-days/s; "
-              "writing output %.2f s) -> %s\n",
+              "writing output %.2f s; then summaries %.2f s) -> %s\n",
               run.name.c_str(), result.arms.size(), static_cast<long long>(run.replicates),
               static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),
-              result.seconds, format_rate(rate).c_str(), result.output_seconds, result.output_path.c_str());
+              result.seconds, format_rate(rate).c_str(), result.output_seconds, result.analysis_seconds,
+              result.output_path.c_str());
+  std::fflush(stdout);
   std::cout << "\n";
   cli::print_summary(std::cout, result.analysis, run.name, cli::Format::table, {});
   if (result.analysis.arms.size() > 1)

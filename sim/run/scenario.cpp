@@ -350,7 +350,7 @@ void Scenario::apply_override(const std::string& path_equals_value) {
     for (const auto& [swept, v] : arm.sweep_point)
       if (swept == path)
         throw InputError(where, "'" + path + "' is swept in arm '" + arm.sweep_base + "'; change the sweep's values instead");
-    set_in_arm(arm, path, where, [where, value](ParamTable& t, const ParamSpec& spec) {
+    set_in_arm(arm, path, where, [value](ParamTable& t, const ParamSpec& spec) {
       t.assign_from_option(spec.path + "=" + value);
     });
   }
