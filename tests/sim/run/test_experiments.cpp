@@ -11,6 +11,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -38,7 +39,8 @@ std::string write_yaml(const std::string& name, const std::string& yaml) {
 
 // Loads `yaml` as a scenario file and returns the error, the file's name left out, or "(no error)".
 std::string load_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  const std::string path = write_yaml("experiments_error.yaml", yaml);
+  // Named by content: test cases run in parallel processes and must not share a file.
+  const std::string path = write_yaml("experiments_" + std::to_string(std::hash<std::string>{}(yaml)) + ".yaml", yaml);
   Scenario s;
   try {
     s.load(path, overrides);

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 using namespace recoverysim;
@@ -77,7 +78,8 @@ TEST_CASE("a substance mix that does not sum to 1 is refused where it was writte
 
 namespace {
 std::string load_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  const auto path = tmp_dir / "arms.yaml";
+  // Named by content: test cases run in parallel processes and must not share a file.
+  const auto path = tmp_dir / ("arms_" + std::to_string(std::hash<std::string>{}(yaml)) + ".yaml");
   std::ofstream(path) << yaml;
   Scenario s;
   try {
