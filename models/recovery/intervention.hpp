@@ -5,11 +5,13 @@
 //   before_day       serial preparation of the day (optional)
 //   add_effects      today's effects on one tile of agents, called by the day kernel for every
 //                    tile, in parallel, just before it advances that tile
+//   after_tile       optional: the tile's agents just after the kernel advanced them, with their
+//                    events, in parallel (per-agent updates that need no other agent)
 //   after_day        read today's events, move queues and links, record the day's metrics
 //   agent_columns    the per-agent columns written to the output at the horizon
 //
-// add_effects is one virtual call per tile of 64 agents; the hooks loop over the agents
-// themselves (in parallel where agents are independent, serially where they interact, so
+// add_effects and after_tile are one virtual call per tile of 64 agents; the hooks loop over
+// the agents themselves (in parallel where agents are independent, serially where they interact, so
 // results never depend on the thread count). Effects reach the core day only through the
 // TileEffects channels, computed while the tile is in cache, so no per-agent effect columns
 // are stored. A module draws random numbers only from its own streams (stream_base + k), so
@@ -113,6 +115,13 @@ class Intervention {
   // count (attendance, say) that after_day receives summed over the tiles (an integer, so the
   // same on any number of threads).
   virtual std::int64_t add_effects(const TileView& tile, TileEffects& fx) = 0;
+  // Called by the day kernel right after it has advanced `tile`: the population's columns now
+  // hold the tile's agents at the end of the day, and events[l] is agent first + l's events
+  // today. The same rules as add_effects: called from several threads at once for different
+  // tiles, it may change only the state of the tile's own agents. Optional: per-agent updates
+  // that need today's events but no other agent are done here while the tile is in cache, and
+  // after_day keeps what is serial or crosses agents.
+  virtual void after_tile(const TileView& /*tile*/, std::span<const std::uint8_t> /*events*/) {}
   virtual void after_day(DayView& view, std::span<double> metrics) = 0;
   virtual std::vector<AgentColumn> agent_columns() const = 0;
 };
