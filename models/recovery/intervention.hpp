@@ -27,7 +27,6 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <bit>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -151,19 +150,19 @@ void collect_agents(std::size_t n, std::vector<std::int32_t>& out, Keep&& keep) 
   collect_agents(0, n, out, std::forward<Keep>(keep));
 }
 
+// The agents first + l, l < n, with flags[l] != 0, in increasing order, into `out` (room for
+// n); returns how many. With AVX-512, sixteen lanes at a time (vpcompressd).
+std::size_t flagged_agents(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out);
+
 // The agents i of `tile` for which keep(i) holds, in increasing order, into `out` (room for
-// agents_per_tile); returns how many. keep(i) is evaluated for every agent of the tile into a
-// bit mask, without branches (write it with & rather than &&), so that a test that varies at
-// random from agent to agent costs no mispredictions.
+// agents_per_tile); returns how many. keep(i) is evaluated for every agent of the tile, without
+// branches (write it with & rather than &&), so that a test that varies at random from agent
+// to agent costs no mispredictions.
 template <class Keep>
 std::size_t tile_agents(const TileView& tile, std::int32_t* out, Keep&& keep) {
-  static_assert(agents_per_tile == 64, "one bit per agent of the tile");
-  std::uint64_t mask = 0;
-  for (std::size_t l = 0; l < tile.n; ++l) mask |= std::uint64_t{keep(tile.first + l) ? 1u : 0u} << l;
-  std::size_t count = 0;
-  for (; mask != 0; mask &= mask - 1)
-    out[count++] = static_cast<std::int32_t>(tile.first + static_cast<std::size_t>(std::countr_zero(mask)));
-  return count;
+  std::int32_t flags[agents_per_tile];
+  for (std::size_t l = 0; l < tile.n; ++l) flags[l] = keep(tile.first + l) ? 1 : 0;
+  return flagged_agents(flags, tile.n, tile.first, out);
 }
 
 // out[k] = philox_block(key, agents[k], day, stream, 0)[0] for every k: the first uniform of

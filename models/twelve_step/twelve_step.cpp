@@ -102,15 +102,34 @@ void TwelveStep::set_link(std::size_t agent, Links link, bool on) {
 }
 
 // Today's meetings and the effects of yesterday's affiliation and links, for the tile's living
-// participants; returns how many attend. Each agent on its own. Only the living participants'
-// attended_ is set: no one else's is ever read.
+// participants; returns how many attend. Each agent on its own, every lane computed without
+// branches (in 32-bit lanes, for the vectoriser); a lane that is not a living participant
+// keeps its effects. Only the living participants' attended_ is ever read.
 std::int64_t TwelveStep::add_effects(const TileView& tile, TileEffects& fx) {
+  const std::size_t first = tile.first, n = tile.n;
+  const std::uint8_t* participant = participant_.data() + first;
+  const ClinicalState* state = tile.pop.state.data() + first;
+  const Links* links = links_.data() + first;
+  const float* affiliation = affiliation_.data() + first;
+  Attended* attended = attended_.data() + first;
+  constexpr auto deceased = static_cast<std::int32_t>(ClinicalState::deceased);
+  std::int32_t living[agents_per_tile], link[agents_per_tile];
+  std::int32_t any = 0;
+#pragma omp simd reduction(| : any)
+  for (std::size_t l = 0; l < n; ++l) {
+    living[l] = (participant[l] != 0 ? 1 : 0) & (static_cast<std::int32_t>(state[l]) != deceased ? 1 : 0);
+    link[l] = static_cast<std::int32_t>(links[l]);
+    any |= living[l];
+  }
+  if (any == 0) return 0;
+
+  // Attendance draws for the living participants only, then spread to their lanes.
   std::int32_t agents[agents_per_tile];
-  const std::uint8_t* participant = participant_.data();
-  const ClinicalState* state = tile.pop.state.data();
-  const std::size_t count = tile_agents(
-      tile, agents, [=](std::size_t i) { return (participant[i] != 0) & (state[i] != ClinicalState::deceased); });
-  if (count == 0) return 0;
+  const std::size_t count = flagged_agents(living, n, first, agents);
+  std::uint32_t drawn[agents_per_tile], u[agents_per_tile] = {};
+  first_draws(tile.key, std::span<const std::int32_t>(agents, count), tile.day, stream_base_ + stream_attendance, drawn);
+  for (std::size_t k = 0; k < count; ++k) u[static_cast<std::size_t>(agents[k]) - first] = drawn[k];
+
   const double meeting_share = p_.meetings_per_week / 7.0;
   const double support_per_affiliation = p_.support_connections_per_affiliation;
   const auto self_efficacy = static_cast<float>(p_.self_efficacy_per_meeting);
@@ -118,20 +137,22 @@ std::int64_t TwelveStep::add_effects(const TileView& tile, TileEffects& fx) {
   const float lapse_by_links[4] = {1.0f, static_cast<float>(1.0 * p_.sponsored_lapse_multiplier),
                                    static_cast<float>(1.0 * p_.helper_lapse_multiplier),
                                    static_cast<float>(1.0 * p_.sponsored_lapse_multiplier * p_.helper_lapse_multiplier)};
-  std::uint32_t u[agents_per_tile];
-  first_draws(tile.key, std::span<const std::int32_t>(agents, count), tile.day, stream_base_ + stream_attendance, u);
+  std::int32_t went[agents_per_tile];
   std::int64_t attenders = 0;
-  for (std::size_t k = 0; k < count; ++k) {
-    const auto i = static_cast<std::size_t>(agents[k]);
-    const std::size_t l = i - tile.first;
-    const double f = affiliation_[i];
-    const bool attends = bernoulli(u[k], f * meeting_share);
-    attended_[i] = attends ? Attended::yes : Attended::no;
+#pragma omp simd reduction(+ : attenders)
+  for (std::size_t l = 0; l < n; ++l) {
+    const double f = affiliation[l];
+    const bool in = living[l] != 0;
+    const bool attends = in & bernoulli(u[l], f * meeting_share);
+    went[l] = attends ? 1 : 0;
     attenders += attends ? 1 : 0;
-    fx.support_connections[l] += static_cast<float>(support_per_affiliation * f);
-    fx.lapse_multiplier[l] *= lapse_by_links[static_cast<std::size_t>(links_[i])];
-    fx.self_efficacy_increment[l] += attends ? self_efficacy : 0.0f;
+    fx.support_connections[l] =
+        in ? fx.support_connections[l] + static_cast<float>(support_per_affiliation * f) : fx.support_connections[l];
+    fx.lapse_multiplier[l] = in ? fx.lapse_multiplier[l] * lapse_by_links[link[l]] : fx.lapse_multiplier[l];
+    fx.self_efficacy_increment[l] =
+        in ? fx.self_efficacy_increment[l] + (attends ? self_efficacy : 0.0f) : fx.self_efficacy_increment[l];
   }
+  for (std::size_t l = 0; l < n; ++l) attended[l] = went[l] != 0 ? Attended::yes : Attended::no;
   return attenders;
 }
 
@@ -205,11 +226,7 @@ void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> 
 
   // Steps of those who attended.
   std::int32_t agents[agents_per_tile];
-  std::size_t count = 0;
-  for (std::size_t l = 0; l < n; ++l) {
-    agents[count] = static_cast<std::int32_t>(first + l);
-    count += static_cast<std::size_t>(stepping[l]);
-  }
+  const std::size_t count = flagged_agents(stepping, n, first, agents);
   if (count > 0) {
     std::uint32_t u[agents_per_tile];
     first_draws(tile.key, std::span<const std::int32_t>(agents, count), tile.day, stream_base_ + stream_step, u);
@@ -217,7 +234,8 @@ void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> 
     const double sponsor_step_multiplier = p_.sponsor_step_multiplier;
     for (std::size_t k = 0; k < count; ++k) {
       const auto i = static_cast<std::size_t>(agents[k]);
-      const double p_step = step_probability * (sponsor_[i] != no_sponsor ? sponsor_step_multiplier : 1.0);
+      const bool sponsored = (static_cast<std::uint8_t>(links_[i]) & static_cast<std::uint8_t>(Links::sponsored)) != 0;
+      const double p_step = step_probability * (sponsored ? sponsor_step_multiplier : 1.0);
       if (!bernoulli(u[k], p_step)) continue;
       ++totals.steps;
       if (++steps_[i] == all_steps) totals.new_twelve_steppers.push_back(agents[k]);
