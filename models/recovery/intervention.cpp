@@ -99,13 +99,49 @@ void first_draws(RandomKey key, std::span<const std::int32_t> agents, std::uint3
     const __m512i agent = _mm512_loadu_si512(agents.data() + k);
     _mm512_storeu_si512(out.data() + k, philox_first_16(key, agent, day, stream));
   }
+  // The last few agents in masked lanes: one vector call costs less than a few scalar ones.
+  if (k < agents.size()) {
+    const auto mask = static_cast<__mmask16>((1u << (agents.size() - k)) - 1);
+    const __m512i agent = _mm512_maskz_loadu_epi32(mask, agents.data() + k);
+    _mm512_mask_storeu_epi32(out.data() + k, mask, philox_first_16(key, agent, day, stream));
+    return;
+  }
 #elif defined(__AVX2__)
   for (; k + 8 <= agents.size(); k += 8) {
     const __m256i agent = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(agents.data() + k));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.data() + k), philox_first_8(key, agent, day, stream));
   }
+  if (k + 2 < agents.size()) {
+    alignas(32) std::int32_t lanes[8] = {};
+    alignas(32) std::uint32_t draws[8];
+    std::copy(agents.begin() + static_cast<std::ptrdiff_t>(k), agents.end(), lanes);
+    const __m256i agent = _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(draws), philox_first_8(key, agent, day, stream));
+    std::copy(draws, draws + (agents.size() - k), out.begin() + static_cast<std::ptrdiff_t>(k));
+    return;
+  }
 #endif
   for (; k < agents.size(); ++k) out[k] = philox_block(key, static_cast<std::uint32_t>(agents[k]), day, stream, 0)[0];
+}
+
+std::size_t flagged_agents(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out) {
+  std::size_t count = 0, l = 0;
+#if defined(__AVX512F__)
+  const __m512i step = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (; l < n; l += 16) {
+    const auto valid = static_cast<__mmask16>(n - l >= 16 ? 0xFFFFu : (1u << (n - l)) - 1);
+    const __m512i f = _mm512_maskz_loadu_epi32(valid, flags + l);
+    const __mmask16 set = _mm512_mask_test_epi32_mask(valid, f, f);
+    const __m512i agents = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first + l)), step);
+    _mm512_mask_compressstoreu_epi32(out + count, set, agents);
+    count += static_cast<std::size_t>(std::popcount(static_cast<unsigned>(set)));
+  }
+#endif
+  for (; l < n; ++l) {
+    out[count] = static_cast<std::int32_t>(first + l);
+    count += flags[l] != 0 ? 1 : 0;
+  }
+  return count;
 }
 
 void list_event_agents(std::span<const std::uint8_t> events, std::vector<std::int32_t>& out) {

@@ -5,11 +5,13 @@
 //   before_day       serial preparation of the day (optional)
 //   add_effects      today's effects on one tile of agents, called by the day kernel for every
 //                    tile, in parallel, just before it advances that tile
+//   after_tile       optional: the tile's agents just after the kernel advanced them, with their
+//                    events, in parallel (per-agent updates that need no other agent)
 //   after_day        read today's events, move queues and links, record the day's metrics
 //   agent_columns    the per-agent columns written to the output at the horizon
 //
-// add_effects is one virtual call per tile of 64 agents; the hooks loop over the agents
-// themselves (in parallel where agents are independent, serially where they interact, so
+// add_effects and after_tile are one virtual call per tile of 64 agents; the hooks loop over
+// the agents themselves (in parallel where agents are independent, serially where they interact, so
 // results never depend on the thread count). Effects reach the core day only through the
 // TileEffects channels, computed while the tile is in cache, so no per-agent effect columns
 // are stored. A module draws random numbers only from its own streams (stream_base + k), so
@@ -25,7 +27,6 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <bit>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -113,6 +114,13 @@ class Intervention {
   // count (attendance, say) that after_day receives summed over the tiles (an integer, so the
   // same on any number of threads).
   virtual std::int64_t add_effects(const TileView& tile, TileEffects& fx) = 0;
+  // Called by the day kernel right after it has advanced `tile`: the population's columns now
+  // hold the tile's agents at the end of the day, and events[l] is agent first + l's events
+  // today. The same rules as add_effects: called from several threads at once for different
+  // tiles, it may change only the state of the tile's own agents. Optional: per-agent updates
+  // that need today's events but no other agent are done here while the tile is in cache, and
+  // after_day keeps what is serial or crosses agents.
+  virtual void after_tile(const TileView& /*tile*/, std::span<const std::uint8_t> /*events*/) {}
   virtual void after_day(DayView& view, std::span<double> metrics) = 0;
   virtual std::vector<AgentColumn> agent_columns() const = 0;
 };
@@ -142,19 +150,19 @@ void collect_agents(std::size_t n, std::vector<std::int32_t>& out, Keep&& keep) 
   collect_agents(0, n, out, std::forward<Keep>(keep));
 }
 
+// The agents first + l, l < n, with flags[l] != 0, in increasing order, into `out` (room for
+// n); returns how many. With AVX-512, sixteen lanes at a time (vpcompressd).
+std::size_t flagged_agents(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out);
+
 // The agents i of `tile` for which keep(i) holds, in increasing order, into `out` (room for
-// agents_per_tile); returns how many. keep(i) is evaluated for every agent of the tile into a
-// bit mask, without branches (write it with & rather than &&), so that a test that varies at
-// random from agent to agent costs no mispredictions.
+// agents_per_tile); returns how many. keep(i) is evaluated for every agent of the tile, without
+// branches (write it with & rather than &&), so that a test that varies at random from agent
+// to agent costs no mispredictions.
 template <class Keep>
 std::size_t tile_agents(const TileView& tile, std::int32_t* out, Keep&& keep) {
-  static_assert(agents_per_tile == 64, "one bit per agent of the tile");
-  std::uint64_t mask = 0;
-  for (std::size_t l = 0; l < tile.n; ++l) mask |= std::uint64_t{keep(tile.first + l) ? 1u : 0u} << l;
-  std::size_t count = 0;
-  for (; mask != 0; mask &= mask - 1)
-    out[count++] = static_cast<std::int32_t>(tile.first + static_cast<std::size_t>(std::countr_zero(mask)));
-  return count;
+  std::int32_t flags[agents_per_tile];
+  for (std::size_t l = 0; l < tile.n; ++l) flags[l] = keep(tile.first + l) ? 1 : 0;
+  return flagged_agents(flags, tile.n, tile.first, out);
 }
 
 // out[k] = philox_block(key, agents[k], day, stream, 0)[0] for every k: the first uniform of

@@ -277,6 +277,10 @@ DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key,
       auto& totals = module_totals.local();
       for (std::size_t m = 0; m < modules; ++m) totals[m] += channels.modules[m]->add_effects(view, effects);
       advance_tile<true>(ctx, pop, t, key, today, effects, out);
+      t.store(pop);
+      const std::span<const std::uint8_t> events(channels.events + t.first, t.n);
+      for (std::size_t m = 0; m < modules; ++m) channels.modules[m]->after_tile(view, events);
+      return;
     }
     t.store(pop);
   });

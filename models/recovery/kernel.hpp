@@ -34,8 +34,8 @@ struct TrajectorySink {
 inline constexpr std::uint8_t not_admitted = 255;
 
 // What the modules of an arm exchange with the core day: their effects on each tile, asked for
-// just before the tile is advanced, and the events it reports back. Empty when the arm has no
-// intervention.
+// just before the tile is advanced, and the events it reports back, handed to each module's
+// after_tile once the tile is advanced. Empty when the arm has no intervention.
 struct ModuleChannels {
   std::span<Intervention* const> modules;
   std::span<std::int64_t> effects_totals;  // per module: the sum of what add_effects returned

@@ -2,10 +2,6 @@
 // sponsorship, and the serial phase that ends and makes sponsor links.
 #include "twelve_step.hpp"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-#include <tbb/parallel_reduce.h>
-
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -15,14 +11,7 @@ namespace recoverysim::recovery {
 
 namespace {
 
-constexpr std::size_t grain = 4096;
-
 bool alive(const Population& pop, std::size_t i) { return pop.state[i] != ClinicalState::deceased; }
-
-bool offered_today(TwelveStepOffer offer_at, std::uint8_t events) {
-  if (offer_at == TwelveStepOffer::admission) return (events & (event_admitted | event_readmitted)) != 0;
-  return (events & (event_completed | event_dropped_out)) != 0;
-}
 
 }  // namespace
 
@@ -96,8 +85,9 @@ void TwelveStep::start_replicate(const ReplicateContext& ctx, std::size_t agents
   sponsoring_ = 0;
   sponsored_.clear();
   twelve_steppers_.clear();
-  living_.clear();
+  living_ = 0;
   living_steps_ = 0;
+  for (DayTotals& totals : tile_totals_) totals.clear();
   attenders_ = 0;
 }
 
@@ -112,15 +102,34 @@ void TwelveStep::set_link(std::size_t agent, Links link, bool on) {
 }
 
 // Today's meetings and the effects of yesterday's affiliation and links, for the tile's living
-// participants; returns how many attend. Each agent on its own. Only the living participants'
-// attended_ is set: no one else's is ever read.
+// participants; returns how many attend. Each agent on its own, every lane computed without
+// branches (in 32-bit lanes, for the vectoriser); a lane that is not a living participant
+// keeps its effects. Only the living participants' attended_ is ever read.
 std::int64_t TwelveStep::add_effects(const TileView& tile, TileEffects& fx) {
+  const std::size_t first = tile.first, n = tile.n;
+  const std::uint8_t* participant = participant_.data() + first;
+  const ClinicalState* state = tile.pop.state.data() + first;
+  const Links* links = links_.data() + first;
+  const float* affiliation = affiliation_.data() + first;
+  Attended* attended = attended_.data() + first;
+  constexpr auto deceased = static_cast<std::int32_t>(ClinicalState::deceased);
+  std::int32_t living[agents_per_tile], link[agents_per_tile];
+  std::int32_t any = 0;
+#pragma omp simd reduction(| : any)
+  for (std::size_t l = 0; l < n; ++l) {
+    living[l] = (participant[l] != 0 ? 1 : 0) & (static_cast<std::int32_t>(state[l]) != deceased ? 1 : 0);
+    link[l] = static_cast<std::int32_t>(links[l]);
+    any |= living[l];
+  }
+  if (any == 0) return 0;
+
+  // Attendance draws for the living participants only, then spread to their lanes.
   std::int32_t agents[agents_per_tile];
-  const std::uint8_t* participant = participant_.data();
-  const ClinicalState* state = tile.pop.state.data();
-  const std::size_t count = tile_agents(
-      tile, agents, [=](std::size_t i) { return (participant[i] != 0) & (state[i] != ClinicalState::deceased); });
-  if (count == 0) return 0;
+  const std::size_t count = flagged_agents(living, n, first, agents);
+  std::uint32_t drawn[agents_per_tile], u[agents_per_tile] = {};
+  first_draws(tile.key, std::span<const std::int32_t>(agents, count), tile.day, stream_base_ + stream_attendance, drawn);
+  for (std::size_t k = 0; k < count; ++k) u[static_cast<std::size_t>(agents[k]) - first] = drawn[k];
+
   const double meeting_share = p_.meetings_per_week / 7.0;
   const double support_per_affiliation = p_.support_connections_per_affiliation;
   const auto self_efficacy = static_cast<float>(p_.self_efficacy_per_meeting);
@@ -128,159 +137,138 @@ std::int64_t TwelveStep::add_effects(const TileView& tile, TileEffects& fx) {
   const float lapse_by_links[4] = {1.0f, static_cast<float>(1.0 * p_.sponsored_lapse_multiplier),
                                    static_cast<float>(1.0 * p_.helper_lapse_multiplier),
                                    static_cast<float>(1.0 * p_.sponsored_lapse_multiplier * p_.helper_lapse_multiplier)};
-  std::uint32_t u[agents_per_tile];
-  first_draws(tile.key, std::span<const std::int32_t>(agents, count), tile.day, stream_base_ + stream_attendance, u);
+  std::int32_t went[agents_per_tile];
   std::int64_t attenders = 0;
-  for (std::size_t k = 0; k < count; ++k) {
-    const auto i = static_cast<std::size_t>(agents[k]);
-    const std::size_t l = i - tile.first;
-    const double f = affiliation_[i];
-    const bool attends = bernoulli(u[k], f * meeting_share);
-    attended_[i] = attends ? Attended::yes : Attended::no;
+#pragma omp simd reduction(+ : attenders)
+  for (std::size_t l = 0; l < n; ++l) {
+    const double f = affiliation[l];
+    const bool in = living[l] != 0;
+    const bool attends = in & bernoulli(u[l], f * meeting_share);
+    went[l] = attends ? 1 : 0;
     attenders += attends ? 1 : 0;
-    fx.support_connections[l] += static_cast<float>(support_per_affiliation * f);
-    fx.lapse_multiplier[l] *= lapse_by_links[static_cast<std::size_t>(links_[i])];
-    fx.self_efficacy_increment[l] += attends ? self_efficacy : 0.0f;
+    fx.support_connections[l] =
+        in ? fx.support_connections[l] + static_cast<float>(support_per_affiliation * f) : fx.support_connections[l];
+    fx.lapse_multiplier[l] = in ? fx.lapse_multiplier[l] * lapse_by_links[link[l]] : fx.lapse_multiplier[l];
+    fx.self_efficacy_increment[l] =
+        in ? fx.self_efficacy_increment[l] + (attends ? self_efficacy : 0.0f) : fx.self_efficacy_increment[l];
   }
+  for (std::size_t l = 0; l < n; ++l) attended[l] = went[l] != 0 ? Attended::yes : Attended::no;
   return attenders;
 }
 
-// The living participants `listed`, each on its own: affiliation, meetings and steps. Their
-// affiliations' sum and its smallest non-zero term go into `totals`.
-void TwelveStep::update_agents(const DayView& view, std::span<const std::int32_t> listed, ChunkTotals& totals) {
-  // Locals, not members: the compiler keeps them in registers across the stores below.
-  const RandomKey key = view.key;
-  const std::uint32_t day = view.day;
-  const std::uint32_t step_stream = stream_base_ + stream_step;
+// The tile's living participants at the end of the day (yesterday's, less today's deaths),
+// each on its own: affiliation from today's meeting and relapse, meetings, steps. Then today's
+// deaths among participants and the offers taken up, from the tile's events. New participants
+// count in today's figures; their first update is tomorrow.
+void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> events) {
+  const std::size_t first = tile.first, n = tile.n;
+  const std::uint8_t* participant = participant_.data() + first;
+  const ClinicalState* state = tile.pop.state.data() + first;
+  const Attended* attended = attended_.data() + first;
+  const std::uint8_t* event = events.data();
+  float* affiliation = affiliation_.data() + first;
+  std::int32_t* meetings = meetings_.data() + first;
+  std::int32_t* steps = steps_.data() + first;
   const double decay = p_.affiliation_decay_rate_per_day;
   const double growth = p_.affiliation_growth_per_meeting;
   const double relapse_factor = p_.affiliation_factor_on_relapse;
-  const double step_probability = p_.step_probability_per_meeting;
-  const double sponsor_step_multiplier = p_.sponsor_step_multiplier;
-  const std::uint8_t* events = view.events.data();
-  const Attended* attended = attended_.data();
-  const std::int32_t* sponsor = sponsor_.data();
-  float* affiliation = affiliation_.data();
-  std::int32_t* steps = steps_.data();
-  std::int32_t* meetings = meetings_.data();
 
-  constexpr std::size_t tile = 1024;  // agents per piece (its scratch arrays are on the stack)
-  std::int32_t attending[tile];
-  std::uint32_t u[tile];
-  // Partial sums of the affiliations in eight lanes (see affiliation_sum()).
+  // Every lane is computed, without branches, in 32-bit lanes (the vectoriser's masks need one
+  // width); a lane that is not a living participant keeps its values.
+  std::int32_t living[agents_per_tile], went[agents_per_tile], relapsed[agents_per_tile];
+  std::int32_t stepping[agents_per_tile];  // attended today with steps to go
+  std::int32_t dying[agents_per_tile];     // participants who died today
+  std::int32_t offered[agents_per_tile];   // alive, not participants, offered today
+  float kept[agents_per_tile];             // the living participants' new affiliation, else 0
+  const std::int32_t offers = p_.offer_at == TwelveStepOffer::admission ? event_admitted | event_readmitted
+                                                                         : event_completed | event_dropped_out;
+  constexpr auto deceased = static_cast<std::int32_t>(ClinicalState::deceased);
+  constexpr auto yes = static_cast<std::int32_t>(Attended::yes);
+  std::int32_t rare = 0;
+#pragma omp simd reduction(| : rare)
+  for (std::size_t l = 0; l < n; ++l) {
+    const std::int32_t was = participant[l] != 0 ? 1 : 0;
+    const std::int32_t alive_now = static_cast<std::int32_t>(state[l]) != deceased ? 1 : 0;
+    const std::int32_t ev = event[l];
+    living[l] = was & alive_now;
+    went[l] = was & alive_now & (static_cast<std::int32_t>(attended[l]) == yes ? 1 : 0);
+    relapsed[l] = (ev & event_relapsed) != 0 ? 1 : 0;
+    stepping[l] = went[l] & (steps[l] < all_steps ? 1 : 0);
+    dying[l] = was & ((ev & event_died) != 0 ? 1 : 0);
+    offered[l] = (1 - was) & alive_now & ((ev & offers) != 0 ? 1 : 0);
+    rare |= dying[l] | offered[l];
+  }
+#pragma omp simd
+  for (std::size_t l = 0; l < n; ++l) {
+    double f = affiliation[l];
+    f -= decay * f;
+    const double grown = f + growth * (1.0 - f);
+    f = went[l] != 0 ? grown : f;
+    const double after_relapse = f * relapse_factor;
+    f = relapsed[l] != 0 ? after_relapse : f;
+    const auto stored = static_cast<float>(std::clamp(f, 0.0, 1.0));
+    affiliation[l] = living[l] != 0 ? stored : affiliation[l];
+    kept[l] = living[l] != 0 ? stored : 0.0f;
+    meetings[l] += went[l];
+  }
+  // Partial sums in eight lanes, and the smallest non-zero value; the order of the sums does not
+  // matter (see affiliation_sum()).
+  std::fill(kept + n, kept + agents_per_tile, 0.0f);
   double lanes[8] = {};
-  float smallest = totals.smallest_affiliation;
-  std::int64_t step_gain = 0;
-  for (std::size_t first = 0; first < listed.size(); first += tile) {
-    const std::span<const std::int32_t> agents = listed.subspan(first, std::min(tile, listed.size() - first));
-    const std::size_t n = agents.size();
-    std::size_t attenders = 0;
-    const auto update = [&](std::size_t k, double& lane) {
+  float smallest = 2.0f;
+  for (std::size_t l = 0; l < agents_per_tile; l += 8)
+    for (std::size_t j = 0; j < 8; ++j) lanes[j] += kept[l + j];
+#pragma omp simd reduction(min : smallest)
+  for (std::size_t l = 0; l < agents_per_tile; ++l) smallest = std::min(smallest, kept[l] > 0.0f ? kept[l] : 2.0f);
+  double sum = 0.0;
+  for (const double lane : lanes) sum += lane;
+  DayTotals& totals = tile_totals_.local();
+
+  // Steps of those who attended.
+  std::int32_t agents[agents_per_tile];
+  const std::size_t count = flagged_agents(stepping, n, first, agents);
+  if (count > 0) {
+    std::uint32_t u[agents_per_tile];
+    first_draws(tile.key, std::span<const std::int32_t>(agents, count), tile.day, stream_base_ + stream_step, u);
+    const double step_probability = p_.step_probability_per_meeting;
+    const double sponsor_step_multiplier = p_.sponsor_step_multiplier;
+    for (std::size_t k = 0; k < count; ++k) {
       const auto i = static_cast<std::size_t>(agents[k]);
-      const bool went = attended[i] == Attended::yes;
-      double f = affiliation[i];
-      f -= decay * f;
-      const double grown = f + growth * (1.0 - f);
-      f = went ? grown : f;
-      const double after_relapse = f * relapse_factor;
-      f = (events[i] & event_relapsed) != 0 ? after_relapse : f;
-      const auto stored = static_cast<float>(std::clamp(f, 0.0, 1.0));
-      affiliation[i] = stored;
-      lane += stored;
-      smallest = stored > 0.0f ? std::min(smallest, stored) : smallest;
-      attending[attenders] = agents[k];
-      attenders += went ? 1 : 0;
-    };
-    std::size_t next = 0;
-    for (; next + 8 <= n; next += 8)
-      for (std::size_t l = 0; l < 8; ++l) update(next + l, lanes[l]);  // eight independent sums
-    for (; next < n; ++next) update(next, lanes[next % 8]);
-    // Meetings and steps of those who attended.
-    std::size_t drawing = 0;
-    for (std::size_t k = 0; k < attenders; ++k) {
-      const auto i = static_cast<std::size_t>(attending[k]);
-      ++meetings[i];
-      attending[drawing] = attending[k];
-      drawing += steps[i] < all_steps ? 1 : 0;
-    }
-    first_draws(key, std::span<const std::int32_t>(attending, drawing), day, step_stream, u);
-    for (std::size_t k = 0; k < drawing; ++k) {
-      const auto i = static_cast<std::size_t>(attending[k]);
-      const double p_step = step_probability * (sponsor[i] != no_sponsor ? sponsor_step_multiplier : 1.0);
+      const bool sponsored = (static_cast<std::uint8_t>(links_[i]) & static_cast<std::uint8_t>(Links::sponsored)) != 0;
+      const double p_step = step_probability * (sponsored ? sponsor_step_multiplier : 1.0);
       if (!bernoulli(u[k], p_step)) continue;
-      ++step_gain;
-      if (++steps[i] == all_steps) totals.new_twelve_steppers.push_back(attending[k]);
+      ++totals.steps;
+      if (++steps_[i] == all_steps) totals.new_twelve_steppers.push_back(agents[k]);
     }
   }
-  totals.steps += step_gain;
-  totals.smallest_affiliation = smallest;
-  for (const double lane : lanes) totals.affiliation += lane;
+
+  if (rare != 0) {
+    // Deaths: their steps leave the living participants' sum. Offers: only an event makes one.
+    const auto initial = static_cast<float>(p_.initial_affiliation);
+    const std::uint32_t uptake_stream = stream_base_ + stream_uptake;
+    for (std::size_t l = 0; l < n; ++l) {
+      if (dying[l] != 0) {
+        totals.steps -= steps[l];
+        --totals.participants;
+      }
+      if (offered[l] == 0 || !bernoulli(philox_block(tile.key, static_cast<std::uint32_t>(first + l), tile.day,
+                                                     uptake_stream, 0)[0],
+                                        p_.uptake_probability))
+        continue;
+      participant_[first + l] = 1;
+      affiliation[l] = initial;
+      ++totals.participants;
+      sum += initial;
+      if (initial > 0.0f) smallest = std::min(smallest, initial);
+    }
+  }
+  totals.affiliation += sum;
+  totals.smallest_affiliation = std::min(totals.smallest_affiliation, smallest);
 }
 
-// Affiliation and steps of the living participants (yesterday's, less those who died today),
-// in parallel over fixed pieces of living_; deaths and offers taken up, from today's events;
-// links that end, when the sponsor dies or leaves stable recovery (a lapse or relapse) or the
-// sponsee dies or loses affiliation.
-void TwelveStep::update_participants(const DayView& view) {
-  const Population& pop = view.pop;
-  constexpr std::size_t chunk = std::size_t{1} << 14;
-  // Today's deaths leave living_ first; the offers taken up join it at the end of the day. It
-  // is kept in agent order, so that the passes over it read the per-agent columns in order.
-  const std::uint8_t offers = p_.offer_at == TwelveStepOffer::admission ? event_admitted | event_readmitted
-                                                                         : event_completed | event_dropped_out;
-  agents_with_events(view, static_cast<std::uint8_t>(event_died | offers), with_events_);
-  bool deaths = false;
-  for (const std::int32_t agent : with_events_) {
-    const auto i = static_cast<std::size_t>(agent);
-    if (!participant_[i] || !(view.events[i] & event_died)) continue;
-    living_steps_ -= steps_[i];
-    deaths = true;
-  }
-  if (deaths)
-    std::erase_if(living_,
-                  [&](std::int32_t agent) { return view.events[static_cast<std::size_t>(agent)] & event_died; });
-
-  const std::size_t n = living_.size();
-  chunks_.resize((n + chunk - 1) / chunk);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks_.size()), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t c = r.begin(); c != r.end(); ++c) {
-      chunks_[c].clear();
-      const std::size_t begin = c * chunk;
-      update_agents(view, std::span<const std::int32_t>(living_).subspan(begin, std::min(n, begin + chunk) - begin),
-                    chunks_[c]);
-    }
-  });
-  today_ = {};
-  const std::size_t known = twelve_steppers_.size();
-  for (const ChunkTotals& totals : chunks_) {
-    living_steps_ += totals.steps;
-    today_.affiliation += totals.affiliation;
-    today_.smallest_affiliation = std::min(today_.smallest_affiliation, totals.smallest_affiliation);
-    twelve_steppers_.insert(twelve_steppers_.end(), totals.new_twelve_steppers.begin(),
-                            totals.new_twelve_steppers.end());
-  }
-  const auto middle = twelve_steppers_.begin() + static_cast<std::ptrdiff_t>(known);
-  std::sort(middle, twelve_steppers_.end());
-  std::inplace_merge(twelve_steppers_.begin(), middle, twelve_steppers_.end());
-
-  // Offers: only an event makes one. New participants count in today's figures.
-  const auto initial = static_cast<float>(p_.initial_affiliation);
-  for (const std::int32_t agent : with_events_) {
-    const auto i = static_cast<std::size_t>(agent);
-    if (participant_[i] || !offered_today(p_.offer_at, view.events[i]) || !alive(pop, i) ||
-        !bernoulli(draw(view, i, stream_uptake), p_.uptake_probability))
-      continue;
-    participant_[i] = 1;
-    affiliation_[i] = initial;
-    living_.push_back(agent);
-    today_.affiliation += initial;
-    if (initial > 0.0f) today_.smallest_affiliation = std::min(today_.smallest_affiliation, initial);
-  }
-
-  // The newcomers came in agent order (from with_events_).
-  std::inplace_merge(living_.begin(), living_.begin() + static_cast<std::ptrdiff_t>(n), living_.end());
-
-  // Links: each ends or not on its own.
+// Links that end, when the sponsor dies or leaves stable recovery (a lapse or relapse) or the
+// sponsee dies or loses affiliation: each ends or not on its own.
+void TwelveStep::end_links(const Population& pop) {
   std::erase_if(sponsored_, [&](std::int32_t agent) {
     const auto i = static_cast<std::size_t>(agent);
     const std::int32_t s = sponsor_[i];
@@ -397,10 +385,25 @@ double TwelveStep::affiliation_sum(const Population& pop, std::int64_t participa
 
 void TwelveStep::after_day(DayView& view, std::span<double> metrics) {
   attenders_ = view.effects_total;
-  update_participants(view);
+  // The tiles' figures: exact sums and integers, the same in any order.
+  today_.clear();
+  const std::size_t known = twelve_steppers_.size();
+  for (DayTotals& totals : tile_totals_) {
+    today_.affiliation += totals.affiliation;
+    today_.smallest_affiliation = std::min(today_.smallest_affiliation, totals.smallest_affiliation);
+    living_ += totals.participants;
+    living_steps_ += totals.steps;
+    twelve_steppers_.insert(twelve_steppers_.end(), totals.new_twelve_steppers.begin(),
+                            totals.new_twelve_steppers.end());
+    totals.clear();
+  }
+  const auto middle = twelve_steppers_.begin() + static_cast<std::ptrdiff_t>(known);
+  std::sort(middle, twelve_steppers_.end());
+  std::inplace_merge(twelve_steppers_.begin(), middle, twelve_steppers_.end());
+  end_links(view.pop);
   find_sponsors(view);
 
-  const auto participants = static_cast<std::int64_t>(living_.size());
+  const std::int64_t participants = living_;
   const double affiliation = affiliation_sum(view.pop, participants, today_.affiliation, today_.smallest_affiliation);
   const double per_participant = participants > 0 ? 1.0 / static_cast<double>(participants) : 0.0;
   const double cost = p_.facilitation_fte * p_.salary_per_year / 365.0 +

@@ -7,6 +7,8 @@
 
 #include "models/recovery/intervention.hpp"
 
+#include <tbb/enumerable_thread_specific.h>
+
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -59,6 +61,7 @@ class TwelveStep final : public Intervention {
   std::vector<std::string> metric_names() const override;
   void start_replicate(const ReplicateContext& ctx, std::size_t agents) override;
   std::int64_t add_effects(const TileView& tile, TileEffects& fx) override;
+  void after_tile(const TileView& tile, std::span<const std::uint8_t> events) override;
   void after_day(DayView& view, std::span<double> metrics) override;
   std::vector<AgentColumn> agent_columns() const override;
 
@@ -72,19 +75,20 @@ class TwelveStep final : public Intervention {
   std::int64_t external_sponsees() const { return external_sponsees_; }
 
  private:
-  // Today's sum of the living participants' affiliations, in any order (see affiliation_sum()),
-  // and its smallest non-zero term (2 if none).
+  // Today's figures from the tiles one thread advanced, summed in after_day: the living
+  // participants' affiliations in any order (see affiliation_sum()) and its smallest non-zero
+  // term (2 if none); integers and the agents who reached the twelfth step.
   struct DayTotals {
     double affiliation = 0.0;
     float smallest_affiliation = 2.0f;
-  };
-  struct ChunkTotals : DayTotals {
-    std::int64_t steps = 0;                         // steps taken today
+    std::int64_t participants = 0;                  // change in the living participants
+    std::int64_t steps = 0;                         // change in their steps
     std::vector<std::int32_t> new_twelve_steppers;  // reached the twelfth step today
 
     void clear() {
-      static_cast<DayTotals&>(*this) = {};
-      steps = 0;
+      affiliation = 0.0;
+      smallest_affiliation = 2.0f;
+      participants = steps = 0;
       new_twelve_steppers.clear();
     }
   };
@@ -96,8 +100,7 @@ class TwelveStep final : public Intervention {
 
   std::uint32_t draw(const DayView& view, std::size_t agent, StreamOffset stream) const;
   void set_link(std::size_t agent, Links link, bool on);
-  void update_agents(const DayView& view, std::span<const std::int32_t> listed, ChunkTotals& totals);
-  void update_participants(const DayView& view);
+  void end_links(const Population& pop);
   void find_sponsors(const DayView& view);
   double affiliation_sum(const Population& pop, std::int64_t participants, double chunk_sum, float smallest) const;
 
@@ -119,16 +122,14 @@ class TwelveStep final : public Intervention {
   std::int64_t sponsoring_ = 0;                // agents with at least one in-cohort sponsee
   std::vector<std::int32_t> sponsored_;        // agents with a sponsor
   std::vector<std::int32_t> twelve_steppers_;  // agents with all twelve steps, in increasing order
-  // The living participants, in agent order.
-  std::vector<std::int32_t> living_;
+  std::int64_t living_ = 0;                    // the living participants
   std::int64_t living_steps_ = 0;              // their steps, summed
 
-  // Today's figures and scratch space.
+  // Today's figures (per thread in after_tile) and scratch space.
   std::int64_t attenders_ = 0;
+  tbb::enumerable_thread_specific<DayTotals> tile_totals_;
   DayTotals today_;
-  std::vector<ChunkTotals> chunks_;
   std::vector<std::int32_t> seekers_;
-  std::vector<std::int32_t> with_events_;  // today's deaths and offers
 };
 
 }  // namespace recoverysim::recovery
