@@ -234,10 +234,7 @@ void Distribution::emit(YAML::Emitter& out) const {
 }
 
 double draw_parameter(const Distribution& dist, RandomKey key, const std::string& path) {
-  // FNV-1a of the path: a fixed counter for each parameter, independent of declaration order.
-  std::uint32_t hash = 2166136261u;
-  for (const unsigned char c : path) hash = (hash ^ c) * 16777619u;
-  DrawSequence uniforms(key, hash, 0, static_cast<std::uint32_t>(Stream::parameter_draws));
+  DrawSequence uniforms(key, name_counter(path), 0, static_cast<std::uint32_t>(Stream::parameter_draws));
   return dist.draw(uniforms);
 }
 

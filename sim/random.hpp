@@ -15,6 +15,7 @@
 #endif
 
 #include <array>
+#include <string_view>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -169,6 +170,14 @@ inline unsigned categorical(std::uint32_t u, std::span<const double> cumulative)
   for (unsigned i = 0; i + 1 < cumulative.size(); ++i)
     if (x < cumulative[i]) return i;
   return static_cast<unsigned>(cumulative.size() - 1);
+}
+
+// FNV-1a of a name: a fixed counter for a named quantity (a parameter's path, an arm), the
+// same whatever the order in which names are declared.
+inline std::uint32_t name_counter(std::string_view name) {
+  std::uint32_t hash = 2166136261u;
+  for (const unsigned char c : name) hash = (hash ^ c) * 16777619u;
+  return hash;
 }
 
 // A sequence of uniforms for one (agent, day, stream): blocks draw = 0, 1, 2, ... consumed

@@ -105,22 +105,33 @@ struct TextTable {
   }
 };
 
-// The headline quantities: the latest relapse milestone, completion, abstinence, cost, and the
-// staffing figures of the modules present.
-std::vector<std::string> headline(const Analysis& a) {
+// The module metrics among the arms' quantities that end in one of `metrics` (e.g.
+// `peer_mentor.queue_length` for ".queue_length"), in the order they first appear.
+std::vector<std::string> module_metrics(const Analysis& a, const std::vector<std::string>& metrics) {
   std::vector<std::string> names;
-  const auto& q = a.arms.front().quantity_names;
-  std::string relapse;
-  for (const auto& n : q)
-    if (n.rfind("relapse_by_day_", 0) == 0) relapse = n;
-  if (!relapse.empty()) names.push_back(relapse);
-  for (const std::string n : {"first_episode_completion", "percent_days_abstinent", "cost_per_participant"}) names.push_back(n);
   for (const auto& arm : a.arms)
     for (const auto& n : arm.quantity_names)
-      for (const std::string metric : {".queue_length", ".mean_wait_days", ".utilisation"})
+      for (const auto& metric : metrics)
         if (n.size() > metric.size() && n.compare(n.size() - metric.size(), metric.size(), metric) == 0 &&
             std::find(names.begin(), names.end(), n) == names.end())
           names.push_back(n);
+  return names;
+}
+
+// The latest relapse milestone within the horizon (`relapse_by_day_365`), or `relapses`.
+std::string relapse_quantity(const Analysis& a) {
+  std::string relapse = "relapses";
+  for (const auto& n : a.arms.front().quantity_names)
+    if (n.rfind("relapse_by_day_", 0) == 0) relapse = n;
+  return relapse;
+}
+
+// The headline quantities: the latest relapse milestone, completion, abstinence, cost, and the
+// staffing figures of the modules present.
+std::vector<std::string> headline(const Analysis& a) {
+  std::vector<std::string> names = {relapse_quantity(a), "first_episode_completion", "percent_days_abstinent",
+                                    "cost_per_participant"};
+  for (const auto& n : module_metrics(a, {".queue_length", ".mean_wait_days", ".utilisation"})) names.push_back(n);
   return names;
 }
 
@@ -134,13 +145,6 @@ Interval row_of(const ArmAnalysis& arm, const std::vector<Interval>& rows, const
   const int k = arm.find(name);
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   return k < 0 ? Interval{nan, nan, nan} : rows[static_cast<std::size_t>(k)];
-}
-
-std::string relapse_quantity(const Analysis& a) {
-  std::string relapse = "relapses";
-  for (const auto& n : a.arms.front().quantity_names)
-    if (n.rfind("relapse_by_day_", 0) == 0) relapse = n;
-  return relapse;
 }
 
 }  // namespace
@@ -220,13 +224,7 @@ void print_comparison(std::ostream& out, const Analysis& a, const std::string& s
   const auto& ce_names = cost_effectiveness_names();
   if (format == Format::table || format == Format::markdown) {
     // The staffing figures of the arm itself: what the extra staff change.
-    std::vector<std::string> staffing;
-    for (const auto& arm : a.arms)
-      for (const auto& n : arm.quantity_names)
-        for (const std::string metric : {".queue_length", ".mean_wait_days"})
-          if (n.size() > metric.size() && n.compare(n.size() - metric.size(), metric.size(), metric) == 0 &&
-              std::find(staffing.begin(), staffing.end(), n) == staffing.end())
-            staffing.push_back(n);
+    const std::vector<std::string> staffing = module_metrics(a, {".queue_length", ".mean_wait_days"});
     TextTable t;
     t.header = {"arm", "d " + relapse + " (paired)", "unpaired interval", "d first_episode_completion"};
     for (const auto& s : staffing) t.header.push_back(s);

@@ -32,12 +32,6 @@ struct TimeToEvent {
   }
 };
 
-std::uint32_t name_hash(const std::string& s) {
-  std::uint32_t hash = 2166136261u;
-  for (const unsigned char c : s) hash = (hash ^ c) * 16777619u;
-  return hash;
-}
-
 ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const Arm& arm) {
   const std::int64_t R = scenario.run.replicates;
   const std::int64_t T = scenario.run.days;
@@ -194,7 +188,7 @@ Analysis analyse_results(const h5::Group& root, const Scenario& scenario, const 
     c.relapses_averted = averted;
     const auto additional = difference(arm.values[static_cast<std::size_t>(arm.find("completed_episodes"))], ref_completed);
     const auto samples = static_cast<int>(scenario.analysis.bootstrap_samples);
-    const RandomKey key{static_cast<std::uint32_t>(scenario.run.seed), name_hash(arm.name)};
+    const RandomKey key{static_cast<std::uint32_t>(scenario.run.seed), name_counter(arm.name)};
     c.cost_effectiveness = {analysis::mean_interval(c.incremental_cost), analysis::mean_interval(averted),
                             analysis::mean_interval(additional),
                             analysis::icer_bootstrap(c.incremental_cost, averted, samples, key),
