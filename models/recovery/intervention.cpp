@@ -133,7 +133,9 @@ std::size_t flagged_agents(const std::int32_t* flags, std::size_t n, std::size_t
     const __m512i f = _mm512_maskz_loadu_epi32(valid, flags + l);
     const __mmask16 set = _mm512_mask_test_epi32_mask(valid, f, f);
     const __m512i agents = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first + l)), step);
-    _mm512_mask_compressstoreu_epi32(out + count, set, agents);
+    // Compressed in a register and stored whole (a compressing store to memory is slow); the
+    // lanes past the count are overwritten by the next block or left unused.
+    _mm512_storeu_si512(out + count, _mm512_maskz_compress_epi32(set, agents));
     count += static_cast<std::size_t>(std::popcount(static_cast<unsigned>(set)));
   }
 #endif
