@@ -100,16 +100,17 @@ void first_draws(RandomKey key, std::span<const std::int32_t> agents, std::uint3
 
 std::size_t flagged_agents(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out) {
   std::size_t count = 0, l = 0;
-#if defined(__AVX512F__)
-  const __m512i step = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  for (; l < n; l += 16) {
-    const auto valid = static_cast<__mmask16>(n - l >= 16 ? 0xFFFFu : (1u << (n - l)) - 1);
-    const __m512i f = _mm512_maskz_loadu_epi32(valid, flags + l);
-    const __mmask16 set = _mm512_mask_test_epi32_mask(valid, f, f);
-    const __m512i agents = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first + l)), step);
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+  // Eight lanes at a time: the flags were just stored by loops vectorised at that width, and a
+  // load of the same width is forwarded from those stores where a wider one would wait for them.
+  const __m256i step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (; l + 8 <= n; l += 8) {
+    const __m256i f = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(flags + l));
+    const __mmask8 set = _mm256_test_epi32_mask(f, f);
+    const __m256i agents = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(first + l)), step);
     // Compressed in a register and stored whole (a compressing store to memory is slow); the
     // lanes past the count are overwritten by the next block or left unused.
-    _mm512_storeu_si512(out + count, _mm512_maskz_compress_epi32(set, agents));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + count), _mm256_maskz_compress_epi32(set, agents));
     count += static_cast<std::size_t>(std::popcount(static_cast<unsigned>(set)));
   }
 #endif

@@ -155,7 +155,7 @@ void collect_agents(std::size_t n, std::vector<std::int32_t>& out, Keep&& keep) 
 }
 
 // The agents first + l, l < n <= agents_per_tile, with flags[l] != 0, in increasing order, into
-// `out` (room for agents_per_tile); returns how many. With AVX-512, sixteen lanes at a time
+// `out` (room for agents_per_tile); returns how many. With AVX-512, eight lanes at a time
 // (vpcompressd).
 std::size_t flagged_agents(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out);
 
