@@ -127,14 +127,21 @@ std::int64_t Group::add_effects(const TileView& tile, TileEffects& fx) {
     fx.craving_increment[l] += pending_craving_[tile.first + l];
     fx.self_efficacy_increment[l] += pending_self_efficacy_[tile.first + l];
   }
-  std::int32_t members[agents_per_tile];
-  const std::int32_t* group_of = group_of_.data();
-  const std::size_t count = tile_agents(tile, members, [=](std::size_t i) { return group_of[i] != no_group; });
-  if (count == 0) return 0;
+  // Support for the members, in every lane without branches (a lane that is not a member keeps
+  // its value).
+  const std::int32_t* group_of = group_of_.data() + tile.first;
   const auto support = static_cast<float>(p_.member_support_connections);
-  for (std::size_t k = 0; k < count; ++k)
-    fx.support_connections[static_cast<std::size_t>(members[k]) - tile.first] += support;
-  if (!session_today_) return 0;
+  std::int32_t member[agents_per_tile];
+  std::int32_t any = 0;
+#pragma omp simd reduction(| : any)
+  for (std::size_t l = 0; l < tile.n; ++l) {
+    member[l] = group_of[l] != no_group ? 1 : 0;
+    fx.support_connections[l] = member[l] != 0 ? fx.support_connections[l] + support : fx.support_connections[l];
+    any |= member[l];
+  }
+  if (any == 0 || !session_today_) return 0;
+  std::int32_t members[agents_per_tile];
+  const std::size_t count = flagged_agents(member, tile.n, tile.first, members);
 
   const auto self_efficacy = static_cast<float>(p_.self_efficacy_increment_per_session);
   const double intercept = p_.attendance_intercept;

@@ -3,6 +3,12 @@
 
 #include "outcomes.hpp"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+
+#include <algorithm>
+
 namespace recoverysim::recovery {
 
 ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> modules)
@@ -12,6 +18,9 @@ ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> m
     module_pointers_.push_back(m.module);
   }
   effects_totals_.assign(modules_.size(), 0);
+  std::vector<Intervention*> sorted = module_pointers_;
+  std::sort(sorted.begin(), sorted.end());
+  distinct_modules_ = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
   const auto n = static_cast<std::size_t>(params.population.size);
   pop_.resize(n);
   if (!modules_.empty()) events_.assign(n, 0);
@@ -34,9 +43,21 @@ DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajector
       step_population(*ctx_, pop_, key_, day, trajectory, {module_pointers_, effects_totals_, events_.data()});
   list_event_agents(events_, event_agents_);
   view.event_agents = &event_agents_;
-  for (std::size_t i = 0; i < modules_.size(); ++i) {
-    view.effects_total = effects_totals_[i];
-    modules_[i].module->after_day(view, metrics[i]);
+  const auto after_day = [&](std::size_t i) {
+    DayView own = view;
+    own.effects_total = effects_totals_[i];
+    modules_[i].module->after_day(own, metrics[i]);
+  };
+  if (modules_.size() > 1 && distinct_modules_) {
+    // A module's after_day reads the population and the day's events and changes only its own
+    // state: the modules' after_days run at the same time, with the same results.
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, modules_.size(), 1),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        for (std::size_t i = r.begin(); i != r.end(); ++i) after_day(i);
+                      },
+                      tbb::simple_partitioner{});
+  } else {
+    for (std::size_t i = 0; i < modules_.size(); ++i) after_day(i);
   }
   return counts;
 }

@@ -1,6 +1,7 @@
 // The day loop of one arm: the cohort, its modules, and the order of a day --
-// modules' before_day, the core day (parallel, asking the modules for each tile's effects),
-// modules' after_day.
+// modules' before_day, the core day (parallel, asking the modules for each tile's effects and
+// handing them each tile's events), modules' after_day (side by side: each changes only its own
+// module's state).
 // The runner drives it replicate by replicate; tests drive it directly.
 #pragma once
 
@@ -48,6 +49,7 @@ class ArmSimulation {
   std::vector<std::int64_t> effects_totals_;    // per module: today's sum of add_effects
   std::vector<std::uint8_t> events_;
   std::vector<std::int32_t> event_agents_;  // today's agents with an event, for the modules
+  bool distinct_modules_ = true;            // no module object is listed twice
   RandomKey key_;
 };
 

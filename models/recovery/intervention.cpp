@@ -30,39 +30,13 @@ constexpr std::uint32_t philox_m0 = 0xD2511F53u, philox_m1 = 0xCD9E8D57u;
 constexpr std::uint32_t philox_w0 = 0x9E3779B9u, philox_w1 = 0xBB67AE85u;
 
 #if defined(__AVX512F__)
-// GCC 12 reports a false -Wmaybe-uninitialized inside its own avx512fintrin.h for these
-// intrinsics (the undefined pass-through operand of the unmasked forms).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-// Philox4x32-10, output 0, for the 16 counters (agent, day, stream, 0) held in `agent`. The
-// 32x32-bit products come from the even and odd lanes separately (vpmuludq).
+// Philox4x32-10, output 0, for the 16 counters (agent, day, stream, 0) held in `agent`.
 inline __m512i philox_first_16(RandomKey key, __m512i agent, std::uint32_t day, std::uint32_t stream) {
-  const __m512i m0 = _mm512_set1_epi64(philox_m0), m1 = _mm512_set1_epi64(philox_m1);
-  constexpr __mmask16 odd = 0xAAAA;
   __m512i x0 = agent, x1 = _mm512_set1_epi32(static_cast<int>(day)), x2 = _mm512_set1_epi32(static_cast<int>(stream));
   __m512i x3 = _mm512_setzero_si512();
-  std::uint32_t k0 = key.seed, k1 = key.replicate;
-  for (int round = 0; round < 10; ++round) {
-    const __m512i even0 = _mm512_mul_epu32(x0, m0), odd0 = _mm512_mul_epu32(_mm512_srli_epi64(x0, 32), m0);
-    const __m512i even2 = _mm512_mul_epu32(x2, m1), odd2 = _mm512_mul_epu32(_mm512_srli_epi64(x2, 32), m1);
-    const __m512i hi0 = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64(even0, 32), odd0);
-    const __m512i lo0 = _mm512_mask_blend_epi32(odd, even0, _mm512_slli_epi64(odd0, 32));
-    const __m512i hi2 = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64(even2, 32), odd2);
-    const __m512i lo2 = _mm512_mask_blend_epi32(odd, even2, _mm512_slli_epi64(odd2, 32));
-    x0 = _mm512_xor_si512(_mm512_xor_si512(hi2, x1), _mm512_set1_epi32(static_cast<int>(k0)));
-    x2 = _mm512_xor_si512(_mm512_xor_si512(hi0, x3), _mm512_set1_epi32(static_cast<int>(k1)));
-    x1 = lo2;
-    x3 = lo0;
-    k0 += philox_w0;
-    k1 += philox_w1;
-  }
+  philox_16(key, x0, x1, x2, x3);
   return x0;
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 #elif defined(__AVX2__)
 // The same for 8 counters.
 inline __m256i philox_first_8(RandomKey key, __m256i agent, std::uint32_t day, std::uint32_t stream) {
@@ -126,14 +100,17 @@ void first_draws(RandomKey key, std::span<const std::int32_t> agents, std::uint3
 
 std::size_t flagged_agents(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out) {
   std::size_t count = 0, l = 0;
-#if defined(__AVX512F__)
-  const __m512i step = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  for (; l < n; l += 16) {
-    const auto valid = static_cast<__mmask16>(n - l >= 16 ? 0xFFFFu : (1u << (n - l)) - 1);
-    const __m512i f = _mm512_maskz_loadu_epi32(valid, flags + l);
-    const __mmask16 set = _mm512_mask_test_epi32_mask(valid, f, f);
-    const __m512i agents = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first + l)), step);
-    _mm512_mask_compressstoreu_epi32(out + count, set, agents);
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+  // Eight lanes at a time: the flags were just stored by loops vectorised at that width, and a
+  // load of the same width is forwarded from those stores where a wider one would wait for them.
+  const __m256i step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (; l + 8 <= n; l += 8) {
+    const __m256i f = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(flags + l));
+    const __mmask8 set = _mm256_test_epi32_mask(f, f);
+    const __m256i agents = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(first + l)), step);
+    // Compressed in a register and stored whole (a compressing store to memory is slow); the
+    // lanes past the count are overwritten by the next block or left unused.
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + count), _mm256_maskz_compress_epi32(set, agents));
     count += static_cast<std::size_t>(std::popcount(static_cast<unsigned>(set)));
   }
 #endif

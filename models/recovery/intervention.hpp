@@ -7,7 +7,9 @@
 //                    tile, in parallel, just before it advances that tile
 //   after_tile       optional: the tile's agents just after the kernel advanced them, with their
 //                    events, in parallel (per-agent updates that need no other agent)
-//   after_day        read today's events, move queues and links, record the day's metrics
+//   after_day        read today's events, move queues and links, record the day's metrics;
+//                    it may run at the same time as the other modules' after_day, so it changes
+//                    only its own module's state
 //   agent_columns    the per-agent columns written to the output at the horizon
 //
 // add_effects and after_tile are one virtual call per tile of 64 agents; the hooks loop over
@@ -121,6 +123,8 @@ class Intervention {
   // that need today's events but no other agent are done here while the tile is in cache, and
   // after_day keeps what is serial or crosses agents.
   virtual void after_tile(const TileView& /*tile*/, std::span<const std::uint8_t> /*events*/) {}
+  // Reads the population and today's events and changes only this module's state: the arm
+  // runs the modules' after_days at the same time.
   virtual void after_day(DayView& view, std::span<double> metrics) = 0;
   virtual std::vector<AgentColumn> agent_columns() const = 0;
 };
@@ -150,8 +154,9 @@ void collect_agents(std::size_t n, std::vector<std::int32_t>& out, Keep&& keep) 
   collect_agents(0, n, out, std::forward<Keep>(keep));
 }
 
-// The agents first + l, l < n, with flags[l] != 0, in increasing order, into `out` (room for
-// n); returns how many. With AVX-512, sixteen lanes at a time (vpcompressd).
+// The agents first + l, l < n <= agents_per_tile, with flags[l] != 0, in increasing order, into
+// `out` (room for agents_per_tile); returns how many. With AVX-512, eight lanes at a time
+// (vpcompressd).
 std::size_t flagged_agents(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out);
 
 // The agents i of `tile` for which keep(i) holds, in increasing order, into `out` (room for

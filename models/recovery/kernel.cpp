@@ -226,17 +226,20 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
   }
 }
 
-// Runs `body(tile)` for every tile of the population on oneTBB's threads. Ranges are split on
-// tile boundaries: a tile is always computed whole, by one thread, whatever the thread count.
-template <class Body>
-void for_each_tile(std::size_t agents, Body&& body) {
+// Runs `body(tile, local)` for every tile of the population on oneTBB's threads, with `local`
+// = range_local() fetched once per range of tiles (a thread's own accumulators, say). Ranges
+// are split on tile boundaries: a tile is always computed whole, by one thread, whatever the
+// thread count.
+template <class RangeLocal, class Body>
+void for_each_tile(std::size_t agents, RangeLocal&& range_local, Body&& body) {
   const std::size_t tiles = (agents + tile - 1) / tile;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tiles, 16), [&](const tbb::blocked_range<std::size_t>& range) {
     Tile t;
+    const auto local = range_local();
     for (std::size_t k = range.begin(); k != range.end(); ++k) {
       t.first = k * tile;
       t.n = std::min(tile, agents - t.first);
-      body(t);
+      body(t, local);
     }
   });
 }
@@ -265,8 +268,13 @@ DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key,
   const std::size_t modules = channels.modules.size();
   tbb::enumerable_thread_specific<std::vector<std::int64_t>> module_totals(
       [modules] { return std::vector<std::int64_t>(modules, 0); });
-  for_each_tile(pop.size(), [&](Tile& t) {
-    const TileOutputs out{&counts.local()[0], trajectory, 0, channels.events};
+  struct Locals {
+    DayCounts* counts;
+    std::vector<std::int64_t>* totals;  // per module
+  };
+  const auto locals = [&] { return Locals{&counts.local()[0], &module_totals.local()}; };
+  for_each_tile(pop.size(), locals, [&](Tile& t, const Locals& local) {
+    const TileOutputs out{local.counts, trajectory, 0, channels.events};
     t.load(pop);
     if (modules == 0) {
       advance_tile<false>(ctx, pop, t, key, today, NoEffects{}, out);
@@ -274,7 +282,7 @@ DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key,
       TileEffects effects;
       effects.set_neutral();
       const TileView view{day, key, pop, t.first, t.n};
-      auto& totals = module_totals.local();
+      std::int64_t* totals = local.totals->data();
       for (std::size_t m = 0; m < modules; ++m) totals[m] += channels.modules[m]->add_effects(view, effects);
       advance_tile<true>(ctx, pop, t, key, today, effects, out);
       t.store(pop);
@@ -295,8 +303,8 @@ DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key,
 void step_population_days(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t first_day,
                           std::span<DayCounts> counts_per_day, const TrajectorySink* trajectory) {
   CountsPerThread counts(counts_per_day.size());
-  for_each_tile(pop.size(), [&](Tile& t) {
-    auto& local = counts.local();
+  for_each_tile(pop.size(), [&] { return &counts.local(); }, [&](Tile& t, std::vector<DayCounts>* days) {
+    std::vector<DayCounts>& local = *days;
     t.load(pop);
     for (std::size_t d = 0; d < counts_per_day.size(); ++d) {
       const TileOutputs out{&local[d], trajectory, d, nullptr};
