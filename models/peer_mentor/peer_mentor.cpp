@@ -539,7 +539,10 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
 
   // 3. Mentor positions: hires and recruits start, recruits who relapse or die step down,
   //    mentors leave with a hazard that grows with burnout.
-  const std::uint32_t departure_stream = stream_base_ + stream_departure;
+  // Every position's departure draw, computed together (the same numbers as one at a time).
+  departure_draws_.resize(mentor_status_.size());
+  first_draws_of_range(view.key, 0, departure_draws_.size(), view.day, stream_base_ + stream_departure,
+                       departure_draws_.data());
   for (std::size_t m = 0; m < mentor_status_.size(); ++m) {
     if (mentor_status_[m] == MentorStatus::vacant && day >= start_day_[m]) {
       mentor_status_[m] = MentorStatus::active;
@@ -555,8 +558,7 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
     }
     if (mentor_status_[m] != MentorStatus::active) continue;
     const double hazard = p_.departure_hazard_per_day * std::exp(p_.departure_burnout_coefficient * burnout_[m]);
-    const auto u = philox_block(view.key, static_cast<std::uint32_t>(m), view.day, departure_stream, 0)[0];
-    if (bernoulli(u, hazard_to_probability(hazard))) depart(pop, m, day);
+    if (bernoulli(departure_draws_[m], hazard_to_probability(hazard))) depart(pop, m, day);
   }
 
   // 4. Pipeline.

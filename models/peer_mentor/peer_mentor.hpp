@@ -162,6 +162,7 @@ class PeerMentor final : public Intervention {
   std::vector<std::int32_t> entering_;
   std::vector<std::int32_t> returned_today_;
   std::vector<std::uint64_t> new_keys_;
+  std::vector<std::uint32_t> departure_draws_;  // today's, per position
 
   // Eligibility windows that close on a known day, in the order they close: (day, agent).
   DueList closing_;

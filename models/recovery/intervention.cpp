@@ -98,6 +98,20 @@ void first_draws(RandomKey key, std::span<const std::int32_t> agents, std::uint3
   for (; k < agents.size(); ++k) out[k] = philox_block(key, static_cast<std::uint32_t>(agents[k]), day, stream, 0)[0];
 }
 
+void first_draws_of_range(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day, std::uint32_t stream,
+                          std::uint32_t* out) {
+  std::size_t l = 0;
+#if defined(__AVX512F__)
+  const __m512i step = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (; l < n; l += 16) {
+    const __m512i agent = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first + l)), step);
+    const auto mask = static_cast<__mmask16>(n - l >= 16 ? 0xFFFFu : (1u << (n - l)) - 1);
+    _mm512_mask_storeu_epi32(out + l, mask, philox_first_16(key, agent, day, stream));
+  }
+#endif
+  for (; l < n; ++l) out[l] = philox_block(key, static_cast<std::uint32_t>(first + l), day, stream, 0)[0];
+}
+
 std::size_t flagged_agents(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out) {
   std::size_t count = 0, l = 0;
 #if defined(__AVX512F__) && defined(__AVX512VL__)

@@ -177,6 +177,11 @@ std::size_t tile_agents(const TileView& tile, std::int32_t* out, Keep&& keep) {
 void first_draws(RandomKey key, std::span<const std::int32_t> agents, std::uint32_t day, std::uint32_t stream,
                  std::span<std::uint32_t> out);
 
+// out[l] = philox_block(key, first + l, day, stream, 0)[0] for l < n: the same numbers as
+// first_draws for the agents first .. first + n - 1, for a whole tile when most of it draws.
+void first_draws_of_range(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day, std::uint32_t stream,
+                          std::uint32_t* out);
+
 // Agents due on a known day (an aftercare or eligibility window closing), added in order of
 // that day: each day hands out the agents whose day has come.
 class DueList {

@@ -123,12 +123,10 @@ std::int64_t TwelveStep::add_effects(const TileView& tile, TileEffects& fx) {
   }
   if (any == 0) return 0;
 
-  // Attendance draws for the living participants only, then spread to their lanes.
-  std::int32_t agents[agents_per_tile];
-  const std::size_t count = flagged_agents(living, n, first, agents);
-  std::uint32_t drawn[agents_per_tile], u[agents_per_tile] = {};
-  first_draws(tile.key, std::span<const std::int32_t>(agents, count), tile.day, stream_base_ + stream_attendance, drawn);
-  for (std::size_t k = 0; k < count; ++k) u[static_cast<std::size_t>(agents[k]) - first] = drawn[k];
+  // Attendance draws for every lane (most of a tile takes part); only the living participants'
+  // are used.
+  std::uint32_t u[agents_per_tile];
+  first_draws_of_range(tile.key, first, n, tile.day, stream_base_ + stream_attendance, u);
 
   const double meeting_share = p_.meetings_per_week / 7.0;
   const double support_per_affiliation = p_.support_connections_per_affiliation;
