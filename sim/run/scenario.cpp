@@ -74,6 +74,17 @@ const ParamTable& recovery_table() {
 
 bool recovery_key(const std::string& path) { return recovery_table().find(path) != nullptr; }
 
+// True when an arm's core table holds the scenario's value for `spec` (the same number, or the
+// same distribution).
+bool same_as_scenario(const ParamTable& arm_table, const ParamTable& scenario_table, const ParamSpec& spec) {
+  const auto mine = arm_table.distributions().find(spec.path);
+  const auto theirs = scenario_table.distributions().find(spec.path);
+  const bool has_mine = mine != arm_table.distributions().end();
+  if (has_mine != (theirs != scenario_table.distributions().end())) return false;
+  if (has_mine) return mine->second.distribution.describe() == theirs->second.distribution.describe();
+  return format_value(spec.current()) == format_value(scenario_table.find(spec.path)->current());
+}
+
 // Keys that size arrays: they cannot be drawn per replicate.
 bool is_shape_key(const std::string& path) {
   return path == "days" || path == "replicates" || path == "seed" || path == "population.size" ||
@@ -375,11 +386,7 @@ void Scenario::validate() {
   for (auto& arm : arms) {
     if (arm.core) {
       for (const auto& spec : arm.core->table.specs()) {
-        if (!is_whole_scenario_key(spec.path)) continue;
-        const auto mine = arm.core->table.distributions().find(spec.path);
-        const auto theirs = table_.distributions().find(spec.path);
-        const bool same_draw = (mine == arm.core->table.distributions().end()) == (theirs == table_.distributions().end());
-        if (!same_draw || format_value(spec.current()) != format_value(table_.find(spec.path)->current()))
+        if (is_whole_scenario_key(spec.path) && !same_as_scenario(arm.core->table, table_, spec))
           throw InputError(arm.core->table.where_set(spec.path),
                            "arms." + arm.name + "." + spec.path +
                                ": population and intake keys apply to the whole scenario (every arm has the same people)");
@@ -475,19 +482,11 @@ std::string Scenario::resolved_yaml() const {
     if (arm.core) {
       // The arm's own core values: the keys where it differs from the scenario.
       out << YAML::Key << "set" << YAML::Value << YAML::BeginMap;
-      ParamTable differences;
       for (const auto& spec : arm.core->table.specs()) {
-        const ParamSpec& global = *table_.find(spec.path);
-        const auto mine = arm.core->table.distributions().find(spec.path);
-        const auto theirs = table_.distributions().find(spec.path);
-        const bool has_mine = mine != arm.core->table.distributions().end();
-        const bool has_theirs = theirs != table_.distributions().end();
-        const bool same = has_mine == has_theirs &&
-                          (has_mine ? mine->second.distribution.describe() == theirs->second.distribution.describe()
-                                    : format_value(spec.current()) == format_value(global.current()));
-        if (same) continue;
+        if (same_as_scenario(arm.core->table, table_, spec)) continue;
         out << YAML::Key << spec.path << YAML::Value;
-        if (has_mine) mine->second.distribution.emit(out);
+        const auto mine = arm.core->table.distributions().find(spec.path);
+        if (mine != arm.core->table.distributions().end()) mine->second.distribution.emit(out);
         else if (spec.kind == ParamKind::text) out << YAML::DoubleQuoted << std::get<std::string>(spec.current());
         else out << format_value(spec.current());
       }
