@@ -69,6 +69,24 @@ void Dataset::write_raw(const std::vector<hsize_t>& offset, const std::vector<hs
   check(H5Dwrite(id(), mem_type, mem_space.id(), file_space.id(), H5P_DEFAULT, data), what);
 }
 
+std::vector<std::uint8_t> Dataset::read_rows_raw(hsize_t first_row, hsize_t count) const {
+  const std::string what = "reading rows of " + path_;
+  std::vector<hsize_t> offset = dims(), block = dims();
+  if (block.empty()) throw Error("HDF5: " + what + ": a scalar dataset has no rows");
+  std::fill(offset.begin(), offset.end(), 0);
+  offset[0] = first_row;
+  block[0] = count;
+  Handle type(checked(H5Dget_type(id()), what), H5Tclose);
+  std::size_t bytes = H5Tget_size(type.id());
+  for (hsize_t b : block) bytes *= b;
+  std::vector<std::uint8_t> out(bytes);
+  Handle file_space(checked(H5Dget_space(id()), what), H5Sclose);
+  check(H5Sselect_hyperslab(file_space.id(), H5S_SELECT_SET, offset.data(), nullptr, block.data(), nullptr), what);
+  Handle mem_space(checked(H5Screate_simple(static_cast<int>(block.size()), block.data(), nullptr), what), H5Sclose);
+  check(H5Dread(id(), type.id(), mem_space.id(), file_space.id(), H5P_DEFAULT, out.data()), what);
+  return out;
+}
+
 void Dataset::read_raw(void* data, hid_t mem_type) const {
   check(H5Dread(id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "reading " + path_);
 }
@@ -132,6 +150,60 @@ Dataset Group::create_dataset_raw(const std::string& name, const std::vector<hsi
       path);
 }
 
+Dataset Group::create_dataset_like(const std::string& name, const Dataset& model, hsize_t rows) {
+  const std::string path = path_ == "/" ? "/" + name : path_ + "/" + name;
+  const std::string what = "creating dataset " + path + " like " + model.path();
+  std::vector<hsize_t> dims = model.dims();
+  if (dims.empty()) throw Error("HDF5: " + what + ": a scalar dataset has no rows");
+  dims[0] = rows;
+  Handle type(checked(H5Dget_type(model.id()), what), H5Tclose);
+  Handle dcpl(checked(H5Dget_create_plist(model.id()), what), H5Pclose);
+  Handle space(checked(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), what), H5Sclose);
+  Handle lcpl(checked(H5Pcreate(H5P_LINK_CREATE), what), H5Pclose);
+  check(H5Pset_create_intermediate_group(lcpl.id(), 1), what);
+  Dataset created(
+      Handle(checked(H5Dcreate2(id(), name.c_str(), type.id(), space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT), what),
+             H5Dclose),
+      path);
+  // Attributes, whatever their type: read and written in the stored type, variable-length
+  // strings reclaimed after.
+  const auto n = H5Aget_num_attrs(model.id());
+  for (int i = 0; i < n; ++i) {
+    Handle attr(checked(H5Aopen_by_idx(model.id(), ".", H5_INDEX_NAME, H5_ITER_INC, static_cast<hsize_t>(i),
+                                       H5P_DEFAULT, H5P_DEFAULT),
+                        what),
+                H5Aclose);
+    char attr_name[256];
+    check(H5Aget_name(attr.id(), sizeof attr_name, attr_name) < 0 ? -1 : 0, what);
+    Handle attr_type(checked(H5Aget_type(attr.id()), what), H5Tclose);
+    Handle attr_space(checked(H5Aget_space(attr.id()), what), H5Sclose);
+    const auto points = static_cast<std::size_t>(std::max<hssize_t>(H5Sget_simple_extent_npoints(attr_space.id()), 0));
+    std::vector<std::uint8_t> buffer(points * H5Tget_size(attr_type.id()));
+    check(H5Aread(attr.id(), attr_type.id(), buffer.data()), what);
+    Handle copy(checked(H5Acreate2(created.id(), attr_name, attr_type.id(), attr_space.id(), H5P_DEFAULT, H5P_DEFAULT),
+                        what),
+                H5Aclose);
+    const herr_t written = H5Awrite(copy.id(), attr_type.id(), buffer.data());
+    if (H5Tdetect_class(attr_type.id(), H5T_VLEN) > 0 || H5Tis_variable_str(attr_type.id()) > 0)
+      H5Dvlen_reclaim(attr_type.id(), attr_space.id(), H5P_DEFAULT, buffer.data());
+    check(written, what);
+  }
+  return created;
+}
+
+std::vector<std::pair<std::string, bool>> Group::members() const {
+  std::vector<std::pair<std::string, bool>> out;
+  auto visit = [](hid_t group, const char* name, const H5L_info_t*, void* data) -> herr_t {
+    H5O_info_t info;
+    if (H5Oget_info_by_name2(group, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
+    static_cast<std::vector<std::pair<std::string, bool>>*>(data)->emplace_back(name, info.type == H5O_TYPE_GROUP);
+    return 0;
+  };
+  hsize_t index = 0;
+  check(H5Literate(id(), H5_INDEX_NAME, H5_ITER_INC, &index, visit, &out), "listing " + path_);
+  return out;
+}
+
 Dataset Group::open_dataset(const std::string& name) const {
   const std::string path = path_ == "/" ? "/" + name : path_ + "/" + name;
   return Dataset(Handle(checked(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), "opening dataset " + path), H5Dclose),
@@ -187,6 +259,68 @@ std::int64_t Group::integer_attribute(const std::string& name) const {
   std::int64_t value = 0;
   check(H5Aread(attr.id(), H5T_NATIVE_INT64, &value), what);
   return value;
+}
+
+namespace {
+
+// The chunk shape of a chunked dataset; empty for other layouts.
+std::vector<hsize_t> chunk_shape(const Dataset& dataset) {
+  Handle dcpl(checked(H5Dget_create_plist(dataset.id()), "layout of " + dataset.path()), H5Pclose);
+  if (H5Pget_layout(dcpl.id()) != H5D_CHUNKED) return {};
+  std::vector<hsize_t> chunk(dataset.dims().size());
+  check(H5Pget_chunk(dcpl.id(), static_cast<int>(chunk.size()), chunk.data()) < 0 ? -1 : 0,
+        "chunks of " + dataset.path());
+  return chunk;
+}
+
+}  // namespace
+
+void copy_rows(const Dataset& from, hsize_t from_row, Dataset& to, hsize_t to_row, hsize_t rows) {
+  const std::string what = "copying rows of " + from.path() + " to " + to.path();
+  const std::vector<hsize_t> dims = from.dims(), to_dims = to.dims();
+  if (dims.empty() || dims.size() != to_dims.size() || !std::equal(dims.begin() + 1, dims.end(), to_dims.begin() + 1) ||
+      from_row + rows > dims[0] || to_row + rows > to_dims[0])
+    throw Error("HDF5: " + what + ": shapes do not match");
+  const std::vector<hsize_t> chunk = chunk_shape(from);
+  if (!chunk.empty() && chunk[0] == 1 && chunk == chunk_shape(to)) {
+    // Every chunk of each row, in order: the last index fastest.
+    std::vector<hsize_t> at(dims.size(), 0);
+    std::vector<std::uint8_t> buffer;
+    for (hsize_t r = 0; r < rows; ++r) {
+      std::fill(at.begin(), at.end(), 0);
+      for (;;) {
+        at[0] = from_row + r;
+        unsigned mask = 0;
+        haddr_t address = HADDR_UNDEF;
+        hsize_t size = 0;
+        check(H5Dget_chunk_info_by_coord(from.id(), at.data(), &mask, &address, &size), what);
+        if (address != HADDR_UNDEF && size > 0) {
+          buffer.resize(size);
+          std::uint32_t filters = 0;
+          check(H5Dread_chunk(from.id(), H5P_DEFAULT, at.data(), &filters, buffer.data()), what);
+          at[0] = to_row + r;
+          check(H5Dwrite_chunk(to.id(), H5P_DEFAULT, filters, at.data(), buffer.size(), buffer.data()), what);
+        }
+        std::size_t d = dims.size() - 1;
+        for (; d >= 1; --d) {
+          at[d] += chunk[d];
+          if (at[d] < dims[d]) break;
+          at[d] = 0;
+        }
+        if (d == 0) break;
+      }
+    }
+    return;
+  }
+  const std::vector<std::uint8_t> data = from.read_rows_raw(from_row, rows);
+  std::vector<hsize_t> offset(dims.size(), 0), block = dims;
+  offset[0] = to_row;
+  block[0] = rows;
+  Handle type(checked(H5Dget_type(from.id()), what), H5Tclose);
+  Handle file_space(checked(H5Dget_space(to.id()), what), H5Sclose);
+  check(H5Sselect_hyperslab(file_space.id(), H5S_SELECT_SET, offset.data(), nullptr, block.data(), nullptr), what);
+  Handle mem_space(checked(H5Screate_simple(static_cast<int>(block.size()), block.data(), nullptr), what), H5Sclose);
+  check(H5Dwrite(to.id(), type.id(), mem_space.id(), file_space.id(), H5P_DEFAULT, data.data()), what);
 }
 
 File File::create(const std::string& path) {

@@ -112,6 +112,10 @@ class Dataset {
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, const std::vector<std::string>& values);
 
+  // Reads `count` rows (indices along the first dimension) from `first_row` as bytes of the
+  // stored type.
+  std::vector<std::uint8_t> read_rows_raw(hsize_t first_row, hsize_t count) const;
+
  private:
   void write_raw(const std::vector<hsize_t>& offset, const std::vector<hsize_t>& count, const void* data,
                  std::size_t n, hid_t mem_type);
@@ -137,6 +141,12 @@ class Group {
     return create_dataset_raw(name, dims, file_type<T>(), options);
   }
   Dataset open_dataset(const std::string& name) const;
+  // A dataset shaped like `model` but with `rows` rows: same stored type, chunks, filters and
+  // attributes.
+  Dataset create_dataset_like(const std::string& name, const Dataset& model, hsize_t rows);
+
+  // The group's members by name, each with whether it is a group (else a dataset).
+  std::vector<std::pair<std::string, bool>> members() const;
 
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, std::int64_t value);
@@ -151,6 +161,11 @@ class Group {
   Handle handle_;
   std::string path_;
 };
+
+// Copies rows [from_row, from_row + rows) of `from` to rows starting at `to_row` of `to`, a
+// dataset created like it. Chunks of one row are copied as stored, still compressed; other
+// layouts go through memory.
+void copy_rows(const Dataset& from, hsize_t from_row, Dataset& to, hsize_t to_row, hsize_t rows);
 
 class File {
  public:

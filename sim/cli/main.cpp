@@ -1,8 +1,9 @@
-// The `recoverysim` command line: run, validate, schema, summarize, compare.
+// The `recoverysim` command line: run, merge, validate, schema, summarize, compare.
 // Exit codes: 0 success, 1 failure while running (I/O, HDF5), 2 bad input (scenario, options).
 #include "errors.hpp"
 #include "h5.hpp"
 #include "progress.hpp"
+#include "run/merge.hpp"
 #include "run/runner.hpp"
 #include "tables.hpp"
 #include "run/scenario.hpp"
@@ -32,6 +33,8 @@ struct RunCommand {
   std::int64_t seed = -1;
   std::vector<std::string> overrides;
   bool quiet = false;
+  bool resume = false;
+  std::string shard;
 };
 
 // A results file opened for reading, with the scenario it was run from.
@@ -56,6 +59,14 @@ std::unique_ptr<OpenedResults> open_results(const std::string& path) {
   return opened;
 }
 
+void print_run_summary(const RunResult& result) {
+  std::fflush(stdout);
+  std::cout << "\n";
+  cli::print_summary(std::cout, result.analysis, result.scenario_name, cli::Format::table, {});
+  if (result.analysis.arms.size() > 1)
+    std::cout << "\nPaired comparisons and cost-effectiveness: recoverysim compare " << result.output_path << "\n";
+}
+
 int run_command(const RunCommand& cmd) {
   Scenario scenario;
   std::vector<std::string> overrides = cmd.overrides;
@@ -67,21 +78,26 @@ int run_command(const RunCommand& cmd) {
   options.output_path = cmd.output.empty() ? scenario.run.output_file : cmd.output;
   options.threads = cmd.threads;
   options.show_progress = !cmd.quiet;
+  options.resume = cmd.resume;
+  if (!cmd.shard.empty()) options.shard = parse_shard(cmd.shard);
   const RunResult result = run_scenario(scenario, options);
 
   const auto& run = scenario.run;
   const double rate = result.seconds > 0 ? static_cast<double>(result.agent_days) / result.seconds : 0.0;
   std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.2f s (%s agent-days/s; "
               "writing output %.2f s; then summaries %.2f s) -> %s\n",
-              run.name.c_str(), result.arms.size(), static_cast<long long>(run.replicates),
+              run.name.c_str(), result.arm_names.size(), static_cast<long long>(run.replicates),
               static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),
               result.seconds, format_rate(rate).c_str(), result.output_seconds, result.analysis_seconds,
               result.output_path.c_str());
-  std::fflush(stdout);
-  std::cout << "\n";
-  cli::print_summary(std::cout, result.analysis, run.name, cli::Format::table, {});
-  if (result.analysis.arms.size() > 1)
-    std::cout << "\nPaired comparisons and cost-effectiveness: recoverysim compare " << result.output_path << "\n";
+  if (result.resumed_units > 0)
+    std::printf("resumed: %zu of %zu work units were already finished\n", result.resumed_units, result.units);
+  if (!options.shard.whole()) {
+    std::printf("shard %s: %zu work unit(s); merge every part when all are done: recoverysim merge PARTS... -o FILE\n",
+                options.shard.to_string().c_str(), result.units);
+    return 0;
+  }
+  print_run_summary(result);
   return 0;
 }
 
@@ -104,6 +120,17 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--set", run.overrides, "Override a key: --set population.size=50000 (repeatable)")
       ->allow_extra_args(false);
   run_cmd->add_flag("-q,--quiet", run.quiet, "No progress bar");
+  run_cmd->add_flag("--resume", run.resume,
+                    "Continue an interrupted run of the same scenario and output, skipping its finished work");
+  run_cmd->add_option("--shard", run.shard,
+                      "Run only the I-th of N balanced shards of the tasks (I/N, e.g. 3/8), for job arrays; "
+                      "the output is a part for `recoverysim merge`");
+
+  std::vector<std::string> merge_parts_given;
+  std::string merge_output;
+  auto* merge_cmd = app.add_subcommand("merge", "Merge the parts of a sharded run (run --shard I/N) into one results file");
+  merge_cmd->add_option("parts", merge_parts_given, "Every part of the run (HDF5)")->required();
+  merge_cmd->add_option("-o,--output", merge_output, "Results file to write")->required();
 
   std::string validate_file;
   std::vector<std::string> validate_overrides;
@@ -146,6 +173,14 @@ int main(int argc, char** argv) {
 
   try {
     if (*run_cmd) return run_command(run);
+    if (*merge_cmd) {
+      const RunResult result = merge_parts(merge_parts_given, merge_output);
+      std::printf("merged %zu part(s) into %s in %.2f s (copying %.2f s; summaries %.2f s)\n",
+                  merge_parts_given.size(), result.output_path.c_str(), result.seconds, result.output_seconds,
+                  result.analysis_seconds);
+      print_run_summary(result);
+      return 0;
+    }
     if (*validate_cmd) {
       Scenario scenario;
       scenario.load(validate_file, validate_overrides);

@@ -96,10 +96,13 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
   }
   const hsize_t R = u(header_.replicates), T = u(header_.days), N = u(header_.agents);
 
-  a->state_counts = a->group.create_dataset<std::int32_t>("state_counts", {R, T, recovery::clinical_state_count});
+  // Datasets of one row per replicate are chunked by replicate: a file that holds only some
+  // replicates (a shard's part) stores only those, and rows are copied between files as stored.
+  a->state_counts = a->group.create_dataset<std::int32_t>("state_counts", {R, T, recovery::clinical_state_count},
+                                                          {{1, T, recovery::clinical_state_count}, 0});
   a->state_counts.set_attribute("labels", labels(recovery::clinical_state_names));
-  a->treatment_counts =
-      a->group.create_dataset<std::int32_t>("treatment_counts", {R, T, recovery::treatment_status_count});
+  a->treatment_counts = a->group.create_dataset<std::int32_t>(
+      "treatment_counts", {R, T, recovery::treatment_status_count}, {{1, T, recovery::treatment_status_count}, 0});
   a->treatment_counts.set_attribute("labels", labels(recovery::treatment_status_names));
 
   // Level 1: most of the size reduction of higher levels at a fraction of the time, which
@@ -141,7 +144,7 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
   for (const auto& m : modules) {
     ArmDatasets::Module out{m.type, a->group.create_group("modules/" + m.type), {}, {}};
     for (const auto& metric : m.metric_names)
-      out.metrics.push_back(out.group.create_dataset<double>("daily/" + metric, {R, T}));
+      out.metrics.push_back(out.group.create_dataset<double>("daily/" + metric, {R, T}, {{1, T}, 0}));
     a->modules.push_back(std::move(out));
   }
   arms_.push_back(std::move(a));
@@ -255,6 +258,33 @@ void ResultsFile::write_uncertain_parameters(const std::vector<std::string>& pat
     dataset.write_all<double>(column);
     dataset.set_attribute("distribution", distributions[k]);
   }
+}
+
+void ResultsFile::copy_arm_rows(const h5::Group& source_arm, std::size_t arm, std::int64_t source_row,
+                                std::int64_t row, std::int64_t rows) {
+  auto& target = arms_.at(arm)->group;
+  const hsize_t R = u(header_.replicates);
+  // Depth first through the arm's groups; `summary` is computed for the whole file, not copied.
+  auto copy_group = [&](auto& self, const h5::Group& from, const std::string& prefix) -> void {
+    for (const auto& [name, is_group] : from.members()) {
+      const std::string path = prefix + name;
+      if (path == "summary") continue;
+      if (is_group) {
+        self(self, from.open_group(name), path + "/");
+        continue;
+      }
+      const h5::Dataset source = from.open_dataset(name);
+      h5::Dataset dataset = target.exists(path) ? target.open_dataset(path) : target.create_dataset_like(path, source, R);
+      h5::copy_rows(source, u(source_row), dataset, u(row), u(rows));
+    }
+  };
+  copy_group(copy_group, source_arm, "");
+}
+
+void ResultsFile::record_complete(const std::vector<std::string>& arm_names, const std::vector<std::uint8_t>& complete) {
+  auto dataset = file_.root().create_dataset<std::uint8_t>("tasks/complete", {arm_names.size(), u(header_.replicates)});
+  dataset.write_all<std::uint8_t>(complete);
+  dataset.set_attribute("arms", arm_names);
 }
 
 void ResultsFile::commit() {

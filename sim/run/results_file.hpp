@@ -64,6 +64,15 @@ class ResultsFile {
   void write_uncertain_parameters(const std::vector<std::string>& paths, const std::vector<std::string>& distributions,
                                   const std::vector<std::vector<double>>& values);
 
+  // Copies rows [source_row, source_row + rows) of every dataset under `source_arm` (an arm's
+  // group in another results file, with the same layout) into rows from `row` of arm `arm`.
+  void copy_arm_rows(const h5::Group& source_arm, std::size_t arm, std::int64_t source_row, std::int64_t row,
+                     std::int64_t rows);
+
+  // Which tasks this file holds: /tasks/complete[arm][replicate] is 1 for each, with the arm
+  // names as its `arms` attribute.
+  void record_complete(const std::vector<std::string>& arm_names, const std::vector<std::uint8_t>& complete);
+
   // The file as written so far (for the analysis that completes it).
   h5::Group& root() { return file_.root(); }
 

@@ -1,6 +1,7 @@
-// The run loop: replicates x arms x days. Every arm of a replicate starts from the same
-// cohort (same key), so arms differ only by their interventions. Inside a day the population
-// is stepped in parallel; everything between days (counts, metrics, trajectories, progress)
+// The run loop: units of replicates x days for one arm each, into unit files; then the
+// results file assembled from them. Every arm of a replicate starts from the same cohort
+// (same key), so arms differ only by their interventions. Inside a day the population is
+// stepped in parallel; everything between days (counts, metrics, trajectories, progress)
 // happens on the driving thread.
 #include "runner.hpp"
 
@@ -12,20 +13,17 @@
 #include "models/recovery/outcomes.hpp"
 
 #include <tbb/global_control.h>
-#include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <chrono>
-#include <memory>
+#include <map>
+#include <optional>
 
 namespace recoverysim {
 
 namespace {
 
 constexpr std::int64_t days_per_block = 64;
-
-int resolve_threads(int requested) {
-  return requested > 0 ? requested : tbb::this_task_arena::max_concurrency();
-}
 
 // Adds the time spent in a scope to a total.
 class ScopedTimer {
@@ -40,134 +38,218 @@ class ScopedTimer {
   std::chrono::steady_clock::time_point start_;
 };
 
-struct ArmRun {
-  const Arm* arm = nullptr;
-  std::size_t file_index = 0;
-  std::unique_ptr<recovery::ArmSimulation> simulation;
-  std::vector<std::size_t> metric_counts;
-};
+ResultsHeader header_of(const Scenario& scenario, std::string scenario_yaml, std::int64_t replicates) {
+  const auto& run = scenario.run;
+  return {run.name, std::move(scenario_yaml), run.seed, replicates, run.days, scenario.model.population.size,
+          run.output_trajectories};
+}
+
+std::vector<ResultsFile::ModuleOutput> module_outputs(const Arm& arm) {
+  std::vector<ResultsFile::ModuleOutput> outputs;
+  for (const auto& m : arm.interventions) outputs.push_back({m.type, m.module->metric_names()});
+  return outputs;
+}
+
+ResultsFile::ArmInfo arm_info(const Arm& arm) { return {arm.name, arm.sweep_base, arm.sweep_point}; }
 
 }  // namespace
 
+int resolve_threads(int requested, int processes_per_node) {
+  if (requested > 0) return requested;
+  return std::max(1, tbb::this_task_arena::max_concurrency() / std::max(1, processes_per_node));
+}
+
+UnitRunner::UnitRunner(Scenario& scenario, tbb::task_arena& arena)
+    : scenario_(scenario), arena_(arena), uncertain_(!scenario.uncertain_parameters().empty()) {
+  simulations_.resize(scenario.arms.size());
+}
+
+UnitRunner::~UnitRunner() = default;
+
+recovery::ArmSimulation& UnitRunner::simulation(std::size_t arm) {
+  auto& slot = simulations_.at(arm);
+  if (!slot) {
+    std::vector<recovery::ModuleSlot> modules;
+    for (const auto& m : scenario_.arms[arm].interventions) modules.push_back({m.module.get(), m.stream_base});
+    arena_.execute([&] {
+      slot = std::make_unique<recovery::ArmSimulation>(scenario_.model_of(scenario_.arms[arm]), std::move(modules));
+    });
+  }
+  return *slot;
+}
+
+void UnitRunner::run(const WorkUnit& unit, const std::string& path, Progress& progress, double& output_seconds) {
+  const auto& run = scenario_.run;
+  const Arm& arm = scenario_.arms.at(unit.arm);
+  const std::int64_t N = scenario_.model.population.size;
+  const std::int64_t T = run.days;
+  auto& sim = simulation(unit.arm);
+
+  std::unique_ptr<ResultsFile> file;
+  {
+    ScopedTimer timer(output_seconds);
+    file = std::make_unique<ResultsFile>(path, header_of(scenario_, scenario_.resolved_yaml(), unit.replicates));
+    file->add_arm(arm_info(arm), module_outputs(arm));
+  }
+  std::vector<std::size_t> metric_counts;
+  for (const auto& m : arm.interventions) metric_counts.push_back(m.module->metric_names().size());
+  std::vector<recovery::DayCounts> per_day(static_cast<std::size_t>(T));
+  std::vector<std::uint8_t> trajectory_block;
+  if (run.output_trajectories) trajectory_block.resize(static_cast<std::size_t>(N * days_per_block));
+
+  for (std::int64_t row = 0; row < unit.replicates; ++row) {
+    const std::int64_t r = unit.first_replicate + row;
+    if (uncertain_) scenario_.draw_replicate(r);
+    const RandomKey key{static_cast<std::uint32_t>(run.seed), static_cast<std::uint32_t>(r)};
+    const std::string label = arm.name + " replicate " + std::to_string(r + 1) + "/" + std::to_string(run.replicates);
+    std::vector<std::vector<double>> metrics(metric_counts.size());
+    for (std::size_t m = 0; m < metrics.size(); ++m) metrics[m].assign(static_cast<std::size_t>(T) * metric_counts[m], 0.0);
+    std::vector<std::span<double>> these_days(metrics.size());
+
+    arena_.execute([&] { sim.start_replicate(key, T); });
+    // Blocks of days: the trajectory buffer's length, and the granularity of progress.
+    for (std::int64_t day = 0; day < T; day += days_per_block) {
+      const std::int64_t block = std::min(days_per_block, T - day);
+      const recovery::TrajectorySink sink{trajectory_block.data(), static_cast<std::size_t>(days_per_block), 0};
+      for (std::size_t m = 0; m < metrics.size(); ++m)
+        these_days[m] = std::span<double>(metrics[m]).subspan(static_cast<std::size_t>(day) * metric_counts[m],
+                                                              static_cast<std::size_t>(block) * metric_counts[m]);
+      arena_.execute([&] {
+        sim.step_days(static_cast<std::uint32_t>(day),
+                      std::span<recovery::DayCounts>(per_day).subspan(static_cast<std::size_t>(day),
+                                                                      static_cast<std::size_t>(block)),
+                      run.output_trajectories ? &sink : nullptr, these_days);
+      });
+      if (run.output_trajectories) {
+        ScopedTimer timer(output_seconds);
+        file->write_trajectory_block(0, row, day, block, trajectory_block, static_cast<std::size_t>(days_per_block));
+      }
+      progress.advance(N * block, label);
+    }
+    sim.finish_replicate();
+    const recovery::Parameters& arm_params = scenario_.model_of(arm);
+    const std::vector<double> outcomes = recovery::compute_outcomes(
+        sim.population(), T,
+        arm_params.treatment.settings[static_cast<std::size_t>(arm_params.treatment.setting)].length_days);
+    ScopedTimer timer(output_seconds);
+    file->write_day_counts(0, row, per_day);
+    file->write_agents(0, row, sim.population());
+    for (std::size_t m = 0; m < metrics.size(); ++m) {
+      file->write_module_metrics(0, m, row, metrics[m]);
+      file->write_module_agents(0, m, row, sim.modules()[m].module->agent_columns());
+    }
+    file->write_outcomes(0, row, outcomes);
+  }
+  ScopedTimer timer(output_seconds);
+  file->commit();
+}
+
+std::vector<UnitSource> staged_sources(const UnitStore& store, const std::vector<WorkUnit>& plan,
+                                       const std::vector<std::size_t>& units) {
+  std::vector<UnitSource> sources;
+  for (std::size_t u : units) sources.push_back({store.unit_path(plan[u]), plan[u], 0});
+  return sources;
+}
+
+void assemble_results(Scenario& scenario, const std::string& scenario_yaml, const std::vector<UnitSource>& sources,
+                      const std::string& output_path, const Shard& shard, RunResult& result) {
+  const std::int64_t R = scenario.run.replicates;
+  const std::size_t A = scenario.arms.size();
+  std::vector<std::uint8_t> complete(A * static_cast<std::size_t>(R), 0);
+  std::optional<ResultsFile> file;
+  {
+    ScopedTimer timer(result.output_seconds);
+    file.emplace(output_path, header_of(scenario, scenario_yaml, R));
+    for (const auto& arm : scenario.arms) file->add_arm(arm_info(arm), module_outputs(arm));
+    // One opening per source file, whatever the number of units it holds.
+    std::map<std::string, std::vector<const UnitSource*>> by_file;
+    for (const auto& source : sources) by_file[source.path].push_back(&source);
+    for (const auto& [path, units] : by_file) {
+      const h5::File from = h5::File::open_read_only(path);
+      for (const UnitSource* source : units) {
+        const WorkUnit& unit = source->unit;
+        const Arm& arm = scenario.arms.at(unit.arm);
+        file->copy_arm_rows(from.root().open_group("arms/" + arm.name), unit.arm, source->first_row,
+                            unit.first_replicate, unit.replicates);
+        for (std::int64_t r = unit.first_replicate; r < unit.first_replicate + unit.replicates; ++r)
+          complete[unit.arm * static_cast<std::size_t>(R) + static_cast<std::size_t>(r)] = 1;
+      }
+    }
+    std::vector<std::string> names;
+    for (const auto& arm : scenario.arms) names.push_back(arm.name);
+    file->record_complete(names, complete);
+  }
+  const bool whole = std::all_of(complete.begin(), complete.end(), [](std::uint8_t c) { return c == 1; });
+  if (!whole) {
+    ScopedTimer timer(result.output_seconds);
+    file->root().set_attribute("shard", shard.to_string());
+    file->commit();
+    return;
+  }
+  const std::vector<UncertainParameter> uncertain = scenario.uncertain_parameters();
+  if (!uncertain.empty()) {
+    ScopedTimer timer(result.output_seconds);
+    std::vector<std::vector<double>> drawn;
+    for (std::int64_t r = 0; r < R; ++r) drawn.push_back(scenario.draw_replicate(r));
+    std::vector<std::string> paths, distributions;
+    for (const auto& u : uncertain) {
+      paths.push_back(u.path);
+      distributions.push_back(u.distribution);
+    }
+    file->write_uncertain_parameters(paths, distributions, drawn);
+  }
+  {
+    // The summaries are part of a complete file: computed from the datasets just assembled.
+    ScopedTimer timer(result.analysis_seconds);
+    result.analysis = analyse_results(file->root(), scenario, scenario.analysis.reference_arm);
+    write_analysis(file->root(), result.analysis);
+  }
+  ScopedTimer timer(result.output_seconds);
+  file->commit();
+}
+
 RunResult run_scenario(Scenario& scenario, const RunOptions& options) {
   const auto& run = scenario.run;
-  const auto& params = scenario.model;
-  const std::int64_t N = params.population.size;
+  const std::int64_t N = scenario.model.population.size;
   const std::int64_t T = run.days;
-  const std::int64_t R = run.replicates;
-  const auto A = static_cast<std::int64_t>(scenario.arms.size());
 
   // Every replicate's draws of the uncertain parameters, checked before anything is written.
-  const std::vector<UncertainParameter> uncertain = scenario.uncertain_parameters();
-  std::vector<std::vector<double>> drawn;
-  if (!uncertain.empty())
-    for (std::int64_t r = 0; r < R; ++r) drawn.push_back(scenario.draw_replicate(r));
+  if (!scenario.uncertain_parameters().empty())
+    for (std::int64_t r = 0; r < run.replicates; ++r) scenario.draw_replicate(r);
 
   const int threads = resolve_threads(options.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
 
-  ResultsHeader header{run.name, scenario.resolved_yaml(), run.seed, R, T, N, run.output_trajectories};
-  ResultsFile file(options.output_path, header);
-  Progress progress(R * A * T * N, options.show_progress);
+  const std::string scenario_yaml = scenario.resolved_yaml();
+  const std::vector<WorkUnit> plan = plan_units(scenario);
+  const std::vector<std::size_t> mine = shard_units(plan.size(), options.shard);
+  UnitStore store(options.output_path, scenario_yaml, options.resume);
 
-  std::vector<ArmRun> arms;
   RunResult result;
+  result.scenario_name = run.name;
   result.output_path = options.output_path;
-  for (const auto& arm : scenario.arms) {
-    ArmRun a;
-    a.arm = &arm;
-    std::vector<ResultsFile::ModuleOutput> outputs;
-    std::vector<recovery::ModuleSlot> slots;
-    for (const auto& m : arm.interventions) {
-      outputs.push_back({m.type, m.module->metric_names()});
-      a.metric_counts.push_back(outputs.back().metric_names.size());
-      slots.push_back({m.module.get(), m.stream_base});
-    }
-    a.file_index = file.add_arm({arm.name, arm.sweep_base, arm.sweep_point}, outputs);
-    arena.execute([&] {
-      a.simulation = std::make_unique<recovery::ArmSimulation>(scenario.model_of(arm), std::move(slots));
-    });
-    arms.push_back(std::move(a));
-    result.arms.push_back(ArmResult{arm.name, recovery::outcome_names(T), {}});
+  for (const auto& arm : scenario.arms) result.arm_names.push_back(arm.name);
+  result.units = mine.size();
+  std::vector<std::size_t> todo;
+  for (std::size_t u : mine) {
+    if (store.finished(plan[u]))
+      ++result.resumed_units;
+    else
+      todo.push_back(u);
   }
+  for (std::size_t u : todo) result.agent_days += plan[u].replicates * N * T;
 
-  std::vector<recovery::DayCounts> per_day(static_cast<std::size_t>(T));
-  std::vector<std::uint8_t> trajectory_block;
-  if (run.output_trajectories) trajectory_block.resize(static_cast<std::size_t>(N * days_per_block));
-
-  for (std::int64_t r = 0; r < R; ++r) {
-    if (!uncertain.empty()) scenario.draw_replicate(r);
-    const RandomKey key{static_cast<std::uint32_t>(run.seed), static_cast<std::uint32_t>(r)};
-    for (std::size_t ai = 0; ai < arms.size(); ++ai) {
-      auto& a = arms[ai];
-      auto& sim = *a.simulation;
-      const std::string label = a.arm->name + " replicate " + std::to_string(r + 1) + "/" + std::to_string(R);
-      std::vector<std::vector<double>> metrics(a.metric_counts.size());
-      for (std::size_t m = 0; m < metrics.size(); ++m) metrics[m].assign(static_cast<std::size_t>(T) * a.metric_counts[m], 0.0);
-      std::vector<std::span<double>> these_days(metrics.size());
-
-      arena.execute([&] { sim.start_replicate(key, T); });
-      // Blocks of days: the trajectory buffer's length, and the granularity of progress.
-      for (std::int64_t day = 0; day < T; day += days_per_block) {
-        const std::int64_t block = std::min(days_per_block, T - day);
-        const recovery::TrajectorySink sink{trajectory_block.data(), static_cast<std::size_t>(days_per_block), 0};
-        for (std::size_t m = 0; m < metrics.size(); ++m)
-          these_days[m] = std::span<double>(metrics[m]).subspan(static_cast<std::size_t>(day) * a.metric_counts[m],
-                                                                static_cast<std::size_t>(block) * a.metric_counts[m]);
-        arena.execute([&] {
-          sim.step_days(static_cast<std::uint32_t>(day),
-                        std::span<recovery::DayCounts>(per_day).subspan(static_cast<std::size_t>(day),
-                                                                        static_cast<std::size_t>(block)),
-                        run.output_trajectories ? &sink : nullptr, these_days);
-        });
-        if (run.output_trajectories) {
-          ScopedTimer timer(result.output_seconds);
-          file.write_trajectory_block(a.file_index, r, day, block, trajectory_block,
-                                      static_cast<std::size_t>(days_per_block));
-        }
-        progress.advance(N * block, label);
-      }
-      sim.finish_replicate();
-      auto& outcomes = result.arms[ai].outcomes;
-      const recovery::Parameters& arm_params = scenario.model_of(*a.arm);
-      outcomes.push_back(recovery::compute_outcomes(
-          sim.population(), T,
-          arm_params.treatment.settings[static_cast<std::size_t>(arm_params.treatment.setting)].length_days));
-      ScopedTimer timer(result.output_seconds);
-      file.write_day_counts(a.file_index, r, per_day);
-      file.write_agents(a.file_index, r, sim.population());
-      for (std::size_t m = 0; m < metrics.size(); ++m) {
-        file.write_module_metrics(a.file_index, m, r, metrics[m]);
-        file.write_module_agents(a.file_index, m, r, sim.modules()[m].module->agent_columns());
-      }
-      file.write_outcomes(a.file_index, r, outcomes.back());
-    }
+  Progress progress(result.agent_days, options.show_progress);
+  {
+    UnitRunner runner(scenario, arena);
+    for (std::size_t u : todo) runner.run(plan[u], store.unit_path(plan[u]), progress, result.output_seconds);
   }
   progress.finish();
-  {
-    ScopedTimer timer(result.output_seconds);
-    if (!uncertain.empty()) {
-      std::vector<std::string> paths, distributions;
-      for (const auto& u : uncertain) {
-        paths.push_back(u.path);
-        distributions.push_back(u.distribution);
-      }
-      file.write_uncertain_parameters(paths, distributions, drawn);
-    }
-  }
-  {
-    // The summaries are part of a complete file: computed from what was just written.
-    ScopedTimer timer(result.analysis_seconds);
-    result.analysis = analyse_results(file.root(), scenario, scenario.analysis.reference_arm);
-    write_analysis(file.root(), result.analysis);
-  }
-  {
-    ScopedTimer timer(result.output_seconds);
-    file.commit();
-  }
+  assemble_results(scenario, scenario_yaml, staged_sources(store, plan, mine), options.output_path, options.shard,
+                   result);
+  store.remove();
   result.seconds = progress.elapsed_seconds() - result.analysis_seconds;  // simulating and writing
-  result.agent_days = R * A * T * N;
   return result;
 }
 

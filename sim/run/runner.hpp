@@ -1,39 +1,91 @@
-// Running a scenario: every replicate of every arm, day by day, into one results file.
+// Running a scenario: its work units (tasks.hpp) into the staging directory, then the results
+// file assembled from them. A single process runs every unit (or one shard's); the MPI driver
+// (mpi_run.hpp) shares the units out between ranks with the same pieces.
 #pragma once
 
 #include "analysis.hpp"
 #include "scenario.hpp"
+#include "tasks.hpp"
+
+#include <tbb/task_arena.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace recoverysim {
 
+class Progress;
+namespace recovery {
+class ArmSimulation;
+}
+
 struct RunOptions {
   std::string output_path;    // final name of the results file
   int threads = 0;            // 0: all cores
   bool show_progress = true;  // progress bar on stderr (only drawn on a terminal)
-};
-
-struct ArmResult {
-  std::string name;
-  std::vector<std::string> outcome_names;
-  std::vector<std::vector<double>> outcomes;  // [replicate][outcome]
+  bool resume = false;        // continue from the staging directory of an interrupted run
+  Shard shard;                // the whole run unless --shard I/N
 };
 
 struct RunResult {
+  std::string scenario_name;
   std::string output_path;
   double seconds = 0.0;
-  double output_seconds = 0.0;  // of which spent writing the results file
+  double output_seconds = 0.0;    // of which spent writing (units and the results file)
   double analysis_seconds = 0.0;  // after the run: summaries and comparisons, stored in the file
-  std::int64_t agent_days = 0;
-  std::vector<ArmResult> arms;
-  Analysis analysis;  // as stored in the file
+  std::int64_t agent_days = 0;    // simulated by this run (not counting resumed units)
+  std::size_t units = 0;          // units of this run (or shard)
+  std::size_t resumed_units = 0;  // of which found finished
+  std::vector<std::string> arm_names;
+  Analysis analysis;  // as stored in the file; empty for a shard's part
 };
 
-// Runs every replicate of every arm, then analyses and stores the results. The scenario's
-// uncertain parameters take each replicate's draws in turn.
+// Runs every unit of the scenario (or of options.shard) not yet finished, then assembles the
+// results file. The scenario's uncertain parameters take each replicate's draws in turn.
 RunResult run_scenario(Scenario& scenario, const RunOptions& options);
+
+// Worker threads for `requested` (0: every core of the machine shared by `processes_per_node`).
+int resolve_threads(int requested, int processes_per_node = 1);
+
+// Runs work units of one scenario into unit files, reusing each arm's simulation.
+class UnitRunner {
+ public:
+  UnitRunner(Scenario& scenario, tbb::task_arena& arena);
+  ~UnitRunner();
+  UnitRunner(const UnitRunner&) = delete;
+  UnitRunner& operator=(const UnitRunner&) = delete;
+
+  // Simulates the unit's replicates and writes them to `path` (under a temporary name until
+  // complete). Adds to `output_seconds` the time spent writing.
+  void run(const WorkUnit& unit, const std::string& path, Progress& progress, double& output_seconds);
+
+ private:
+  recovery::ArmSimulation& simulation(std::size_t arm);
+  Scenario& scenario_;
+  tbb::task_arena& arena_;
+  bool uncertain_ = false;
+  std::vector<std::unique_ptr<recovery::ArmSimulation>> simulations_;  // built at first use
+};
+
+// Where a unit's rows are: a file, and the row of its first replicate there (0 in a unit file,
+// the replicate itself in a shard's part).
+struct UnitSource {
+  std::string path;
+  WorkUnit unit;
+  std::int64_t first_row = 0;
+};
+
+// Writes the results file `output_path` from units already on disk. With every unit of the
+// scenario it is a whole results file (drawn parameters, summaries, comparisons); otherwise it
+// is the part of `shard`, to be merged. `scenario_yaml` is stored as the file's scenario.
+// Adds the time spent to result.output_seconds and result.analysis_seconds.
+void assemble_results(Scenario& scenario, const std::string& scenario_yaml, const std::vector<UnitSource>& sources,
+                      const std::string& output_path, const Shard& shard, RunResult& result);
+
+// The sources of a run's units in its staging directory.
+std::vector<UnitSource> staged_sources(const UnitStore& store, const std::vector<WorkUnit>& plan,
+                                       const std::vector<std::size_t>& units);
 
 }  // namespace recoverysim

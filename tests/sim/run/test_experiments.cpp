@@ -1,5 +1,6 @@
 // Experiments: sweeps, uncertain parameters and the analysis stored in the results file.
 #include "run/runner.hpp"
+#include "support/runs.hpp"
 #include "run/scenario.hpp"
 
 #include "distribution.hpp"
@@ -654,7 +655,7 @@ TEST_CASE("experiments: the analysis in the results file agrees with the raw dat
   constexpr std::size_t R = 5, N = 2000, T = 120;
   const std::string out = (tmp_dir / "experiments_analysis.h5").string();
   std::filesystem::remove(out);
-  run_scenario(s, {out, 2, false});
+  run_scenario(s, testing::quiet_run(out, 2));
   const auto f = h5::File::open_read_only(out);
 
   // Per-replicate quantities computed here from the raw datasets, by arm.

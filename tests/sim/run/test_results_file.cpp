@@ -1,6 +1,7 @@
 // The results file: its layout contract, its atomic creation, and determinism across thread
 // counts (datasets byte-identical for 1, 2 and 8 threads).
 #include "run/runner.hpp"
+#include "support/runs.hpp"
 
 #include "h5.hpp"
 
@@ -28,7 +29,7 @@ std::string run_to(const std::string& name, int threads, bool trajectories = tru
   small_scenario(s, trajectories);
   const std::string path = (tmp_dir / name).string();
   std::filesystem::remove(path);
-  run_scenario(s, {path, threads, false});
+  run_scenario(s, testing::quiet_run(path, threads));
   return path;
 }
 
@@ -73,7 +74,7 @@ TEST_CASE("a different seed gives different results") {
   small_scenario(s, false);
   s.apply_override("seed=78");
   const std::string path = (tmp_dir / "seed78.h5").string();
-  run_scenario(s, {path, 2, false});
+  run_scenario(s, testing::quiet_run(path, 2));
   const auto a = h5::File::open_read_only(run_to("seed77.h5", 2, false));
   const auto b = h5::File::open_read_only(path);
   CHECK(dataset_bytes(a, "arms/usual_care/state_counts") != dataset_bytes(b, "arms/usual_care/state_counts"));
@@ -131,7 +132,7 @@ TEST_CASE("a run that fails leaves neither a final nor a partial file") {
   // The final name is an existing directory, so the rename at the end must fail.
   Scenario s;
   small_scenario(s, false);
-  CHECK_THROWS(run_scenario(s, {dir.string(), 1, false}));
+  CHECK_THROWS(run_scenario(s, testing::quiet_run(dir.string(), 1)));
   CHECK(std::filesystem::is_directory(dir));
   CHECK_FALSE(std::filesystem::exists(dir.string() + ".partial"));
 }
@@ -143,7 +144,7 @@ TEST_CASE("an open cohort: agents wait until their admission day, outcomes count
   Scenario s;
   s.load(path.string());
   const std::string out = (tmp_dir / "open_cohort.h5").string();
-  run_scenario(s, {out, 2, false});
+  run_scenario(s, testing::quiet_run(out, 2));
   const auto f = h5::File::open_read_only(out);
   const auto counts = f.root().open_dataset("arms/usual_care/state_counts").read_all<std::int32_t>();
   const auto treatment = f.root().open_dataset("arms/usual_care/treatment_counts").read_all<std::int32_t>();

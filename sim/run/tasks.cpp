@@ -1,0 +1,132 @@
+// Work units and their staging directory (see tasks.hpp).
+#include "tasks.hpp"
+
+#include "errors.hpp"
+#include "version.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace recoverysim {
+
+namespace fs = std::filesystem;
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  Shard shard;
+  auto number = [&](std::string_view digits, std::int64_t& out) {
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return ec == std::errc() && end == digits.data() + digits.size() && !digits.empty();
+  };
+  const std::string_view all(text);
+  if (slash == std::string::npos || !number(all.substr(0, slash), shard.index) ||
+      !number(all.substr(slash + 1), shard.count) || shard.count < 1 || shard.index < 1 || shard.index > shard.count)
+    throw InputError({"--shard " + text, 0, 0}, "expected I/N with 1 <= I <= N (the I-th of N shards, e.g. 3/8)");
+  return shard;
+}
+
+std::int64_t replicates_per_unit(std::int64_t agents, std::int64_t days, std::int64_t replicates, std::int64_t arms) {
+  constexpr double least_agent_days = 2e7, most_agent_days = 2e8;
+  constexpr std::int64_t units_to_share = 256;
+  const double per_replicate = std::max(1.0, static_cast<double>(agents) * static_cast<double>(days));
+  const auto least = static_cast<std::int64_t>(std::ceil(least_agent_days / per_replicate));
+  const auto most = std::max<std::int64_t>(1, static_cast<std::int64_t>(most_agent_days / per_replicate));
+  const std::int64_t for_sharing = (replicates * arms + units_to_share - 1) / units_to_share;
+  return std::clamp<std::int64_t>(std::clamp(for_sharing, std::min(least, most), most), 1, replicates);
+}
+
+std::vector<WorkUnit> plan_units(const Scenario& scenario) {
+  const std::int64_t R = scenario.run.replicates;
+  const auto A = static_cast<std::int64_t>(scenario.arms.size());
+  const std::int64_t k = replicates_per_unit(scenario.model.population.size, scenario.run.days, R, A);
+  std::vector<WorkUnit> units;
+  for (std::int64_t r = 0; r < R; r += k)
+    for (std::size_t a = 0; a < scenario.arms.size(); ++a) units.push_back({a, r, std::min(k, R - r)});
+  return units;
+}
+
+std::vector<std::size_t> shard_units(std::size_t units, const Shard& shard) {
+  std::vector<std::size_t> mine;
+  for (auto u = static_cast<std::size_t>(shard.index - 1); u < units; u += static_cast<std::size_t>(shard.count))
+    mine.push_back(u);
+  return mine;
+}
+
+namespace {
+
+// What a staging directory belongs to: the software and the resolved scenario (seed included).
+std::string manifest_text(const std::string& resolved_yaml) {
+  return "# recoverysim " + std::string(software_version) + "\n" + resolved_yaml;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The first line where two texts differ, for a message.
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  for (int line = 1;; ++line) {
+    const bool more_a = static_cast<bool>(std::getline(sa, la)), more_b = static_cast<bool>(std::getline(sb, lb));
+    if (!more_a && !more_b) return "";
+    if (!more_a || !more_b || la != lb)
+      return "line " + std::to_string(line) + ": '" + (more_a ? la : "(end)") + "' then, now '" +
+             (more_b ? lb : "(end)") + "'";
+  }
+}
+
+}  // namespace
+
+UnitStore::UnitStore(const std::string& output_path, const std::string& resolved_yaml, bool resume)
+    : directory_(output_path + ".partial.d") {
+  const std::string manifest = manifest_text(resolved_yaml);
+  const fs::path dir(directory_), manifest_path = dir / "run.yaml";
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!resume)
+      throw InputError({output_path, 0, 0},
+                       "an earlier run of this output was interrupted and kept its finished work in " + directory_ +
+                           ": add --resume to continue it, or delete that directory to start again");
+    const std::string before = read_text(manifest_path);
+    if (before != manifest)
+      throw InputError({output_path, 0, 0},
+                       "cannot resume: " + directory_ + " belongs to a different scenario, seed, --set or version (" +
+                           (before.empty() ? std::string("its run.yaml is missing") : first_difference(before, manifest)) +
+                           "); delete it to start again");
+    // Units that were being written when the run stopped are incomplete: discard them.
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.path().extension() == ".partial") fs::remove(entry.path());
+    return;
+  }
+  fs::create_directories(dir);
+  const fs::path temporary = dir / "run.yaml.partial";
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out << manifest;
+    if (!out.flush()) throw std::runtime_error("cannot write " + temporary.string());
+  }
+  fs::rename(temporary, manifest_path);
+}
+
+std::string UnitStore::unit_path(const WorkUnit& unit) const {
+  return (fs::path(directory_) / ("unit-" + std::to_string(unit.arm) + "-" + std::to_string(unit.first_replicate) +
+                                  ".h5"))
+      .string();
+}
+
+bool UnitStore::finished(const WorkUnit& unit) const {
+  std::error_code ec;
+  return fs::exists(unit_path(unit), ec);
+}
+
+void UnitStore::remove() { fs::remove_all(directory_); }
+
+}  // namespace recoverysim

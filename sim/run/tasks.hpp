@@ -1,0 +1,65 @@
+// A run as a list of work units, and the directory where finished units wait until the
+// results file is assembled.
+//
+// A task is one replicate of one arm; its results depend only on the seed, the arm and the
+// replicate, never on where or in what order it runs. Tasks are grouped into units (one arm,
+// a few consecutive replicates) so that each unit is worth writing to disk on its own. A
+// unit's results go to the staging directory `<output>.partial.d/` as a small HDF5 file,
+// renamed into place only when complete: a run killed at any moment keeps every finished unit
+// and `--resume` runs only the others. The results file is assembled from the units at the
+// end, so a single process, MPI ranks and array shards all write the same datasets.
+#pragma once
+
+#include "scenario.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace recoverysim {
+
+struct WorkUnit {
+  std::size_t arm = 0;
+  std::int64_t first_replicate = 0;
+  std::int64_t replicates = 0;
+};
+
+// The shard of a job array: `index` of `count`, counted from 1 (`--shard 3/8`).
+struct Shard {
+  std::int64_t index = 1;
+  std::int64_t count = 1;
+  bool whole() const { return count == 1; }
+  std::string to_string() const { return std::to_string(index) + "/" + std::to_string(count); }
+};
+// Parses "I/N" with 1 <= I <= N. Throws InputError.
+Shard parse_shard(const std::string& text);
+
+// Replicates per unit for a scenario: units of at least ~2e7 agent-days (so writing one is
+// cheap next to computing it) and at most ~2e8 (so a killed run loses little), and otherwise
+// small enough to give ~256 units to share between processes. Depends only on the scenario.
+std::int64_t replicates_per_unit(std::int64_t agents, std::int64_t days, std::int64_t replicates, std::int64_t arms);
+
+// Every unit of a scenario, replicate blocks in order and the arms within each block.
+std::vector<WorkUnit> plan_units(const Scenario& scenario);
+// The units of one shard: every count-th unit, starting at index - 1.
+std::vector<std::size_t> shard_units(std::size_t units, const Shard& shard);
+
+// The staging directory of a results file. It holds `run.yaml` (the resolved scenario it
+// belongs to) and one `unit-<arm>-<first replicate>.h5` per finished unit.
+class UnitStore {
+ public:
+  // Opens `<output>.partial.d/`. An existing directory is reused only with `resume` and only
+  // when it belongs to the same resolved scenario; otherwise throws InputError saying what to do.
+  UnitStore(const std::string& output_path, const std::string& resolved_yaml, bool resume);
+
+  const std::string& directory() const { return directory_; }
+  std::string unit_path(const WorkUnit& unit) const;
+  bool finished(const WorkUnit& unit) const;
+  // Deletes the directory, once the results file is in place.
+  void remove();
+
+ private:
+  std::string directory_;
+};
+
+}  // namespace recoverysim
