@@ -4,6 +4,11 @@
 #include "h5.hpp"
 #include "progress.hpp"
 #include "run/merge.hpp"
+#if RECOVERYSIM_HAVE_MPI
+#include "run/mpi_run.hpp"
+
+#include <mpi.h>
+#endif
 #include "run/runner.hpp"
 #include "tables.hpp"
 #include "run/scenario.hpp"
@@ -67,6 +72,15 @@ void print_run_summary(const RunResult& result) {
     std::cout << "\nPaired comparisons and cost-effectiveness: recoverysim compare " << result.output_path << "\n";
 }
 
+// The MPI session of `run` under an MPI launcher; null otherwise.
+#if RECOVERYSIM_HAVE_MPI
+std::unique_ptr<mpi::Session> mpi_session;
+#endif
+// Ranks other than 0 leave messages about the scenario (the same on every rank) to rank 0.
+bool print_input_errors = true;
+
+int report_run(const Scenario& scenario, const RunOptions& options, const RunResult& result);
+
 int run_command(const RunCommand& cmd) {
   Scenario scenario;
   std::vector<std::string> overrides = cmd.overrides;
@@ -80,8 +94,17 @@ int run_command(const RunCommand& cmd) {
   options.show_progress = !cmd.quiet;
   options.resume = cmd.resume;
   if (!cmd.shard.empty()) options.shard = parse_shard(cmd.shard);
-  const RunResult result = run_scenario(scenario, options);
+#if RECOVERYSIM_HAVE_MPI
+  if (mpi_session) {
+    const RunResult result = mpi::run_scenario(scenario, options, *mpi_session);
+    if (mpi_session->rank() != 0) return 0;
+    return report_run(scenario, options, result);
+  }
+#endif
+  return report_run(scenario, options, run_scenario(scenario, options));
+}
 
+int report_run(const Scenario& scenario, const RunOptions& options, const RunResult& result) {
   const auto& run = scenario.run;
   const double rate = result.seconds > 0 ? static_cast<double>(result.agent_days) / result.seconds : 0.0;
   std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.2f s (%s agent-days/s; "
@@ -103,7 +126,7 @@ int run_command(const RunCommand& cmd) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_cli(int argc, char** argv) {
   CLI::App app{"recoverysim: agent-based simulation of recovery from substance use disorders"};
   app.set_version_flag("--version", std::string("recoverysim ") + software_version);
   app.require_subcommand(1);
@@ -172,7 +195,15 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run_cmd) return run_command(run);
+    if (*run_cmd) {
+#if RECOVERYSIM_HAVE_MPI
+      if (mpi::launched_by_mpi()) {
+        mpi_session = std::make_unique<mpi::Session>(argc, argv);
+        print_input_errors = mpi_session->rank() == 0;
+      }
+#endif
+      return run_command(run);
+    }
     if (*merge_cmd) {
       const RunResult result = merge_parts(merge_parts_given, merge_output);
       std::printf("merged %zu part(s) into %s in %.2f s (copying %.2f s; summaries %.2f s)\n",
@@ -225,7 +256,7 @@ int main(int argc, char** argv) {
       return 0;
     }
   } catch (const InputError& e) {
-    std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
+    if (print_input_errors) std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
     return exit_input_error;
   } catch (const h5::Error& e) {
     std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
@@ -235,4 +266,14 @@ int main(int argc, char** argv) {
     return exit_run_error;
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  const int code = run_cli(argc, argv);
+#if RECOVERYSIM_HAVE_MPI
+  // A rank that failed while running would leave the others waiting for it: stop them all.
+  if (mpi_session && code == exit_run_error && mpi_session->size() > 1) MPI_Abort(MPI_COMM_WORLD, code);
+  mpi_session.reset();
+#endif
+  return code;
 }

@@ -208,47 +208,60 @@ void assemble_results(Scenario& scenario, const std::string& scenario_yaml, cons
   file->commit();
 }
 
-RunResult run_scenario(Scenario& scenario, const RunOptions& options) {
-  const auto& run = scenario.run;
-  const std::int64_t N = scenario.model.population.size;
-  const std::int64_t T = run.days;
-
+RunPlan plan_run(Scenario& scenario, const Shard& shard) {
   // Every replicate's draws of the uncertain parameters, checked before anything is written.
   if (!scenario.uncertain_parameters().empty())
-    for (std::int64_t r = 0; r < run.replicates; ++r) scenario.draw_replicate(r);
+    for (std::int64_t r = 0; r < scenario.run.replicates; ++r) scenario.draw_replicate(r);
+  RunPlan plan;
+  plan.scenario_yaml = scenario.resolved_yaml();
+  plan.units = plan_units(scenario);
+  plan.mine = shard_units(plan.units.size(), shard);
+  return plan;
+}
 
-  const int threads = resolve_threads(options.threads);
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-  tbb::task_arena arena(threads);
-
-  const std::string scenario_yaml = scenario.resolved_yaml();
-  const std::vector<WorkUnit> plan = plan_units(scenario);
-  const std::vector<std::size_t> mine = shard_units(plan.size(), options.shard);
-  UnitStore store(options.output_path, scenario_yaml, options.resume);
-
+RunResult start_result(const Scenario& scenario, const RunOptions& options, const RunPlan& plan,
+                       const UnitStore& store, std::vector<std::size_t>& todo) {
   RunResult result;
-  result.scenario_name = run.name;
+  result.scenario_name = scenario.run.name;
   result.output_path = options.output_path;
   for (const auto& arm : scenario.arms) result.arm_names.push_back(arm.name);
-  result.units = mine.size();
-  std::vector<std::size_t> todo;
-  for (std::size_t u : mine) {
-    if (store.finished(plan[u]))
+  result.units = plan.mine.size();
+  todo.clear();
+  for (std::size_t u : plan.mine) {
+    if (store.finished(plan.units[u]))
       ++result.resumed_units;
     else
       todo.push_back(u);
   }
-  for (std::size_t u : todo) result.agent_days += plan[u].replicates * N * T;
+  for (std::size_t u : todo)
+    result.agent_days += plan.units[u].replicates * scenario.model.population.size * scenario.run.days;
+  return result;
+}
+
+void finish_run(Scenario& scenario, const RunPlan& plan, UnitStore& store, const RunOptions& options,
+                RunResult& result) {
+  assemble_results(scenario, plan.scenario_yaml, staged_sources(store, plan.units, plan.mine), options.output_path,
+                   options.shard, result);
+  store.remove();
+}
+
+RunResult run_scenario(Scenario& scenario, const RunOptions& options) {
+  const RunPlan plan = plan_run(scenario, options.shard);
+  const int threads = resolve_threads(options.threads);
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  tbb::task_arena arena(threads);
+  UnitStore store(options.output_path, plan.scenario_yaml, options.resume);
+  std::vector<std::size_t> todo;
+  RunResult result = start_result(scenario, options, plan, store, todo);
 
   Progress progress(result.agent_days, options.show_progress);
   {
     UnitRunner runner(scenario, arena);
-    for (std::size_t u : todo) runner.run(plan[u], store.unit_path(plan[u]), progress, result.output_seconds);
+    for (std::size_t u : todo)
+      runner.run(plan.units[u], store.unit_path(plan.units[u]), progress, result.output_seconds);
   }
   progress.finish();
-  assemble_results(scenario, scenario_yaml, staged_sources(store, plan, mine), options.output_path, options.shard,
-                   result);
-  store.remove();
+  finish_run(scenario, plan, store, options, result);
   result.seconds = progress.elapsed_seconds() - result.analysis_seconds;  // simulating and writing
   return result;
 }

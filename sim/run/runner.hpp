@@ -46,6 +46,25 @@ struct RunResult {
 // results file. The scenario's uncertain parameters take each replicate's draws in turn.
 RunResult run_scenario(Scenario& scenario, const RunOptions& options);
 
+// What a run (or one rank of it) works through: every unit of the scenario and this run's
+// share of them (its shard's).
+struct RunPlan {
+  std::string scenario_yaml;       // the resolved scenario, stored in every file of the run
+  std::vector<WorkUnit> units;     // every unit of the scenario
+  std::vector<std::size_t> mine;   // indices of this run's units
+};
+// Plans a run and checks every replicate's draws of the uncertain parameters first.
+RunPlan plan_run(Scenario& scenario, const Shard& shard);
+
+// The result of a run before it starts: its units, those found finished in `store` and the
+// agent-days left; fills `todo` with the units to run.
+RunResult start_result(const Scenario& scenario, const RunOptions& options, const RunPlan& plan,
+                       const UnitStore& store, std::vector<std::size_t>& todo);
+
+// Assembles the results file from the staging directory, then deletes the directory.
+void finish_run(Scenario& scenario, const RunPlan& plan, UnitStore& store, const RunOptions& options,
+                RunResult& result);
+
 // Worker threads for `requested` (0: every core of the machine shared by `processes_per_node`).
 int resolve_threads(int requested, int processes_per_node = 1);
 

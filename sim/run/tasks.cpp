@@ -86,7 +86,7 @@ std::string first_difference(const std::string& a, const std::string& b) {
 }  // namespace
 
 UnitStore::UnitStore(const std::string& output_path, const std::string& resolved_yaml, bool resume)
-    : directory_(output_path + ".partial.d") {
+    : directory_(directory_of(output_path)) {
   const std::string manifest = manifest_text(resolved_yaml);
   const fs::path dir(directory_), manifest_path = dir / "run.yaml";
   std::error_code ec;
@@ -116,8 +116,8 @@ UnitStore::UnitStore(const std::string& output_path, const std::string& resolved
   fs::rename(temporary, manifest_path);
 }
 
-std::string UnitStore::unit_path(const WorkUnit& unit) const {
-  return (fs::path(directory_) / ("unit-" + std::to_string(unit.arm) + "-" + std::to_string(unit.first_replicate) +
+std::string UnitStore::unit_path(const std::string& directory, const WorkUnit& unit) {
+  return (fs::path(directory) / ("unit-" + std::to_string(unit.arm) + "-" + std::to_string(unit.first_replicate) +
                                   ".h5"))
       .string();
 }

@@ -53,7 +53,10 @@ class UnitStore {
   UnitStore(const std::string& output_path, const std::string& resolved_yaml, bool resume);
 
   const std::string& directory() const { return directory_; }
-  std::string unit_path(const WorkUnit& unit) const;
+  std::string unit_path(const WorkUnit& unit) const { return unit_path(directory_, unit); }
+  // The staging directory of an output, and a unit's file there.
+  static std::string directory_of(const std::string& output_path) { return output_path + ".partial.d"; }
+  static std::string unit_path(const std::string& directory, const WorkUnit& unit);
   bool finished(const WorkUnit& unit) const;
   // Deletes the directory, once the results file is in place.
   void remove();
