@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libeigen3-dev libtbb-dev libcli11-dev libyaml-cpp-dev libhdf5-dev hdf5-tools
   doctest-dev librandom123-dev
+  openmpi-bin libopenmpi-dev slurm-wlm munge
   python3 python3-h5py python3-numpy python3-matplotlib python3-scipy
 )
 

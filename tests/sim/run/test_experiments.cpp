@@ -655,6 +655,7 @@ TEST_CASE("experiments: the analysis in the results file agrees with the raw dat
   constexpr std::size_t R = 5, N = 2000, T = 120;
   const std::string out = (tmp_dir / "experiments_analysis.h5").string();
   std::filesystem::remove(out);
+  std::filesystem::remove_all(out + ".partial.d");
   run_scenario(s, testing::quiet_run(out, 2));
   const auto f = h5::File::open_read_only(out);
 

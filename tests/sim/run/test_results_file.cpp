@@ -29,6 +29,7 @@ std::string run_to(const std::string& name, int threads, bool trajectories = tru
   small_scenario(s, trajectories);
   const std::string path = (tmp_dir / name).string();
   std::filesystem::remove(path);
+  std::filesystem::remove_all(path + ".partial.d");
   run_scenario(s, testing::quiet_run(path, threads));
   return path;
 }
@@ -126,15 +127,19 @@ TEST_CASE("the results file follows the documented layout") {
   CHECK_FALSE(root.exists("arms/usual_care/outcomes/relapse_by_day_180"));  // beyond the 100-day horizon
 }
 
-TEST_CASE("a run that fails leaves neither a final nor a partial file") {
+TEST_CASE("a run that fails leaves neither a final nor a partial file, only its finished units") {
   const auto dir = tmp_dir / "not_writable_dir";
   std::filesystem::create_directories(dir);
+  std::filesystem::remove_all(dir.string() + ".partial.d");
   // The final name is an existing directory, so the rename at the end must fail.
   Scenario s;
   small_scenario(s, false);
   CHECK_THROWS(run_scenario(s, testing::quiet_run(dir.string(), 1)));
   CHECK(std::filesystem::is_directory(dir));
   CHECK_FALSE(std::filesystem::exists(dir.string() + ".partial"));
+  // The finished units stay for --resume.
+  CHECK(std::filesystem::exists(dir.string() + ".partial.d/unit-0-0.h5"));
+  std::filesystem::remove_all(dir.string() + ".partial.d");
 }
 
 TEST_CASE("an open cohort: agents wait until their admission day, outcomes count from admission") {

@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""HPC runs give the same results as one process: shards + merge, MPI ranks, and runs killed
+with SIGKILL then resumed. Each check compares every dataset byte for byte with
+scripts/same_results.py.
+
+Usage: test_hpc.py CHECK BINARY SOURCE_DIR WORK_DIR
+CHECK: shards | refusals | resume | mpi | mpi-resume
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CHECK, BINARY, SOURCE, WORK = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]) / sys.argv[1]
+SAME = [sys.executable, str(SOURCE / "scripts" / "same_results.py")]
+# A sweep of 7 arms, 3 modules and a parameter drawn per replicate: every kind of dataset.
+STAFFING = [str(SOURCE / "scenarios" / "peer_mentor_staffing.yaml"), "-q", "--replicates", "4", "--set", "days=150",
+            "--set", "intake.for_days=60",
+            "--set", "model.lapse.craving_coefficient={dist: normal, mean: 2, sd: 0.3}"]
+# One arm in 20 work units of ~0.1 s: long enough to be killed part-way.
+LONG = [str(SOURCE / "scenarios" / "baseline.yaml"), "-q", "--replicates", "60", "--set", "population.size=20000"]
+MPIRUN = ["mpirun", "--oversubscribe"]
+# OpenMPI refuses root unless told; CI runs as root.
+MPI_ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1")
+
+failures = []
+
+
+def run(args, expect=0, env=None):
+    result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+    if result.returncode != expect:
+        sys.exit(f"FAIL: {' '.join(map(str, args))}\nexit {result.returncode}, expected {expect}\n"
+                 f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+def check_same(reference, other, what):
+    result = subprocess.run(SAME + [str(reference), str(other)], capture_output=True, text=True)
+    print(("ok: " if result.returncode == 0 else "FAIL: ") + what)
+    if result.returncode != 0:
+        print(result.stdout)
+        failures.append(what)
+
+
+def check_refused(args, message, what):
+    result = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    good = result.returncode == 2 and message in result.stderr
+    print(("ok: " if good else "FAIL: ") + what)
+    if not good:
+        print(f"exit {result.returncode}, stderr: {result.stderr!r}, expected exit 2 and {message!r}")
+        failures.append(what)
+
+
+def reference(args, name="single.h5"):
+    out = WORK / name
+    run([BINARY, "run", *args, "-o", out])
+    return out
+
+
+def kill_part_way(command, output, env=None):
+    """Starts a run, kills it (SIGKILL, with its process group) once 3 units are finished."""
+    staging = Path(str(output) + ".partial.d")
+    process = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if staging.is_dir() and len(list(staging.glob("unit-*.h5"))) >= 3:
+            break
+        if process.poll() is not None:
+            sys.exit(f"FAIL: the run ended (exit {process.returncode}) before it could be killed")
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = len(list(staging.glob("unit-*.h5")))
+    print(f"killed with {finished} of 20 units finished")
+    if output.exists() or Path(str(output) + ".partial").exists():
+        failures.append("a killed run left a results file")
+        print("FAIL: a killed run left a file under the final or the partial name")
+    if finished >= 20:
+        sys.exit("FAIL: every unit finished before the kill; nothing was resumed")
+
+
+def main():
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    if CHECK == "shards":
+        single = reference(STAFFING)
+        for count in (3, 10):  # 10 shards of 7 units: some parts hold nothing
+            parts = [WORK / f"part{count}_{i}.h5" for i in range(1, count + 1)]
+            for i, part in enumerate(parts, 1):
+                run([BINARY, "run", *STAFFING, "--shard", f"{i}/{count}", "-o", part])
+            merged = WORK / f"merged_{count}.h5"
+            run([BINARY, "merge", *reversed(parts), "-o", merged])
+            check_same(single, merged, f"{count} shards merged equal one process")
+    elif CHECK == "refusals":
+        parts = [WORK / f"part_{i}.h5" for i in (1, 2, 3)]
+        for i, part in enumerate(parts, 1):
+            run([BINARY, "run", *STAFFING, "--shard", f"{i}/3", "-o", part])
+        foreign = WORK / "foreign_3.h5"
+        run([BINARY, "run", *STAFFING, "--seed", "7", "--shard", "3/3", "-o", foreign])
+        other_scenario = WORK / "other_3.h5"
+        run([BINARY, "run", *STAFFING, "--set", "days=151", "--shard", "3/3", "-o", other_scenario])
+        other_split = WORK / "split_3.h5"
+        run([BINARY, "run", *STAFFING, "--shard", "3/4", "-o", other_split])
+        whole = reference(STAFFING)
+        truncated = WORK / "truncated_3.h5"
+        truncated.write_bytes(parts[2].read_bytes()[:4096])
+        out = WORK / "merged.h5"
+        merge = [BINARY, "merge"]
+        check_refused([*merge, parts[0], parts[1], "-o", out], "shard(s) 3 of 3 missing", "a missing part is refused")
+        check_refused([*merge, *parts[:2], foreign, "-o", out], "seed 7, but", "a part of another seed is refused")
+        check_refused([*merge, *parts[:2], other_scenario, "-o", out], "a different scenario than",
+                      "a part of another scenario is refused")
+        check_refused([*merge, *parts, other_split, "-o", out], "shard 3/4, but", "a part of another split is refused")
+        check_refused([*merge, *parts, parts[1], "-o", out], "shard 2/3 given twice", "a duplicated part is refused")
+        check_refused([*merge, *parts[:2], whole, "-o", out], "a whole results file", "a whole file is refused")
+        check_refused([*merge, *parts[:2], truncated, "-o", out], "truncated", "a truncated part is refused")
+        check_refused([*merge, *parts[:2], WORK / "absent.h5", "-o", out], "no such file", "a missing file is refused")
+        if out.exists():
+            failures.append("a refused merge wrote its output")
+    elif CHECK == "resume":
+        single = reference(LONG)
+        killed = WORK / "killed.h5"
+        kill_part_way([BINARY, "run", *LONG, "-o", killed], killed)
+        check_refused([BINARY, "run", *LONG, "-o", killed], "add --resume", "rerunning without --resume is refused")
+        check_refused([BINARY, "run", *LONG, "--seed", "5", "--resume", "-o", killed], "cannot resume",
+                      "resuming with another seed is refused")
+        result = run([BINARY, "run", *LONG, "--resume", "-o", killed])
+        print(result.stdout.splitlines()[1] if len(result.stdout.splitlines()) > 1 else result.stdout)
+        check_same(single, killed, "a run killed part-way and resumed equals an uninterrupted run")
+        if Path(str(killed) + ".partial.d").exists():
+            failures.append("the staging directory was left after a complete run")
+        # The same for one shard of a job array.
+        shard = WORK / "shard_1.h5"
+        run([BINARY, "run", *LONG, "--shard", "1/2", "-o", shard])
+        killed_shard = WORK / "killed_shard_1.h5"
+        kill_part_way([BINARY, "run", *LONG, "--shard", "1/2", "-o", killed_shard], killed_shard)
+        run([BINARY, "run", *LONG, "--shard", "1/2", "--resume", "-o", killed_shard])
+        check_same(shard, killed_shard, "a shard killed part-way and resumed equals an uninterrupted shard")
+    elif CHECK == "mpi":
+        single = reference(STAFFING)
+        for ranks in (2, 3):  # 3 ranks on 2 cores: oversubscribed
+            out = WORK / f"mpi_{ranks}.h5"
+            run([*MPIRUN, "-n", str(ranks), BINARY, "run", *STAFFING, "-o", out], env=MPI_ENV)
+            check_same(single, out, f"mpirun -n {ranks} equals one process")
+    elif CHECK == "mpi-resume":
+        single = reference(LONG)
+        killed = WORK / "killed_mpi.h5"
+        kill_part_way([*MPIRUN, "-n", "2", BINARY, "run", *LONG, "-o", killed], killed, env=MPI_ENV)
+        run([*MPIRUN, "-n", "3", BINARY, "run", *LONG, "--resume", "-o", killed], env=MPI_ENV)
+        check_same(single, killed, "an MPI run killed part-way and resumed on 3 ranks equals one process")
+    else:
+        sys.exit(f"unknown check {CHECK}")
+    if failures:
+        sys.exit(f"{len(failures)} check(s) failed")
+    print("all checks passed")
+
+
+if __name__ == "__main__":
+    main()

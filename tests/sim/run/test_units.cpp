@@ -1,0 +1,99 @@
+// Work units, shards and the staging directory: every task in exactly one unit and every unit
+// in exactly one shard; a staging directory is reused only to resume the same scenario.
+#include "run/runner.hpp"
+#include "run/tasks.hpp"
+
+#include "errors.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+using namespace recoverysim;
+
+namespace {
+
+const std::filesystem::path source_dir = RECOVERYSIM_SOURCE_DIR;
+const std::filesystem::path tmp_dir = RECOVERYSIM_TEST_TMP;
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("units: --shard takes I/N with 1 <= I <= N") {
+  CHECK(parse_shard("3/8").index == 3);
+  CHECK(parse_shard("3/8").count == 8);
+  CHECK(parse_shard("1/1").whole());
+  for (const char* bad : {"0/4", "5/4", "4", "a/b", "1/0", "-1/4", "1/4x", "/4", "1/"})
+    CHECK(message_of([&] { parse_shard(bad); }).find("expected I/N with 1 <= I <= N") != std::string::npos);
+}
+
+TEST_CASE("units: a unit is 2e7 to 2e8 agent-days, smaller to give 256 units when that fits") {
+  // 10^6 agents x 365 days is above the largest unit: one replicate each.
+  CHECK(replicates_per_unit(1'000'000, 365, 20, 1) == 1);
+  // 10^4 agents x 365 days: at least 6 replicates (2e7 agent-days)...
+  CHECK(replicates_per_unit(10'000, 365, 1000, 1) == 6);
+  // ...and more when fewer would give over 256 units: 100,000 tasks -> ceil(100000/256) = 391,
+  // capped at 2e8 agent-days = 54 replicates.
+  CHECK(replicates_per_unit(10'000, 365, 100'000, 1) == 54);
+  // Never more than the replicates there are.
+  CHECK(replicates_per_unit(100, 30, 5, 3) == 5);
+}
+
+TEST_CASE("units: every task is in exactly one unit and every unit in exactly one shard") {
+  Scenario s;
+  s.load((source_dir / "scenarios" / "peer_mentor_staffing.yaml").string(), {"replicates=50", "days=120"});
+  const auto units = plan_units(s);
+  std::set<std::pair<std::size_t, std::int64_t>> tasks;
+  for (const auto& u : units) {
+    CHECK(u.replicates >= 1);
+    for (std::int64_t r = u.first_replicate; r < u.first_replicate + u.replicates; ++r)
+      CHECK(tasks.emplace(u.arm, r).second);
+  }
+  CHECK(tasks.size() == s.arms.size() * 50);
+  for (std::int64_t count : {1, 2, 3, 7, 64, 1000}) {
+    std::vector<int> owner(units.size(), 0);
+    std::size_t least = units.size(), most = 0;
+    for (std::int64_t i = 1; i <= count; ++i) {
+      const auto mine = shard_units(units.size(), {i, count});
+      least = std::min(least, mine.size());
+      most = std::max(most, mine.size());
+      for (auto u : mine) ++owner.at(u);
+    }
+    INFO("shards: ", count);
+    CHECK(std::all_of(owner.begin(), owner.end(), [](int n) { return n == 1; }));
+    CHECK(most - least <= 1);  // balanced by count
+  }
+}
+
+TEST_CASE("units: a staging directory is reused only with --resume and for the same scenario") {
+  const std::string output = (tmp_dir / "staging_check.h5").string();
+  std::filesystem::remove_all(UnitStore::directory_of(output));
+  {
+    UnitStore store(output, "seed: 1\n", false);
+    CHECK(std::filesystem::is_directory(store.directory()));
+    std::ofstream(store.unit_path({0, 0, 2})) << "x";
+    std::ofstream(store.unit_path({0, 2, 2}) + ".partial") << "half";
+    CHECK(store.finished({0, 0, 2}));
+    CHECK_FALSE(store.finished({0, 2, 2}));
+  }
+  CHECK(message_of([&] { UnitStore(output, "seed: 1\n", false); }).find("add --resume") != std::string::npos);
+  CHECK(message_of([&] { UnitStore(output, "seed: 2\n", true); })
+            .find("cannot resume: " + UnitStore::directory_of(output) + " belongs to a different scenario") !=
+        std::string::npos);
+  UnitStore resumed(output, "seed: 1\n", true);
+  CHECK(resumed.finished({0, 0, 2}));
+  // A unit left half-written by the interrupted run is discarded.
+  CHECK_FALSE(std::filesystem::exists(resumed.unit_path({0, 2, 2}) + ".partial"));
+  resumed.remove();
+  CHECK_FALSE(std::filesystem::exists(resumed.directory()));
+}
