@@ -1,4 +1,4 @@
-// Writing the results layout (format_version 2). Datasets are created with their full shape
+// Writing the results layout (format_version 3). Datasets are created with their full shape
 // at the start of an arm and filled one replicate at a time.
 #include "results_file.hpp"
 

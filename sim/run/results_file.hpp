@@ -14,7 +14,8 @@
 
 namespace recoverysim {
 
-inline constexpr std::int64_t format_version = 2;  // 2: summaries, comparisons, sweeps, drawn parameters
+// 2: summaries, comparisons, sweeps, drawn parameters; 3: /tasks/complete, shard parts
+inline constexpr std::int64_t format_version = 3;
 
 struct ResultsHeader {
   std::string scenario_name;

@@ -60,22 +60,21 @@ int resolve_threads(int requested, int processes_per_node) {
 }
 
 UnitRunner::UnitRunner(Scenario& scenario, tbb::task_arena& arena)
-    : scenario_(scenario), arena_(arena), uncertain_(!scenario.uncertain_parameters().empty()) {
-  simulations_.resize(scenario.arms.size());
-}
+    : scenario_(scenario), arena_(arena), uncertain_(!scenario.uncertain_parameters().empty()) {}
 
 UnitRunner::~UnitRunner() = default;
 
 recovery::ArmSimulation& UnitRunner::simulation(std::size_t arm) {
-  auto& slot = simulations_.at(arm);
-  if (!slot) {
+  if (!simulation_ || simulated_arm_ != arm) {
+    simulation_.reset();
     std::vector<recovery::ModuleSlot> modules;
-    for (const auto& m : scenario_.arms[arm].interventions) modules.push_back({m.module.get(), m.stream_base});
+    for (const auto& m : scenario_.arms.at(arm).interventions) modules.push_back({m.module.get(), m.stream_base});
     arena_.execute([&] {
-      slot = std::make_unique<recovery::ArmSimulation>(scenario_.model_of(scenario_.arms[arm]), std::move(modules));
+      simulation_ = std::make_unique<recovery::ArmSimulation>(scenario_.model_of(scenario_.arms[arm]), std::move(modules));
     });
+    simulated_arm_ = arm;
   }
-  return *slot;
+  return *simulation_;
 }
 
 void UnitRunner::run(const WorkUnit& unit, const std::string& path, Progress& progress, double& output_seconds) {

@@ -68,7 +68,8 @@ void finish_run(Scenario& scenario, const RunPlan& plan, UnitStore& store, const
 // Worker threads for `requested` (0: every core of the machine shared by `processes_per_node`).
 int resolve_threads(int requested, int processes_per_node = 1);
 
-// Runs work units of one scenario into unit files, reusing each arm's simulation.
+// Runs work units of one scenario into unit files. One arm's simulation is kept at a time
+// (built again when the arm changes: cheap next to a unit), so memory does not grow with arms.
 class UnitRunner {
  public:
   UnitRunner(Scenario& scenario, tbb::task_arena& arena);
@@ -85,7 +86,8 @@ class UnitRunner {
   Scenario& scenario_;
   tbb::task_arena& arena_;
   bool uncertain_ = false;
-  std::vector<std::unique_ptr<recovery::ArmSimulation>> simulations_;  // built at first use
+  std::unique_ptr<recovery::ArmSimulation> simulation_;
+  std::size_t simulated_arm_ = 0;
 };
 
 // Where a unit's rows are: a file, and the row of its first replicate there (0 in a unit file,
