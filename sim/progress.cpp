@@ -1,4 +1,4 @@
-// Terminal progress bar.
+// Progress: a bar on a terminal, a plain line a minute in a log (batch jobs).
 #include "progress.hpp"
 
 #include <unistd.h>
@@ -10,7 +10,8 @@ namespace recoverysim {
 
 Progress::Progress(std::int64_t total_agent_days, bool enabled)
     : total_(total_agent_days > 0 ? total_agent_days : 1),
-      enabled_(enabled && isatty(STDERR_FILENO) == 1),
+      enabled_(enabled),
+      terminal_(isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
@@ -24,7 +25,8 @@ void Progress::advance(std::int64_t agent_days, const std::string& label) {
   done_ += agent_days;
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (now - last_draw_ < std::chrono::milliseconds(100) && done_ < total_) return;
+  const auto interval = terminal_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(60'000);
+  if (now - last_draw_ < interval && (done_ < total_ || !terminal_)) return;
   last_draw_ = now;
   draw(label);
 }
@@ -35,6 +37,12 @@ void Progress::draw(const std::string& label) {
   const double elapsed = elapsed_seconds();
   const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
   const double left = rate > 0 ? static_cast<double>(total_ - done_) / rate : 0.0;
+  if (!terminal_) {
+    std::fprintf(stderr, "progress: %.0f%% (%s), %s agent-days/s, %s left\n", share * 100.0, label.c_str(),
+                 format_rate(rate).c_str(), format_duration(left).c_str());
+    std::fflush(stderr);
+    return;
+  }
   const int filled = static_cast<int>(share * width);
   std::string bar(static_cast<std::size_t>(filled), '=');
   if (filled < width) bar += '>' + std::string(static_cast<std::size_t>(width - filled - 1), ' ');

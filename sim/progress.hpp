@@ -1,5 +1,6 @@
-// A progress bar on stderr for long runs: share done, rate in agent-days per second, and
-// time left. Drawn only when stderr is a terminal, at most ten times a second.
+// Progress of long runs on stderr: share done, rate in agent-days per second, and time left.
+// On a terminal a bar redrawn at most ten times a second; otherwise (a batch job's log) one
+// line a minute.
 #pragma once
 
 #include <chrono>
@@ -10,7 +11,7 @@ namespace recoverysim {
 
 class Progress {
  public:
-  // `enabled` false (e.g. --quiet) silences it; it is also silent when stderr is not a terminal.
+  // `enabled` false (e.g. --quiet) silences it.
   Progress(std::int64_t total_agent_days, bool enabled);
   ~Progress();
   Progress(const Progress&) = delete;
@@ -25,6 +26,7 @@ class Progress {
   std::int64_t total_;
   std::int64_t done_ = 0;
   bool enabled_;
+  bool terminal_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
