@@ -101,7 +101,7 @@ def main():
     for n in sizes[-2:]:
         out, _ = run_measured([BUILD / "recoverysim", "run", "scenarios/baseline.yaml", "-q", "--replicates", "1",
                                "--set", f"population.size={n}", "--set", f"days={args.days}",
-                               "-o", str(BUILD / "benchmark-output.h5")])
+                               "-o", str(BUILD / "benchmark-output.h5"), "--force"])
         total, writing = map(float, re.search(r"in ([\d.]+) s .*writing output ([\d.]+) s", out).groups())
         print(f"| {n:,} | {total:.2f} | {writing:.2f} | {100 * writing / max(total, 1e-9):.1f}% |")
     (BUILD / "benchmark-output.h5").unlink(missing_ok=True)
@@ -114,7 +114,7 @@ def main():
         for agents, replicates in ((10000, args.small_replicates), (10000 * args.small_replicates // 10, 10)):
             out, _ = run_measured([BUILD / "recoverysim", "run", "scenarios/baseline.yaml", "-q", "--threads", "2",
                                    "--replicates", str(replicates), "--set", f"population.size={agents}",
-                                   "--set", f"days={args.days}", "-o", str(BUILD / "benchmark-output.h5")])
+                                   "--set", f"days={args.days}", "-o", str(BUILD / "benchmark-output.h5"), "--force"])
             total = float(re.search(r"in ([\d.]+) s", out).group(1))
             agent_days = agents * replicates * args.days
             rates.append(agent_days / total)

@@ -22,7 +22,7 @@ EARLY, STABLE, DECEASED = 1, 2, 5
 
 
 def run(binary, scenario, out, replicates):
-    subprocess.run([binary, "run", str(ROOT / scenario), "-q", "-o", str(out), "--replicates", str(replicates)],
+    subprocess.run([binary, "run", str(ROOT / scenario), "-q", "--force", "-o", str(out), "--replicates", str(replicates)],
                    check=True, stdout=subprocess.DEVNULL)
     return h5py.File(out, "r")
 

@@ -2,6 +2,7 @@
 // Exit codes: 0 success, 1 failure while running (I/O, HDF5), 2 bad input (scenario, options).
 #include "errors.hpp"
 #include "h5.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
 #include "run/merge.hpp"
 #if RECOVERYSIM_HAVE_MPI
@@ -39,8 +40,22 @@ struct RunCommand {
   std::vector<std::string> overrides;
   bool quiet = false;
   bool resume = false;
+  bool force = false;
   std::string shard;
 };
+
+// The output of the run under way, for the message when it is interrupted.
+std::string run_output;
+
+// Exit codes of a run stopped by a signal, as a shell reports them.
+int exit_code_of(const Interrupted& e) { return 128 + e.signal(); }
+
+// An existing file is replaced only with --force (and only once the new one is complete).
+void refuse_to_overwrite(const std::string& path, bool force) {
+  std::error_code ec;
+  if (!force && std::filesystem::exists(path, ec))
+    throw InputError({path, 0, 0}, "exists: choose another -o, or add --force to replace it");
+}
 
 // A results file opened for reading, with the scenario it was run from.
 struct OpenedResults {
@@ -94,6 +109,29 @@ int run_command(const RunCommand& cmd) {
   options.show_progress = !cmd.quiet;
   options.resume = cmd.resume;
   if (!cmd.shard.empty()) options.shard = parse_shard(cmd.shard);
+  std::error_code ec;
+  if (cmd.resume && !cmd.force && std::filesystem::exists(options.output_path, ec) &&
+      !std::filesystem::exists(UnitStore::directory_of(options.output_path), ec)) {
+    // A job restarted after it had finished: nothing is left to do if the file is this run's.
+    const std::string yaml = scenario.resolved_yaml();
+    const bool part = !options.shard.whole();
+    bool same = false;
+    try {
+      const auto file = h5::File::open_read_only(options.output_path);
+      const auto& root = file.root();
+      same = root.has_attribute("scenario_yaml") && root.string_attribute("scenario_yaml") == yaml &&
+             (part ? root.has_attribute("shard") && root.string_attribute("shard") == options.shard.to_string()
+                   : !root.has_attribute("shard"));
+    } catch (const h5::Error&) {
+    }
+    if (same) {
+      std::printf("%s is already complete for this scenario: nothing to resume\n", options.output_path.c_str());
+      return 0;
+    }
+  }
+  refuse_to_overwrite(options.output_path, cmd.force);
+  run_output = options.output_path;
+  stop_on_signals();
 #if RECOVERYSIM_HAVE_MPI
   if (mpi_session) {
     const RunResult result = mpi::run_scenario(scenario, options, *mpi_session);
@@ -143,6 +181,7 @@ int run_cli(int argc, char** argv) {
   run_cmd->add_option("--set", run.overrides, "Override a key: --set population.size=50000 (repeatable)")
       ->allow_extra_args(false);
   run_cmd->add_flag("-q,--quiet", run.quiet, "No progress bar");
+  run_cmd->add_flag("--force", run.force, "Replace an existing output file (once the new one is complete)");
   run_cmd->add_flag("--resume", run.resume,
                     "Continue an interrupted run of the same scenario and output, skipping its finished work");
   run_cmd->add_option("--shard", run.shard,
@@ -151,9 +190,11 @@ int run_cli(int argc, char** argv) {
 
   std::vector<std::string> merge_parts_given;
   std::string merge_output;
+  bool merge_force = false;
   auto* merge_cmd = app.add_subcommand("merge", "Merge the parts of a sharded run (run --shard I/N) into one results file");
   merge_cmd->add_option("parts", merge_parts_given, "Every part of the run (HDF5)")->required();
   merge_cmd->add_option("-o,--output", merge_output, "Results file to write")->required();
+  merge_cmd->add_flag("--force", merge_force, "Replace an existing output file");
 
   std::string validate_file;
   std::vector<std::string> validate_overrides;
@@ -205,6 +246,8 @@ int run_cli(int argc, char** argv) {
       return run_command(run);
     }
     if (*merge_cmd) {
+      refuse_to_overwrite(merge_output, merge_force);
+      stop_on_signals();
       const RunResult result = merge_parts(merge_parts_given, merge_output);
       std::printf("merged %zu part(s) into %s in %.2f s (copying %.2f s; summaries %.2f s)\n",
                   merge_parts_given.size(), result.output_path.c_str(), result.seconds, result.output_seconds,
@@ -255,6 +298,13 @@ int run_cli(int argc, char** argv) {
       }
       return 0;
     }
+  } catch (const Interrupted& e) {
+    if (*run_cmd)
+      std::fprintf(stderr, "recoverysim: %s: finished work is kept in %s; run the same command with --resume to "
+                           "continue\n", e.what(), UnitStore::directory_of(run_output).c_str());
+    else
+      std::fprintf(stderr, "recoverysim: %s: nothing was written\n", e.what());
+    return exit_code_of(e);
   } catch (const InputError& e) {
     if (print_input_errors) std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
     return exit_input_error;

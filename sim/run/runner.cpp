@@ -6,6 +6,7 @@
 #include "runner.hpp"
 
 #include "analysis.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
 #include "results_file.hpp"
 
@@ -108,6 +109,7 @@ void UnitRunner::run(const WorkUnit& unit, const std::string& path, Progress& pr
     arena_.execute([&] { sim.start_replicate(key, T); });
     // Blocks of days: the trajectory buffer's length, and the granularity of progress.
     for (std::int64_t day = 0; day < T; day += days_per_block) {
+      throw_if_interrupted();
       const std::int64_t block = std::min(days_per_block, T - day);
       const recovery::TrajectorySink sink{trajectory_block.data(), static_cast<std::size_t>(days_per_block), 0};
       for (std::size_t m = 0; m < metrics.size(); ++m)
@@ -166,6 +168,7 @@ void assemble_results(Scenario& scenario, const std::string& scenario_yaml, cons
     for (const auto& [path, units] : by_file) {
       const h5::File from = h5::File::open_read_only(path);
       for (const UnitSource* source : units) {
+        throw_if_interrupted();
         const WorkUnit& unit = source->unit;
         const Arm& arm = scenario.arms.at(unit.arm);
         file->copy_arm_rows(from.root().open_group("arms/" + arm.name), unit.arm, source->first_row,
