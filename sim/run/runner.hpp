@@ -98,9 +98,10 @@ struct UnitSource {
   std::int64_t first_row = 0;
 };
 
-// Writes the results file `output_path` from units already on disk. With every unit of the
-// scenario it is a whole results file (drawn parameters, summaries, comparisons); otherwise it
-// is the part of `shard`, to be merged. `scenario_yaml` is stored as the file's scenario.
+// Writes the results file `output_path` from units already on disk. For the whole run (every
+// unit of the scenario) it is a complete results file (drawn parameters, summaries,
+// comparisons); for a shard it is the shard's part, to be merged, even if that shard happens
+// to hold every unit. `scenario_yaml` is stored as the file's scenario.
 // Adds the time spent to result.output_seconds and result.analysis_seconds.
 void assemble_results(Scenario& scenario, const std::string& scenario_yaml, const std::vector<UnitSource>& sources,
                       const std::string& output_path, const Shard& shard, RunResult& result);

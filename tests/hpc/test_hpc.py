@@ -96,6 +96,15 @@ def main():
             merged = WORK / f"merged_{count}.h5"
             run([BINARY, "merge", *reversed(parts), "-o", merged])
             check_same(single, merged, f"{count} shards merged equal one process")
+        # One unit in all: shard 1/2 holds every task, shard 2/2 none; both are still parts.
+        small = [str(SOURCE / "scenarios" / "baseline.yaml"), "-q", "--replicates", "3", "--set", "population.size=2000"]
+        single = reference(small, "single_small.h5")
+        parts = [WORK / "small_1.h5", WORK / "small_2.h5"]
+        for i, part in enumerate(parts, 1):
+            run([BINARY, "run", *small, "--shard", f"{i}/2", "-o", part])
+        merged = WORK / "merged_small.h5"
+        run([BINARY, "merge", *parts, "-o", merged])
+        check_same(single, merged, "a part that holds every task and an empty one merge into the whole run")
     elif CHECK == "refusals":
         parts = [WORK / f"part_{i}.h5" for i in (1, 2, 3)]
         for i, part in enumerate(parts, 1):
