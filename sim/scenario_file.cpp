@@ -2,10 +2,12 @@
 // duplicate keys are detected here because yaml-cpp keeps both silently.
 #include "scenario_file.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -106,10 +108,47 @@ void apply_mapping(ParamTable& table, const YAML::Node& map, const std::string& 
   apply_mapping_at(table, map, "", file, handled_elsewhere, shown_prefix);
 }
 
+namespace {
+
+// A scenario is UTF-8 text: the place of the first byte that is not (NUL, a control character
+// other than tab and line ends, or malformed UTF-8), or an unknown location.
+SourceLocation first_binary_byte(const std::string& text, const std::string& file_label, unsigned char& byte) {
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool bad = length == 0 || i + length > text.size() || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F;
+    for (std::size_t k = 1; !bad && k < length; ++k) bad = (static_cast<unsigned char>(text[i + k]) >> 6) != 0x2;
+    if (bad) {
+      byte = c;
+      return {file_label, line, column};
+    }
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += length;
+  }
+  return {};
+}
+
+}  // namespace
+
 YAML::Node parse_scenario_yaml(const std::string& text, const std::string& file_label) {
+  unsigned char byte = 0;
+  if (const SourceLocation at = first_binary_byte(text, file_label, byte); at.known()) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", byte);
+    throw InputError(at, std::string("byte ") + hex + " is not text: a scenario is a YAML file in UTF-8");
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw InputError(location(file_label, e.mark),
+                     "nested more than " + std::to_string(e.depth()) + " levels deep; a scenario needs a few");
   } catch (const YAML::Exception& e) {
     throw InputError(location(file_label, e.mark), "YAML syntax error: " + e.msg);
   }

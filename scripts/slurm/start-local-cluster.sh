@@ -127,6 +127,8 @@ MpiDefault=none
 MailProg=/bin/true
 
 SchedulerType=sched/backfill
+# Schedule at once when jobs are submitted or end, not after the default 3 s delay.
+SchedulerParameters=batch_sched_delay=0
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 DefMemPerCPU=$def_mem

@@ -46,7 +46,7 @@ if [[ -n $ctld_pid ]]; then
     export SLURM_CONF=$conf
     jobs=$(squeue -h -o %A 2>/dev/null | sort -u || true)
     if [[ -n $jobs ]]; then
-        say "cancelling job(s) $(echo $jobs)"
+        say "cancelling job(s) ${jobs//$'\n'/ }"
         # shellcheck disable=SC2086
         scancel $jobs 2>/dev/null || true
         for _ in $(seq 100); do

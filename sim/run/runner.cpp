@@ -6,6 +6,7 @@
 #include "runner.hpp"
 
 #include "analysis.hpp"
+#include "errors.hpp"
 #include "interrupt.hpp"
 #include "progress.hpp"
 #include "results_file.hpp"
@@ -14,9 +15,12 @@
 #include "models/recovery/outcomes.hpp"
 
 #include <tbb/global_control.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <optional>
 
@@ -211,7 +215,50 @@ void assemble_results(Scenario& scenario, const std::string& scenario_yaml, cons
   file->commit();
 }
 
+namespace {
+
+// Memory a process is allowed to use: what the kernel reports as available, or else all of it.
+double available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  double kilobytes = 0;
+  std::string unit;
+  while (meminfo >> key >> kilobytes >> unit)
+    if (key == "MemAvailable:") return kilobytes * 1024.0;
+  return static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+std::string gigabytes(double bytes) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f GB", bytes / 1e9);
+  return buffer;
+}
+
+// Refuses, before anything is allocated, a population whose simulation would not fit in memory.
+// The estimate per agent: the core state, one replicate's output columns, the modules' state
+// (measured with peer mentoring, the largest), the trajectory buffer when written.
+void check_memory(const Scenario& scenario) {
+  const bool modules = std::any_of(scenario.arms.begin(), scenario.arms.end(),
+                                   [](const Arm& arm) { return !arm.interventions.empty(); });
+  const double per_agent = static_cast<double>(recovery::Population::bytes_per_agent()) + 40.0 +
+                           (modules ? 120.0 : 0.0) + (scenario.run.output_trajectories ? 64.0 : 0.0);
+  const double needed = per_agent * static_cast<double>(scenario.model.population.size) + 50e6;
+  const double available = available_memory_bytes();
+  if (needed <= available) return;
+  SourceLocation where = scenario.table().where_set("population.size");
+  if (!where.known()) where = {scenario.source(), 0, 0};
+  char agents[32];
+  std::snprintf(agents, sizeof agents, "%lld", static_cast<long long>(scenario.model.population.size));
+  throw InputError(where, "population.size: " + std::string(agents) + " agents need about " + gigabytes(needed) +
+                              " of memory to run (about " + std::to_string(static_cast<int>(per_agent)) +
+                              " bytes per agent), more than the " + gigabytes(available) +
+                              " available here: run fewer agents, or on a machine with more memory");
+}
+
+}  // namespace
+
 RunPlan plan_run(Scenario& scenario, const Shard& shard) {
+  check_memory(scenario);
   // Every replicate's draws of the uncertain parameters, checked before anything is written.
   if (!scenario.uncertain_parameters().empty())
     for (std::int64_t r = 0; r < scenario.run.replicates; ++r) scenario.draw_replicate(r);

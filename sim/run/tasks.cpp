@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 Shard parse_shard(const std::string& text) {
   const auto slash = text.find('/');
   Shard shard;
+  shard.part = true;
   auto number = [&](std::string_view digits, std::int64_t& out) {
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
     return ec == std::errc() && end == digits.data() + digits.size() && !digits.empty();

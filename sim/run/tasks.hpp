@@ -24,11 +24,13 @@ struct WorkUnit {
   std::int64_t replicates = 0;
 };
 
-// The shard of a job array: `index` of `count`, counted from 1 (`--shard 3/8`).
+// The shard of a job array: `index` of `count`, counted from 1 (`--shard 3/8`). A run given
+// any --shard, 1/1 included, writes a part for `merge`; otherwise it is the whole run.
 struct Shard {
   std::int64_t index = 1;
   std::int64_t count = 1;
-  bool whole() const { return count == 1; }
+  bool part = false;
+  bool whole() const { return !part; }
   std::string to_string() const { return std::to_string(index) + "/" + std::to_string(count); }
 };
 // Parses "I/N" with 1 <= I <= N. Throws InputError.

@@ -32,7 +32,8 @@ std::string message_of(const std::function<void()>& f) {
 TEST_CASE("units: --shard takes I/N with 1 <= I <= N") {
   CHECK(parse_shard("3/8").index == 3);
   CHECK(parse_shard("3/8").count == 8);
-  CHECK(parse_shard("1/1").whole());
+  CHECK_FALSE(parse_shard("1/1").whole());  // a part, even of one shard
+  CHECK(Shard{}.whole());
   for (const char* bad : {"0/4", "5/4", "4", "a/b", "1/0", "-1/4", "1/4x", "/4", "1/"})
     CHECK(message_of([&] { parse_shard(bad); }).find("expected I/N with 1 <= I <= N") != std::string::npos);
 }
