@@ -49,19 +49,6 @@ Part open_part(const std::string& path) {
   return part;
 }
 
-// The first line where two resolved scenarios differ, for a message.
-std::string first_difference(const std::string& a, const std::string& b) {
-  std::istringstream sa(a), sb(b);
-  std::string la, lb;
-  for (int line = 1;; ++line) {
-    const bool more_a = static_cast<bool>(std::getline(sa, la)), more_b = static_cast<bool>(std::getline(sb, lb));
-    if (!more_a && !more_b) return "identical";
-    if (!more_a || !more_b || la != lb)
-      return "line " + std::to_string(line) + ": '" + (more_a ? la : "(end)") + "' against '" +
-             (more_b ? lb : "(end)") + "'";
-  }
-}
-
 }  // namespace
 
 RunResult merge_parts(const std::vector<std::string>& paths, const std::string& output_path) {

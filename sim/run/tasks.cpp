@@ -71,20 +71,19 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
-// The first line where two texts differ, for a message.
-std::string first_difference(const std::string& a, const std::string& b) {
-  std::istringstream sa(a), sb(b);
+}  // namespace
+
+std::string first_difference(const std::string& before, const std::string& now) {
+  std::istringstream sa(before), sb(now);
   std::string la, lb;
   for (int line = 1;; ++line) {
     const bool more_a = static_cast<bool>(std::getline(sa, la)), more_b = static_cast<bool>(std::getline(sb, lb));
-    if (!more_a && !more_b) return "";
+    if (!more_a && !more_b) return "identical";
     if (!more_a || !more_b || la != lb)
-      return "line " + std::to_string(line) + ": '" + (more_a ? la : "(end)") + "' then, now '" +
+      return "line " + std::to_string(line) + ": '" + (more_a ? la : "(end)") + "' against '" +
              (more_b ? lb : "(end)") + "'";
   }
 }
-
-}  // namespace
 
 UnitStore::UnitStore(const std::string& output_path, const std::string& resolved_yaml, bool resume)
     : directory_(directory_of(output_path)) {

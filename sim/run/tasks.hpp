@@ -46,6 +46,10 @@ std::vector<WorkUnit> plan_units(const Scenario& scenario);
 // The units of one shard: every count-th unit, starting at index - 1.
 std::vector<std::size_t> shard_units(std::size_t units, const Shard& shard);
 
+// Where two resolved scenarios first differ ("line 12: 'seed: 1' against 'seed: 2'"), for
+// messages about runs that do not belong together.
+std::string first_difference(const std::string& before, const std::string& now);
+
 // The staging directory of a results file. It holds `run.yaml` (the resolved scenario it
 // belongs to) and one `unit-<arm>-<first replicate>.h5` per finished unit.
 class UnitStore {
