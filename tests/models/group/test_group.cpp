@@ -366,7 +366,9 @@ TEST_CASE("group: attendance follows logistic(intercept + slope (w - centre)) wi
   REQUIRE(expected > 1000.0);
   CHECK(std::fabs(observed - expected) <= 4.0 * se);
   std::int64_t column_total = 0;
-  for (const auto v : std::get<std::vector<std::int32_t>>(g.agent_columns()[0].values)) column_total += v;
+  // agent_columns() returns a new vector: keep it alive while its column is read.
+  const auto columns = g.agent_columns();
+  for (const auto v : std::get<std::vector<std::int32_t>>(columns[0].values)) column_total += v;
   CHECK(static_cast<double>(column_total) == observed);
 }
 
