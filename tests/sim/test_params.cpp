@@ -1,5 +1,6 @@
 // The parameter table: typed assignment, ranges, suggestions, and its renderings.
 #include "params.hpp"
+#include "support/errors.hpp"
 
 #include <doctest/doctest.h>
 
@@ -26,14 +27,7 @@ struct Fixture {
   }
 };
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::input_error_of;
 }  // namespace
 
 TEST_CASE("declaring a parameter assigns its default") {
@@ -62,16 +56,16 @@ TEST_CASE("values are parsed strictly by kind and range") {
   CHECK(f.table.where_set("colour").to_string() == "s.yaml:4:7");
 
   const auto& rate = *f.table.find("section.rate_per_day");
-  CHECK(error_of([&] { f.table.assign_text(rate, "1.5", at); }) ==
+  CHECK(input_error_of([&] { f.table.assign_text(rate, "1.5", at); }) ==
         "s.yaml:4:7: section.rate_per_day: expected a number in [0, 1], got '1.5' (out of range)");
-  CHECK(error_of([&] { f.table.assign_text(rate, "fast", at); }).find("expected a number") != std::string::npos);
-  CHECK(error_of([&] { f.table.assign_text(rate, ".nan", at); }).find("not a finite number") != std::string::npos);
-  CHECK(error_of([&] { f.table.assign_text(rate, "0.5", at, true); }).find("quoted") != std::string::npos);
-  CHECK(error_of([&] { f.table.assign_text(*f.table.find("section.count"), "2.5", at); })
+  CHECK(input_error_of([&] { f.table.assign_text(rate, "fast", at); }).find("expected a number") != std::string::npos);
+  CHECK(input_error_of([&] { f.table.assign_text(rate, ".nan", at); }).find("not a finite number") != std::string::npos);
+  CHECK(input_error_of([&] { f.table.assign_text(rate, "0.5", at, true); }).find("quoted") != std::string::npos);
+  CHECK(input_error_of([&] { f.table.assign_text(*f.table.find("section.count"), "2.5", at); })
             .find("expected an integer in [1, 10]") != std::string::npos);
-  CHECK(error_of([&] { f.table.assign_text(*f.table.find("flag"), "yes", at); }).find("true or false") !=
+  CHECK(input_error_of([&] { f.table.assign_text(*f.table.find("flag"), "yes", at); }).find("true or false") !=
         std::string::npos);
-  CHECK(error_of([&] { f.table.assign_text(*f.table.find("colour"), "bleu", at); })
+  CHECK(input_error_of([&] { f.table.assign_text(*f.table.find("colour"), "bleu", at); })
             .find("did you mean 'blue'") != std::string::npos);
 }
 
@@ -80,9 +74,9 @@ TEST_CASE("--set takes dotted paths and suggests the closest key") {
   f.table.assign_from_option("section.count=7");
   CHECK(f.count == 7);
   CHECK(f.table.where_set("section.count").to_string() == "--set section.count=7");
-  CHECK(error_of([&] { f.table.assign_from_option("section.cuont=2"); }).find("did you mean 'section.count'") !=
+  CHECK(input_error_of([&] { f.table.assign_from_option("section.cuont=2"); }).find("did you mean 'section.count'") !=
         std::string::npos);
-  CHECK(error_of([&] { f.table.assign_from_option("section.count"); }).find("path.to.key=value") !=
+  CHECK(input_error_of([&] { f.table.assign_from_option("section.count"); }).find("path.to.key=value") !=
         std::string::npos);
 }
 

@@ -3,7 +3,7 @@
 #include "run/runner.hpp"
 #include "run/tasks.hpp"
 
-#include "errors.hpp"
+#include "support/errors.hpp"
 
 #include <doctest/doctest.h>
 
@@ -18,15 +18,6 @@ namespace {
 const std::filesystem::path source_dir = RECOVERYSIM_SOURCE_DIR;
 const std::filesystem::path tmp_dir = RECOVERYSIM_TEST_TMP;
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 }  // namespace
 
 TEST_CASE("units: --shard takes I/N with 1 <= I <= N") {
@@ -35,7 +26,7 @@ TEST_CASE("units: --shard takes I/N with 1 <= I <= N") {
   CHECK_FALSE(parse_shard("1/1").whole());  // a part, even of one shard
   CHECK(Shard{}.whole());
   for (const char* bad : {"0/4", "5/4", "4", "a/b", "1/0", "-1/4", "1/4x", "/4", "1/"})
-    CHECK(message_of([&] { parse_shard(bad); }).find("expected I/N with 1 <= I <= N") != std::string::npos);
+    CHECK(testing::input_error_of([&] { parse_shard(bad); }).find("expected I/N with 1 <= I <= N") != std::string::npos);
 }
 
 TEST_CASE("units: a unit is 2e7 to 2e8 agent-days, smaller to give 256 units when that fits") {
@@ -87,8 +78,8 @@ TEST_CASE("units: a staging directory is reused only with --resume and for the s
     CHECK(store.finished({0, 0, 2}));
     CHECK_FALSE(store.finished({0, 2, 2}));
   }
-  CHECK(message_of([&] { UnitStore(output, "seed: 1\n", false); }).find("add --resume") != std::string::npos);
-  CHECK(message_of([&] { UnitStore(output, "seed: 2\n", true); })
+  CHECK(testing::input_error_of([&] { UnitStore(output, "seed: 1\n", false); }).find("add --resume") != std::string::npos);
+  CHECK(testing::input_error_of([&] { UnitStore(output, "seed: 2\n", true); })
             .find("cannot resume: " + UnitStore::directory_of(output) + " belongs to a different scenario") !=
         std::string::npos);
   UnitStore resumed(output, "seed: 1\n", true);
