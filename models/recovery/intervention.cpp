@@ -25,10 +25,6 @@ void TileEffects::set_neutral() {
 
 namespace {
 
-// Random123's Philox4x32 multipliers and key increments (random.hpp's philox_lanes).
-constexpr std::uint32_t philox_m0 = 0xD2511F53u, philox_m1 = 0xCD9E8D57u;
-constexpr std::uint32_t philox_w0 = 0x9E3779B9u, philox_w1 = 0xBB67AE85u;
-
 #if defined(__AVX512F__)
 // Philox4x32-10, output 0, for the 16 counters (agent, day, stream, 0) held in `agent`.
 inline __m512i philox_first_16(RandomKey key, __m512i agent, std::uint32_t day, std::uint32_t stream) {
@@ -38,6 +34,10 @@ inline __m512i philox_first_16(RandomKey key, __m512i agent, std::uint32_t day, 
   return x0;
 }
 #elif defined(__AVX2__)
+// Random123's Philox4x32 multipliers and key increments (random.hpp's philox_lanes).
+constexpr std::uint32_t philox_m0 = 0xD2511F53u, philox_m1 = 0xCD9E8D57u;
+constexpr std::uint32_t philox_w0 = 0x9E3779B9u, philox_w1 = 0xBB67AE85u;
+
 // The same for 8 counters.
 inline __m256i philox_first_8(RandomKey key, __m256i agent, std::uint32_t day, std::uint32_t stream) {
   const __m256i m0 = _mm256_set1_epi64x(philox_m0), m1 = _mm256_set1_epi64x(philox_m1);

@@ -33,7 +33,9 @@ ArmModule make_module(const std::string& type) {
 }
 
 // Names of keys allowed in an arm's mapping.
-const std::vector<std::string> arm_keys = {"name", "interventions", "set", "sweep"};
+// sweep_point: written by resolved_yaml() for each point of a sweep, so that a resolved
+// scenario loads back to the same arms, labels included.
+const std::vector<std::string> arm_keys = {"name", "interventions", "set", "sweep", "sweep_point"};
 
 // More arms than anyone could read the results of; a sweep that expands further is a mistake.
 constexpr std::size_t max_arms = 10'000;
@@ -282,6 +284,26 @@ Arm Scenario::make_arm(const YAML::Node& item, const std::string& where, const s
       arm.interventions.push_back(std::move(module));
     }
   }
+  if (const YAML::Node point = item["sweep_point"]) {
+    // {of: <arm name as written>, values: {<path>: <value as written>, ...}}: a label for the
+    // analysis; the values themselves are in the arm's interventions and set.
+    const std::string at = where + ".sweep_point";
+    if (item["sweep"])
+      throw InputError(location_of(file, point), at + ": given with sweep; it labels one point that a sweep produced");
+    const YAML::Node of = point.IsMap() ? point["of"] : YAML::Node();
+    const YAML::Node values = point.IsMap() ? point["values"] : YAML::Node();
+    if (!point.IsMap() || point.size() != 2 || !of || !of.IsScalar() || !std::regex_match(of.Scalar(), valid_arm_name()) ||
+        !values || !values.IsMap() || values.size() == 0)
+      throw InputError(location_of(file, point), at + ": expected {of: <arm name>, values: {<path>: <value>, ...}}, got " +
+                                                     describe(point));
+    arm.sweep_base = of.Scalar();
+    for (const auto& entry : values) {
+      if (!entry.second.IsScalar())
+        throw InputError(location_of(file, entry.second),
+                         at + ".values." + entry.first.Scalar() + ": expected a value, got " + describe(entry.second));
+      arm.sweep_point.emplace_back(entry.first.Scalar(), entry.second.Scalar());
+    }
+  }
   if (const YAML::Node set = item["set"]) {
     if (!set.IsMap())
       throw InputError(location_of(file, set), where + ".set: expected a mapping of core keys to values, got " + describe(set));
@@ -465,10 +487,10 @@ std::string Scenario::resolved_yaml() const {
   for (const auto& arm : arms) {
     out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << arm.name;
     if (!arm.sweep_point.empty()) {
-      // On the point's own line (before BeginMap it would end the previous arm's last line).
-      std::string point;
-      for (const auto& [path, value] : arm.sweep_point) point += (point.empty() ? "" : ", ") + path + "=" + value;
-      out << YAML::Comment("point of the sweep of arm '" + arm.sweep_base + "': " + point);
+      out << YAML::Key << "sweep_point" << YAML::Value << YAML::Flow << YAML::BeginMap;
+      out << YAML::Key << "of" << YAML::Value << arm.sweep_base << YAML::Key << "values" << YAML::Value << YAML::BeginMap;
+      for (const auto& [path, value] : arm.sweep_point) out << YAML::Key << path << YAML::Value << value;
+      out << YAML::EndMap << YAML::EndMap;
     }
     out << YAML::Key << "interventions" << YAML::Value;
     if (arm.interventions.empty()) out << YAML::Flow;
@@ -524,6 +546,10 @@ std::string scenario_reference_markdown() {
         "  (`model.lapse.craving_coefficient`). Each point is named `<arm>_<value>` (one path) or\n"
         "  `<arm>_<key><value>_<key><value>...` (several; a `.` in a value becomes `p`), and the results file\n"
         "  records its family and values (`sweep_base`, `sweep_paths`, `sweep_values`).\n"
+        "- `sweep_point`: `{of: <arm>, values: {<path>: <value>, ...}}` labels an arm as a point of a sweep.\n"
+        "  The resolved scenario (`validate`, and the copy in every results file) writes each point as an\n"
+        "  arm of its own with this label, so that it runs again as the same arms, labels included. It\n"
+        "  sets nothing: the values are in the arm's `interventions` and `set`.\n"
         "- `--set arms.<arm>.<path>=value` sets a path as in a sweep, for one arm or for every point of a\n"
         "  swept arm.\n\n"
         "## Uncertain parameters\n\n"

@@ -74,14 +74,6 @@ double module_value(const Arm& arm, const std::string& key) {
   return number(spec->current());
 }
 
-// The YAML text with its end-of-line comments removed.
-std::string without_comments(const std::string& yaml) {
-  std::istringstream in(yaml);
-  std::string out, line;
-  while (std::getline(in, line)) out += line.substr(0, line.find("  # ")) + "\n";
-  return out;
-}
-
 using Point = std::vector<std::pair<std::string, std::string>>;  // Arm::sweep_point
 
 std::vector<std::string> arm_names(const Scenario& s) {
@@ -215,17 +207,20 @@ TEST_CASE("experiments: the resolved scenario of a sweep reads back to the same 
   Scenario original;
   original.load(write_yaml("sweep_original.yaml", yaml));
   const std::string resolved = original.resolved_yaml();
-  // Each point says, on its own line, which sweep it comes from.
-  CHECK(resolved.find("  - name: pm_contacts_per_week0p5_mentors8  # point of the sweep of arm 'pm': "
-                      "peer_mentor.contacts_per_week=0.5, peer_mentor.mentors=8\n") != std::string::npos);
-  CHECK(resolved.find("  - name: c_2p5  # point of the sweep of arm 'c': model.lapse.craving_coefficient=2.5\n") !=
+  // Each point says which sweep it comes from, with the values as written.
+  CHECK(resolved.find("  - name: pm_contacts_per_week0p5_mentors8\n    sweep_point: {of: pm, values: "
+                      "{peer_mentor.contacts_per_week: 0.5, peer_mentor.mentors: 8}}\n") != std::string::npos);
+  CHECK(resolved.find("  - name: c_2p5\n    sweep_point: {of: c, values: {model.lapse.craving_coefficient: 2.5}}\n") !=
         std::string::npos);
   CHECK(resolved.find("  - name: usual_care\n    interventions: []\n") != std::string::npos);
   Scenario again;
   again.load(write_yaml("sweep_resolved.yaml", resolved));
-  // Read back, the points are plain arms: the same scenario, without the comments naming the sweep.
-  CHECK(again.resolved_yaml() == without_comments(resolved));
-  CHECK(again.resolved_yaml().find('#') == std::string::npos);
+  // Read back: the same scenario, the points still labelled with their sweep.
+  CHECK(again.resolved_yaml() == resolved);
+  for (std::size_t a = 0; a < again.arms.size(); ++a) {
+    CHECK(again.arms[a].sweep_base == original.arms[a].sweep_base);
+    CHECK(again.arms[a].sweep_point == original.arms[a].sweep_point);
+  }
   CHECK(arm_names(again) == arm_names(original));
   REQUIRE(again.arms.size() == 9);
   CHECK(module_value(again.arms[6], "mentors") == 8);
