@@ -2,23 +2,49 @@
 #include "h5.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 namespace recoverysim::h5 {
 
 namespace {
 
 void quiet_errors() {
-  // Our exceptions say what failed; HDF5's stack dumps on stderr would only confuse users.
-  static const bool done = [] { return H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0; }();
+  static const bool done = [] {
+    // HDF5 1.10 closes the files still open when the program exits, and crashes on one whose
+    // close has failed (a full disk). Ours are all closed by their owners; a file left open
+    // is one that failed, and is removed.
+    H5dont_atexit();
+    // Our exceptions say what failed; HDF5's stack dumps on stderr would only confuse users.
+    return H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0;
+  }();
   (void)done;
 }
 
+// The operating system's reason for the failure just reported, as HDF5's file driver recorded
+// it ("No space left on device", "File too large"), or nothing.
+std::string system_reason() {
+  std::string reason;
+  const auto find = [](unsigned, const H5E_error2_t* error, void* out) -> herr_t {
+    auto& found = *static_cast<std::string*>(out);
+    const std::string_view description = error->desc ? error->desc : "";
+    const std::string_view marker = "error message = '";
+    const auto start = description.find(marker);
+    if (found.empty() && start != std::string_view::npos) {
+      const auto from = start + marker.size();
+      found = description.substr(from, description.find('\'', from) - from);
+    }
+    return 0;
+  };
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, find, &reason);
+  return reason.empty() ? reason : ": " + reason;
+}
+
 void check(herr_t status, const std::string& what) {
-  if (status < 0) throw Error("HDF5: " + what);
+  if (status < 0) throw Error("HDF5: " + what + system_reason());
 }
 
 hid_t checked(hid_t id, const std::string& what) {
-  if (id < 0) throw Error("HDF5: " + what);
+  if (id < 0) throw Error("HDF5: " + what + system_reason());
   return id;
 }
 

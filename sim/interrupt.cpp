@@ -26,6 +26,9 @@ void stop_on_signals() {
   action.sa_flags = SA_RESETHAND;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  // Past a file-size limit (ulimit -f) a write then fails with "File too large", which is
+  // reported like a full disk, instead of the signal killing the process without a word.
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 void throw_if_interrupted() {

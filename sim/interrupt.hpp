@@ -16,7 +16,8 @@ class Interrupted : public std::runtime_error {
   int signal_;
 };
 
-// Installs the handlers for SIGINT and SIGTERM.
+// Installs the handlers for SIGINT and SIGTERM, and ignores SIGXFSZ (a write past the file-size
+// limit then fails with an error instead).
 void stop_on_signals();
 // Throws Interrupted if a signal arrived since stop_on_signals().
 void throw_if_interrupted();

@@ -308,11 +308,13 @@ int run_cli(int argc, char** argv) {
   } catch (const InputError& e) {
     if (print_input_errors) std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
     return exit_input_error;
-  } catch (const h5::Error& e) {
+  } catch (const std::exception& e) {  // h5::Error (a full disk, ...) and the unexpected
     std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
-    return exit_run_error;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
+    const std::string staging = UnitStore::directory_of(run_output);
+    std::error_code ignored;
+    if (*run_cmd && std::filesystem::is_directory(staging, ignored))
+      std::fprintf(stderr, "recoverysim: finished work is kept in %s; once the cause is fixed, run the same command "
+                           "with --resume to continue\n", staging.c_str());
     return exit_run_error;
   }
   return 0;

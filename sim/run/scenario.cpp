@@ -39,6 +39,7 @@ const std::vector<std::string> arm_keys = {"name", "interventions", "set", "swee
 
 // More arms than anyone could read the results of; a sweep that expands further is a mistake.
 constexpr std::size_t max_arms = 10'000;
+constexpr std::int64_t max_tasks = 10'000'000;  // replicates x arms
 
 // No dots: they would be ambiguous in --set arms.<arm>.<path> and in HDF5 paths.
 const std::regex& valid_arm_name() {
@@ -402,6 +403,15 @@ void Scenario::validate() {
     throw InputError(table_.where_set("population.size"),
                      "replicates x arms x days x population.size = " + format_value(agent_days) +
                          " agent-days is more than this program can count (at most 1e18)");
+  // Each replicate of each arm is a task with its own rows in the results file and its own
+  // entry in the run's plan, which are allocated before the run starts.
+  const double tasks = static_cast<double>(run.replicates) * static_cast<double>(arms.size());
+  if (tasks > static_cast<double>(max_tasks)) {
+    SourceLocation where = table_.where_set("replicates");
+    if (!where.known()) where = {source_, 0, 0};
+    throw InputError(where, "replicates x arms = " + format_value(tasks) + " tasks; at most " +
+                                std::to_string(max_tasks) + " (each has its own rows in the results file)");
+  }
   for (const auto& [path, uncertain] : table_.distributions())
     if (is_shape_key(path))
       throw InputError(uncertain.where, path + ": cannot be drawn per replicate (it sets the size of the run); give a number");

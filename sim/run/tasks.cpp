@@ -106,7 +106,10 @@ UnitStore::UnitStore(const std::string& output_path, const std::string& resolved
       if (entry.path().extension() == ".partial") fs::remove(entry.path());
     return;
   }
-  fs::create_directories(dir);
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw InputError({output_path, 0, 0},
+                     "cannot create " + directory_ + " (where the run keeps its finished work): " + ec.message());
   const fs::path temporary = dir / "run.yaml.partial";
   {
     std::ofstream out(temporary, std::ios::binary);
