@@ -6,7 +6,7 @@
 #
 # Seeds: scenarios/, the bad-scenario corpus tests/cli/bad/ and tests/fuzz/regressions/. The
 # corpus grown by a run is kept in build/fuzz/corpus and reused by the next one. An input that
-# finds a defect is written to build/fuzz/findings/ and the script fails; docs/fuzzing.md says
+# finds a defect is written to build/fuzz/findings/ and the script fails; docs/testing.md says
 # how to reproduce it and turn it into a regression test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ build/fuzz/tests/fuzz/recoverysim_fuzz_scenario "$corpus" scenarios tests/cli/ba
   -dict=tests/fuzz/scenario.dict -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
   -artifact_prefix="$findings/" -print_final_stats=1 "$@" || status=$?
 if [ "$status" -ne 0 ]; then
-  echo "fuzz: defect found; the input is in $findings/ (see docs/fuzzing.md)" >&2
+  echo "fuzz: defect found; the input is in $findings/ (see docs/testing.md)" >&2
   ls -l "$findings" >&2
   exit "$status"
 fi

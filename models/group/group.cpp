@@ -1,10 +1,9 @@
 // The group module: its parameter table, the daily effects on members (add_effects) and the
 // serial phase that records contagion and moves the queue and the groups (after_day).
 #include "group.hpp"
+#include "parallel.hpp"
 
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-#include <tbb/parallel_reduce.h>
 
 #include <algorithm>
 
@@ -197,7 +196,7 @@ void Group::record_contagion(const DayView& view) {
   pending_parts_.resize((groups_ + groups_per_chunk - 1) / groups_per_chunk);
   const double per_lapse = p_.craving_increment_per_member_lapse;
   const double per_milestone = p_.self_efficacy_increment_per_member_milestone;
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pending_parts_.size()), [&](const tbb::blocked_range<std::size_t>& r) {
+  recoverysim::parallel_for(tbb::blocked_range<std::size_t>(0, pending_parts_.size()), [&](const auto& r) {
     for (std::size_t c = r.begin(); c != r.end(); ++c) {
       std::vector<std::int32_t>& part = pending_parts_[c];
       part.clear();

@@ -2,9 +2,9 @@
 // (add_effects, tile by tile inside the day kernel), and the serial bookkeeping of the programme
 // (after_day: eligibility, queue, matching, burnout, departures, hiring, recruitment, metrics).
 #include "peer_mentor.hpp"
+#include "parallel.hpp"
 
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_reduce.h>
 
 #include <algorithm>
 #include <bit>
@@ -400,7 +400,7 @@ void PeerMentor::recruit(const DayView& view) {
   // cannot have reached the threshold, nobody is a candidate and nobody need be looked at.
   if (longest_run_ + (day - longest_run_day_) < p_.recruit_after_abstinent_days) return;
   const std::span<const DayCount> run = pop.abstinent_run;
-  longest_run_ = tbb::parallel_reduce(
+  longest_run_ = recoverysim::parallel_reduce(
       tbb::blocked_range<std::size_t>(0, run.size(), 65536), std::int32_t{0},
       [&](const tbb::blocked_range<std::size_t>& r, std::int32_t longest) {
         for (std::size_t i = r.begin(); i != r.end(); ++i) longest = std::max<std::int32_t>(longest, run[i]);

@@ -1,10 +1,10 @@
 // One arm's day loop.
 #include "arm_simulation.hpp"
+#include "parallel.hpp"
 
 #include "outcomes.hpp"
 
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
 
 #include <algorithm>
@@ -51,7 +51,7 @@ DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajector
   if (modules_.size() > 1 && distinct_modules_) {
     // A module's after_day reads the population and the day's events and changes only its own
     // state: the modules' after_days run at the same time, with the same results.
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, modules_.size(), 1),
+    recoverysim::parallel_for(tbb::blocked_range<std::size_t>(0, modules_.size(), 1),
                       [&](const tbb::blocked_range<std::size_t>& r) {
                         for (std::size_t i = r.begin(); i != r.end(); ++i) after_day(i);
                       },

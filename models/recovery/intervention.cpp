@@ -1,12 +1,12 @@
 // Tile effect channels, the module registry, and the helpers of the modules' loops over agents.
 #include "intervention.hpp"
+#include "parallel.hpp"
 
 #if defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <bit>
@@ -142,7 +142,7 @@ void list_event_agents(std::span<const std::uint8_t> events, std::vector<std::in
   constexpr std::uint64_t low_bits = 0x0101010101010101u;
   const std::size_t n = events.size();
   std::vector<std::vector<std::int32_t>> parts((n + chunk - 1) / chunk);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, parts.size()), [&](const tbb::blocked_range<std::size_t>& r) {
+  recoverysim::parallel_for(tbb::blocked_range<std::size_t>(0, parts.size()), [&](const auto& r) {
     for (std::size_t c = r.begin(); c != r.end(); ++c) {
       std::vector<std::int32_t>& part = parts[c];
       const std::uint8_t* data = events.data();

@@ -21,12 +21,12 @@
 #pragma once
 
 #include "population.hpp"
+#include "parallel.hpp"
 
 #include "params.hpp"
 #include "random.hpp"
 
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -138,7 +138,7 @@ template <class Keep>
 void collect_agents(std::size_t begin, std::size_t end, std::vector<std::int32_t>& out, Keep&& keep) {
   constexpr std::size_t chunk = std::size_t{1} << 14;
   std::vector<std::vector<std::int32_t>> parts((std::max(begin, end) - begin + chunk - 1) / chunk);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, parts.size()), [&](const tbb::blocked_range<std::size_t>& r) {
+  recoverysim::parallel_for(tbb::blocked_range<std::size_t>(0, parts.size()), [&](const auto& r) {
     for (std::size_t c = r.begin(); c != r.end(); ++c) {
       const std::size_t last = std::min(end, begin + (c + 1) * chunk);
       for (std::size_t i = begin + c * chunk; i < last; ++i)

@@ -1,9 +1,9 @@
 // Column <-> agent copies and the serial and parallel drivers of the day kernel.
 #include "kernel.hpp"
+#include "parallel.hpp"
 
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <type_traits>
@@ -233,7 +233,7 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
 template <class RangeLocal, class Body>
 void for_each_tile(std::size_t agents, RangeLocal&& range_local, Body&& body) {
   const std::size_t tiles = (agents + tile - 1) / tile;
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tiles, 16), [&](const tbb::blocked_range<std::size_t>& range) {
+  recoverysim::parallel_for(tbb::blocked_range<std::size_t>(0, tiles, 16), [&](const auto& range) {
     Tile t;
     const auto local = range_local();
     for (std::size_t k = range.begin(); k != range.end(); ++k) {

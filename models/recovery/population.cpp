@@ -1,8 +1,8 @@
 // Cohort creation: the attribute draws of the reference model, one random stream each.
 #include "population.hpp"
+#include "parallel.hpp"
 
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
@@ -44,7 +44,7 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
   cumulative.back() = 1.0;
 
   pop.arrivals_per_day = p.intake.open() ? p.intake.arrivals_per_day : 0.0;
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pop.size(), 4096), [&](const auto& range) {
+  recoverysim::parallel_for(tbb::blocked_range<std::size_t>(0, pop.size(), 4096), [&](const auto& range) {
     for (std::size_t i = range.begin(); i != range.end(); ++i) {
       const auto agent = static_cast<std::uint32_t>(i);
       const auto draw = [&](Stream s) { return philox_block(key, agent, 0, static_cast<std::uint32_t>(s), 0)[0]; };
