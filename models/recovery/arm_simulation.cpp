@@ -52,10 +52,10 @@ DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajector
     // A module's after_day reads the population and the day's events and changes only its own
     // state: the modules' after_days run at the same time, with the same results.
     recoverysim::parallel_for(tbb::blocked_range<std::size_t>(0, modules_.size(), 1),
-                      [&](const tbb::blocked_range<std::size_t>& r) {
-                        for (std::size_t i = r.begin(); i != r.end(); ++i) after_day(i);
-                      },
-                      tbb::simple_partitioner{});
+                              [&](const tbb::blocked_range<std::size_t>& r) {
+                                for (std::size_t i = r.begin(); i != r.end(); ++i) after_day(i);
+                              },
+                              tbb::simple_partitioner{});
   } else {
     for (std::size_t i = 0; i < modules_.size(); ++i) after_day(i);
   }
