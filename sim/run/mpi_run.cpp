@@ -76,6 +76,13 @@ RunResult run_scenario(Scenario& scenario, const RunOptions& options, const Sess
     int ready = 0;
     MPI_Bcast(&ready, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!ready) return {};
+    StagingLock lock;
+    try {
+      lock = StagingLock::share(directory);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "recoverysim: error: rank %d: %s\n", session.rank(), e.what());
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
     UnitRunner runner(scenario, arena);
     Progress silent(0, false);
     double output_seconds = 0;

@@ -5,11 +5,17 @@
 #include "version.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace recoverysim {
 
@@ -85,12 +91,66 @@ std::string first_difference(const std::string& before, const std::string& now) 
   }
 }
 
+namespace {
+
+int open_lock_file(const std::string& directory) {
+  const std::string path = (fs::path(directory) / "lock").string();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  return fd;
+}
+
+// flock(2) that retries when a signal interrupts it; false when another process holds the lock.
+bool try_lock(int fd, int operation, const std::string& directory) {
+  for (;;) {
+    if (::flock(fd, operation | LOCK_NB) == 0) return true;
+    if (errno == EWOULDBLOCK) return false;
+    // No locking on this file system (some network file systems): run unprotected.
+    if (errno == ENOLCK || errno == ENOSYS || errno == EOPNOTSUPP) return true;
+    if (errno != EINTR) throw std::runtime_error("cannot lock " + directory + "/lock: " + std::strerror(errno));
+  }
+}
+
+}  // namespace
+
+StagingLock StagingLock::claim(const std::string& directory, const std::string& output_path) {
+  StagingLock lock(open_lock_file(directory));
+  // Exclusive for a moment, to learn that no other process holds it, then shared like the
+  // other processes of this run. Between the two another claim may slip in; then both fail.
+  if (!try_lock(lock.fd_, LOCK_EX, directory) || !try_lock(lock.fd_, LOCK_SH, directory))
+    throw InputError({output_path, 0, 0},
+                     "another run is writing to " + directory +
+                         " (or the processes of one that was stopped are still ending): let it finish, or stop it "
+                         "and try again");
+  return lock;
+}
+
+StagingLock StagingLock::share(const std::string& directory) {
+  StagingLock lock(open_lock_file(directory));
+  if (!try_lock(lock.fd_, LOCK_SH, directory))
+    throw std::runtime_error("cannot share the lock on " + directory + ": another run holds it");
+  return lock;
+}
+
+StagingLock& StagingLock::operator=(StagingLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+StagingLock::~StagingLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 UnitStore::UnitStore(const std::string& output_path, const std::string& resolved_yaml, bool resume)
     : directory_(directory_of(output_path)) {
   const std::string manifest = manifest_text(resolved_yaml);
   const fs::path dir(directory_), manifest_path = dir / "run.yaml";
   std::error_code ec;
   if (fs::exists(dir, ec)) {
+    lock_ = StagingLock::claim(directory_, output_path);
     if (!resume)
       throw InputError({output_path, 0, 0},
                        "an earlier run of this output was interrupted and kept its finished work in " + directory_ +
@@ -101,7 +161,8 @@ UnitStore::UnitStore(const std::string& output_path, const std::string& resolved
                        "cannot resume: " + directory_ + " belongs to a different scenario, seed, --set or version (" +
                            (before.empty() ? std::string("its run.yaml is missing") : first_difference(before, manifest)) +
                            "); delete it to start again");
-    // Units that were being written when the run stopped are incomplete: discard them.
+    // Units that were being written when the run stopped are incomplete: discard them. (The
+    // lock says no process is writing them still.)
     for (const auto& entry : fs::directory_iterator(dir))
       if (entry.path().extension() == ".partial") fs::remove(entry.path());
     return;
@@ -110,6 +171,7 @@ UnitStore::UnitStore(const std::string& output_path, const std::string& resolved
   if (ec)
     throw InputError({output_path, 0, 0},
                      "cannot create " + directory_ + " (where the run keeps its finished work): " + ec.message());
+  lock_ = StagingLock::claim(directory_, output_path);
   const fs::path temporary = dir / "run.yaml.partial";
   {
     std::ofstream out(temporary, std::ios::binary);

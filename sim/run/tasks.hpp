@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace recoverysim {
@@ -50,12 +51,34 @@ std::vector<std::size_t> shard_units(std::size_t units, const Shard& shard);
 // messages about runs that do not belong together.
 std::string first_difference(const std::string& before, const std::string& now);
 
+// A lock on a staging directory (its file `lock`), held by every process of a run while it
+// runs. A second run on the same output, or one started while processes of a killed run are
+// still ending (MPI ranks outlive their launcher by a moment), is refused instead of clashing
+// over unit files. Where the file system has no flock(2), nothing is locked.
+class StagingLock {
+ public:
+  StagingLock() = default;
+  // For the process that sets the run up: throws InputError if any process holds the lock,
+  // then holds it shared, as the run's other processes do.
+  static StagingLock claim(const std::string& directory, const std::string& output_path);
+  // For the run's other processes (MPI ranks other than 0), once the first has claimed it.
+  static StagingLock share(const std::string& directory);
+  StagingLock(StagingLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  StagingLock& operator=(StagingLock&& other) noexcept;
+  ~StagingLock();
+
+ private:
+  explicit StagingLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
 // The staging directory of a results file. It holds `run.yaml` (the resolved scenario it
 // belongs to) and one `unit-<arm>-<first replicate>.h5` per finished unit.
 class UnitStore {
  public:
-  // Opens `<output>.partial.d/`. An existing directory is reused only with `resume` and only
-  // when it belongs to the same resolved scenario; otherwise throws InputError saying what to do.
+  // Opens `<output>.partial.d/` and claims its lock. An existing directory is reused only with
+  // `resume`, when no other process holds its lock, and only when it belongs to the same
+  // resolved scenario; otherwise throws InputError saying what to do.
   UnitStore(const std::string& output_path, const std::string& resolved_yaml, bool resume);
 
   const std::string& directory() const { return directory_; }
@@ -69,6 +92,7 @@ class UnitStore {
 
  private:
   std::string directory_;
+  StagingLock lock_;
 };
 
 }  // namespace recoverysim

@@ -64,20 +64,55 @@ def reference(args, name="single.h5"):
     return out
 
 
-def kill_part_way(command, output, env=None):
-    """Starts a run, kills it (SIGKILL, with its process group) once KILL_AFTER units are finished."""
+def session_members(session):
+    """The processes of a session: what a run started, MPI ranks included (they get their own
+    process groups, and outlive mpirun by a moment when it is killed)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def start_part_way(command, output, env=None):
+    """Starts a run in a session of its own and returns it once KILL_AFTER units are finished."""
     staging = Path(str(output) + ".partial.d")
     process = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline:
         if staging.is_dir() and len(list(staging.glob("unit-*.h5"))) >= KILL_AFTER:
-            break
+            return process
         if process.poll() is not None:
             sys.exit(f"FAIL: the run ended (exit {process.returncode}) before it could be killed")
         time.sleep(0.01)
-    os.killpg(process.pid, signal.SIGKILL)
+    sys.exit("FAIL: the run finished no unit within 120 s")
+
+
+def kill_session(process):
+    """SIGKILL to every process of the run's session, then waits until they are all gone."""
+    deadline = time.time() + 60
+    while members := session_members(process.pid):
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        process.poll()  # reaps the run's own process; its children are reaped by init
+        if time.time() > deadline:
+            sys.exit(f"FAIL: processes {members} of a killed run did not end")
+        time.sleep(0.01)
     process.wait()
+
+
+def kill_part_way(command, output, env=None):
+    """Starts a run, kills it (SIGKILL, every process it started) once KILL_AFTER units are finished."""
+    staging = Path(str(output) + ".partial.d")
+    kill_session(start_part_way(command, output, env))
     finished = len(list(staging.glob("unit-*.h5")))
     print(f"killed with {finished} of {LONG_UNITS} units finished")
     if output.exists() or Path(str(output) + ".partial").exists():
@@ -85,6 +120,20 @@ def kill_part_way(command, output, env=None):
         print("FAIL: a killed run left a file under the final or the partial name")
     if finished >= LONG_UNITS:
         sys.exit("FAIL: every unit finished before the kill; nothing was resumed")
+
+
+def check_busy(command, output, second, env=None):
+    """While a run writes to output, a second run on it (with and without --resume) is refused."""
+    running = start_part_way(command, output, env)
+    try:
+        busy = "another run is writing to"
+        check_refused(second + ["--resume", "-o", output], busy, "a second run on a running output is refused")
+        check_refused(second + ["-o", output], busy, "... also without --resume, which would say 'add --resume'")
+        if running.poll() is not None:
+            failures.append("the first run did not survive a second run's attempt")
+    finally:
+        kill_session(running)
+    shutil.rmtree(Path(str(output) + ".partial.d"))
 
 
 def main():
@@ -137,6 +186,7 @@ def main():
     elif CHECK == "resume":
         single = reference(LONG)
         killed = WORK / "killed.h5"
+        check_busy([BINARY, "run", *LONG, "-o", killed], killed, [BINARY, "run", *LONG])
         kill_part_way([BINARY, "run", *LONG, "-o", killed], killed)
         check_refused([BINARY, "run", *LONG, "-o", killed], "add --resume", "rerunning without --resume is refused")
         check_refused([BINARY, "run", *LONG, "--seed", "5", "--resume", "-o", killed], "cannot resume",
@@ -162,6 +212,7 @@ def main():
     elif CHECK == "mpi-resume":
         single = reference(LONG)
         killed = WORK / "killed_mpi.h5"
+        check_busy([*MPIRUN, "-n", "2", BINARY, "run", *LONG, "-o", killed], killed, [BINARY, "run", *LONG], env=MPI_ENV)
         kill_part_way([*MPIRUN, "-n", "2", BINARY, "run", *LONG, "-o", killed], killed, env=MPI_ENV)
         run([*MPIRUN, "-n", "3", BINARY, "run", *LONG, "--resume", "-o", killed], env=MPI_ENV)
         check_same(single, killed, "an MPI run killed part-way and resumed on 3 ranks equals one process")
