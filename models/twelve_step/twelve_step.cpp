@@ -101,16 +101,18 @@ void TwelveStep::set_link(std::size_t agent, Links link, bool on) {
   links_[agent] = static_cast<Links>(on ? bits | bit : bits & ~bit);
 }
 
-// Today's meetings and the effects of yesterday's affiliation and links, for the tile's living
-// participants; returns how many attend. Each agent on its own, every lane computed without
-// branches (in 32-bit lanes, for the vectoriser); a lane that is not a living participant
-// keeps its effects. Only the living participants' attended_ is ever read.
+// Today's meetings, whether each advances a step, and the effects of yesterday's affiliation
+// and links, for the tile's living participants; returns how many attend. Each agent on its
+// own, every lane computed without branches (in 32-bit lanes, for the vectoriser); a lane that
+// is not a living participant keeps its effects. Only the living participants' attended_ is
+// ever read.
 std::int64_t TwelveStep::add_effects(const TileView& tile, TileEffects& fx) {
   const std::size_t first = tile.first, n = tile.n;
   const std::uint8_t* participant = participant_.data() + first;
   const ClinicalState* state = tile.pop.state.data() + first;
   const Links* links = links_.data() + first;
   const float* affiliation = affiliation_.data() + first;
+  const std::int32_t* steps = steps_.data() + first;
   Attended* attended = attended_.data() + first;
   constexpr auto deceased = static_cast<std::int32_t>(ClinicalState::deceased);
   std::int32_t living[agents_per_tile], link[agents_per_tile];
@@ -123,10 +125,10 @@ std::int64_t TwelveStep::add_effects(const TileView& tile, TileEffects& fx) {
   }
   if (any == 0) return 0;
 
-  // Attendance draws for every lane (most of a tile takes part); only the living participants'
-  // are used.
-  std::uint32_t u[agents_per_tile];
-  first_draws_of_range(tile.key, first, n, tile.day, stream_base_ + stream_attendance, u);
+  // One block per lane (most of a tile takes part): attendance from its first number, the step
+  // from its second. Only the living participants' are used.
+  std::uint32_t u[4][agents_per_tile];
+  philox_lanes(tile.key, static_cast<std::uint32_t>(first), tile.day, stream_base_ + stream_meeting, 0, u);
 
   const double meeting_share = p_.meetings_per_week / 7.0;
   const double support_per_affiliation = p_.support_connections_per_affiliation;
@@ -135,14 +137,20 @@ std::int64_t TwelveStep::add_effects(const TileView& tile, TileEffects& fx) {
   const float lapse_by_links[4] = {1.0f, static_cast<float>(1.0 * p_.sponsored_lapse_multiplier),
                                    static_cast<float>(1.0 * p_.helper_lapse_multiplier),
                                    static_cast<float>(1.0 * p_.sponsored_lapse_multiplier * p_.helper_lapse_multiplier)};
+  // The step probability by links: a sponsor multiplies it.
+  const double step_by_links[4] = {p_.step_probability_per_meeting,
+                                   p_.step_probability_per_meeting * p_.sponsor_step_multiplier,
+                                   p_.step_probability_per_meeting,
+                                   p_.step_probability_per_meeting * p_.sponsor_step_multiplier};
   std::int32_t went[agents_per_tile];
   std::int64_t attenders = 0;
 #pragma omp simd reduction(+ : attenders)
   for (std::size_t l = 0; l < n; ++l) {
     const double f = affiliation[l];
     const bool in = living[l] != 0;
-    const bool attends = in & bernoulli(u[l], f * meeting_share);
-    went[l] = attends ? 1 : 0;
+    const bool attends = in & bernoulli(u[0][l], f * meeting_share);
+    const bool steps_up = attends & (steps[l] < all_steps) & bernoulli(u[1][l], step_by_links[link[l]]);
+    went[l] = (attends ? 1 : 0) + (steps_up ? 1 : 0);
     attenders += attends ? 1 : 0;
     fx.support_connections[l] =
         in ? fx.support_connections[l] + static_cast<float>(support_per_affiliation * f) : fx.support_connections[l];
@@ -150,14 +158,14 @@ std::int64_t TwelveStep::add_effects(const TileView& tile, TileEffects& fx) {
     fx.self_efficacy_increment[l] =
         in ? fx.self_efficacy_increment[l] + (attends ? self_efficacy : 0.0f) : fx.self_efficacy_increment[l];
   }
-  for (std::size_t l = 0; l < n; ++l) attended[l] = went[l] != 0 ? Attended::yes : Attended::no;
+  for (std::size_t l = 0; l < n; ++l) attended[l] = static_cast<Attended>(went[l]);
   return attenders;
 }
 
 // The tile's living participants at the end of the day (yesterday's, less today's deaths),
-// each on its own: affiliation from today's meeting and relapse, meetings, steps. Then today's
-// deaths among participants and the offers taken up, from the tile's events. New participants
-// count in today's figures; their first update is tomorrow.
+// each on its own: affiliation from today's meeting and relapse, meetings, steps (decided in
+// add_effects). Then today's deaths among participants and the offers taken up, from the
+// tile's events. New participants count in today's figures; their first update is tomorrow.
 void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> events) {
   const std::size_t first = tile.first, n = tile.n;
   const std::uint8_t* participant = participant_.data() + first;
@@ -174,24 +182,25 @@ void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> 
   // Every lane is computed, without branches, in 32-bit lanes (the vectoriser's masks need one
   // width); a lane that is not a living participant keeps its values.
   std::int32_t living[agents_per_tile], went[agents_per_tile], relapsed[agents_per_tile];
-  std::int32_t stepping[agents_per_tile];  // attended today with steps to go
+  std::int32_t stepped[agents_per_tile];   // attended today and advanced a step
   std::int32_t dying[agents_per_tile];     // participants who died today
   std::int32_t offered[agents_per_tile];   // alive, not participants, offered today
   float kept[agents_per_tile];             // the living participants' new affiliation, else 0
   const std::int32_t offers = p_.offer_at == TwelveStepOffer::admission ? event_admitted | event_readmitted
                                                                          : event_completed | event_dropped_out;
   constexpr auto deceased = static_cast<std::int32_t>(ClinicalState::deceased);
-  constexpr auto yes = static_cast<std::int32_t>(Attended::yes);
-  std::int32_t rare = 0;
+  constexpr auto no = static_cast<std::int32_t>(Attended::no);
+  constexpr auto and_step = static_cast<std::int32_t>(Attended::yes_and_step);
+  std::int32_t rare = 0, reached = 0, new_steps = 0;
 #pragma omp simd reduction(| : rare)
   for (std::size_t l = 0; l < n; ++l) {
     const std::int32_t was = participant[l] != 0 ? 1 : 0;
     const std::int32_t alive_now = static_cast<std::int32_t>(state[l]) != deceased ? 1 : 0;
     const std::int32_t ev = event[l];
     living[l] = was & alive_now;
-    went[l] = was & alive_now & (static_cast<std::int32_t>(attended[l]) == yes ? 1 : 0);
+    went[l] = was & alive_now & (static_cast<std::int32_t>(attended[l]) != no ? 1 : 0);
     relapsed[l] = (ev & event_relapsed) != 0 ? 1 : 0;
-    stepping[l] = went[l] & (steps[l] < all_steps ? 1 : 0);
+    stepped[l] = was & alive_now & (static_cast<std::int32_t>(attended[l]) == and_step ? 1 : 0);
     dying[l] = was & ((ev & event_died) != 0 ? 1 : 0);
     offered[l] = (1 - was) & alive_now & ((ev & offers) != 0 ? 1 : 0);
     rare |= dying[l] | offered[l];
@@ -209,6 +218,12 @@ void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> 
     kept[l] = living[l] != 0 ? stored : 0.0f;
     meetings[l] += went[l];
   }
+#pragma omp simd reduction(| : reached) reduction(+ : new_steps)
+  for (std::size_t l = 0; l < n; ++l) {
+    steps[l] += stepped[l];
+    new_steps += stepped[l];
+    reached |= stepped[l] & (steps[l] == all_steps ? 1 : 0);
+  }
   // Partial sums in eight lanes, and the smallest non-zero value; the order of the sums does not
   // matter (see affiliation_sum()).
   std::fill(kept + n, kept + agents_per_tile, 0.0f);
@@ -222,23 +237,11 @@ void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> 
   for (const double lane : lanes) sum += lane;
   DayTotals& totals = tile_totals_.local();
 
-  // Steps of those who attended.
-  std::int32_t agents[agents_per_tile];
-  const std::size_t count = flagged_agents(stepping, n, first, agents);
-  if (count > 0) {
-    std::uint32_t u[agents_per_tile];
-    first_draws(tile.key, std::span<const std::int32_t>(agents, count), tile.day, stream_base_ + stream_step, u);
-    const double step_probability = p_.step_probability_per_meeting;
-    const double sponsor_step_multiplier = p_.sponsor_step_multiplier;
-    for (std::size_t k = 0; k < count; ++k) {
-      const auto i = static_cast<std::size_t>(agents[k]);
-      const bool sponsored = (static_cast<std::uint8_t>(links_[i]) & static_cast<std::uint8_t>(Links::sponsored)) != 0;
-      const double p_step = step_probability * (sponsored ? sponsor_step_multiplier : 1.0);
-      if (!bernoulli(u[k], p_step)) continue;
-      ++totals.steps;
-      if (++steps_[i] == all_steps) totals.new_twelve_steppers.push_back(agents[k]);
-    }
-  }
+  totals.steps += new_steps;
+  if (reached != 0)
+    for (std::size_t l = 0; l < n; ++l)
+      if (stepped[l] != 0 && steps[l] == all_steps)
+        totals.new_twelve_steppers.push_back(static_cast<std::int32_t>(first + l));
 
   if (rare != 0) {
     // Deaths: their steps leave the living participants' sum. Offers: only an event makes one.

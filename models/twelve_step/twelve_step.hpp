@@ -51,9 +51,8 @@ class TwelveStep final : public Intervention {
   // This module's random streams, as offsets from its stream_base: one per kind of decision.
   enum StreamOffset : std::uint32_t {
     stream_uptake = 0,          // taking up an offer (on the offer day)
-    stream_attendance = 1,      // attending a meeting today
-    stream_step = 2,            // a meeting attended today advances a step
-    stream_sponsor_search = 3,  // an unsponsored, affiliated participant finds a sponsor today
+    stream_meeting = 1,         // attending a meeting today (first number), advancing a step there (second)
+    stream_sponsor_search = 2,  // an unsponsored, affiliated participant finds a sponsor today
   };
 
   void declare(ParamTable& table) override;
@@ -92,10 +91,10 @@ class TwelveStep final : public Intervention {
       new_twelve_steppers.clear();
     }
   };
-  // Attended a meeting today (decided in add_effects), and the agent's links as bits. Not
-  // character types: a store to them cannot alias the other columns, so loops writing them
-  // keep those in registers.
-  enum class Attended : std::uint8_t { no, yes };
+  // Attended a meeting today, and whether it advanced a step (decided in add_effects), and the
+  // agent's links as bits. Not character types: a store to them cannot alias the other
+  // columns, so loops writing them keep those in registers.
+  enum class Attended : std::uint8_t { no, yes, yes_and_step };
   enum class Links : std::uint8_t { none = 0, sponsored = 1, helper = 2 };  // helper: sponsors someone
 
   std::uint32_t draw(const DayView& view, std::size_t agent, StreamOffset stream) const;
