@@ -73,7 +73,8 @@ class StagingLock {
 };
 
 // The staging directory of a results file. It holds `run.yaml` (the resolved scenario it
-// belongs to) and one `unit-<arm>-<first replicate>.h5` per finished unit.
+// belongs to), `lock` (see StagingLock) and one `unit-<arm>-<first replicate>.h5` per finished
+// unit.
 class UnitStore {
  public:
   // Opens `<output>.partial.d/` and claims its lock. An existing directory is reused only with
