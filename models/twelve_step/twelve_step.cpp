@@ -5,6 +5,7 @@
 #include "lane_math.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <queue>
@@ -90,6 +91,8 @@ void TwelveStep::start_replicate(const ReplicateContext& ctx, std::size_t agents
   living_ = 0;
   living_steps_ = 0;
   for (DayTotals& totals : tile_totals_) totals.clear();
+  tile_affiliation_.assign((agents + agents_per_tile - 1) / agents_per_tile, 0.0);
+  may_seek_.assign(tile_affiliation_.size(), 0);
   attenders_ = 0;
 }
 
@@ -179,6 +182,10 @@ void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> 
   const auto decay = static_cast<float>(p_.affiliation_decay_rate_per_day);
   const auto growth = static_cast<float>(p_.affiliation_growth_per_meeting);
   const auto relapse_factor = static_cast<float>(p_.affiliation_factor_on_relapse);
+  const std::int32_t* sponsor = sponsor_.data() + first;
+  // The smallest float at or above sponsor_seek_affiliation: f >= it exactly when f >= the double.
+  float seek = static_cast<float>(p_.sponsor_seek_affiliation);
+  if (static_cast<double>(seek) < p_.sponsor_seek_affiliation) seek = std::nextafter(seek, 2.0f);
 
   // Every lane is computed, without branches, in 32-bit lanes (the vectoriser's masks need one
   // width); a lane that is not a living participant keeps its values.
@@ -187,6 +194,7 @@ void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> 
   std::int32_t dying[agents_per_tile];     // participants who died today
   std::int32_t offered[agents_per_tile];   // alive, not participants, offered today
   float kept[agents_per_tile];             // the living participants' new affiliation, else 0
+  std::int32_t seeking[agents_per_tile];   // may look for a sponsor (see may_seek_)
   const std::int32_t offers = p_.offer_at == TwelveStepOffer::admission ? event_admitted | event_readmitted
                                                                          : event_completed | event_dropped_out;
   constexpr auto deceased = static_cast<std::int32_t>(ClinicalState::deceased);
@@ -218,6 +226,7 @@ void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> 
     affiliation[l] = living[l] != 0 ? stored : affiliation[l];
     kept[l] = living[l] != 0 ? stored : 0.0f;
     meetings[l] += went[l];
+    seeking[l] = living[l] & (stored >= seek ? 1 : 0) & (sponsor[l] != external_sponsor ? 1 : 0);
   }
 #pragma omp simd reduction(| : reached) reduction(+ : new_steps)
   for (std::size_t l = 0; l < n; ++l) {
@@ -225,15 +234,11 @@ void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> 
     new_steps += stepped[l];
     reached |= stepped[l] & (steps[l] == all_steps ? 1 : 0);
   }
-  // Partial sums in eight lanes, and the smallest non-zero value; the order of the sums does not
-  // matter (see affiliation_sum()).
+  // The tile's sum, in eight partial sums (the same order on any number of threads).
   std::fill(kept + n, kept + agents_per_tile, 0.0f);
   double lanes[8] = {};
-  float smallest = 2.0f;
   for (std::size_t l = 0; l < agents_per_tile; l += 8)
     for (std::size_t j = 0; j < 8; ++j) lanes[j] += kept[l + j];
-#pragma omp simd reduction(min : smallest)
-  for (std::size_t l = 0; l < agents_per_tile; ++l) smallest = std::min(smallest, kept[l] > 0.0f ? kept[l] : 2.0f);
   double sum = 0.0;
   for (const double lane : lanes) sum += lane;
   DayTotals& totals = tile_totals_.local();
@@ -243,6 +248,9 @@ void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> 
     for (std::size_t l = 0; l < n; ++l)
       if (stepped[l] != 0 && steps[l] == all_steps)
         totals.new_twelve_steppers.push_back(static_cast<std::int32_t>(first + l));
+
+  std::uint64_t may_seek = 0;
+  for (std::size_t l = 0; l < n; ++l) may_seek |= static_cast<std::uint64_t>(seeking[l]) << l;
 
   if (rare != 0) {
     // Deaths: their steps leave the living participants' sum. Offers: only an event makes one.
@@ -261,11 +269,11 @@ void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> 
       affiliation[l] = initial;
       ++totals.participants;
       sum += initial;
-      if (initial > 0.0f) smallest = std::min(smallest, initial);
+      if (initial >= seek) may_seek |= std::uint64_t{1} << l;
     }
   }
-  totals.affiliation += sum;
-  totals.smallest_affiliation = std::min(totals.smallest_affiliation, smallest);
+  tile_affiliation_[first / agents_per_tile] = sum;
+  may_seek_[first / agents_per_tile] = may_seek;
 }
 
 // Links that end, when the sponsor dies or leaves stable recovery (a lapse or relapse) or the
@@ -294,8 +302,8 @@ void TwelveStep::end_links(const Population& pop) {
 
 // Participants looking for a sponsor, in agent order, each take the eligible member of the
 // cohort with the fewest sponsees (ties: lowest index), else a place in the external pool.
-// The seekers are found chunk by chunk, and only while a sponsor has room: once none has, the
-// remaining searches cannot succeed and need not be drawn.
+// The seekers are read from may_seek_ a block at a time, and only while a sponsor has room: once
+// none has, the remaining searches cannot succeed and need not be drawn.
 void TwelveStep::find_sponsors(const DayView& view) {
   const Population& pop = view.pop;
   const auto max_sponsees = static_cast<std::int32_t>(p_.max_sponsees);
@@ -311,25 +319,30 @@ void TwelveStep::find_sponsors(const DayView& view) {
     buckets[static_cast<std::size_t>(k)].push_back((std::uint64_t(k) << 32) | std::uint32_t(j));
     in_cohort_room += max_sponsees - k;
   }
-  if (in_cohort_room == 0 && external_sponsees_ >= external_places) return;
+  const auto room = [&] { return in_cohort_room > 0 || external_sponsees_ < external_places; };
+  if (!room()) return;
   std::vector<std::uint64_t> sorted;
   for (const auto& bucket : buckets) sorted.insert(sorted.end(), bucket.begin(), bucket.end());
   // A sorted array is already a min-heap.
   std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, std::greater<>> sponsors(std::greater<>{},
                                                                                            std::move(sorted));
   std::vector<std::uint64_t> passed_over;
+  const std::size_t linked_before = sponsored_.size();
 
-  std::size_t chunk = std::size_t{1} << 13;
-  for (std::size_t begin = 0; begin < sponsor_.size(); begin += chunk, chunk *= 2) {
-    if (in_cohort_room == 0 && external_sponsees_ >= external_places) break;
-    const std::size_t end = std::min(sponsor_.size(), begin + chunk);
-    collect_agents(begin, end, seekers_, [&](std::size_t i) {
-      return participant_[i] && alive(pop, i) && sponsor_[i] == no_sponsor &&
-             affiliation_[i] >= p_.sponsor_seek_affiliation &&
-             bernoulli(draw(view, i, stream_sponsor_search), p_.sponsor_find_probability_per_day);
-    });
-    for (const std::int32_t me : seekers_) {
-      if (in_cohort_room == 0 && external_sponsees_ >= external_places) break;
+  constexpr std::size_t block = 4096;
+  for (std::size_t word = 0; word < may_seek_.size() && room();) {
+    // The next block of agents without a sponsor (links that ended today are gone) who may seek.
+    seekers_.clear();
+    for (; word < may_seek_.size() && seekers_.size() < block; ++word)
+      for (std::uint64_t bits = may_seek_[word]; bits != 0; bits &= bits - 1) {
+        const std::size_t i = word * agents_per_tile + static_cast<std::size_t>(std::countr_zero(bits));
+        if (sponsor_[i] == no_sponsor) seekers_.push_back(static_cast<std::int32_t>(i));
+      }
+    seeker_draws_.resize(seekers_.size());
+    first_draws(view.key, seekers_, view.day, stream_base_ + stream_sponsor_search, seeker_draws_);
+    for (std::size_t k = 0; k < seekers_.size() && room(); ++k) {
+      if (!bernoulli(seeker_draws_[k], p_.sponsor_find_probability_per_day)) continue;
+      const std::int32_t me = seekers_[k];
       // Not oneself, and not one's own sponsee: set aside, put back after the choice.
       std::int32_t chosen = no_sponsor;
       while (!sponsors.empty()) {
@@ -341,8 +354,8 @@ void TwelveStep::find_sponsors(const DayView& view) {
           continue;
         }
         chosen = j;
-        const std::int32_t k = static_cast<std::int32_t>(top >> 32) + 1;
-        if (k < max_sponsees) sponsors.push((std::uint64_t(k) << 32) | std::uint32_t(j));
+        const std::int32_t k_after = static_cast<std::int32_t>(top >> 32) + 1;
+        if (k_after < max_sponsees) sponsors.push((std::uint64_t(k_after) << 32) | std::uint32_t(j));
         break;
       }
       for (const std::uint64_t entry : passed_over) sponsors.push(entry);
@@ -366,33 +379,17 @@ void TwelveStep::find_sponsors(const DayView& view) {
       sponsored_.push_back(me);
     }
   }
-}
-
-// The exact sum, in agent order, of the living participants' affiliations. When every partial
-// sum is a multiple of the smallest value's last bit and stays below 2^53 of them, no addition
-// rounds, in any order: then the chunks' sums are the answer. Otherwise it is summed again in
-// agent order, as the result must not depend on how the agents were split.
-double TwelveStep::affiliation_sum(const Population& pop, std::int64_t participants, double chunk_sum,
-                                   float smallest) const {
-  if (smallest > 1.0f) return chunk_sum;  // all zero
-  int exponent = 0;
-  std::frexp(smallest, &exponent);  // smallest = m 2^exponent, m in [0.5, 1): a multiple of 2^(exponent - 24)
-  // Values are at most 1, so partial sums are at most `participants` x 2^(24 - exponent) units.
-  if (exponent >= -28 && participants <= (std::int64_t{1} << (29 + std::min(exponent, 1)))) return chunk_sum;
-  double sum = 0.0;
-  for (std::size_t i = 0; i < participant_.size(); ++i)
-    if (participant_[i] && alive(pop, i)) sum += affiliation_[i];
-  return sum;
+  // Today's sponsees came in agent order: merged, the list stays in agent order, so end_links
+  // reads the per-agent columns front to back.
+  std::inplace_merge(sponsored_.begin(), sponsored_.begin() + static_cast<std::ptrdiff_t>(linked_before),
+                     sponsored_.end());
 }
 
 void TwelveStep::after_day(DayView& view, std::span<double> metrics) {
   attenders_ = view.effects_total;
-  // The tiles' figures: exact sums and integers, the same in any order.
-  today_.clear();
+  // The tiles' figures: integers, the same in any order, and the affiliation in tile order.
   const std::size_t known = twelve_steppers_.size();
   for (DayTotals& totals : tile_totals_) {
-    today_.affiliation += totals.affiliation;
-    today_.smallest_affiliation = std::min(today_.smallest_affiliation, totals.smallest_affiliation);
     living_ += totals.participants;
     living_steps_ += totals.steps;
     twelve_steppers_.insert(twelve_steppers_.end(), totals.new_twelve_steppers.begin(),
@@ -406,7 +403,8 @@ void TwelveStep::after_day(DayView& view, std::span<double> metrics) {
   find_sponsors(view);
 
   const std::int64_t participants = living_;
-  const double affiliation = affiliation_sum(view.pop, participants, today_.affiliation, today_.smallest_affiliation);
+  double affiliation = 0.0;
+  for (const double tile_sum : tile_affiliation_) affiliation += tile_sum;
   const double per_participant = participants > 0 ? 1.0 / static_cast<double>(participants) : 0.0;
   const double cost = p_.facilitation_fte * p_.salary_per_year / 365.0 +
                       p_.facilitation_cost_per_participant_day * static_cast<double>(participants);

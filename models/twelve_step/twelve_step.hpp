@@ -74,19 +74,14 @@ class TwelveStep final : public Intervention {
   std::int64_t external_sponsees() const { return external_sponsees_; }
 
  private:
-  // Today's figures from the tiles one thread advanced, summed in after_day: the living
-  // participants' affiliations in any order (see affiliation_sum()) and its smallest non-zero
-  // term (2 if none); integers and the agents who reached the twelfth step.
+  // Today's figures from the tiles one thread advanced, summed in after_day: integers, and the
+  // agents who reached the twelfth step.
   struct DayTotals {
-    double affiliation = 0.0;
-    float smallest_affiliation = 2.0f;
     std::int64_t participants = 0;                  // change in the living participants
     std::int64_t steps = 0;                         // change in their steps
     std::vector<std::int32_t> new_twelve_steppers;  // reached the twelfth step today
 
     void clear() {
-      affiliation = 0.0;
-      smallest_affiliation = 2.0f;
       participants = steps = 0;
       new_twelve_steppers.clear();
     }
@@ -101,7 +96,6 @@ class TwelveStep final : public Intervention {
   void set_link(std::size_t agent, Links link, bool on);
   void end_links(const Population& pop);
   void find_sponsors(const DayView& view);
-  double affiliation_sum(const Population& pop, std::int64_t participants, double chunk_sum, float smallest) const;
 
   TwelveStepParameters p_;
   std::uint32_t stream_base_ = 0;
@@ -119,7 +113,7 @@ class TwelveStep final : public Intervention {
 
   // Kept up to date as agents join, die, step and link.
   std::int64_t sponsoring_ = 0;                // agents with at least one in-cohort sponsee
-  std::vector<std::int32_t> sponsored_;        // agents with a sponsor
+  std::vector<std::int32_t> sponsored_;        // agents with a sponsor, in increasing order
   std::vector<std::int32_t> twelve_steppers_;  // agents with all twelve steps, in increasing order
   std::int64_t living_ = 0;                    // the living participants
   std::int64_t living_steps_ = 0;              // their steps, summed
@@ -127,8 +121,15 @@ class TwelveStep final : public Intervention {
   // Today's figures (per thread in after_tile) and scratch space.
   std::int64_t attenders_ = 0;
   tbb::enumerable_thread_specific<DayTotals> tile_totals_;
-  DayTotals today_;
+  // Each tile's living participants' affiliation at the end of the day, summed in tile order in
+  // after_day: tiles are the same on any number of threads, so the sum is too.
+  std::vector<double> tile_affiliation_;
+  // Each tile's agents who may look for a sponsor today, as bits (bit l: agent first + l): living
+  // participants with f >= sponsor_seek_affiliation and no external sponsor (an in-cohort link may
+  // still end today). Set in after_tile, so after_day reads them in agent order without a scan.
+  std::vector<std::uint64_t> may_seek_;
   std::vector<std::int32_t> seekers_;
+  std::vector<std::uint32_t> seeker_draws_;
 };
 
 }  // namespace recoverysim::recovery
