@@ -96,10 +96,6 @@ void TwelveStep::start_replicate(const ReplicateContext& ctx, std::size_t agents
   attenders_ = 0;
 }
 
-std::uint32_t TwelveStep::draw(const DayView& view, std::size_t agent, StreamOffset stream) const {
-  return philox_block(view.key, static_cast<std::uint32_t>(agent), view.day, stream_base_ + stream, 0)[0];
-}
-
 void TwelveStep::set_link(std::size_t agent, Links link, bool on) {
   const auto bits = static_cast<std::uint8_t>(links_[agent]);
   const auto bit = static_cast<std::uint8_t>(link);

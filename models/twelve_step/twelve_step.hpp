@@ -92,7 +92,6 @@ class TwelveStep final : public Intervention {
   enum class Attended : std::uint8_t { no, yes, yes_and_step };
   enum class Links : std::uint8_t { none = 0, sponsored = 1, helper = 2 };  // helper: sponsors someone
 
-  std::uint32_t draw(const DayView& view, std::size_t agent, StreamOffset stream) const;
   void set_link(std::size_t agent, Links link, bool on);
   void end_links(const Population& pop);
   void find_sponsors(const DayView& view);
