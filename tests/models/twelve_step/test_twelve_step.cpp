@@ -1,4 +1,4 @@
-// Tests of the twelve_step module: sponsor capacity and link rules checked every day from the
+// Tests of the twelve_step module: sponsor capacity, link and search rules checked every day from the
 // module's state, neutral effects leave the core untouched, thread-count independence, uptake,
 // and the T6 calibration (12-step facilitation vs usual care, continuous abstinence at 12 months).
 #include "models/twelve_step/twelve_step.hpp"
@@ -169,6 +169,56 @@ TEST_CASE("twelve_step: links end on the sponsor's lapse, relapse or death") {
   CHECK(sponsor_returns_to_use > 0);
   CHECK(kept_after_death == 0);
   CHECK(kept_after_use == 0);
+}
+
+TEST_CASE("twelve_step: only living participants without a sponsor at f >= seek search, with the daily probability (4 SE)") {
+  // Only external sponsors, in a pool too large to fill (no one reaches the twelfth step), and
+  // links that end only with the sponsee's death (keep affiliation 0): an agent without a sponsor
+  // at the end of yesterday that is a living participant at f >= seek at the end of today
+  // searches today, new participants included, and every search succeeds with probability p.
+  Parameters p = testing::default_parameters();
+  p.intake.arrivals_per_day = 40.0;  // offers (admissions) every day for 100 days
+  p.intake.for_days = 100;
+  p.population.size = 4000;
+  TwelveStep module;
+  ParamTable table;
+  configure(module, table,
+            {"uptake_probability=0.7", "meetings_per_week=3", "initial_affiliation=0.45",
+             "affiliation_decay_rate_per_day=0.02", "step_probability_per_meeting=0",
+             "sponsor_keep_affiliation=0", "sponsor_seek_affiliation=0.4",
+             "sponsor_find_probability_per_day=0.1", "external_sponsors=1000000"});
+  const double seek = 0.4, probability = 0.1;
+
+  ArmSimulation arm(p, {{&module, stream_base}});
+  std::vector<double> m(module.metric_names().size());
+  std::vector<std::span<double>> ms{m};
+  constexpr std::uint32_t days = 150;
+  arm.start_replicate({31, 0}, days);
+  std::vector<std::int32_t> yesterday(p.population.size, TwelveStep::no_sponsor);
+  std::int64_t searches = 0, found = 0, found_outside = 0, new_participants_found = 0;
+  std::vector<std::uint8_t> was_participant(p.population.size, 0);
+  for (std::uint32_t d = 0; d < days; ++d) {
+    arm.step(d, nullptr, ms);
+    const Population& pop = arm.population();
+    for (std::size_t i = 0; i < pop.size(); ++i) {
+      const bool searching = yesterday[i] == TwelveStep::no_sponsor && module.participant()[i] != 0 &&
+                             pop.state[i] != ClinicalState::deceased && module.affiliation()[i] >= seek;
+      const bool linked = yesterday[i] == TwelveStep::no_sponsor && module.sponsor()[i] != TwelveStep::no_sponsor;
+      searches += searching;
+      found += searching && linked;
+      found_outside += !searching && linked;
+      new_participants_found += linked && was_participant[i] == 0;
+      was_participant[i] = module.participant()[i];
+    }
+    yesterday.assign(module.sponsor().begin(), module.sponsor().end());
+  }
+  const double share = static_cast<double>(found) / static_cast<double>(searches);
+  const double se = std::sqrt(probability * (1.0 - probability) / static_cast<double>(searches));
+  INFO("searches ", searches, ", found ", found, ", share ", share, " +- ", se);
+  CHECK(searches > 10000);
+  CHECK(std::abs(share - probability) < 4.0 * se);
+  CHECK(found_outside == 0);
+  CHECK(new_participants_found > 0);  // a participant may find a sponsor on the day it joins
 }
 
 TEST_CASE("twelve_step: effects neutral => core state counts identical to the arm without the module") {
