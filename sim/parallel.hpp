@@ -23,16 +23,11 @@ namespace recoverysim {
 
 #if defined(__SANITIZE_THREAD__)
 namespace detail {
-// The start and the end of a loop, as ThreadSanitizer synchronisation objects. The start is one
-// object for all loops: a body acquires it before it reads anything, its own closure included
-// (which the caller wrote just before the loop), so that no read comes before the edge. (A body
-// is then also ordered after other loops' starts: that could hide only a race between another
-// loop's caller and this loop's bodies.)
-inline char loop_start = 0;
+// The start and the end of one loop, as ThreadSanitizer synchronisation objects.
 struct LoopEdges {
-  char end = 0;
-  LoopEdges() { __tsan_release(&loop_start); }
-  static void body_starts() { __tsan_acquire(&loop_start); }
+  char start = 0, end = 0;
+  LoopEdges() { __tsan_release(&start); }
+  void body_starts() { __tsan_acquire(&start); }
   void body_ends() { __tsan_release(&end); }
   void loop_ends() { __tsan_acquire(&end); }
 };
@@ -46,7 +41,7 @@ void parallel_for(const Range& range, const Body& body, Partitioner&&... partiti
   tbb::parallel_for(
       range,
       [&](const Range& part) {
-        detail::LoopEdges::body_starts();
+        edges.body_starts();
         body(part);
         edges.body_ends();
       },
@@ -64,13 +59,13 @@ Value parallel_reduce(const Range& range, const Value& identity, const Body& bod
   Value result = tbb::parallel_reduce(
       range, identity,
       [&](const Range& part, const Value& value) {
-        detail::LoopEdges::body_starts();
+        edges.body_starts();
         Value out = body(part, value);
         edges.body_ends();
         return out;
       },
       [&](const Value& a, const Value& b) {
-        detail::LoopEdges::body_starts();
+        edges.body_starts();
         Value out = reduction(a, b);
         edges.body_ends();
         return out;
