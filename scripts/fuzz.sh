@@ -19,11 +19,12 @@ corpus=build/fuzz/corpus
 findings=build/fuzz/findings
 mkdir -p "$corpus" "$findings"
 
-# -timeout: one input may take at most 10 s (the slowest valid one, a million replicates with
-# a drawn parameter, takes about 2 s); -rss_limit_mb: loading a scenario must stay small.
+# -timeout: one input may take at most 30 s (the slowest valid one, a sweep to the largest
+# allowed 10,000 arms with three modules, loads in about 12 s in this instrumented build, using
+# about 1 GB); -rss_limit_mb: loading a scenario must stay small.
 status=0
 build/fuzz/tests/fuzz/recoverysim_fuzz_scenario "$corpus" scenarios tests/cli/bad tests/fuzz/regressions \
-  -dict=tests/fuzz/scenario.dict -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  -dict=tests/fuzz/scenario.dict -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -max_len=65536 \
   -artifact_prefix="$findings/" -print_final_stats=1 "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "fuzz: defect found; the input is in $findings/ (see docs/testing.md)" >&2
