@@ -7,12 +7,14 @@ of each figure written.
     /usr/bin/python3 scripts/plot_results.py results/peer_mentor_staffing.h5 -o results/plots
 
 Figures (each skipped, with a note, when the file lacks what it needs):
-  retention.png       per arm, share still in treatment or completed, by day since admission
-  relapse_free.png    per arm, Kaplan-Meier relapse-free survival
-  lapse_free.png      per arm, Kaplan-Meier lapse-free survival
+  relapse.png         per arm, cumulative incidence of the first relapse by day since admission
+                      (Aalen-Johansen, death competing)
+  lapse.png           the same for the first lapse
+  retention.png       per arm, share still in the first episode or having completed it
+  by_period.png       per arm, the headline relapse outcome by admission period (open cohorts)
   staffing_sweep.png  a swept arm family: headline relapse, cost per participant, the module's
-                      queue and wait against the first swept parameter (further families:
-                      staffing_sweep_<family>.png)
+                      per-person wait (mean and 90th percentile) against the first swept
+                      parameter (further families: staffing_sweep_<family>.png)
   ce_plane.png        cost-effectiveness plane against the reference arm
 
 Shaded bands and error bars are 95% intervals. Needs h5py, NumPy and matplotlib (Debian:
@@ -36,9 +38,9 @@ import matplotlib.ticker  # noqa: E402
 NOT_RESULTS = "not a recoverysim results file with summaries (run it with a current recoverysim)"
 DPI = 110
 CURVES = {
-    "retention": ("Retention: still in treatment or completed", "In treatment or completed (%)"),
-    "relapse_free": ("Relapse-free survival (Kaplan-Meier)", "Not yet relapsed (%)"),
-    "lapse_free": ("Lapse-free survival (Kaplan-Meier)", "Not yet lapsed (%)"),
+    "relapse": ("First relapse since admission (cumulative incidence, death competing)", "Relapsed (%)"),
+    "lapse": ("First lapse since admission (cumulative incidence, death competing)", "Lapsed (%)"),
+    "retention": ("Retention: still in the first episode or completed it", "In treatment or completed (%)"),
 }
 
 
@@ -84,6 +86,8 @@ class Arm:
     replicates: int
     quantities: dict        # name -> (mean, low, high)
     curves: dict            # name -> float64 [T, 3] (estimate, low, high)
+    periods: list = dataclasses.field(default_factory=list)     # admission period labels
+    by_period: dict = dataclasses.field(default_factory=dict)   # name -> [(mean, low, high) per period]
 
     @property
     def swept(self) -> bool:
@@ -204,8 +208,15 @@ def _read(f, path) -> Results:
         if len(values) != len(paths):
             paths, values = [], []
         replicates = int(summary.attrs["replicates"]) if "replicates" in summary.attrs else 0
+        periods, by_period = [], {}
+        if "by_admission_period/quantities" in summary:
+            d = summary["by_admission_period/quantities"]
+            data = np.asarray(d[...], dtype=float)
+            periods = text_list(d.attrs["periods"])
+            for k, label in enumerate(text_list(d.attrs["labels"])):
+                by_period[label] = [tuple(float(v) for v in data[p, k]) for p in range(data.shape[0])]
         arms.append(Arm(name, _attr(g, "sweep_base", name), paths, values, replicates,
-                        labelled(summary["quantities"]), curves))
+                        labelled(summary["quantities"]), curves, periods, by_period))
     names = [a.name for a in arms]
     reference = _attr(f, "reference_arm")
     if reference not in names:
@@ -256,6 +267,18 @@ def describe(quantity: str) -> str:
     """A quantity's name in plain words with its unit."""
     if m := re.fullmatch(r"(relapse|lapse)_by_day_(\d+)", quantity):
         return f"First {m.group(1)} within {m.group(2)} days of admission (%)"
+    if m := re.fullmatch(r"(relapse|lapse)_by_day_(\d+)_km", quantity):
+        return f"First {m.group(1)} within {m.group(2)} days, deaths censored (net risk, %)"
+    if m := re.fullmatch(r"(relapse|lapse)_by_day_(\d+)_complete", quantity):
+        return f"First {m.group(1)} within {m.group(2)} days, among those followed {m.group(2)} days (%)"
+    if m := re.fullmatch(r"abstinent_on_day_(\d+)", quantity):
+        return f"Alive and abstinent on day {m.group(1)} after admission (%)"
+    if m := re.fullmatch(r"(.+)\.wait_mean_days", quantity):
+        return f"{m.group(1).replace('_', ' ')}: wait per person, mean (days)"
+    if m := re.fullmatch(r"(.+)\.wait_p(\d+)_days", quantity):
+        return f"{m.group(1).replace('_', ' ')}: wait per person, {m.group(2)}th percentile (days)"
+    if m := re.fullmatch(r"(.+)\.wait_never_served", quantity):
+        return f"{m.group(1).replace('_', ' ')}: share never served (%)"
     plain = {
         "first_episode_completion": "First episode completed (%)",
         "percent_days_abstinent": "Days abstinent (%)",
@@ -279,7 +302,7 @@ def describe(quantity: str) -> str:
         module, metric = quantity.rsplit(".", 1)
         metric_words = {
             "queue_length": "queue, mean over days (people)",
-            "mean_wait_days": "wait, mean over days (days)",
+            "queue_mean_days_so_far": "days waited so far by those queued, mean over days",
             "utilisation": "utilisation, mean over days (%)",
             "staff_fte": "staff, mean over days (FTE)",
             "cost": "cost per day, mean over days (currency units)",
@@ -290,7 +313,8 @@ def describe(quantity: str) -> str:
 
 def is_share(quantity: str) -> bool:
     """Quantities stored as shares in [0, 1] and shown as percentages."""
-    return bool(re.fullmatch(r"(relapse|lapse)_by_day_\d+|first_episode_completion|.*\.utilisation", quantity))
+    return bool(re.fullmatch(r"(relapse|lapse)_by_day_\d+(_km|_complete)?|first_episode_completion(_km|_complete)?"
+                             r"|abstinent_on_day_\d+|.*\.utilisation|.*\.wait_never_served", quantity))
 
 
 def display_scale(quantity: str) -> float:
@@ -393,8 +417,12 @@ def curve_figure(results: Results, name: str, note=None):
     ax.set_xlim(0, max(len(a.curves[name]) for a in arms) - 1)
     estimates = np.concatenate([a.curves[name][:, 0] for a in arms])
     estimates = estimates[np.isfinite(estimates)]
-    low = float(estimates.min()) * 100.0 if len(estimates) else 0.0
-    ax.set_ylim(max(0.0, math.floor(low / 10.0) * 10.0 - 5.0), 101.0)
+    if name == "retention":   # falls from 100%
+        low = float(estimates.min()) * 100.0 if len(estimates) else 0.0
+        ax.set_ylim(max(0.0, math.floor(low / 10.0) * 10.0 - 5.0), 101.0)
+    else:                     # rises from 0
+        high = float(estimates.max()) * 100.0 if len(estimates) else 100.0
+        ax.set_ylim(0.0, min(101.0, math.ceil(high / 10.0) * 10.0 + 5.0))
     ax.grid(alpha=0.3)
     _legend(ax, len(arms))
     fig.text(0.01, 0.01, "Shaded: 95% interval" if banded else "No interval (a single replicate)", fontsize=7,
@@ -420,7 +448,7 @@ def sweep_figure(results: Results, base: str, members: list, note=None):
     labels = set().union(*(m.quantities for m in members))
     module = module_type(paths[0], labels)
     panels = [q for q in (headline_relapse(results), "cost_per_participant",
-                          f"{module}.queue_length", f"{module}.mean_wait_days") if q and q in labels]
+                          f"{module}.wait_mean_days", f"{module}.wait_p90_days") if q and q in labels]
     if not panels:
         note(f"note: sweep {base} has none of the quantities to plot; its figure skipped")
         return None
@@ -526,6 +554,38 @@ def ce_plane_figure(results: Results, note=None):
     return fig
 
 
+def period_figure(results: Results, note=None):
+    """The headline relapse outcome by admission period, one line per arm: a queue that builds
+    up during the intake shows as worse outcomes for later admissions."""
+    note = note or print_note
+    quantity = headline_relapse(results)
+    arms = [a for a in results.arms if quantity and quantity in a.by_period]
+    if not arms or len(arms[0].periods) < 2:
+        note("note: no outcomes by admission period (a closed cohort, or a single period); by_period.png skipped")
+        return None
+    styles = arm_styles(results)
+    periods = arms[0].periods
+    fig, ax = plt.subplots(figsize=(11 if len(arms) > 6 else 9, 5.5))
+    x = np.arange(len(periods))
+    width = 0.6 / max(1, len(arms))
+    for k, a in enumerate(arms):
+        rows = a.by_period[quantity]
+        y = np.array([r[0] for r in rows]) * 100.0
+        offset = (k - (len(arms) - 1) / 2) * width
+        style = styles[a.name]
+        ax.errorbar(x + offset, y, yerr=_yerr(rows, 100.0), marker=style["marker"], ms=4, capsize=3, lw=1.2,
+                    color=style["color"], linestyle=style["linestyle"], label=legend_label(results, a))
+    ax.set_xticks(x, [p.replace("admitted on ", "") for p in periods])
+    ax.set_xlabel("Admission period")
+    ax.set_ylabel(describe(quantity))
+    ax.set_title(f"{describe(quantity).replace(' (%)', '')}, by admission period - {results.scenario_name}", fontsize=10)
+    ax.grid(alpha=0.3)
+    _legend(ax, len(arms))
+    fig.text(0.01, 0.01, "Error bars: 95% interval over replicates", fontsize=7, color="0.4")
+    fig.tight_layout()
+    return fig
+
+
 def figures(results: Results, note=None):
     """Every figure the file supports, as (file name, title, Figure), in a fixed order."""
     note = note or print_note
@@ -533,6 +593,9 @@ def figures(results: Results, note=None):
         fig = curve_figure(results, name, note)
         if fig is not None:
             yield f"{name}.png", CURVES[name][0], fig
+    fig = period_figure(results, note)
+    if fig is not None:
+        yield "by_period.png", "By admission period", fig
     families = results.families()
     if not families:
         note("note: no swept arm family with two or more points; staffing_sweep.png skipped")

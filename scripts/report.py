@@ -152,7 +152,10 @@ def comparison_section(results, notes) -> str:
 
 def staffing_section(results, notes) -> str:
     metrics = [("staff_fte", "staff (FTE)", False), ("utilisation", "utilisation (%)", True),
-               ("queue_length", "mean queue (people)", False), ("mean_wait_days", "mean wait (days)", False)]
+               ("queue_length", "queue, mean over days (people)", False),
+               ("wait_mean_days", "wait per person, mean (days)", False),
+               ("wait_p90_days", "wait per person, 90th percentile (days)", False),
+               ("wait_never_served", "never served (%)", True)]
     rows = []
     for a in results.arms:
         modules = sorted({q.rsplit(".", 1)[0] for q in a.quantities if "." in q})
@@ -165,8 +168,11 @@ def staffing_section(results, notes) -> str:
     if not rows:
         notes("note: no intervention module metrics in the file; staffing table skipped")
         return ""
-    return ("<h2>Staffing</h2>\n<p>Means over days of each module's daily figures, mean over replicates "
-            "[95% interval].</p>\n" + table(["arm", "module"] + [label for _, label, _ in metrics], rows))
+    return ("<h2>Staffing</h2>\n<p>Staff, utilisation and queue: means over days of each module's daily "
+            "figures. Waits: per person, from the day someone joins the queue to the day they are first served "
+            "(death and the end of eligibility compete; percentiles are 'not reached' when fewer people are ever "
+            "served). Mean over replicates [95% interval].</p>\n"
+            + table(["arm", "module"] + [label for _, label, _ in metrics], rows))
 
 
 def uncertain_section(results) -> str:

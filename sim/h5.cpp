@@ -113,6 +113,30 @@ std::vector<std::uint8_t> Dataset::read_rows_raw(hsize_t first_row, hsize_t coun
   return out;
 }
 
+void Dataset::append_raw(const void* data, std::size_t n, hid_t mem_type) {
+  const std::string what = "appending to " + path_;
+  if (n == 0) return;
+  const std::vector<hsize_t> size = dims();
+  if (size.size() != 1) throw Error("HDF5: " + what + ": not a one-dimensional dataset");
+  const hsize_t offset = size[0], count = n, grown = size[0] + n;
+  check(H5Dset_extent(id(), &grown), what);
+  Handle file_space(checked(H5Dget_space(id()), what), H5Sclose);
+  check(H5Sselect_hyperslab(file_space.id(), H5S_SELECT_SET, &offset, nullptr, &count, nullptr), what);
+  Handle mem_space(checked(H5Screate_simple(1, &count, nullptr), what), H5Sclose);
+  check(H5Dwrite(id(), mem_type, mem_space.id(), file_space.id(), H5P_DEFAULT, data), what);
+}
+
+void Dataset::read_range_raw(hsize_t first, hsize_t count, void* data, hid_t mem_type) const {
+  const std::string what = "reading " + path_;
+  const std::vector<hsize_t> size = dims();
+  if (size.size() != 1 || first + count > size[0]) throw Error("HDF5: " + what + ": elements out of range");
+  if (count == 0) return;
+  Handle file_space(checked(H5Dget_space(id()), what), H5Sclose);
+  check(H5Sselect_hyperslab(file_space.id(), H5S_SELECT_SET, &first, nullptr, &count, nullptr), what);
+  Handle mem_space(checked(H5Screate_simple(1, &count, nullptr), what), H5Sclose);
+  check(H5Dread(id(), mem_type, mem_space.id(), file_space.id(), H5P_DEFAULT, data), what);
+}
+
 void Dataset::read_raw(void* data, hid_t mem_type) const {
   check(H5Dread(id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "reading " + path_);
 }
@@ -168,6 +192,25 @@ Dataset Group::create_dataset_raw(const std::string& name, const std::vector<hsi
     }
   }
   // Unwritten elements read back as zero; every dataset is written in full before renaming.
+  Handle lcpl(checked(H5Pcreate(H5P_LINK_CREATE), what), H5Pclose);
+  check(H5Pset_create_intermediate_group(lcpl.id(), 1), what);
+  return Dataset(
+      Handle(checked(H5Dcreate2(id(), name.c_str(), type, space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT), what),
+             H5Dclose),
+      path);
+}
+
+Dataset Group::create_appendable_raw(const std::string& name, hid_t type, hsize_t chunk, int deflate_level) {
+  const std::string path = path_ == "/" ? "/" + name : path_ + "/" + name;
+  const std::string what = "creating dataset " + path;
+  const hsize_t empty = 0, unlimited = H5S_UNLIMITED;
+  Handle space(checked(H5Screate_simple(1, &empty, &unlimited), what), H5Sclose);
+  Handle dcpl(checked(H5Pcreate(H5P_DATASET_CREATE), what), H5Pclose);
+  check(H5Pset_chunk(dcpl.id(), 1, &chunk), what);
+  if (deflate_level > 0) {
+    check(H5Pset_shuffle(dcpl.id()), what);
+    check(H5Pset_deflate(dcpl.id(), static_cast<unsigned>(deflate_level)), what);
+  }
   Handle lcpl(checked(H5Pcreate(H5P_LINK_CREATE), what), H5Pclose);
   check(H5Pset_create_intermediate_group(lcpl.id(), 1), what);
   return Dataset(

@@ -65,6 +65,7 @@ hid_t memory_type();
 template <> inline hid_t file_type<std::int8_t>() { return H5T_STD_I8LE; }
 template <> inline hid_t file_type<std::uint8_t>() { return H5T_STD_U8LE; }
 template <> inline hid_t file_type<std::int16_t>() { return H5T_STD_I16LE; }
+template <> inline hid_t file_type<std::uint16_t>() { return H5T_STD_U16LE; }
 template <> inline hid_t file_type<std::int32_t>() { return H5T_STD_I32LE; }
 template <> inline hid_t file_type<std::int64_t>() { return H5T_STD_I64LE; }
 template <> inline hid_t file_type<float>() { return H5T_IEEE_F32LE; }
@@ -72,6 +73,7 @@ template <> inline hid_t file_type<double>() { return H5T_IEEE_F64LE; }
 template <> inline hid_t memory_type<std::int8_t>() { return H5T_NATIVE_INT8; }
 template <> inline hid_t memory_type<std::uint8_t>() { return H5T_NATIVE_UINT8; }
 template <> inline hid_t memory_type<std::int16_t>() { return H5T_NATIVE_INT16; }
+template <> inline hid_t memory_type<std::uint16_t>() { return H5T_NATIVE_UINT16; }
 template <> inline hid_t memory_type<std::int32_t>() { return H5T_NATIVE_INT32; }
 template <> inline hid_t memory_type<std::int64_t>() { return H5T_NATIVE_INT64; }
 template <> inline hid_t memory_type<float>() { return H5T_NATIVE_FLOAT; }
@@ -99,6 +101,19 @@ class Dataset {
     write_raw({}, {}, data.data(), data.size(), memory_type<T>());
   }
 
+  // Appends `data` to a one-dimensional dataset made with Group::create_appendable.
+  template <class T>
+  void append(std::span<const T> data) {
+    append_raw(data.data(), data.size(), memory_type<T>());
+  }
+  // Elements [first, first + count) of a one-dimensional dataset.
+  template <class T>
+  std::vector<T> read_range(hsize_t first, hsize_t count) const {
+    std::vector<T> out(count);
+    read_range_raw(first, count, out.data(), memory_type<T>());
+    return out;
+  }
+
   std::vector<hsize_t> dims() const;
   template <class T>
   std::vector<T> read_all() const {
@@ -120,6 +135,8 @@ class Dataset {
   void write_raw(const std::vector<hsize_t>& offset, const std::vector<hsize_t>& count, const void* data,
                  std::size_t n, hid_t mem_type);
   void read_raw(void* data, hid_t mem_type) const;
+  void append_raw(const void* data, std::size_t n, hid_t mem_type);
+  void read_range_raw(hsize_t first, hsize_t count, void* data, hid_t mem_type) const;
   Handle handle_;
   std::string path_;
 };
@@ -140,6 +157,12 @@ class Group {
   Dataset create_dataset(const std::string& name, const std::vector<hsize_t>& dims, const DatasetOptions& options = {}) {
     return create_dataset_raw(name, dims, file_type<T>(), options);
   }
+  // A one-dimensional dataset that starts empty and grows by Dataset::append, in chunks of
+  // `chunk` elements compressed at `deflate_level` (with shuffle).
+  template <class T>
+  Dataset create_appendable(const std::string& name, hsize_t chunk, int deflate_level) {
+    return create_appendable_raw(name, file_type<T>(), chunk, deflate_level);
+  }
   Dataset open_dataset(const std::string& name) const;
   // A dataset shaped like `model` but with `rows` rows: same stored type, chunks, filters and
   // attributes.
@@ -158,6 +181,7 @@ class Group {
  private:
   Dataset create_dataset_raw(const std::string& name, const std::vector<hsize_t>& dims, hid_t type,
                              const DatasetOptions& options);
+  Dataset create_appendable_raw(const std::string& name, hid_t type, hsize_t chunk, int deflate_level);
   Handle handle_;
   std::string path_;
 };

@@ -306,12 +306,13 @@ struct TreeNode {
   std::string name;
   const ParamSpec* spec = nullptr;
   const Distribution* distribution = nullptr;  // set when the key is drawn per replicate
+  const std::function<void(YAML::Emitter&)>* emit = nullptr;  // a value the table does not hold
   std::vector<TreeNode> children;
 
   TreeNode& child(const std::string& n) {
     for (auto& c : children)
       if (c.name == n) return c;
-    children.push_back(TreeNode{n, nullptr, nullptr, {}});
+    children.push_back(TreeNode{n, nullptr, nullptr, nullptr, {}});
     return children.back();
   }
 };
@@ -327,7 +328,9 @@ void emit_tree(YAML::Emitter& out, const TreeNode& node) {
 void emit_children(YAML::Emitter& out, const TreeNode& node) {
   for (const auto& c : node.children) {
     out << YAML::Key << c.name << YAML::Value;
-    if (c.distribution) {
+    if (c.emit) {
+      (*c.emit)(out);
+    } else if (c.distribution) {
       c.distribution->emit(out);
     } else if (c.spec) {
       const ParamValue v = c.spec->current();
@@ -341,20 +344,24 @@ void emit_children(YAML::Emitter& out, const TreeNode& node) {
 
 }  // namespace
 
-void ParamTable::emit_entries(YAML::Emitter& out) const {
+void ParamTable::emit_entries(YAML::Emitter& out, const EmitOptions& options) const {
   TreeNode root;
-  for (const auto& spec : specs_) {
+  const auto node_at = [&](std::string_view path) {
     TreeNode* node = &root;
-    std::string_view rest = spec.path;
     for (;;) {
-      const auto dot = rest.find('.');
-      node = &node->child(std::string(rest.substr(0, dot)));
-      if (dot == std::string_view::npos) break;
-      rest.remove_prefix(dot + 1);
+      const auto dot = path.find('.');
+      node = &node->child(std::string(path.substr(0, dot)));
+      if (dot == std::string_view::npos) return node;
+      path.remove_prefix(dot + 1);
     }
+  };
+  for (const auto& spec : specs_) {
+    if (std::find(options.skip.begin(), options.skip.end(), spec.path) != options.skip.end()) continue;
+    TreeNode* node = node_at(spec.path);
     node->spec = &spec;
     if (const auto d = distributions_.find(spec.path); d != distributions_.end()) node->distribution = &d->second.distribution;
   }
+  for (const auto& [path, emit] : options.extra) node_at(path)->emit = &emit;
   emit_children(out, root);
 }
 

@@ -107,8 +107,14 @@ class ParamTable {
 
   // The resolved scenario: every parameter, defaults filled in, as nested YAML.
   std::string to_yaml() const;
-  // The same keys and values, emitted inside a mapping the caller has begun.
-  void emit_entries(YAML::Emitter& out) const;
+  // The same keys and values, emitted inside a mapping the caller has begun; `skip` leaves keys
+  // out, `extra` adds values the table does not hold (a list of mappings, say) at their paths.
+  struct EmitOptions {
+    std::vector<std::string> skip;
+    std::vector<std::pair<std::string, std::function<void(YAML::Emitter&)>>> extra;
+  };
+  void emit_entries(YAML::Emitter& out, const EmitOptions& options) const;
+  void emit_entries(YAML::Emitter& out) const { emit_entries(out, EmitOptions{}); }
   // Every parameter as a YAML list (name, type, default, range, unit, doc).
   std::string schema_yaml() const;
   // Markdown reference, one table per top-level section.

@@ -55,8 +55,7 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
     const std::string shown = dotted(shown_prefix, path);
     if (!seen.insert(key).second)
       throw InputError(key_at, "duplicate key '" + shown + "' (each key may appear only once)");
-    if (prefix.empty() && std::find(handled_elsewhere.begin(), handled_elsewhere.end(), key) != handled_elsewhere.end())
-      continue;
+    if (std::find(handled_elsewhere.begin(), handled_elsewhere.end(), path) != handled_elsewhere.end()) continue;
 
     if (const ParamSpec* spec = table.find(path)) {
       const bool numeric = spec->kind == ParamKind::real || spec->kind == ParamKind::integer;

@@ -20,7 +20,8 @@ void apply_scenario_text(ParamTable& table, const std::string& text, const std::
 // parse a file or text into a YAML tree whose root is a mapping (throws InputError) ...
 YAML::Node load_scenario_yaml(const std::string& path);
 YAML::Node parse_scenario_yaml(const std::string& text, const std::string& file_label);
-// ... and assign the keys of one mapping to a table, the keys in `handled_elsewhere` excepted.
+// ... and assign the keys of one mapping to a table, the keys in `handled_elsewhere` (dotted
+// paths, `arms` or `analysis.outcomes`) excepted.
 // `prefix` is the dotted path of the mapping in the table; `shown_prefix` is how its keys are
 // named in messages (e.g. "arms[2].peer_mentor").
 void apply_mapping(ParamTable& table, const YAML::Node& map, const std::string& file,

@@ -72,6 +72,17 @@ std::vector<std::string> Group::metric_names() const {
   return {"groups_running", "members", "attendance", "queue_length", "staff_fte", "cost"};
 }
 
+std::vector<Intervention::EventName> Group::event_names() const {
+  return {{"queued", "becomes eligible and joins the queue for a seat"},
+          {"joined", "takes a seat in a group (detail: the group)"},
+          {"left_group", "leaves the group: end of a closed cycle, end of eligibility, or death"},
+          {"left", "leaves the queue without a seat: end of eligibility, or death"}};
+}
+
+std::vector<OutcomeDefinition> Group::outcome_definitions(EventCode first_code, std::int64_t days) const {
+  return {wait_definition("group", first_code + event_queued, first_code + event_joined, first_code + event_left, days)};
+}
+
 std::int64_t Group::capacity() const { return p_.facilitators * p_.groups_per_facilitator * p_.group_size; }
 
 void Group::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
@@ -89,6 +100,9 @@ void Group::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
   sessions_attended_.assign(agents, 0);
   member_days_.assign(agents, 0);
   member_since_.assign(agents, 0);
+  first_queued_day_.assign(agents, -1);
+  first_joined_day_.assign(agents, -1);
+  left_unserved_day_.assign(agents, -1);
 
   member_count_.assign(groups_, 0);
   members_.assign(groups_ * group_size_, -1);
@@ -235,6 +249,7 @@ void Group::record_contagion(const DayView& view) {
 void Group::leave_group(std::size_t agent, std::int32_t day) {
   member_days_[agent] += day - member_since_[agent];
   group_of_[agent] = no_group;
+  emit(agent, event_left_group);
 }
 
 void Group::remove_member(std::size_t agent, std::int32_t day) {
@@ -292,7 +307,9 @@ void Group::release_members(const DayView& view) {
   }
 }
 
-void Group::enqueue(std::size_t agent) {
+void Group::enqueue(std::size_t agent, std::int32_t day) {
+  emit(agent, event_queued);
+  if (first_queued_day_[agent] < 0) first_queued_day_[agent] = day;
   queued_[agent] = 1;
   ++ticket_[agent];
   ++queued_count_;
@@ -309,12 +326,14 @@ void Group::update_queue(const DayView& view) {
     if (!queued_[i] || eligible(pop, i, day)) continue;
     queued_[i] = 0;
     --queued_count_;
+    if (first_joined_day_[i] < 0 && left_unserved_day_[i] < 0) left_unserved_day_[i] = day;
+    emit(i, event_left);
   }
   // Newly eligible people join the back, in agent order: fifo by eligibility day, then index.
   // After the first day only an event can make someone newly eligible.
   const auto join = [&](std::size_t i) {
     if (group_of_[i] != no_group || queued_[i] || cycle_done_[i] || !eligible(pop, i, day)) return;
-    enqueue(i);
+    enqueue(i, day);
   };
   if (started_) {
     for (const std::int32_t agent : with_events_) join(static_cast<std::size_t>(agent));
@@ -339,6 +358,8 @@ void Group::fill_groups(std::int32_t day) {
       member_since_[i] = day;
       members_[g * group_size_ + static_cast<std::size_t>(member_count_[g])] = entry.agent;
       ++member_count_[g];
+      if (first_joined_day_[i] < 0) first_joined_day_[i] = day;
+      emit(i, event_joined, static_cast<std::int16_t>(std::min<std::size_t>(g, 32767)));
     }
   }
   compact_queue();
@@ -367,6 +388,7 @@ std::vector<std::int32_t> Group::queue() const {
 }
 
 void Group::after_day(DayView& view, std::span<double> metrics) {
+  emitted_ = view.emitted;
   admitted_ = std::min(group_of_.size(), view.pop.admitted_by(static_cast<std::int32_t>(view.day)));
   // Only these events bear on eligibility and cycles (a lapse, relapse or resumption does not).
   agents_with_events(view, event_died | event_admitted | event_readmitted | event_completed | event_dropped_out,
@@ -382,6 +404,7 @@ void Group::after_day(DayView& view, std::span<double> metrics) {
   update_queue(view);
   fill_groups(static_cast<std::int32_t>(view.day));
   started_ = true;
+  emitted_ = nullptr;
 
   const auto staff_fte = static_cast<double>(p_.facilitators);
   metrics[0] = static_cast<double>(groups_running_today_);
@@ -398,7 +421,11 @@ std::vector<AgentColumn> Group::agent_columns() const {
   std::vector<std::int32_t> member_days = member_days_;
   for (std::size_t i = 0; i < group_of_.size(); ++i)
     if (group_of_[i] != no_group) member_days[i] += last_before_day_ - member_since_[i];
-  return {{"sessions_attended", sessions_attended_}, {"member_days", std::move(member_days)}};
+  return {{"sessions_attended", sessions_attended_},
+          {"member_days", std::move(member_days)},
+          {"first_queued_day", first_queued_day_},
+          {"first_joined_day", first_joined_day_},
+          {"left_unserved_day", left_unserved_day_}};
 }
 
 }  // namespace recoverysim::recovery

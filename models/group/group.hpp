@@ -58,6 +58,8 @@ class Group final : public Intervention {
   // Random streams, as offsets from the module's stream_base (one per kind of decision).
   static constexpr std::uint32_t stream_attendance = 0;  // slot 0 of draw 0: attends today's session
   static constexpr std::int32_t no_group = -1;
+  // The module's events (event_names() order).
+  enum Event : EventCode { event_queued = 0, event_joined = 1, event_left_group = 2, event_left = 3 };
 
   void declare(ParamTable& table) override;
   std::vector<std::string> metric_names() const override;
@@ -66,6 +68,8 @@ class Group final : public Intervention {
   std::int64_t add_effects(const TileView& tile, TileEffects& fx) override;
   void after_day(DayView& view, std::span<double> metrics) override;
   std::vector<AgentColumn> agent_columns() const override;
+  std::vector<EventName> event_names() const override;
+  std::vector<OutcomeDefinition> outcome_definitions(EventCode first_code, std::int64_t days) const override;
 
   // Read-only views of the current assignment (for tests and diagnostics).
   const GroupParameters& parameters() const { return p_; }
@@ -90,7 +94,10 @@ class Group final : public Intervention {
   void leave_group(std::size_t agent, std::int32_t day);
   void remove_member(std::size_t agent, std::int32_t day);
   void update_queue(const DayView& view);
-  void enqueue(std::size_t agent);
+  void enqueue(std::size_t agent, std::int32_t day);
+  void emit(std::size_t agent, Event event, std::int16_t detail = 0) const {
+    if (emitted_) emitted_->push_back({static_cast<std::int32_t>(agent), event, detail});
+  }
   void fill_groups(std::int32_t day);
   void compact_queue();
 
@@ -112,6 +119,9 @@ class Group final : public Intervention {
   // agent_columns().
   std::vector<std::int32_t> member_days_;
   std::vector<std::int32_t> member_since_;  // the day the current membership began
+  std::vector<std::int32_t> first_queued_day_;   // the first day in the queue: the start of the first wait
+  std::vector<std::int32_t> first_joined_day_;   // the first day with a seat, or -1
+  std::vector<std::int32_t> left_unserved_day_;  // the day the first wait ended without a seat, or -1
 
   // Per group.
   std::vector<std::int32_t> member_count_;
@@ -131,6 +141,7 @@ class Group final : public Intervention {
   std::vector<std::int32_t> candidates_;
   // Aftercare that ends on a known day, in the order it ends: (day, agent).
   DueList aftercare_end_;
+  std::vector<ModuleEvent>* emitted_ = nullptr;  // today's events, during after_day
   std::size_t admitted_ = 0;  // agents admitted by today
   bool started_ = false;      // the replicate's first after_day has run
   std::int32_t last_before_day_ = -1;

@@ -29,7 +29,7 @@ enum Metric : std::size_t {
   metric_mentors_active,
   metric_matched_mentees,
   metric_queue_length,
-  metric_mean_wait_days,
+  metric_queue_mean_days_so_far,
   metric_utilisation,
   metric_mean_burnout,
   metric_departures,
@@ -127,8 +127,20 @@ void PeerMentor::validate(const ParamTable& table) const {
 }
 
 std::vector<std::string> PeerMentor::metric_names() const {
-  return {"mentors_active", "matched_mentees", "queue_length", "mean_wait_days", "utilisation",
-          "mean_burnout",   "departures",      "recruits",     "staff_fte",      "cost"};
+  return {"mentors_active", "matched_mentees", "queue_length", "queue_mean_days_so_far", "utilisation",
+          "mean_burnout",   "departures",      "recruits",     "staff_fte",              "cost"};
+}
+
+std::vector<Intervention::EventName> PeerMentor::event_names() const {
+  return {{"queued", "becomes eligible and joins the queue for a mentor"},
+          {"matched", "is matched with a mentor (detail: the mentor's position)"},
+          {"match_ended", "the match ends (detail: 1 the mentor left, the mentee back in the queue; 2 eligibility ended)"},
+          {"left", "leaves the programme: eligibility ended, or died (detail: 1 while waiting, 2 while matched)"}};
+}
+
+std::vector<OutcomeDefinition> PeerMentor::outcome_definitions(EventCode first_code, std::int64_t days) const {
+  return {wait_definition("peer_mentor", first_code + event_queued, first_code + event_matched,
+                          first_code + event_left, days)};
 }
 
 void PeerMentor::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
@@ -144,6 +156,8 @@ void PeerMentor::start_replicate(const ReplicateContext& ctx, std::size_t agents
   matched_days_.assign(agents, 0);
   wait_days_.assign(agents, -1);
   first_match_day_.assign(agents, -1);
+  first_queued_day_.assign(agents, -1);
+  left_unserved_day_.assign(agents, -1);
   recruited_day_.assign(agents, -1);
 
   const auto positions = static_cast<std::size_t>(p_.mentors);
@@ -288,6 +302,8 @@ void PeerMentor::stop_waiting(std::size_t agent, std::int32_t day) {
 
 void PeerMentor::enter_queue(const Population& pop, std::int32_t agent, std::int32_t day) {
   const auto i = static_cast<std::size_t>(agent);
+  emit(agent, event_queued);
+  if (first_queued_day_[i] < 0) first_queued_day_[i] = day;
   eligible_since_[i] = day;
   if (wait_days_[i] < 0) wait_days_[i] = 0;
   become_queued(i, day);
@@ -316,8 +332,16 @@ void PeerMentor::unlink(std::int32_t agent, std::int32_t day) {
 // is no longer live and goes at the next compaction).
 void PeerMentor::leave(std::int32_t agent, std::int32_t day) {
   const auto i = static_cast<std::size_t>(agent);
-  if (status_[i] == MenteeStatus::matched) unlink(agent, day);
-  if (status_[i] == MenteeStatus::queued) stop_waiting(i, day);
+  if (status_[i] == MenteeStatus::matched) {
+    unlink(agent, day);
+    emit(agent, event_match_ended, 2);
+    emit(agent, event_left, 2);
+  }
+  if (status_[i] == MenteeStatus::queued) {
+    stop_waiting(i, day);
+    if (first_match_day_[i] < 0 && left_unserved_day_[i] < 0) left_unserved_day_[i] = day;
+    emit(agent, event_left, 1);
+  }
   status_[i] = MenteeStatus::ineligible;
 }
 
@@ -332,6 +356,7 @@ void PeerMentor::depart(const Population& pop, std::size_t position, std::int32_
     const auto i = static_cast<std::size_t>(slots[j]);
     matched_days_[i] += day - status_since_[i];
     mentor_[i] = -1;
+    emit(slots[j], event_match_ended, 1);
     become_queued(i, day);
     queue_key_[i] = queue_key(pop, i, true);
     returned_today_.push_back(slots[j]);
@@ -482,6 +507,7 @@ void PeerMentor::match_queue(std::int32_t day) {
         status_[i] = MenteeStatus::matched;
         status_since_[i] = day;
         if (first_match_day_[i] < 0) first_match_day_[i] = day;
+        emit(static_cast<std::int32_t>(i), event_matched, static_cast<std::int16_t>(std::min<std::size_t>(best, 32767)));
       }
     }
   }
@@ -521,6 +547,7 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
   const auto& pop = view.pop;
   const auto day = static_cast<std::int32_t>(view.day);
   last_after_day_ = day;
+  emitted_ = view.emitted;
   returned_today_.clear();
 
   // 1. Burnout over the caseload each mentor carried today: it rises with the excess over the
@@ -568,6 +595,7 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
   match_queue(day);
 
   write_metrics(day, metrics);
+  emitted_ = nullptr;
   departures_today_ = 0;
   recruits_today_ = 0;
   trainings_today_ = 0;
@@ -594,7 +622,7 @@ void PeerMentor::write_metrics(std::int32_t day, std::span<double> metrics) cons
   metrics[metric_mentors_active] = active_d;
   metrics[metric_matched_mentees] = static_cast<double>(matched);
   metrics[metric_queue_length] = static_cast<double>(queued_);
-  metrics[metric_mean_wait_days] = queued_ == 0 ? 0.0 : wait_sum / static_cast<double>(queued_);
+  metrics[metric_queue_mean_days_so_far] = queued_ == 0 ? 0.0 : wait_sum / static_cast<double>(queued_);
   metrics[metric_utilisation] = capacity > 0.0 ? static_cast<double>(matched) / capacity : 0.0;
   metrics[metric_mean_burnout] = active > 0 ? burnout_sum / active_d : 0.0;
   metrics[metric_departures] = static_cast<double>(departures_today_);
@@ -618,7 +646,9 @@ std::vector<AgentColumn> PeerMentor::agent_columns() const {
   return {{"matched_days", std::move(matched_days)},
           {"wait_days", std::move(wait_days)},
           {"first_match_day", first_match_day_},
-          {"recruited_day", recruited_day_}};
+          {"recruited_day", recruited_day_},
+          {"first_queued_day", first_queued_day_},
+          {"left_unserved_day", left_unserved_day_}};
 }
 
 std::string PeerMentor::check_state(const Population& pop) const {

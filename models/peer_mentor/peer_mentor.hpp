@@ -71,6 +71,8 @@ class PeerMentor final : public Intervention {
     stream_departure = 1,  // id = mentor position: the mentor leaves today
     stream_recruit = 2,    // id = agent: a candidate is recruited as a mentor today
   };
+  // The module's events (event_names() order).
+  enum Event : EventCode { event_queued = 0, event_matched = 1, event_match_ended = 2, event_left = 3 };
 
   void declare(ParamTable& table) override;
   void validate(const ParamTable& table) const override;
@@ -80,6 +82,8 @@ class PeerMentor final : public Intervention {
   std::int64_t add_effects(const TileView& tile, TileEffects& fx) override;
   void after_day(DayView& view, std::span<double> metrics) override;
   std::vector<AgentColumn> agent_columns() const override;
+  std::vector<EventName> event_names() const override;
+  std::vector<OutcomeDefinition> outcome_definitions(EventCode first_code, std::int64_t days) const override;
 
   PeerMentorParameters& parameters() { return p_; }
 
@@ -121,6 +125,9 @@ class PeerMentor final : public Intervention {
   void match_queue(std::int32_t day);
   void compact_queue();
   void write_metrics(std::int32_t day, std::span<double> metrics) const;
+  void emit(std::int32_t agent, Event event, std::int16_t detail = 0) const {
+    if (emitted_) emitted_->push_back({agent, event, detail});
+  }
 
   PeerMentorParameters p_;
   std::uint32_t stream_base_ = 0;
@@ -138,6 +145,8 @@ class PeerMentor final : public Intervention {
   std::vector<std::int32_t> matched_days_;
   std::vector<std::int32_t> wait_days_;
   std::vector<std::int32_t> first_match_day_;
+  std::vector<std::int32_t> first_queued_day_;   // the first day in the queue: the start of the first wait
+  std::vector<std::int32_t> left_unserved_day_;  // the day the first wait ended without a match, or -1
   std::vector<std::int32_t> recruited_day_;
 
   // Per mentor position.
@@ -168,6 +177,7 @@ class PeerMentor final : public Intervention {
   DueList closing_;
   std::vector<std::int32_t> candidates_;
 
+  std::vector<ModuleEvent>* emitted_ = nullptr;  // today's events, during after_day
   std::int32_t last_before_day_ = -1;
   std::int32_t last_after_day_ = -1;
   // The longest abstinent run in the cohort on longest_run_day_ (the pipeline's last look).

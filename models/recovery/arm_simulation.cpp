@@ -11,8 +11,34 @@
 
 namespace recoverysim::recovery {
 
-ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> modules)
-    : params_(params), ctx_(std::in_place, params), modules_(std::move(modules)) {
+ObservationPlan with_module_outcomes(ObservationPlan plan, const std::vector<ModuleSlot>& modules) {
+  if (plan.days <= 0) return plan;  // nothing observed
+  for (const auto& m : modules)
+    for (auto& d : m.module->outcome_definitions(static_cast<EventCode>(m.stream_base), plan.days))
+      plan.definitions.push_back(std::move(d));
+  return plan;
+}
+
+namespace {
+
+ObservationPlan shipped_outcomes(const Parameters& params, std::int64_t days) {
+  ObservationPlan plan;
+  plan.days = days;
+  plan.definitions = default_outcome_definitions(
+      days, params.treatment.settings[static_cast<std::size_t>(params.treatment.setting)].length_days);
+  return plan;
+}
+
+}  // namespace
+
+ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> modules, std::int64_t days)
+    : ArmSimulation(params, modules, with_module_outcomes(shipped_outcomes(params, days), modules)) {}
+
+ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> modules, ObservationPlan observed)
+    : params_(params),
+      ctx_(std::in_place, params),
+      modules_(std::move(modules)),
+      observation_(std::move(observed)) {
   for (const auto& m : modules_) {
     metric_counts_.push_back(m.module->metric_names().size());
     module_pointers_.push_back(m.module);
@@ -24,28 +50,33 @@ ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> m
   const auto n = static_cast<std::size_t>(params.population.size);
   pop_.resize(n);
   if (!modules_.empty()) events_.assign(n, 0);
+  emitted_.resize(modules_.size());
 }
 
 void ArmSimulation::start_replicate(RandomKey key, std::int64_t days) {
   key_ = key;
   ctx_.emplace(params_);
   initialise(pop_, params_, key);
+  observation_.start_replicate(pop_);
+  outcome_counts_.clear();
   std::fill(events_.begin(), events_.end(), std::uint8_t{0});
   for (const auto& m : modules_) m.module->start_replicate({params_, key, days, m.stream_base}, pop_.size());
 }
 
 DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajectory,
                               std::span<const std::span<double>> metrics) {
-  if (modules_.empty()) return step_population(*ctx_, pop_, key_, day, trajectory);
+  if (modules_.empty()) return step_population(*ctx_, pop_, key_, day, trajectory, {}, &observation_);
   DayView view{day, key_, pop_, events_};
   for (const auto& m : modules_) m.module->before_day(view);
-  const DayCounts counts =
-      step_population(*ctx_, pop_, key_, day, trajectory, {module_pointers_, effects_totals_, events_.data()});
+  const DayCounts counts = step_population(*ctx_, pop_, key_, day, trajectory,
+                                           {module_pointers_, effects_totals_, events_.data()}, &observation_);
   list_event_agents(events_, event_agents_);
   view.event_agents = &event_agents_;
   const auto after_day = [&](std::size_t i) {
     DayView own = view;
     own.effects_total = effects_totals_[i];
+    emitted_[i].clear();
+    own.emitted = &emitted_[i];
     modules_[i].module->after_day(own, metrics[i]);
   };
   if (modules_.size() > 1 && distinct_modules_) {
@@ -59,12 +90,20 @@ DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajector
   } else {
     for (std::size_t i = 0; i < modules_.size(); ++i) after_day(i);
   }
+  // The modules' events, in the arm's order of modules, their codes made global.
+  module_events_.clear();
+  for (std::size_t i = 0; i < modules_.size(); ++i)
+    for (ModuleEvent e : emitted_[i]) {
+      e.code = static_cast<EventCode>(e.code + modules_[i].stream_base);
+      module_events_.push_back(e);
+    }
+  observation_.observe_module_events(static_cast<std::int32_t>(day), module_events_);
   return counts;
 }
 
 void ArmSimulation::step_days(std::uint32_t first, std::span<DayCounts> counts, const TrajectorySink* trajectory,
                               std::span<const std::span<double>> metrics) {
-  if (modules_.empty()) return step_population_days(*ctx_, pop_, key_, first, counts, trajectory);
+  if (modules_.empty()) return step_population_days(*ctx_, pop_, key_, first, counts, trajectory, &observation_);
   std::vector<std::span<double>> today(modules_.size());
   for (std::size_t d = 0; d < counts.size(); ++d) {
     for (std::size_t m = 0; m < modules_.size(); ++m) today[m] = metrics[m].subspan(d * metric_counts_[m], metric_counts_[m]);
@@ -74,6 +113,9 @@ void ArmSimulation::step_days(std::uint32_t first, std::span<DayCounts> counts, 
   }
 }
 
-void ArmSimulation::finish_replicate() { finalise_records(pop_); }
+void ArmSimulation::finish_replicate() {
+  finalise_records(pop_);
+  outcome_counts_ = observation_.finish(pop_);
+}
 
 }  // namespace recoverysim::recovery

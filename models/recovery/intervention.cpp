@@ -205,6 +205,22 @@ bool InterventionRegistry::contains(const std::string& type) const {
   return std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.type == type; });
 }
 
+OutcomeDefinition wait_definition(const std::string& type, EventCode queued, EventCode served, EventCode left,
+                                  std::int64_t days) {
+  OutcomeDefinition d;
+  d.name = type + ".wait";
+  d.causes = {{served}, {event_code_died}, {left}};
+  d.cause_names = {"served", "died", "left"};
+  d.origin.kind = Origin::Kind::event;
+  d.origin.codes = {queued};
+  d.origin.text = type + ".queued";
+  d.restricted_mean_days = static_cast<std::int32_t>(days);
+  d.quantiles = {0.5, 0.9};
+  d.never_name = type + ".wait_never_served";
+  d.where = "the " + type + " module";
+  return d;
+}
+
 void DueList::merge_due_into(std::int32_t day, std::vector<std::int32_t>& agents) {
   const std::size_t before = agents.size();
   while (head_ < entries_.size() && entries_[head_].first <= day) agents.push_back(entries_[head_++].second);

@@ -7,10 +7,13 @@
 //                    tile, in parallel, just before it advances that tile
 //   after_tile       optional: the tile's agents just after the kernel advanced them, with their
 //                    events, in parallel (per-agent updates that need no other agent)
-//   after_day        read today's events, move queues and links, record the day's metrics;
-//                    it may run at the same time as the other modules' after_day, so it changes
-//                    only its own module's state
+//   after_day        read today's events, move queues and links, record the day's metrics and
+//                    report the module's own events (view.emit); it may run at the same time as
+//                    the other modules' after_day, so it changes only its own module's state
 //   agent_columns    the per-agent columns written to the output at the horizon
+//
+// A module may also name its events (event_names: enrolment, a match, leaving) and declare
+// outcomes on them (outcome_definitions: the per-person wait of a capacity-limited module).
 //
 // add_effects and after_tile are one virtual call per tile of 64 agents; the hooks loop over
 // the agents themselves (in parallel where agents are independent, serially where they interact, so
@@ -20,6 +23,8 @@
 // arms share the core draws (common random numbers).
 #pragma once
 
+#include "observation.hpp"
+#include "outcome_definitions.hpp"
 #include "population.hpp"
 #include "parallel.hpp"
 
@@ -87,6 +92,12 @@ struct DayView {
   // The agents with an event today, in increasing order, when the caller has listed them
   // (valid in after_day); null otherwise. Read it through agents_with_events().
   const std::vector<std::int32_t>* event_agents = nullptr;
+  // Where after_day reports the module's own events (codes: indices of event_names()).
+  std::vector<ModuleEvent>* emitted = nullptr;
+
+  void emit(std::size_t agent, EventCode module_event, std::int16_t detail = 0) const {
+    if (emitted) emitted->push_back({static_cast<std::int32_t>(agent), module_event, detail});
+  }
 };
 
 // A per-agent output column: /arms/<arm>/agents/<module>.<name>, shape [replicates, agents].
@@ -127,7 +138,28 @@ class Intervention {
   // runs the modules' after_days at the same time.
   virtual void after_day(DayView& view, std::span<double> metrics) = 0;
   virtual std::vector<AgentColumn> agent_columns() const = 0;
+
+  // The module's own events, by code (the index in this list), each with one line of doc;
+  // in the event table they are `<type>.<name>`, code stream_base + index.
+  struct EventName {
+    std::string name;
+    std::string doc;
+  };
+  virtual std::vector<EventName> event_names() const { return {}; }
+  // Outcomes the module reports on its events, whose codes start at `first_code` (its stream
+  // base), for a run of `days` days; names start with the module's type.
+  virtual std::vector<OutcomeDefinition> outcome_definitions(EventCode /*first_code*/, std::int64_t /*days*/) const {
+    return {};
+  }
 };
+
+// The per-person wait of a capacity-limited module, as a time to event: from the first day
+// someone joins the queue (`queued`) to the day they are first served (`served`), with death
+// and leaving without being served (`left`) competing and the horizon censoring. Reported as
+// <type>.wait_mean_days (restricted to the horizon), wait_p50_days, wait_p90_days and
+// wait_never_served.
+OutcomeDefinition wait_definition(const std::string& type, EventCode queued, EventCode served, EventCode left,
+                                  std::int64_t days);
 
 // ---- Helpers for the modules' loops over agents ------------------------------------------
 

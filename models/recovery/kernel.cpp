@@ -168,6 +168,8 @@ struct TileOutputs {
   const TrajectorySink* trajectory = nullptr;  // the day's slot is trajectory->offset + day_slot
   std::size_t day_slot = 0;
   std::uint8_t* events = nullptr;  // the modules' event column, indexed by agent
+  Observation* observation = nullptr;  // sees the tile at the end of the day, if it asks to
+  Observation::Local* observation_local = nullptr;
 };
 
 // Advances a loaded tile by one day.
@@ -182,6 +184,13 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
   const std::size_t arrived_before = today > 0 ? lanes_before(pop.admitted_by(today - 1)) : 0;
   for (std::size_t l = arrived_before; l < admitted; ++l)
     t.treatment[l] = static_cast<std::int32_t>(TreatmentStatus::in_treatment);
+  // The observation compares each agent's end of the day with its start.
+  std::int32_t state_before[tile], treatment_before[tile];
+  const bool observe = out.observation != nullptr;
+  if (observe && out.observation->needs_start_of_day()) {
+    std::copy_n(t.state, admitted, state_before);
+    std::copy_n(t.treatment, admitted, treatment_before);
+  }
 
   std::uint32_t u[4][tile];
   philox_lanes<tile>(key, static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(today),
@@ -196,6 +205,11 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
     const auto agent = static_cast<std::uint32_t>(first + l);
     t.withdrawal_days_left[l] = draw_withdrawal_length(ctx.p, static_cast<Substance>(t.substance[l]), key, agent,
                                                        static_cast<std::uint32_t>(today));
+  }
+  if (observe) {
+    const TileDay view{today, first, n, arrived_before, admitted, state_before, treatment_before,
+                       t.state, t.treatment, t.readmissions, events};
+    out.observation->observe(view, *out.observation_local);
   }
 
   DayCounts& counts = *out.counts;
@@ -259,10 +273,16 @@ class CountsPerThread {
   tbb::enumerable_thread_specific<std::vector<DayCounts>> local_;
 };
 
+// The observation a tile is handed to, when it observes tiles.
+Observation* observing(Observation* observation) {
+  return observation != nullptr && observation->observes_tiles() ? observation : nullptr;
+}
+
 }  // namespace
 
 DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day,
-                          const TrajectorySink* trajectory, ModuleChannels channels) {
+                          const TrajectorySink* trajectory, ModuleChannels channels, Observation* observation) {
+  observation = observing(observation);
   const auto today = static_cast<std::int32_t>(day);
   CountsPerThread counts(1);
   const std::size_t modules = channels.modules.size();
@@ -271,10 +291,13 @@ DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key,
   struct Locals {
     DayCounts* counts;
     std::vector<std::int64_t>* totals;  // per module
+    Observation::Local* observed;
   };
-  const auto locals = [&] { return Locals{&counts.local()[0], &module_totals.local()}; };
+  const auto locals = [&] {
+    return Locals{&counts.local()[0], &module_totals.local(), observation ? &observation->local() : nullptr};
+  };
   for_each_tile(pop.size(), locals, [&](Tile& t, const Locals& local) {
-    const TileOutputs out{local.counts, trajectory, 0, channels.events};
+    const TileOutputs out{local.counts, trajectory, 0, channels.events, observation, local.observed};
     t.load(pop);
     if (modules == 0) {
       advance_tile<false>(ctx, pop, t, key, today, NoEffects{}, out);
@@ -301,13 +324,20 @@ DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key,
 }
 
 void step_population_days(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t first_day,
-                          std::span<DayCounts> counts_per_day, const TrajectorySink* trajectory) {
+                          std::span<DayCounts> counts_per_day, const TrajectorySink* trajectory,
+                          Observation* observation) {
+  observation = observing(observation);
   CountsPerThread counts(counts_per_day.size());
-  for_each_tile(pop.size(), [&] { return &counts.local(); }, [&](Tile& t, std::vector<DayCounts>* days) {
-    std::vector<DayCounts>& local = *days;
+  struct Locals {
+    std::vector<DayCounts>* days;
+    Observation::Local* observed;
+  };
+  const auto locals = [&] { return Locals{&counts.local(), observation ? &observation->local() : nullptr}; };
+  for_each_tile(pop.size(), locals, [&](Tile& t, const Locals& range) {
+    std::vector<DayCounts>& local = *range.days;
     t.load(pop);
     for (std::size_t d = 0; d < counts_per_day.size(); ++d) {
-      const TileOutputs out{&local[d], trajectory, d, nullptr};
+      const TileOutputs out{&local[d], trajectory, d, nullptr, observation, range.observed};
       advance_tile<false>(ctx, pop, t, key, static_cast<std::int32_t>(first_day + d), NoEffects{}, out);
     }
     t.store(pop);

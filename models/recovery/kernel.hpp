@@ -5,6 +5,7 @@
 
 #include "day.hpp"
 #include "intervention.hpp"
+#include "observation.hpp"
 #include "population.hpp"
 
 #include <array>
@@ -44,15 +45,18 @@ struct ModuleChannels {
 
 // Advances the whole population by one day on oneTBB's threads. Agents not yet admitted are
 // counted as waiting and left untouched; on its admission day an agent starts treatment.
-// The trajectory, if any, receives the day at its offset.
+// The trajectory, if any, receives the day at its offset; the observation, if any, sees every
+// tile at the end of the day.
 DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day,
-                          const TrajectorySink* trajectory = nullptr, ModuleChannels channels = {});
+                          const TrajectorySink* trajectory = nullptr, ModuleChannels channels = {},
+                          Observation* observation = nullptr);
 
 // Advances the population by counts_per_day.size() days from first_day, for an arm without
 // modules: each tile of agents stays in cache for all those days, so memory is read and
 // written once per block of days rather than once a day. Day first_day + d goes to
 // counts_per_day[d] and to the trajectory's slot offset + d. Same results as day by day.
 void step_population_days(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t first_day,
-                          std::span<DayCounts> counts_per_day, const TrajectorySink* trajectory = nullptr);
+                          std::span<DayCounts> counts_per_day, const TrajectorySink* trajectory = nullptr,
+                          Observation* observation = nullptr);
 
 }  // namespace recoverysim::recovery

@@ -1,6 +1,8 @@
-// Per-replicate summary outcomes computed from the per-agent records at the horizon.
+// Per-replicate outcomes over person-time, computed from the per-agent records at the horizon
+// (the outcome definitions' quantities come from their counts: outcome_estimates.hpp).
 #pragma once
 
+#include "observation.hpp"
 #include "population.hpp"
 
 #include <string>
@@ -11,12 +13,16 @@ namespace recoverysim::recovery {
 // Closes records still open at the horizon (e.g. the length of an ongoing first episode).
 void finalise_records(Population& pop);
 
-// The outcome names for a horizon of `days`: relapse_by_day_D and lapse_by_day_D for the
-// milestones D <= days, then the horizon-wide outcomes.
-std::vector<std::string> outcome_names(std::int64_t days);
+// percent_days_abstinent, readmissions_per_person_year, deaths.
+const std::vector<std::string>& horizon_outcome_names();
+// Their values, in that order, for a run of `days` days.
+std::vector<double> compute_horizon_outcomes(const Population& pop, std::int64_t days);
 
-// Values in the order of outcome_names(days). `episode_length_days` is the setting's planned
-// episode length (first_episode_completion counts only agents who had the time to complete).
-std::vector<double> compute_outcomes(const Population& pop, std::int64_t days, std::int64_t episode_length_days);
+// Every per-replicate outcome of an arm observed with `plan`: the quantities of its counted
+// definitions (not the contrasts, which the analysis forms), then the horizon outcomes.
+std::vector<std::string> replicate_outcome_names(const ObservationPlan& plan);
+// Their values for one replicate, from its counts (whole cohort) and its population.
+std::vector<double> replicate_outcome_values(const ObservationPlan& plan, const std::vector<OutcomeCounts>& counts,
+                                             const Population& pop);
 
 }  // namespace recoverysim::recovery

@@ -141,11 +141,30 @@ std::pair<std::vector<double>, std::vector<double>> complete_pairs(std::span<con
 
 double t_quantile_975(std::int64_t df) { return df < 1 ? nan : t_975(static_cast<double>(df)); }
 
-Interval mean_interval(std::span<const double> x) {
+Interval mean_interval(std::span<const double> x, Bounds bounds) {
+  if (bounds == Bounds::percent) {
+    std::vector<double> shares(x.begin(), x.end());
+    for (double& v : shares) v /= 100.0;
+    const Interval i = mean_interval(shares, Bounds::unit);
+    return {i.estimate * 100.0, i.low * 100.0, i.high * 100.0};
+  }
   const Moments m = moments(x);
-  if (m.n < 2) return {m.mean, nan, nan};
-  const double half = t_975(static_cast<double>(m.n - 1)) * std::sqrt(m.variance / static_cast<double>(m.n));
-  return {m.mean, m.mean - half, m.mean + half};
+  if (m.n < 2 || !std::isfinite(m.mean)) return {m.mean, nan, nan};
+  const double se = std::sqrt(m.variance / static_cast<double>(m.n));
+  const double t = t_975(static_cast<double>(m.n - 1));
+  if (bounds == Bounds::nonnegative && m.mean >= 0.0) {
+    if (m.mean == 0.0 || se == 0.0) return {m.mean, m.mean, m.mean};
+    const double half = t * se / m.mean;
+    return {m.mean, m.mean * std::exp(-half), m.mean * std::exp(half)};
+  }
+  if (bounds == Bounds::unit && m.mean >= 0.0 && m.mean <= 1.0) {
+    if (m.mean == 0.0 || m.mean == 1.0 || se == 0.0) return {m.mean, m.mean, m.mean};
+    const double logit = std::log(m.mean / (1.0 - m.mean));
+    const double half = t * se / (m.mean * (1.0 - m.mean));
+    const auto expit = [](double z) { return 1.0 / (1.0 + std::exp(-z)); };
+    return {m.mean, expit(logit - half), expit(logit + half)};
+  }
+  return {m.mean, m.mean - t * se, m.mean + t * se};
 }
 
 Interval paired_difference(std::span<const double> arm, std::span<const double> ref) {
@@ -252,7 +271,7 @@ SurvivalCurve mean_curve(std::span<const SurvivalCurve> curves) {
       column[r] = curves[r].survival[t];
       at_risk += static_cast<double>(curves[r].at_risk[t]);
     }
-    const Interval i = mean_interval(column);
+    const Interval i = mean_interval(column, Bounds::unit);
     out.survival[t] = i.estimate;
     out.low[t] = i.low;
     out.high[t] = i.high;

@@ -26,9 +26,22 @@ struct Interval {
 // below 3e-8, tending to 1.959964 as df grows).
 double t_quantile_975(std::int64_t df);
 
+// The range a quantity can take, so that its interval stays inside it.
+enum class Bounds {
+  none,         // any real number (differences)
+  nonnegative,  // counts, rates, costs, days: the interval is taken on the log scale
+  unit,         // shares in [0, 1]: the interval is taken on the logit scale
+  percent,      // percentages in [0, 100]: as shares, on the logit scale of x / 100
+};
+
 // Mean of x with the t interval mean +- t(n-1) sd / sqrt(n). NaN values (an outcome undefined
-// in a replicate) are left out; with fewer than two values left the bounds are NaN.
-Interval mean_interval(std::span<const double> x);
+// in a replicate) are left out; with fewer than two values left the bounds are NaN. With
+// `bounds`, the same standard error is carried to the log (nonnegative) or logit (unit) scale
+// by the delta method and the interval taken there, so that it never leaves the range: for a
+// mean m with standard error se, m exp(+-t se / m), or expit(logit m +- t se / (m (1 - m))).
+// A mean on the edge of the range (all values 0, say) has the interval [m, m]. An infinite
+// value (a quantile never reached) makes the mean infinite and the bounds NaN.
+Interval mean_interval(std::span<const double> x, Bounds bounds = Bounds::none);
 
 // Replicate-paired difference mean(arm - ref) with the t interval of the paired differences.
 // Pairs with a NaN on either side are left out.
@@ -62,9 +75,9 @@ struct SurvivalCurve {
 SurvivalCurve kaplan_meier(std::span<const std::int32_t> time, std::span<const std::uint8_t> event, std::int64_t days);
 
 // Pointwise mean of curves (one per replicate, equal lengths) with the t interval over
-// replicates (NaN values left out as in mean_interval); at_risk is the mean over replicates,
-// rounded to the nearest integer. With a single curve, that curve unchanged (its own Greenwood
-// bounds); with none, an empty curve.
+// replicates (NaN values left out as in mean_interval, kept inside [0, 1] on the logit scale);
+// at_risk is the mean over replicates, rounded to the nearest integer. With a single curve,
+// that curve unchanged (its own bounds); with none, an empty curve.
 SurvivalCurve mean_curve(std::span<const SurvivalCurve> curves);
 
 // Sum over days t of daily[t] / (1 + annual_rate)^(t / 365.25): costs discounted to day 0.

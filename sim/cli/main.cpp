@@ -113,16 +113,20 @@ int run_command(const RunCommand& cmd) {
   if (cmd.resume && !cmd.force && std::filesystem::exists(options.output_path, ec) &&
       !std::filesystem::exists(UnitStore::directory_of(options.output_path), ec)) {
     // A job restarted after it had finished: nothing is left to do if the file is this run's.
-    const std::string yaml = scenario.resolved_yaml();
+    const std::string identity = scenario.identity_yaml();
     const bool part = !options.shard.whole();
     bool same = false;
     try {
       const auto file = h5::File::open_read_only(options.output_path);
       const auto& root = file.root();
-      same = root.has_attribute("scenario_yaml") && root.string_attribute("scenario_yaml") == yaml &&
+      Scenario stored;
+      if (root.has_attribute("scenario_yaml"))
+        stored.load_text(root.string_attribute("scenario_yaml"), options.output_path + ":/scenario_yaml");
+      same = root.has_attribute("scenario_yaml") && stored.identity_yaml() == identity &&
              (part ? root.has_attribute("shard") && root.string_attribute("shard") == options.shard.to_string()
                    : !root.has_attribute("shard"));
     } catch (const h5::Error&) {
+    } catch (const InputError&) {  // a file of another version or scenario: not this run's
     }
     if (same) {
       std::printf("%s is already complete for this scenario: nothing to resume\n", options.output_path.c_str());

@@ -34,6 +34,7 @@ std::string fixed(double x, int decimals) {
 // largest of them.
 std::string with_interval(const Interval& i) {
   if (std::isnan(i.estimate)) return "n/a";
+  if (std::isinf(i.estimate)) return i.estimate > 0 ? "not reached" : "-inf";
   double largest = std::fabs(i.estimate);
   if (!std::isnan(i.low)) largest = std::max({largest, std::fabs(i.low), std::fabs(i.high)});
   const int d = decimals_for(largest);
@@ -122,16 +123,16 @@ std::vector<std::string> module_metrics(const Analysis& a, const std::vector<std
 std::string relapse_quantity(const Analysis& a) {
   std::string relapse = "relapses";
   for (const auto& n : a.arms.front().quantity_names)
-    if (n.rfind("relapse_by_day_", 0) == 0) relapse = n;
+    if (n.rfind("relapse_by_day_", 0) == 0 && n.find_first_not_of("0123456789", 15) == std::string::npos) relapse = n;
   return relapse;
 }
 
 // The headline quantities: the latest relapse milestone, completion, abstinence, cost, and the
-// staffing figures of the modules present.
+// per-person waits of the modules present.
 std::vector<std::string> headline(const Analysis& a) {
   std::vector<std::string> names = {relapse_quantity(a), "first_episode_completion", "percent_days_abstinent",
                                     "cost_per_participant"};
-  for (const auto& n : module_metrics(a, {".queue_length", ".mean_wait_days", ".utilisation"})) names.push_back(n);
+  for (const auto& n : module_metrics(a, {".wait_mean_days", ".wait_p90_days", ".utilisation"})) names.push_back(n);
   return names;
 }
 
@@ -224,7 +225,7 @@ void print_comparison(std::ostream& out, const Analysis& a, const std::string& s
   const auto& ce_names = cost_effectiveness_names();
   if (format == Format::table || format == Format::markdown) {
     // The staffing figures of the arm itself: what the extra staff change.
-    const std::vector<std::string> staffing = module_metrics(a, {".queue_length", ".mean_wait_days"});
+    const std::vector<std::string> staffing = module_metrics(a, {".queue_length", ".wait_mean_days"});
     TextTable t;
     t.header = {"arm", "d " + relapse + " (paired)", "unpaired interval", "d first_episode_completion"};
     for (const auto& s : staffing) t.header.push_back(s);

@@ -1,8 +1,10 @@
-// Per-arm summaries and paired comparisons, computed from a results file's raw datasets.
+// Per-arm summaries, contrasts and paired comparisons, computed from a results file's count
+// tables, per-replicate outcomes and module metrics.
 #include "analysis.hpp"
 
+#include "analysis/survival.hpp"
+#include "models/recovery/outcome_estimates.hpp"
 #include "models/recovery/outcomes.hpp"
-#include "models/recovery/states.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,8 +12,12 @@
 
 namespace recoverysim {
 
+using analysis::Bounds;
 using analysis::Interval;
 using analysis::SurvivalCurve;
+using recovery::OutcomeCounts;
+using recovery::OutcomeDefinition;
+using recovery::OutcomeStatistic;
 
 namespace {
 
@@ -22,21 +28,106 @@ std::vector<T> read(const h5::Group& group, const std::string& path) {
   return group.open_dataset(path).read_all<T>();
 }
 
-// The agents' times to an event since admission, for one replicate: Kaplan-Meier input.
-struct TimeToEvent {
-  std::vector<std::int32_t> time;
-  std::vector<std::uint8_t> event;
-  void add(std::int32_t t, bool happened) {
-    time.push_back(t);
-    event.push_back(happened ? 1 : 0);
+bool is_contrast(const OutcomeDefinition& d) {
+  return d.statistic == OutcomeStatistic::ratio || d.statistic == OutcomeStatistic::difference;
+}
+
+// One definition's counts for every replicate, from /arms/<arm>/tables/<definition>.
+std::vector<OutcomeCounts> read_counts(const h5::Group& arm, const OutcomeDefinition& d, std::int64_t replicates,
+                                       std::size_t periods, std::int64_t days) {
+  const auto R = static_cast<std::size_t>(replicates), P = periods, T = static_cast<std::size_t>(days);
+  const std::string at = "tables/" + d.name;
+  std::vector<OutcomeCounts> out(R);
+  std::vector<std::int64_t> event_table, counts;
+  const std::size_t K = d.causes.size();
+  if (d.statistic == OutcomeStatistic::cumulative_incidence) event_table = read<std::int64_t>(arm, at + "/event_table");
+  std::size_t rows = 0, width = 0;
+  if (arm.exists(at + "/counts")) {
+    const h5::Dataset dataset = arm.open_dataset(at + "/counts");
+    const auto dims = dataset.dims();
+    rows = dims.at(2);
+    width = dims.at(3);
+    counts = dataset.read_all<std::int64_t>();
   }
-};
+  for (std::size_t r = 0; r < R; ++r) {
+    OutcomeCounts& c = out[r];
+    c.definition = &d;
+    c.width = width;
+    c.row_count = rows;
+    if (!event_table.empty()) {
+      const std::size_t C = 2 + K;
+      c.event.assign(P, analysis::EventTable(T, K));
+      for (std::size_t s = 0; s < P; ++s)
+        for (std::size_t t = 0; t < T; ++t) {
+          const std::int64_t* row = event_table.data() + ((r * P + s) * T + t) * C;
+          c.event[s].entered[t] = row[0];
+          c.event[s].censored[t] = row[1];
+          for (std::size_t k = 0; k < K; ++k) c.event[s].event(t, k) = row[2 + k];
+        }
+    }
+    c.rows.assign(P, std::vector<std::int64_t>(rows * width, 0));
+    for (std::size_t s = 0; s < P && rows * width > 0; ++s) {
+      const std::int64_t* from = counts.data() + (r * P + s) * rows * width;
+      std::copy(from, from + rows * width, c.rows[s].begin());
+    }
+  }
+  return out;
+}
+
+// The curve of one replicate, or the mean of several replicates' curves.
+SurvivalCurve summarise_curves(const std::vector<analysis::EventTable>& tables, std::size_t cause, bool complement) {
+  std::vector<SurvivalCurve> curves;
+  for (const auto& table : tables) {
+    SurvivalCurve c;
+    if (tables.size() == 1) {
+      c = analysis::incidence_curve(table, cause);
+    } else {
+      const auto aj = analysis::aalen_johansen(table);
+      c.survival = aj.incidence[cause];
+      c.at_risk = aj.at_risk;
+      c.low.assign(c.survival.size(), nan);
+      c.high.assign(c.survival.size(), nan);
+    }
+    curves.push_back(std::move(c));
+  }
+  SurvivalCurve out = analysis::mean_curve(curves);
+  if (complement)
+    for (std::size_t t = 0; t < out.survival.size(); ++t) {
+      const double low = out.low[t];
+      out.survival[t] = 1.0 - out.survival[t];
+      out.low[t] = 1.0 - out.high[t];
+      out.high[t] = 1.0 - low;
+    }
+  return out;
+}
+
+// A time-to-event table with its causes grouped: cause j of the result adds the given causes.
+analysis::EventTable regroup(const analysis::EventTable& table, const std::vector<std::vector<std::size_t>>& groups) {
+  analysis::EventTable out(table.days, groups.size());
+  out.entered = table.entered;
+  out.censored = table.censored;
+  for (std::size_t t = 0; t < table.days; ++t)
+    for (std::size_t j = 0; j < groups.size(); ++j)
+      for (const std::size_t k : groups[j]) out.event(t, j) += table.event(t, k);
+  return out;
+}
+
+std::string period_label(const Scenario& scenario, std::size_t p, std::size_t periods) {
+  if (periods <= 1) return "all admissions";
+  const double length = scenario.analysis.admission_period_days;
+  const auto first = static_cast<std::int64_t>(std::ceil(static_cast<double>(p) * length));
+  auto last = static_cast<std::int64_t>(std::ceil(static_cast<double>(p + 1) * length)) - 1;
+  last = std::min<std::int64_t>(last, scenario.model.intake.for_days - 1);
+  return "admitted on days " + std::to_string(first) + "-" + std::to_string(last);
+}
 
 ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const Arm& arm) {
   const std::int64_t R = scenario.run.replicates;
   const std::int64_t T = scenario.run.days;
   const double rate = scenario.analysis.discount_rate;
   const h5::Group group = root.open_group("arms/" + arm.name);
+  const recovery::ObservationPlan plan = scenario.observation_plan(arm);
+  const std::size_t P = std::max<std::size_t>(plan.periods, 1);
   ArmAnalysis out;
   out.name = arm.name;
   // The sweep a point belongs to, as the file records it (the resolved scenario lists points
@@ -47,53 +138,78 @@ ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const A
     const auto values = group.string_list_attribute("sweep_values");
     for (std::size_t k = 0; k < std::min(paths.size(), values.size()); ++k) out.sweep_point.emplace_back(paths[k], values[k]);
   }
-
-  const auto add = [&](const std::string& name, std::vector<double> per_replicate) {
+  const auto add = [&](const std::string& name, Bounds bounds, std::vector<double> per_replicate, bool metric = false) {
     out.quantity_names.push_back(name);
+    out.bounds.push_back(bounds);
+    out.module_metric.push_back(metric ? 1 : 0);
     out.values.push_back(std::move(per_replicate));
   };
-  for (const auto& name : recovery::outcome_names(T)) add(name, read<double>(group, "outcomes/" + name));
+  for (std::size_t p = 0; p < P; ++p) out.period_labels.push_back(period_label(scenario, p, P));
+  std::vector<std::vector<std::vector<double>>> period_values(P);  // [period][quantity][replicate]
+  std::vector<Bounds> period_bounds;
 
-  // Counts over the horizon, and the curves, from the per-agent records.
-  const auto admission = read<std::int16_t>(group, "agents/admission_day");
-  const auto first_lapse = read<std::int16_t>(group, "agents/first_lapse_day");
-  const auto first_relapse = read<std::int16_t>(group, "agents/first_relapse_day");
-  const auto death = read<std::int16_t>(group, "agents/death_day");
-  const auto outcome = read<std::int8_t>(group, "agents/first_episode_outcome");
-  const auto episode_days = read<std::int16_t>(group, "agents/first_episode_days");
-  const std::size_t N = R > 0 ? admission.size() / static_cast<std::size_t>(R) : 0;
-  std::vector<double> participants(R), relapses(R), completed(R);
-  std::vector<SurvivalCurve> retention, relapse_free, lapse_free;
-  for (std::int64_t r = 0; r < R; ++r) {
-    TimeToEvent stay, relapse, lapse;
-    for (std::size_t i = static_cast<std::size_t>(r) * N, end = i + N; i < end; ++i) {
-      const std::int32_t adm = admission[i];
-      if (adm >= T) continue;  // not admitted within the horizon
-      const std::int32_t followed = static_cast<std::int32_t>(T - 1) - adm;  // last day observed, since admission
-      const auto since = [&](std::int32_t day) { return std::clamp(day - adm, 0, followed); };
-      // Death ends observation without the event (censoring); a relapse before death counts.
-      const std::int32_t censored_at = death[i] >= 0 ? since(death[i]) : followed;
-      relapse.add(first_relapse[i] >= 0 ? since(first_relapse[i]) : censored_at, first_relapse[i] >= 0);
-      lapse.add(first_lapse[i] >= 0 ? since(first_lapse[i]) : censored_at, first_lapse[i] >= 0);
-      // Retention: leaving the first episode early (dropout or death) is the event; completing
-      // it, or still being in it at the horizon, is not.
-      const auto how = static_cast<recovery::EpisodeOutcome>(outcome[i]);
-      const bool left = how == recovery::EpisodeOutcome::dropped_out || how == recovery::EpisodeOutcome::died;
-      stay.add(left ? std::clamp<std::int32_t>(episode_days[i] - 1, 0, followed) : followed, left);
-      participants[r] += 1.0;
-      relapses[r] += first_relapse[i] >= 0 ? 1.0 : 0.0;
-      completed[r] += how == recovery::EpisodeOutcome::completed ? 1.0 : 0.0;
+  // The outcome definitions, from their counts.
+  std::vector<double> participants(static_cast<std::size_t>(R), 0.0), relapses(static_cast<std::size_t>(R), 0.0),
+      completed(static_cast<std::size_t>(R), 0.0);
+  for (const OutcomeDefinition& d : plan.definitions) {
+    if (is_contrast(d)) continue;
+    const std::vector<OutcomeCounts> counts = read_counts(group, d, R, P, T);
+    const auto quantities = recovery::outcome_quantities(d);
+    std::vector<std::vector<double>> values(quantities.size(), std::vector<double>(static_cast<std::size_t>(R), nan));
+    std::vector<std::vector<std::vector<double>>> by_period(
+        P, std::vector<std::vector<double>>(quantities.size(), std::vector<double>(static_cast<std::size_t>(R), nan)));
+    std::vector<analysis::EventTable> tables;
+    for (std::size_t r = 0; r < counts.size(); ++r) {
+      const auto strata = recovery::all_strata(counts[r]);
+      const auto v = recovery::outcome_values(counts[r], strata);
+      for (std::size_t q = 0; q < v.size(); ++q) values[q][r] = v[q];
+      for (std::size_t p = 0; p < P && P > 1; ++p) {
+        const std::size_t one[] = {p};
+        const auto vp = recovery::outcome_values(counts[r], one);
+        for (std::size_t q = 0; q < vp.size(); ++q) by_period[p][q][r] = vp[q];
+      }
+      if (d.statistic == OutcomeStatistic::cumulative_incidence)
+        tables.push_back(recovery::combined_event_table(counts[r], strata));
     }
-    retention.push_back(analysis::kaplan_meier(stay.time, stay.event, T));
-    relapse_free.push_back(analysis::kaplan_meier(relapse.time, relapse.event, T));
-    lapse_free.push_back(analysis::kaplan_meier(lapse.time, lapse.event, T));
+    for (std::size_t q = 0; q < quantities.size(); ++q) {
+      add(quantities[q].name, quantities[q].bounds, values[q]);
+      if (P > 1) {
+        out.period_quantity_names.push_back(quantities[q].name);
+        period_bounds.push_back(quantities[q].bounds);
+        for (std::size_t p = 0; p < P; ++p) period_values[p].push_back(std::move(by_period[p][q]));
+      }
+    }
+    if (d.statistic != OutcomeStatistic::cumulative_incidence) continue;
+    // The curves, and the counts the comparisons use.
+    if (d.name == "first_episode_completion") {
+      std::vector<analysis::EventTable> left;  // dropout or death before completing: leaving early
+      for (const auto& t : tables) left.push_back(regroup(t, {{1, 2}, {0}}));
+      out.curves.push_back({"retention", "share not yet dropped out or dead during the first episode (Aalen-Johansen)",
+                            summarise_curves(left, 0, true)});
+      for (std::size_t r = 0; r < tables.size(); ++r)
+        for (std::size_t t = 0; t < tables[r].days; ++t) completed[r] += static_cast<double>(tables[r].event(t, 0));
+      continue;
+    }
+    if (d.name == "relapse")
+      for (std::size_t r = 0; r < tables.size(); ++r) {
+        participants[r] = static_cast<double>(tables[r].total_entered());
+        for (std::size_t t = 0; t < tables[r].days; ++t) relapses[r] += static_cast<double>(tables[r].event(t, 0));
+      }
+    out.curves.push_back({d.name, "cumulative incidence of the first " + d.cause_names[0] + " after " + d.origin.text +
+                                      " (Aalen-Johansen, " + (d.cause_names.size() > 1 ? "competing: " : "nothing competing") +
+                                      [&] {
+                                        std::string c;
+                                        for (std::size_t k = 1; k < d.cause_names.size(); ++k) c += (k > 1 ? ", " : "") + d.cause_names[k];
+                                        return c;
+                                      }() + ")",
+                          summarise_curves(tables, 0, false)});
   }
-  out.retention = analysis::mean_curve(retention);
-  out.relapse_free = analysis::mean_curve(relapse_free);
-  out.lapse_free = analysis::mean_curve(lapse_free);
-  add("participants", participants);
-  add("relapses", relapses);
-  add("completed_episodes", completed);
+  for (const auto& name : recovery::horizon_outcome_names())
+    add(name, name == "percent_days_abstinent" ? Bounds::percent : Bounds::nonnegative,
+        read<double>(group, "outcomes/" + name));
+  add("participants", Bounds::nonnegative, participants);
+  add("relapses", Bounds::nonnegative, relapses);
+  add("completed_episodes", Bounds::nonnegative, completed);
 
   // Staff and costs from the modules' daily metrics: costs discounted to day 0 and summed over
   // the horizon; every other metric averaged over the days.
@@ -116,12 +232,32 @@ ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const A
   }
   std::vector<double> cost_per_participant(R);
   for (std::int64_t r = 0; r < R; ++r) cost_per_participant[r] = participants[r] > 0 ? cost[r] / participants[r] : nan;
-  add("cost_total", cost);
-  add("cost_per_participant", cost_per_participant);
-  add("staff_fte", staff);
-  for (auto& [name, values] : metrics) add(name, std::move(values));
+  add("cost_total", Bounds::nonnegative, cost);
+  add("cost_per_participant", Bounds::nonnegative, cost_per_participant);
+  add("staff_fte", Bounds::nonnegative, staff);
+  for (auto& [name, values] : metrics)
+    add(name, name.ends_with(".utilisation") || name.ends_with(".mean_burnout") ? Bounds::unit : Bounds::nonnegative,
+        std::move(values), true);
 
-  for (const auto& v : out.values) out.quantities.push_back(analysis::mean_interval(v));
+  // Contrasts within the arm: two of its quantities, replicate by replicate.
+  for (const OutcomeDefinition& d : plan.definitions) {
+    if (!is_contrast(d) || !d.arms.empty()) continue;
+    const int a = out.find(d.of[0]), b = out.find(d.of[1]);
+    if (a < 0 || b < 0) continue;
+    std::vector<double> v(static_cast<std::size_t>(R));
+    for (std::size_t r = 0; r < v.size(); ++r) {
+      const double x = out.values[static_cast<std::size_t>(a)][r], y = out.values[static_cast<std::size_t>(b)][r];
+      v[r] = d.statistic == OutcomeStatistic::difference ? x - y : (y != 0.0 ? x / y : nan);
+    }
+    add(d.name, d.statistic == OutcomeStatistic::difference ? Bounds::none : Bounds::nonnegative, std::move(v));
+  }
+
+  for (std::size_t q = 0; q < out.values.size(); ++q) out.quantities.push_back(analysis::mean_interval(out.values[q], out.bounds[q]));
+  for (std::size_t p = 0; p < P && P > 1; ++p) {
+    std::vector<Interval> row;
+    for (std::size_t q = 0; q < period_values[p].size(); ++q) row.push_back(analysis::mean_interval(period_values[p][q], period_bounds[q]));
+    out.by_period.push_back(std::move(row));
+  }
   return out;
 }
 
@@ -136,6 +272,12 @@ std::vector<double> difference(const std::vector<double>& a, const std::vector<d
 int ArmAnalysis::find(const std::string& quantity) const {
   const auto it = std::find(quantity_names.begin(), quantity_names.end(), quantity);
   return it == quantity_names.end() ? -1 : static_cast<int>(it - quantity_names.begin());
+}
+
+const NamedCurve* ArmAnalysis::curve(const std::string& curve_name) const {
+  for (const auto& c : curves)
+    if (c.name == curve_name) return &c;
+  return nullptr;
 }
 
 const ArmAnalysis* Analysis::arm(const std::string& name) const {
@@ -162,6 +304,25 @@ Analysis analyse_results(const h5::Group& root, const Scenario& scenario, const 
     throw InputError({}, "no arm named '" + reference + "' to compare with; arms: " + join_names(names));
   }
 
+  // Contrasts of one quantity between two arms, replicate by replicate.
+  for (const OutcomeDefinition& d : scenario.analysis.outcomes) {
+    if (!is_contrast(d) || d.arms.empty()) continue;
+    const ArmAnalysis *a = result.arm(d.arms[0]), *b = result.arm(d.arms[1]);
+    if (!a || !b || a->find(d.of[0]) < 0 || b->find(d.of[0]) < 0) continue;
+    ArmContrast c;
+    c.name = d.name;
+    c.kind = d.statistic == OutcomeStatistic::ratio ? "ratio" : "difference";
+    c.quantity = d.of[0];
+    c.arm = d.arms[0];
+    c.other = d.arms[1];
+    const auto& x = a->values[static_cast<std::size_t>(a->find(d.of[0]))];
+    const auto& y = b->values[static_cast<std::size_t>(b->find(d.of[0]))];
+    for (std::size_t r = 0; r < x.size(); ++r)
+      c.values.push_back(c.kind == "ratio" ? (y[r] != 0.0 ? x[r] / y[r] : nan) : x[r] - y[r]);
+    c.interval = c.kind == "ratio" ? analysis::ratio_of_means(x, y) : analysis::paired_difference(x, y);
+    result.contrasts.push_back(std::move(c));
+  }
+
   const auto& ref_cost = ref->values[static_cast<std::size_t>(ref->find("cost_total"))];
   const auto& ref_relapses = ref->values[static_cast<std::size_t>(ref->find("relapses"))];
   const auto& ref_completed = ref->values[static_cast<std::size_t>(ref->find("completed_episodes"))];
@@ -178,7 +339,8 @@ Analysis analyse_results(const h5::Group& root, const Scenario& scenario, const 
     for (std::size_t k = 0; k < arm.quantity_names.size(); ++k) {
       const int j = ref->find(arm.quantity_names[k]);
       // A module's metric the reference does not have compares with zero (no such staff).
-      const std::vector<double> zeros(arm.values[k].size(), 0.0);
+      // Another missing quantity (an outcome only this arm counts) has no difference.
+      const std::vector<double> zeros(arm.values[k].size(), arm.module_metric[k] ? 0.0 : nan);
       const auto& base = j >= 0 ? ref->values[static_cast<std::size_t>(j)] : zeros;
       c.paired_differences.push_back(analysis::paired_difference(arm.values[k], base));
       c.unpaired_differences.push_back(analysis::unpaired_difference(arm.values[k], base));
@@ -206,22 +368,27 @@ Analysis analyse_results(const h5::Group& root, const Scenario& scenario, const 
 
 namespace {
 
-void write_intervals(h5::Group& group, const std::string& name, const std::vector<Interval>& rows,
-                     const std::vector<std::string>& labels) {
+std::vector<double> flatten(const std::vector<Interval>& rows) {
   std::vector<double> data;
   for (const auto& i : rows) data.insert(data.end(), {i.estimate, i.low, i.high});
+  return data;
+}
+
+void write_intervals(h5::Group& group, const std::string& name, const std::vector<Interval>& rows,
+                     const std::vector<std::string>& labels) {
   auto d = group.create_dataset<double>(name, {rows.size(), 3});
-  d.write_all<double>(data);
+  d.write_all<double>(flatten(rows));
   d.set_attribute("labels", labels);
   d.set_attribute("columns", std::vector<std::string>{"mean", "ci_low", "ci_high"});
 }
 
-void write_curve(h5::Group& group, const std::string& name, const SurvivalCurve& curve) {
+void write_curve(h5::Group& group, const std::string& name, const SurvivalCurve& curve, const std::string& description) {
   std::vector<double> data;
   for (std::size_t t = 0; t < curve.survival.size(); ++t) data.insert(data.end(), {curve.survival[t], curve.low[t], curve.high[t]});
   auto d = group.create_dataset<double>(name, {curve.survival.size(), 3});
   d.write_all<double>(data);
   d.set_attribute("columns", std::vector<std::string>{"estimate", "ci_low", "ci_high"});
+  d.set_attribute("description", description);
 }
 
 }  // namespace
@@ -231,9 +398,20 @@ void write_analysis(h5::Group& root, const Analysis& analysis) {
     h5::Group summary = root.create_group("arms/" + arm.name + "/summary");
     summary.set_attribute("replicates", analysis.replicates);
     write_intervals(summary, "quantities", arm.quantities, arm.quantity_names);
-    write_curve(summary, "curves/retention", arm.retention);
-    write_curve(summary, "curves/relapse_free", arm.relapse_free);
-    write_curve(summary, "curves/lapse_free", arm.lapse_free);
+    for (const auto& c : arm.curves) write_curve(summary, "curves/" + c.name, c.curve, c.description);
+    if (!arm.by_period.empty()) {
+      std::vector<double> data;
+      for (const auto& row : arm.by_period) {
+        const auto flat = flatten(row);
+        data.insert(data.end(), flat.begin(), flat.end());
+      }
+      auto d = summary.create_dataset<double>("by_admission_period/quantities",
+                                              {arm.by_period.size(), arm.period_quantity_names.size(), 3});
+      d.write_all<double>(data);
+      d.set_attribute("periods", arm.period_labels);
+      d.set_attribute("labels", arm.period_quantity_names);
+      d.set_attribute("columns", std::vector<std::string>{"mean", "ci_low", "ci_high"});
+    }
   }
   root.set_attribute("reference_arm", analysis.reference);
   h5::Group comparison = root.create_group("comparison/" + analysis.reference);
@@ -251,6 +429,14 @@ void write_analysis(h5::Group& root, const Analysis& analysis) {
     group.create_dataset<double>("replicates/relapses_averted", {c.relapses_averted.size()})
         .write_all<double>(c.relapses_averted);
     group.set_attribute("dominance", analysis::dominance_name(c.dominance));
+  }
+  for (const auto& c : analysis.contrasts) {
+    h5::Group group = root.create_group("contrasts/" + c.name);
+    group.set_attribute("kind", c.kind);
+    group.set_attribute("quantity", c.quantity);
+    group.set_attribute("arms", std::vector<std::string>{c.arm, c.other});
+    write_intervals(group, "estimate", {c.interval}, {c.name});
+    group.create_dataset<double>("replicates", {c.values.size()}).write_all<double>(c.values);
   }
 }
 

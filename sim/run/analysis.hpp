@@ -1,8 +1,9 @@
-// The analysis of a results file: per-arm outcomes with 95% intervals, survival and retention
-// curves, staff costs, and comparisons with a reference arm paired by replicate (differences,
-// ratios, cost-effectiveness, dominance). It reads only the file's raw datasets and its
-// resolved scenario, so `run` (which stores it in the file) and `summarize`/`compare` (which
-// print it) give the same numbers.
+// The analysis of a results file: per-arm outcomes with 95% intervals (whole cohort and by
+// admission period), incidence and retention curves, staff costs, contrasts, and comparisons
+// with a reference arm paired by replicate (differences, ratios, cost-effectiveness,
+// dominance). It reads the file's count tables, per-replicate outcomes and module metrics (not
+// its per-agent records) and its resolved scenario, so `run` (which stores it in the file) and
+// `summarize`/`compare` (which print it) give the same numbers.
 #pragma once
 
 #include "analysis/statistics.hpp"
@@ -14,19 +15,31 @@
 
 namespace recoverysim {
 
+// A curve stored under summary/curves/<name>.
+struct NamedCurve {
+  std::string name;
+  std::string description;
+  analysis::SurvivalCurve curve;
+};
+
 struct ArmAnalysis {
   std::string name;
   std::string sweep_base;
   std::vector<std::pair<std::string, std::string>> sweep_point;
   std::vector<std::string> quantity_names;       // shared by every arm of a file up to the module metrics
+  std::vector<analysis::Bounds> bounds;          // [quantity]: the range its interval keeps to
+  std::vector<std::uint8_t> module_metric;       // [quantity]: 1 for a module's daily metric (absent = 0 staff)
   std::vector<std::vector<double>> values;       // [quantity][replicate]
   std::vector<analysis::Interval> quantities;    // [quantity]: mean over replicates, 95% interval
-  analysis::SurvivalCurve retention;             // share not yet dropped out or dead, by day since admission
-  analysis::SurvivalCurve relapse_free;          // Kaplan-Meier, death censors
-  analysis::SurvivalCurve lapse_free;
+  std::vector<NamedCurve> curves;                // incidence and retention curves, by day since the origin
+  // Outcomes by admission period (the outcome definitions' quantities).
+  std::vector<std::string> period_labels;             // "days 0-91", ...
+  std::vector<std::string> period_quantity_names;
+  std::vector<std::vector<analysis::Interval>> by_period;  // [period][quantity]
 
   // The index of a quantity, or -1.
   int find(const std::string& quantity) const;
+  const NamedCurve* curve(const std::string& name) const;
 };
 
 // One arm against the reference, replicate by replicate (same people, same draws).
@@ -41,11 +54,22 @@ struct ArmComparison {
   analysis::Dominance dominance = analysis::Dominance::efficient;
 };
 
+// A contrast of one quantity between two arms (analysis.outcomes with `arms`).
+struct ArmContrast {
+  std::string name;
+  std::string kind;  // ratio or difference
+  std::string quantity;
+  std::string arm, other;
+  std::vector<double> values;  // per replicate
+  analysis::Interval interval;  // ratio of the means (paired delta method) or paired difference
+};
+
 struct Analysis {
   std::string reference;
   std::int64_t replicates = 0;
   std::vector<ArmAnalysis> arms;  // scenario order
   std::vector<ArmComparison> comparisons;  // every arm but the reference, scenario order
+  std::vector<ArmContrast> contrasts;
   analysis::Dominance reference_dominance = analysis::Dominance::efficient;
 
   const ArmAnalysis* arm(const std::string& name) const;
@@ -60,7 +84,8 @@ const std::vector<std::string>& cost_effectiveness_names();
 // reference is not an arm, h5::Error when a dataset is missing.
 Analysis analyse_results(const h5::Group& root, const Scenario& scenario, const std::string& reference);
 
-// Stores an analysis: /arms/<arm>/summary/... and /comparison/<reference>/... (docs/output.md).
+// Stores an analysis: /arms/<arm>/summary/..., /comparison/<reference>/... and /contrasts/...
+// (docs/output.md).
 void write_analysis(h5::Group& root, const Analysis& analysis);
 
 }  // namespace recoverysim

@@ -49,6 +49,12 @@ Part open_part(const std::string& path) {
   return part;
 }
 
+std::string identity_of(const Part& part) {
+  Scenario scenario;
+  scenario.load_text(part.scenario_yaml, part.path + ":/scenario_yaml");
+  return scenario.identity_yaml();
+}
+
 }  // namespace
 
 RunResult merge_parts(const std::vector<std::string>& paths, const std::string& output_path) {
@@ -64,9 +70,13 @@ RunResult merge_parts(const std::vector<std::string>& paths, const std::string& 
     if (part.seed != first.seed)
       throw InputError({part.path, 0, 0}, "seed " + std::to_string(part.seed) + ", but " + first.path + " has seed " +
                                               std::to_string(first.seed) + ": parts of different runs");
-    if (part.scenario_yaml != first.scenario_yaml)
-      throw InputError({part.path, 0, 0}, "a different scenario than " + first.path + " (resolved scenarios differ at " +
-                                              first_difference(first.scenario_yaml, part.scenario_yaml) + ")");
+    if (part.scenario_yaml != first.scenario_yaml) {
+      // Parts may differ in analysis-only keys (the reference arm, say): not in what they ran.
+      const std::string a = identity_of(first), b = identity_of(part);
+      if (a != b)
+        throw InputError({part.path, 0, 0}, "a different scenario than " + first.path + " (resolved scenarios differ at " +
+                                                first_difference(a, b) + ")");
+    }
     if (part.version != first.version)
       throw InputError({part.path, 0, 0}, "written by recoverysim " + part.version + ", " + first.path + " by " +
                                               first.version + ": rerun the parts with one version");

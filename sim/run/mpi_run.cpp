@@ -105,7 +105,7 @@ RunResult run_scenario(Scenario& scenario, const RunOptions& options, const Sess
 
   std::optional<UnitStore> store;
   try {
-    store.emplace(options.output_path, plan.scenario_yaml, options.resume);
+    store.emplace(options.output_path, plan.identity_yaml, options.resume);
   } catch (...) {
     int ready = 0;
     MPI_Bcast(&ready, 1, MPI_INT, 0, MPI_COMM_WORLD);

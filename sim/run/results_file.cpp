@@ -1,8 +1,10 @@
-// Writing the results layout (format_version 3). Datasets are created with their full shape
-// at the start of an arm and filled one replicate at a time.
+// Writing the results layout (format_version 4). Datasets are created with their full shape
+// at the start of an arm and filled one replicate at a time; the event record grows instead.
 #include "results_file.hpp"
 
 #include "version.hpp"
+
+#include "outcome_file.hpp"
 
 #include "models/recovery/outcomes.hpp"
 
@@ -46,6 +48,15 @@ struct ResultsFile::ArmDatasets {
   std::vector<std::string> outcome_names;
   std::vector<h5::Dataset> outcomes;
   h5::Dataset trajectories;
+  struct Table {
+    h5::Dataset event_table;  // cumulative incidence only
+    h5::Dataset counts;       // absent for a contrast
+  };
+  std::vector<Table> tables;  // per definition of the plan
+  struct Events {
+    h5::Dataset replicate, agent, day, code, detail;
+  };
+  std::unique_ptr<Events> events;
   struct Module {
     std::string type;
     h5::Group group;
@@ -131,9 +142,11 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
   add("death_day", static_cast<recovery::DayCount*>(nullptr));
   add("abstinent_days", static_cast<recovery::DayCount*>(nullptr));
 
-  a->outcome_names = recovery::outcome_names(header_.days);
+  a->outcome_names = recovery::replicate_outcome_names(arm.observed);
   for (const auto& outcome : a->outcome_names)
     a->outcomes.push_back(a->group.create_dataset<double>("outcomes/" + outcome, {R}));
+  add_tables(*a, arm.observed);
+  if (arm.observed.record_events) add_events(*a, arm.observed);
 
   if (header_.trajectories) {
     a->trajectories = a->group.create_dataset<std::uint8_t>(
@@ -227,8 +240,128 @@ void ResultsFile::write_agents(std::size_t arm_index, std::int64_t replicate, co
 }
 
 void ResultsFile::write_outcomes(std::size_t arm, std::int64_t replicate, const std::vector<double>& values) {
+  auto& outcomes = arms_.at(arm)->outcomes;
+  if (values.size() != outcomes.size()) throw std::logic_error("write_outcomes: values do not match the outcomes");
   for (std::size_t j = 0; j < values.size(); ++j)
-    arms_.at(arm)->outcomes[j].write_block<double>({u(replicate)}, {1}, std::span<const double>(&values[j], 1));
+    outcomes[j].write_block<double>({u(replicate)}, {1}, std::span<const double>(&values[j], 1));
+}
+
+void ResultsFile::write_outcome_counts(std::size_t arm, std::int64_t replicate,
+                                       const std::vector<recovery::OutcomeCounts>& counts) {
+  auto& tables = arms_.at(arm)->tables;
+  if (counts.size() != tables.size()) throw std::logic_error("write_outcome_counts: counts do not match the tables");
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    const recovery::OutcomeCounts& c = counts[i];
+    if (tables[i].event_table.id() >= 0) {
+      std::vector<std::int64_t> data;
+      for (const auto& t : c.event)
+        for (std::size_t day = 0; day < t.days; ++day) {
+          data.push_back(t.entered[day]);
+          data.push_back(t.censored[day]);
+          for (std::size_t k = 0; k < t.causes; ++k) data.push_back(t.event(day, k));
+        }
+      const auto dims = tables[i].event_table.dims();
+      tables[i].event_table.write_block<std::int64_t>({u(replicate), 0, 0, 0}, {1, dims[1], dims[2], dims[3]}, data);
+    }
+    if (tables[i].counts.id() >= 0) {
+      std::vector<std::int64_t> data;
+      for (const auto& rows : c.rows) data.insert(data.end(), rows.begin(), rows.end());
+      const auto dims = tables[i].counts.dims();
+      tables[i].counts.write_block<std::int64_t>({u(replicate), 0, 0, 0}, {1, dims[1], dims[2], dims[3]}, data);
+    }
+  }
+}
+
+void ResultsFile::write_events(std::size_t arm, std::int64_t replicate, const std::vector<recovery::RecordedEvent>& events) {
+  auto& e = arms_.at(arm)->events;
+  if (!e) throw std::logic_error("write_events: the arm records no events");
+  const std::size_t n = events.size();
+  std::vector<std::int32_t> replicates(n, static_cast<std::int32_t>(replicate)), agents(n);
+  std::vector<std::int16_t> days(n), details(n);
+  std::vector<std::uint16_t> codes(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    agents[k] = events[k].agent;
+    days[k] = static_cast<std::int16_t>(events[k].day);
+    codes[k] = events[k].code;
+    details[k] = events[k].detail;
+  }
+  e->replicate.append<std::int32_t>(replicates);
+  e->agent.append<std::int32_t>(agents);
+  e->day.append<std::int16_t>(days);
+  e->code.append<std::uint16_t>(codes);
+  e->detail.append<std::int16_t>(details);
+}
+
+void ResultsFile::add_tables(ArmDatasets& a, const recovery::ObservationPlan& plan) {
+  const hsize_t R = u(header_.replicates), T = u(header_.days);
+  const hsize_t P = std::max<hsize_t>(plan.periods, 1);
+  const h5::DatasetOptions options{{}, 1};
+  for (const auto& d : plan.definitions) {
+    ArmDatasets::Table table;
+    const std::string at = "tables/" + d.name;
+    const bool contrast = d.statistic == recovery::OutcomeStatistic::ratio ||
+                          d.statistic == recovery::OutcomeStatistic::difference;
+    if (contrast) {
+      a.tables.push_back(std::move(table));
+      continue;
+    }
+    if (d.statistic == recovery::OutcomeStatistic::cumulative_incidence) {
+      const hsize_t C = 2 + d.causes.size();
+      table.event_table = a.group.create_dataset<std::int64_t>(at + "/event_table", {R, P, T, C}, {{1, P, T, C}, 1});
+      std::vector<std::string> columns = {"entered", "censored"};
+      for (const auto& c : d.cause_names) columns.push_back(c);
+      table.event_table.set_attribute("columns", columns);
+    }
+    // Rows: the days of a time to event (followed for D days, then their events by cause) or of
+    // a state share (observed, in the state); the categories of a rate (events, person-days).
+    std::vector<std::string> columns, rows;
+    switch (d.statistic) {
+      case recovery::OutcomeStatistic::cumulative_incidence:
+        columns = {"followed"};
+        for (const auto& c : d.cause_names) columns.push_back(c);
+        for (const auto day : d.days) rows.push_back(std::to_string(day));
+        break;
+      case recovery::OutcomeStatistic::state_share:
+        columns = {"observed", "in_state"};
+        for (const auto day : d.days) rows.push_back(std::to_string(day));
+        break;
+      default: {
+        columns = {"events", "person_days"};
+        const auto suffixes = recovery::rate_category_suffixes(d);
+        for (std::size_t k = suffixes.size() > 1 ? 1 : 0; k < suffixes.size(); ++k)
+          rows.push_back(suffixes[k].empty() ? "all" : suffixes[k].substr(1));
+      }
+    }
+    if (!rows.empty()) {
+      const hsize_t W = columns.size(), N = rows.size();
+      table.counts = a.group.create_dataset<std::int64_t>(at + "/counts", {R, P, N, W}, {{1, P, N, W}, options.deflate_level});
+      table.counts.set_attribute("columns", columns);
+      table.counts.set_attribute("rows", rows);
+    }
+    a.tables.push_back(std::move(table));
+  }
+}
+
+void ResultsFile::add_events(ArmDatasets& a, const recovery::ObservationPlan& plan) {
+  a.events = std::make_unique<ArmDatasets::Events>();
+  constexpr hsize_t chunk = 1 << 16;
+  a.events->replicate = a.group.create_appendable<std::int32_t>("events/replicate", chunk, 1);
+  a.events->agent = a.group.create_appendable<std::int32_t>("events/agent", chunk, 1);
+  a.events->day = a.group.create_appendable<std::int16_t>("events/day", chunk, 1);
+  a.events->code = a.group.create_appendable<std::uint16_t>("events/code", chunk, 1);
+  a.events->detail = a.group.create_appendable<std::int16_t>("events/detail", chunk, 1);
+  (void)plan;
+  // The table of codes, for readers: every core event and every module's.
+  std::vector<std::uint16_t> codes;
+  std::vector<std::string> names;
+  for (const auto& e : event_vocabulary())
+    if (e.codes.size() == 1) {
+      codes.push_back(e.codes.front());
+      names.push_back(e.name);
+    }
+  auto table = a.group.create_dataset<std::uint16_t>("events/codes", {codes.size()});
+  table.write_all<std::uint16_t>(codes);
+  table.set_attribute("names", names);
 }
 
 void ResultsFile::write_trajectory_block(std::size_t arm_index, std::int64_t replicate, std::int64_t first_day,
@@ -268,7 +401,7 @@ void ResultsFile::copy_arm_rows(const h5::Group& source_arm, std::size_t arm, st
   auto copy_group = [&](auto& self, const h5::Group& from, const std::string& prefix) -> void {
     for (const auto& [name, is_group] : from.members()) {
       const std::string path = prefix + name;
-      if (path == "summary") continue;
+      if (path == "summary" || path == "events") continue;
       if (is_group) {
         self(self, from.open_group(name), path + "/");
         continue;
@@ -279,6 +412,22 @@ void ResultsFile::copy_arm_rows(const h5::Group& source_arm, std::size_t arm, st
     }
   };
   copy_group(copy_group, source_arm, "");
+}
+
+void ResultsFile::copy_arm_events(const h5::Group& source_arm, std::size_t arm, std::int64_t first_replicate,
+                                  std::int64_t replicates) {
+  auto& e = arms_.at(arm)->events;
+  if (!e) return;
+  const h5::Group from = source_arm.open_group("events");
+  const auto replicate = from.open_dataset("replicate").read_all<std::int32_t>();
+  const auto begin = std::lower_bound(replicate.begin(), replicate.end(), first_replicate);
+  const auto end = std::lower_bound(begin, replicate.end(), first_replicate + replicates);
+  const auto first = static_cast<hsize_t>(begin - replicate.begin()), count = static_cast<hsize_t>(end - begin);
+  e->replicate.append<std::int32_t>(std::span<const std::int32_t>(&*begin, count));
+  e->agent.append<std::int32_t>(from.open_dataset("agent").read_range<std::int32_t>(first, count));
+  e->day.append<std::int16_t>(from.open_dataset("day").read_range<std::int16_t>(first, count));
+  e->code.append<std::uint16_t>(from.open_dataset("code").read_range<std::uint16_t>(first, count));
+  e->detail.append<std::int16_t>(from.open_dataset("detail").read_range<std::int16_t>(first, count));
 }
 
 void ResultsFile::record_complete(const std::vector<std::string>& arm_names, const std::vector<std::uint8_t>& complete) {

@@ -5,6 +5,7 @@
 #include "h5.hpp"
 #include "models/recovery/intervention.hpp"
 #include "models/recovery/kernel.hpp"
+#include "models/recovery/observation.hpp"
 #include "models/recovery/population.hpp"
 
 #include <cstdint>
@@ -14,8 +15,10 @@
 
 namespace recoverysim {
 
-// 2: summaries, comparisons, sweeps, drawn parameters; 3: /tasks/complete, shard parts
-inline constexpr std::int64_t format_version = 3;
+// 2: summaries, comparisons, sweeps, drawn parameters; 3: /tasks/complete, shard parts;
+// 4: outcome definitions and their count tables, competing-risk estimands, outcomes by
+// admission period, per-person waits, the event record (docs/output.md, change log)
+inline constexpr std::int64_t format_version = 4;
 
 struct ResultsHeader {
   std::string scenario_name;
@@ -41,16 +44,24 @@ class ResultsFile {
     std::string type;
     std::vector<std::string> metric_names;
   };
-  // A swept arm records its family (`sweep_base`) and point (`sweep_paths`, `sweep_values`).
+  // A swept arm records its family (`sweep_base`) and point (`sweep_paths`, `sweep_values`);
+  // `observed` says which outcomes it counts (tables, per-replicate outcomes, events).
   struct ArmInfo {
     std::string name;
     std::string sweep_base;
     std::vector<std::pair<std::string, std::string>> sweep_point;
+    recovery::ObservationPlan observed;
   };
   std::size_t add_arm(const ArmInfo& arm, const std::vector<ModuleOutput>& modules);
   void write_day_counts(std::size_t arm, std::int64_t replicate, const std::vector<recovery::DayCounts>& per_day);
   void write_agents(std::size_t arm, std::int64_t replicate, const recovery::Population& pop);
+  // Values in the order of recovery::replicate_outcome_names(the arm's plan).
   void write_outcomes(std::size_t arm, std::int64_t replicate, const std::vector<double>& values);
+  // One replicate's outcome counts (the order of the plan's definitions), as
+  // /arms/<arm>/tables/<definition>/{event_table, counts}.
+  void write_outcome_counts(std::size_t arm, std::int64_t replicate, const std::vector<recovery::OutcomeCounts>& counts);
+  // One replicate's event record, appended to /arms/<arm>/events (replicates in order).
+  void write_events(std::size_t arm, std::int64_t replicate, const std::vector<recovery::RecordedEvent>& events);
   // A module's daily metrics for one replicate: values[day * metrics + j].
   void write_module_metrics(std::size_t arm, std::size_t module, std::int64_t replicate,
                             const std::vector<double>& values);
@@ -67,8 +78,13 @@ class ResultsFile {
 
   // Copies rows [source_row, source_row + rows) of every dataset under `source_arm` (an arm's
   // group in another results file, with the same layout) into rows from `row` of arm `arm`.
+  // The event record is not copied here (copy_arm_events).
   void copy_arm_rows(const h5::Group& source_arm, std::size_t arm, std::int64_t source_row, std::int64_t row,
                      std::int64_t rows);
+  // Appends the events of replicates [first_replicate, first_replicate + replicates) from
+  // `source_arm`; call it for an arm's units in the order of their replicates.
+  void copy_arm_events(const h5::Group& source_arm, std::size_t arm, std::int64_t first_replicate,
+                       std::int64_t replicates);
 
   // Which tasks this file holds: /tasks/complete[arm][replicate] is 1 for each, with the arm
   // names as its `arms` attribute.
@@ -84,6 +100,8 @@ class ResultsFile {
 
  private:
   struct ArmDatasets;
+  void add_tables(ArmDatasets& arm, const recovery::ObservationPlan& plan);
+  void add_events(ArmDatasets& arm, const recovery::ObservationPlan& plan);
   std::string final_path_;
   std::string partial_path_;
   ResultsHeader header_;

@@ -55,7 +55,9 @@ std::vector<ResultsFile::ModuleOutput> module_outputs(const Arm& arm) {
   return outputs;
 }
 
-ResultsFile::ArmInfo arm_info(const Arm& arm) { return {arm.name, arm.sweep_base, arm.sweep_point}; }
+ResultsFile::ArmInfo arm_info(const Scenario& scenario, const Arm& arm) {
+  return {arm.name, arm.sweep_base, arm.sweep_point, scenario.observation_plan(arm)};
+}
 
 }  // namespace
 
@@ -75,7 +77,8 @@ recovery::ArmSimulation& UnitRunner::simulation(std::size_t arm) {
     std::vector<recovery::ModuleSlot> modules;
     for (const auto& m : scenario_.arms.at(arm).interventions) modules.push_back({m.module.get(), m.stream_base});
     arena_.execute([&] {
-      simulation_ = std::make_unique<recovery::ArmSimulation>(scenario_.model_of(scenario_.arms[arm]), std::move(modules));
+      simulation_ = std::make_unique<recovery::ArmSimulation>(scenario_.model_of(scenario_.arms[arm]), std::move(modules),
+                                                              scenario_.observation_plan(scenario_.arms[arm]));
     });
     simulated_arm_ = arm;
   }
@@ -93,7 +96,7 @@ void UnitRunner::run(const WorkUnit& unit, const std::string& path, Progress& pr
   {
     ScopedTimer timer(output_seconds);
     file = std::make_unique<ResultsFile>(path, header_of(scenario_, scenario_.resolved_yaml(), unit.replicates));
-    file->add_arm(arm_info(arm), module_outputs(arm));
+    file->add_arm(arm_info(scenario_, arm), module_outputs(arm));
   }
   std::vector<std::size_t> metric_counts;
   for (const auto& m : arm.interventions) metric_counts.push_back(m.module->metric_names().size());
@@ -131,12 +134,12 @@ void UnitRunner::run(const WorkUnit& unit, const std::string& path, Progress& pr
       }
       progress.advance(N * block, label);
     }
-    sim.finish_replicate();
-    const recovery::Parameters& arm_params = scenario_.model_of(arm);
-    const std::vector<double> outcomes = recovery::compute_outcomes(
-        sim.population(), T,
-        arm_params.treatment.settings[static_cast<std::size_t>(arm_params.treatment.setting)].length_days);
+    arena_.execute([&] { sim.finish_replicate(); });
+    const std::vector<double> outcomes =
+        recovery::replicate_outcome_values(sim.observation_plan(), sim.outcome_counts(), sim.population());
     ScopedTimer timer(output_seconds);
+    file->write_outcome_counts(0, row, sim.outcome_counts());
+    if (run.output_events) file->write_events(0, row, sim.take_event_records());
     file->write_day_counts(0, row, per_day);
     file->write_agents(0, row, sim.population());
     for (std::size_t m = 0; m < metrics.size(); ++m) {
@@ -165,7 +168,7 @@ void assemble_results(Scenario& scenario, const std::string& scenario_yaml, cons
   {
     ScopedTimer timer(result.output_seconds);
     file.emplace(output_path, header_of(scenario, scenario_yaml, R));
-    for (const auto& arm : scenario.arms) file->add_arm(arm_info(arm), module_outputs(arm));
+    for (const auto& arm : scenario.arms) file->add_arm(arm_info(scenario, arm), module_outputs(arm));
     // One opening per source file, whatever the number of units it holds.
     std::map<std::string, std::vector<const UnitSource*>> by_file;
     for (const auto& source : sources) by_file[source.path].push_back(&source);
@@ -179,6 +182,20 @@ void assemble_results(Scenario& scenario, const std::string& scenario_yaml, cons
                             unit.first_replicate, unit.replicates);
         for (std::int64_t r = unit.first_replicate; r < unit.first_replicate + unit.replicates; ++r)
           complete[unit.arm * static_cast<std::size_t>(R) + static_cast<std::size_t>(r)] = 1;
+      }
+    }
+    // The event record, arm by arm, in the order of the replicates.
+    if (scenario.run.output_events) {
+      std::vector<const UnitSource*> ordered;
+      for (const auto& source : sources) ordered.push_back(&source);
+      std::sort(ordered.begin(), ordered.end(), [](const UnitSource* a, const UnitSource* b) {
+        return std::pair(a->unit.arm, a->unit.first_replicate) < std::pair(b->unit.arm, b->unit.first_replicate);
+      });
+      for (const UnitSource* source : ordered) {
+        throw_if_interrupted();
+        const h5::File from = h5::File::open_read_only(source->path);
+        file->copy_arm_events(from.root().open_group("arms/" + scenario.arms.at(source->unit.arm).name),
+                              source->unit.arm, source->unit.first_replicate, source->unit.replicates);
       }
     }
     std::vector<std::string> names;
@@ -264,6 +281,7 @@ RunPlan plan_run(Scenario& scenario, const Shard& shard) {
     for (std::int64_t r = 0; r < scenario.run.replicates; ++r) scenario.draw_replicate(r);
   RunPlan plan;
   plan.scenario_yaml = scenario.resolved_yaml();
+  plan.identity_yaml = scenario.identity_yaml();
   plan.units = plan_units(scenario);
   plan.mine = shard_units(plan.units.size(), shard);
   return plan;
@@ -300,7 +318,7 @@ RunResult run_scenario(Scenario& scenario, const RunOptions& options) {
   const int threads = resolve_threads(options.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
-  UnitStore store(options.output_path, plan.scenario_yaml, options.resume);
+  UnitStore store(options.output_path, plan.identity_yaml, options.resume);
   std::vector<std::size_t> todo;
   RunResult result = start_result(scenario, options, plan, store, todo);
 

@@ -50,6 +50,7 @@ RunResult run_scenario(Scenario& scenario, const RunOptions& options);
 // share of them (its shard's).
 struct RunPlan {
   std::string scenario_yaml;       // the resolved scenario, stored in every file of the run
+  std::string identity_yaml;       // what a resumed run must agree on (no analysis-only keys)
   std::vector<WorkUnit> units;     // every unit of the scenario
   std::vector<std::size_t> mine;   // indices of this run's units
 };

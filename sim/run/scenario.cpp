@@ -4,7 +4,10 @@
 // are drawn here, once per replicate.
 #include "scenario.hpp"
 
+#include "outcome_file.hpp"
 #include "scenario_file.hpp"
+
+#include "models/recovery/arm_simulation.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -108,12 +111,17 @@ Scenario::Scenario() {
   table_.add_text("output.file", run.output_file, "results.h5", "HDF5 results file (overridden by run -o)");
   table_.add_boolean("output.trajectories", run.output_trajectories, false,
                      "Also store every agent's daily clinical state (replicates x agents x days bytes)");
+  table_.add_boolean("output.events", run.output_events, false,
+                     "Also store every event of every agent (/arms/<arm>/events: replicate, agent, day, code, detail)");
   table_.add_text("analysis.reference_arm", analysis.reference_arm, "first",
                   "Arm the others are compared with (differences, cost-effectiveness); `first`: the first arm");
   table_.add_real("analysis.discount_rate", analysis.discount_rate, 0.03, 0.0, 1.0, "per year",
                   "Annual discount rate applied to costs (day t is discounted by (1 + rate)^(t / 365.25))");
   table_.add_integer("analysis.bootstrap_samples", analysis.bootstrap_samples, 2000, 100, 1'000'000, "resamples",
                      "Bootstrap resamples of replicates for the intervals of cost-effectiveness ratios");
+  table_.add_real("analysis.admission_period_days", analysis.admission_period_days, 91.3125, 1.0, recovery::max_day_count,
+                  "days", "Length of the admission periods of an open cohort (91.3125: quarters of a year); "
+                          "every outcome is also reported for the agents admitted in each period");
 }
 
 void Scenario::load(const std::string& path, const std::vector<std::string>& overrides) {
@@ -127,7 +135,10 @@ void Scenario::load_text(const std::string& yaml, const std::string& label) {
 }
 
 void Scenario::load_root(const YAML::Node& root, const std::string& label, const std::vector<std::string>& overrides) {
-  apply_mapping(table_, root, label, {"arms"});
+  apply_mapping(table_, root, label, {"arms", "analysis.outcomes"});
+  analysis.outcomes.clear();
+  if (const YAML::Node section = root["analysis"]; section && section.IsMap())
+    if (const YAML::Node outcomes = section["outcomes"]) analysis.outcomes = read_outcomes(outcomes, label);
   arms.clear();
   if (const YAML::Node node = root["arms"]) {
     load_arms(node, label);
@@ -137,6 +148,78 @@ void Scenario::load_root(const YAML::Node& root, const std::string& label, const
   for (const auto& o : overrides) apply_override(o);
   materialise_arm_cores();
   validate();
+  if (const YAML::Node section = root["analysis"]; section && section.IsMap())
+    if (const YAML::Node outcomes = section["outcomes"]) check_outcomes_against_arms(outcomes, label);
+}
+
+std::vector<std::string> Scenario::quantity_names(const Arm& arm) const {
+  std::vector<std::string> names;
+  const recovery::ObservationPlan plan = observation_plan(arm);
+  for (const auto& d : plan.definitions)
+    for (auto& q : recovery::outcome_quantity_names(d)) names.push_back(std::move(q));
+  for (const auto& n : fixed_quantity_names()) names.push_back(n);
+  for (const auto& m : arm.interventions)
+    for (const auto& metric : m.module->metric_names()) names.push_back(m.type + "." + metric);
+  return names;
+}
+
+// What only the arms can tell: an outcome on a module's events needs an arm with that module;
+// a contrast needs its arms, and its quantities in them.
+void Scenario::check_outcomes_against_arms(const YAML::Node& list, const std::string& file) const {
+  std::vector<std::string> arm_names;
+  for (const auto& arm : arms) arm_names.push_back(arm.name);
+  for (std::size_t k = 0; k < analysis.outcomes.size() && k < list.size(); ++k) {
+    const recovery::OutcomeDefinition& d = analysis.outcomes[k];
+    const YAML::Node item = list[k];
+    const std::string shown = "analysis.outcomes[" + std::to_string(k) + "]";
+    std::vector<recovery::EventCode> codes = d.origin.codes;
+    for (const auto& cause : d.causes) codes.insert(codes.end(), cause.begin(), cause.end());
+    for (const auto code : codes) {
+      if (code < 1000) continue;
+      const bool somewhere = std::any_of(arms.begin(), arms.end(), [&](const Arm& arm) {
+        return std::any_of(arm.interventions.begin(), arm.interventions.end(),
+                           [&](const ArmModule& m) { return code >= m.stream_base && code < m.stream_base + 100; });
+      });
+      if (!somewhere) {
+        std::string event;
+        for (const auto& e : event_vocabulary())
+          if (e.codes == std::vector<recovery::EventCode>{code}) event = e.name;
+        throw InputError(location_of(file, item), shown + ": the event '" + event + "' belongs to the " +
+                                                      event.substr(0, event.find('.')) + " module, which no arm has");
+      }
+    }
+    if (d.statistic != recovery::OutcomeStatistic::ratio && d.statistic != recovery::OutcomeStatistic::difference) continue;
+    std::vector<const Arm*> compared;
+    for (std::size_t j = 0; j < d.arms.size(); ++j) {
+      const auto it = std::find_if(arms.begin(), arms.end(), [&](const Arm& a) { return a.name == d.arms[j]; });
+      if (it == arms.end()) {
+        const std::string hint = closest_match(d.arms[j], arm_names);
+        throw InputError(location_of(file, item["arms"]), shown + ".arms: no arm named '" + d.arms[j] + "'" +
+                                                              (hint.empty() ? "; arms: " + join_names(arm_names)
+                                                                            : " (did you mean '" + hint + "'?)"));
+      }
+      compared.push_back(&*it);
+    }
+    if (compared.empty())
+      for (const auto& arm : arms) compared.push_back(&arm);
+    for (const auto& q : d.of) {
+      const bool some = std::any_of(compared.begin(), compared.end(), [&](const Arm* arm) {
+        const auto names = quantity_names(*arm);
+        return std::find(names.begin(), names.end(), q) != names.end();
+      });
+      const bool all = std::all_of(compared.begin(), compared.end(), [&](const Arm* arm) {
+        const auto names = quantity_names(*arm);
+        return std::find(names.begin(), names.end(), q) != names.end();
+      });
+      if ((d.arms.empty() && !some) || (!d.arms.empty() && !all)) {
+        std::vector<std::string> candidates = quantity_names(*compared.front());
+        const std::string hint = closest_match(q, candidates);
+        throw InputError(location_of(file, item["of"]),
+                         shown + ".of: no quantity '" + q + "'" + (d.arms.empty() ? " in any arm" : " in arm " + (all ? std::string() : d.arms[0] + " or " + d.arms[1])) +
+                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      }
+    }
+  }
 }
 
 void Scenario::load_arms(const YAML::Node& node, const std::string& file) {
@@ -489,10 +572,59 @@ std::vector<double> Scenario::draw_replicate(std::int64_t replicate) {
   return values;
 }
 
-std::string Scenario::resolved_yaml() const {
+const std::vector<std::string>& analysis_only_keys() {
+  static const std::vector<std::string> keys = {"analysis.reference_arm", "analysis.discount_rate",
+                                                "analysis.bootstrap_samples"};
+  return keys;
+}
+
+std::string Scenario::resolved_yaml() const { return yaml(true); }
+std::string Scenario::identity_yaml() const { return yaml(false); }
+
+std::size_t Scenario::admission_periods() const {
+  if (!model.intake.open()) return 1;
+  return static_cast<std::size_t>(
+      std::max(1.0, std::ceil(static_cast<double>(model.intake.for_days) / analysis.admission_period_days)));
+}
+
+recovery::ObservationPlan Scenario::observation_plan(const Arm& arm) const {
+  const recovery::Parameters& p = model_of(arm);
+  recovery::ObservationPlan plan;
+  plan.days = run.days;
+  plan.definitions = recovery::default_outcome_definitions(
+      run.days, p.treatment.settings[static_cast<std::size_t>(p.treatment.setting)].length_days);
+  // A scenario's outcome on a module's events is counted in the arms that have the module.
+  const auto has_codes = [&](const std::vector<recovery::EventCode>& codes) {
+    for (const auto code : codes) {
+      if (code < 1000) continue;
+      const bool present = std::any_of(arm.interventions.begin(), arm.interventions.end(), [&](const ArmModule& m) {
+        return code >= m.stream_base && code < m.stream_base + 100;
+      });
+      if (!present) return false;
+    }
+    return true;
+  };
+  for (const auto& d : analysis.outcomes) {
+    bool applies = has_codes(d.origin.codes);
+    for (const auto& cause : d.causes) applies = applies && has_codes(cause);
+    if (applies) plan.definitions.push_back(d);
+  }
+  plan.periods = admission_periods();
+  plan.period_days = plan.periods > 1 ? analysis.admission_period_days : 0.0;
+  plan.record_events = run.output_events;
+  std::vector<recovery::ModuleSlot> modules;
+  for (const auto& m : arm.interventions) modules.push_back({m.module.get(), m.stream_base});
+  return recovery::with_module_outcomes(std::move(plan), modules);
+}
+
+std::string Scenario::yaml(bool with_analysis_only_keys) const {
   YAML::Emitter out;
   out << YAML::BeginMap;
-  table_.emit_entries(out);
+  ParamTable::EmitOptions options;
+  if (!with_analysis_only_keys) options.skip = analysis_only_keys();
+  if (!analysis.outcomes.empty())
+    options.extra.emplace_back("analysis.outcomes", [this](YAML::Emitter& o) { emit_outcomes(o, analysis.outcomes); });
+  table_.emit_entries(out, options);
   out << YAML::Key << "arms" << YAML::Value << YAML::BeginSeq;
   for (const auto& arm : arms) {
     out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << arm.name;
@@ -571,9 +703,58 @@ std::string scenario_reference_markdown() {
         "The distribution's mean must lie in the key's range; a draw outside it stops the run before it starts,\n"
         "naming the replicate. The drawn values are stored in `/uncertain_parameters/`. On the command line:\n"
         "`--set 'model.lapse.craving_coefficient={dist: normal, mean: 2.5, sd: 0.3}'`.\n";
+  md += outcomes_reference_markdown();
   for (const auto& type : builtin_interventions().types()) {
     md += "\n### Intervention `" + type + "`\n\n" + module_schema(type)->table.markdown_table();
   }
+  return md;
+}
+
+std::string outcomes_reference_markdown() {
+  std::string md =
+      "\n## `analysis.outcomes`\n\n"
+      "Outcomes to estimate besides the shipped ones, as a list of definitions. Each gives quantities in the\n"
+      "summaries (`summarize`, `/arms/<arm>/summary/`), per replicate (`/arms/<arm>/outcomes/`) and by admission\n"
+      "period; docs/output.md states the estimand of each statistic. Example:\n\n"
+      "```yaml\n"
+      "analysis:\n"
+      "  outcomes:\n"
+      "    - {name: relapse_after_discharge, event: relapse, origin: episode_end, days: [30, 180]}\n"
+      "    - {name: opioid_relapse, event: relapse, subgroup: {substance: opioid}, days: [365]}\n"
+      "    - {name: deaths_by_status, statistic: rate, event: died, split: after_leaving, after_leaving_days: 14}\n"
+      "    - {name: abstinent_6m, statistic: state_share, state: abstinent, days: [180]}\n"
+      "    - {name: mean_days_matched, event: peer_mentor.match_ended, origin: peer_mentor.matched, restricted_mean_days: 365}\n"
+      "    - {name: opioid_vs_alcohol, statistic: ratio, of: [opioid_relapse_by_day_365, alcohol_relapse_by_day_365]}\n"
+      "    - {name: mentoring_effect, statistic: difference, of: [relapse_by_day_365], arms: [mentors_80, usual_care]}\n"
+      "```\n\n"
+      "| key | for | meaning |\n|---|---|---|\n"
+      "| `name` | all | letters, digits and `_`, starting with a letter; its quantities are named from it |\n"
+      "| `statistic` | all | `cumulative_incidence` (default), `state_share`, `rate`, `ratio` or `difference` |\n"
+      "| `event` | cumulative_incidence, rate | an event name (table below), or a list of them (any one) |\n"
+      "| `competing` | cumulative_incidence | events that prevent the event; default `[died]` (unless the event is death); `[]`: none (a death then ends the follow-up as a censoring) |\n"
+      "| `origin` | all but contrasts | when each person's clock starts: `arrival` (default: entry into the cohort, the start of the first episode), `day0` (day 0 of the run; people enter the risk set when they arrive), or an event name |\n"
+      "| `occurrence` | with an event origin | the n-th occurrence of the origin event after arrival (default 1) |\n"
+      "| `days` | cumulative_incidence, state_share | days after the origin: `<name>_by_day_D` (the event within D days) or `<name>_on_day_D` (in the state at the end of day D, the origin's day being day 1) |\n"
+      "| `restricted_mean_days` | cumulative_incidence | also `<name>_mean_days`: the mean time to the event or a competing one, up to this many days |\n"
+      "| `quantiles` | cumulative_incidence | also `<name>_p<q>_days`: the days by which a share q has had the event (`not reached` when fewer ever do) |\n"
+      "| `subgroup` | all but contrasts | a mapping of attributes to values, all of which must hold: `substance` (a name or a list), `mental_health` (0 or 1), `severity`, `baseline_support`, `baseline_engagement` ([low, high], low <= value < high, 1 included when high is 1), `admission_day` ([first, after]) |\n"
+      "| `state` | state_share | a state (table below) |\n"
+      "| `split` | rate | `none`, `treatment_status` (in / out of treatment) or `after_leaving` (in treatment, the first `after_leaving_days` days after leaving it, later) |\n"
+      "| `after_leaving_days` | rate | with `split: after_leaving` |\n"
+      "| `window` | rate | `[from, to]`: only person-time and events from day `from` to before day `to` after the origin |\n"
+      "| `of` | ratio, difference | two quantities of one arm `[A, B]` (A / B or A - B, replicate by replicate), or one quantity with `arms` |\n"
+      "| `arms` | ratio, difference | two arms `[X, Y]`: the quantity of X against Y, paired by replicate (stored in `/contrasts/<name>`) |\n\n"
+      "Events (a module's events exist in the arms that have the module):\n\n"
+      "| event | meaning |\n|---|---|\n";
+  for (const auto& e : event_vocabulary()) md += "| `" + e.name + "` | " + e.doc + " |\n";
+  md += "\nStates:\n\n| state | meaning |\n|---|---|\n";
+  for (const auto& s : recovery::named_state_sets()) md += "| `" + s.name + "` | " + s.doc + " |\n";
+  md += "\nThe shipped outcomes are definitions too: `relapse` and `lapse` (the first after arrival, death "
+        "competing, by day 30, 90, 180 and 365 within the horizon), `first_episode_completion` (completion of the "
+        "first episode by its planned length, dropout and death competing) and `abstinent` (on the same days). "
+        "Their names are taken. Outcomes are part of what a run computes: changing them needs a new run, unlike "
+        "`analysis.reference_arm`, `analysis.discount_rate` and `analysis.bootstrap_samples`, which `--resume` "
+        "and `merge` ignore.\n";
   return md;
 }
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include "models/recovery/intervention.hpp"
+#include "models/recovery/observation.hpp"
+#include "models/recovery/outcome_definitions.hpp"
 #include "models/recovery/parameters.hpp"
 
 #include "params.hpp"
@@ -25,6 +27,7 @@ struct RunSettings {
   std::int64_t seed = 1;
   std::string output_file;
   bool output_trajectories = false;
+  bool output_events = false;  // the event record, /arms/<arm>/events
 };
 
 // One intervention module of an arm, configured.
@@ -54,12 +57,19 @@ struct Arm {
   std::vector<std::function<void(ParamTable&)>> core_settings;
 };
 
-// What the analysis after a run needs (summaries, comparisons, costs).
+// What the analysis after a run needs (summaries, comparisons, costs) and the outcomes it
+// counts besides the shipped ones.
 struct AnalysisSettings {
   std::string reference_arm;  // the arm others are compared with (default: the first)
   double discount_rate = 0.03;  // per year, for costs
   std::int64_t bootstrap_samples = 2000;
+  double admission_period_days = 91.3125;  // outcomes by admission period (open cohorts)
+  std::vector<recovery::OutcomeDefinition> outcomes;  // analysis.outcomes
 };
+
+// Keys that change only the analysis of finished results, not what a run computes: a run
+// resumed or a part merged with other values of these is still the same run.
+const std::vector<std::string>& analysis_only_keys();
 
 // A parameter drawn once per replicate: its name in the results file and its distribution.
 struct UncertainParameter {
@@ -96,6 +106,15 @@ class Scenario {
 
   // The resolved scenario as YAML (every key, defaults filled in, arms and modules included).
   std::string resolved_yaml() const;
+  // The same without the analysis-only keys: what runs, resumes and merges must agree on.
+  std::string identity_yaml() const;
+  // The admission periods of the outcomes by period: 1 in a closed cohort.
+  std::size_t admission_periods() const;
+  // What a replicate of `arm` observes: the shipped outcomes (for the arm's setting), the
+  // scenario's outcomes whose events the arm has, and the event record if asked for.
+  recovery::ObservationPlan observation_plan(const Arm& arm) const;
+  // Every quantity the analysis gives for `arm` (outcomes, fixed quantities, module metrics).
+  std::vector<std::string> quantity_names(const Arm& arm) const;
   const ParamTable& table() const { return table_; }
   const std::string& source() const { return source_; }
 
@@ -106,6 +125,8 @@ class Scenario {
 
  private:
   void load_root(const YAML::Node& root, const std::string& label, const std::vector<std::string>& overrides);
+  std::string yaml(bool with_analysis_only_keys) const;
+  void check_outcomes_against_arms(const YAML::Node& list, const std::string& file) const;
   void load_arms(const YAML::Node& node, const std::string& file);
   Arm make_arm(const YAML::Node& item, const std::string& where, const std::string& file);
   void set_in_arm(Arm& arm, const std::string& path, const SourceLocation& where,
@@ -123,7 +144,9 @@ struct ModuleSchema {
   ParamTable table;
 };
 std::unique_ptr<ModuleSchema> module_schema(const std::string& type);
-// The full Markdown reference: core keys, then each module's keys.
+// The full Markdown reference: core keys, analysis.outcomes, then each module's keys.
 std::string scenario_reference_markdown();
+// The reference of analysis.outcomes: its keys, the events and the states.
+std::string outcomes_reference_markdown();
 
 }  // namespace recoverysim

@@ -78,7 +78,7 @@ arms = ["usual_care", "mentors_5", "mentors_10", "mentors_20", "mentors_40", "me
 
 p = run("summarize", str(sweep))
 check("summarize table", p.returncode == 0 and all(a in p.stdout for a in arms)
-      and "relapse_by_day_90" in p.stdout and "peer_mentor.queue_length" in p.stdout, p.stdout + p.stderr)
+      and "relapse_by_day_90" in p.stdout and "peer_mentor.wait_mean_days" in p.stdout, p.stdout + p.stderr)
 p = run("summarize", str(sweep), "--format", "markdown", "--quantity", "cost_per_participant")
 check("summarize markdown", p.returncode == 0 and p.stdout.startswith("| arm") and "| :" in p.stdout
       and "relapse_by_day_90" not in p.stdout and p.stdout.count("\n") == 2 + len(arms), p.stdout + p.stderr)

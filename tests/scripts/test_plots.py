@@ -64,8 +64,11 @@ def expected_figures(path):
     """The figures the file supports, and its arm names, read independently of the scripts."""
     with h5py.File(path, "r") as f:
         arms = list(f["arms"])
-        figures = [f"{c}.png" for c in ("retention", "relapse_free", "lapse_free")
+        figures = [f"{c}.png" for c in ("relapse", "lapse", "retention")
                    if any(f"summary/curves/{c}" in f["arms"][a] for a in arms)]
+        if any(f["arms"][a]["summary/by_admission_period/quantities"].shape[0] >= 2
+               for a in arms if "summary/by_admission_period/quantities" in f["arms"][a]):
+            figures.append("by_period.png")
         families = {}
         for a in arms:
             g = f["arms"][a]

@@ -204,18 +204,24 @@ TEST_CASE("statistics: mean_curve over replicates") {
   const std::vector<SurvivalCurve> curves = {a, b, c};
   const SurvivalCurve m = mean_curve(curves);
   // Day 0: all 1, no spread. Days 1 and 2: means 0.8 and 0.6, both with deviations
-  // (0, 0.1, -0.1) and (0, -0.1, 0.1): sd 0.1, half-width t(2) * 0.1 / sqrt(3)
-  // = 4.3026527 * 0.0577350 = 0.2484138.
+  // (0, 0.1, -0.1) and (0, -0.1, 0.1): sd 0.1, standard error 0.1 / sqrt(3), and t(2) =
+  // 4.3026527. The interval is taken on the logit scale so that it stays in [0, 1] (the plain
+  // one, 0.8 +- 0.2484, would reach 1.048): expit(logit(m) +- t se / (m (1 - m))).
   // at_risk: means 10, 8, 17/3 = 5.67 -> 6.
+  const auto logit_bound = [](double m, double sign) {
+    const double half = 4.302652729749464 * 0.1 / std::sqrt(3.0) / (m * (1.0 - m));
+    return 1.0 / (1.0 + std::exp(-(std::log(m / (1.0 - m)) + sign * half)));
+  };
   CHECK(m.survival[0] == 1.0);
   CHECK(m.low[0] == 1.0);
   CHECK(m.high[0] == 1.0);
   CHECK(m.survival[1] == doctest::Approx(0.8));
-  CHECK(m.low[1] == doctest::Approx(0.8 - 0.248413771175).epsilon(1e-9));
-  CHECK(m.high[1] == doctest::Approx(0.8 + 0.248413771175).epsilon(1e-9));
+  CHECK(m.low[1] == doctest::Approx(logit_bound(0.8, -1)).epsilon(1e-9));
+  CHECK(m.high[1] == doctest::Approx(logit_bound(0.8, +1)).epsilon(1e-9));
+  CHECK(m.high[1] < 1.0);
   CHECK(m.survival[2] == doctest::Approx(0.6));
-  CHECK(m.low[2] == doctest::Approx(0.6 - 0.248413771175).epsilon(1e-9));
-  CHECK(m.high[2] == doctest::Approx(0.6 + 0.248413771175).epsilon(1e-9));
+  CHECK(m.low[2] == doctest::Approx(logit_bound(0.6, -1)).epsilon(1e-9));
+  CHECK(m.high[2] == doctest::Approx(logit_bound(0.6, +1)).epsilon(1e-9));
   CHECK(m.at_risk == std::vector<std::int64_t>{10, 8, 6});
 
   // One curve: returned as is, with its own bounds.

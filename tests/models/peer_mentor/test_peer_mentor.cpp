@@ -24,7 +24,7 @@ enum M : std::size_t {
   mentors_active,
   matched_mentees,
   queue_length,
-  mean_wait_days,
+  queue_mean_days_so_far,
   utilisation,
   mean_burnout,
   departures,
@@ -110,7 +110,7 @@ TEST_CASE("peer_mentor: the parameter table has the documented defaults and metr
   CHECK(std::get<double>(t.find("salary_per_year")->default_value) == 34000.0);
   CHECK(std::get<std::string>(t.find("match_on")->default_value) == "admission");
   const auto names = module.metric_names();
-  CHECK(names == std::vector<std::string>{"mentors_active", "matched_mentees", "queue_length", "mean_wait_days",
+  CHECK(names == std::vector<std::string>{"mentors_active", "matched_mentees", "queue_length", "queue_mean_days_so_far",
                                           "utilisation", "mean_burnout", "departures", "recruits", "staff_fte",
                                           "cost"});
 }
@@ -292,7 +292,7 @@ TEST_CASE("peer_mentor: staff and costs of a fixed team") {
   CHECK(r.metrics[1][cost] == doctest::Approx(daily));
   CHECK(r.metrics[2][matched_mentees] == 48.0);
   CHECK(r.metrics[2][utilisation] == 1.0);
-  CHECK(r.metrics[2][mean_wait_days] == doctest::Approx(3.0).epsilon(0.01));  // queued since day 0
+  CHECK(r.metrics[2][queue_mean_days_so_far] == doctest::Approx(3.0).epsilon(0.01));  // queued since day 0
 }
 
 TEST_CASE("peer_mentor: the pipeline recruits agents in long abstinence, within its cap") {
@@ -430,7 +430,7 @@ TEST_CASE("peer_mentor: programme figures with the default staffing, open cohort
       for (std::size_t d = 365; d < 730; ++d) {  // the second year
         const auto& m = result.metrics[d];
         q += m[queue_length] / 365.0;
-        w += m[mean_wait_days] / 365.0;
+        w += m[queue_mean_days_so_far] / 365.0;
         u += m[utilisation] / 365.0;
         b += m[mean_burnout] / 365.0;
         mm += m[matched_mentees] / 365.0;

@@ -1,5 +1,11 @@
-// Outcome definitions against a hand-computed four-agent cohort.
+// Outcome definitions and their counts: a hand-computed four-agent cohort, the same outcome
+// counted from the records and day by day, and the per-agent state budget.
+#include "models/recovery/arm_simulation.hpp"
+#include "models/recovery/observation.hpp"
+#include "models/recovery/outcome_estimates.hpp"
 #include "models/recovery/outcomes.hpp"
+
+#include "support/defaults.hpp"
 
 #include <doctest/doctest.h>
 
@@ -8,50 +14,125 @@
 using namespace recoverysim::recovery;
 using doctest::Approx;
 
-TEST_CASE("outcomes count from admission, over the agents followed long enough") {
+namespace {
+
+// Horizon 200 days, episodes of 90 days, agents admitted on days 0, 50, 100 and 150:
+//  agent 0: first lapse day 10, relapse day 11, completed on day 89, alive, 150 abstinent days
+//  agent 1: dropped out after 30 days (on day 79), died on day 100, 20 abstinent days, 1 readmission
+//  agent 2: first lapse day 120 (20 days after admission), ongoing
+//  agent 3: followed 50 days, too late to complete in time
+Population four_agents() {
   Population pop;
   pop.resize(4);
-  // Horizon 200 days, episodes of 90 days.
-  // agent 0: admitted day 0, first lapse day 10, relapse day 11, completed, alive, 150 abstinent days
-  // agent 1: admitted day 50, dropped out, died on day 100, 20 abstinent days, 1 readmission
-  // agent 2: admitted day 100, first lapse day 120 (20 days after admission), ongoing
-  // agent 3: admitted day 150: followed 50 days, too late to complete in time
-  pop.arrivals_per_day = 1.0 / 50.0;  // admitted on days 0, 50, 100 and 150
+  pop.arrivals_per_day = 1.0 / 50.0;
   const DayCount lapse[] = {10, -1, 120, -1};
   const DayCount relapse[] = {11, -1, -1, -1};
   const EpisodeOutcome outcome[] = {EpisodeOutcome::completed, EpisodeOutcome::dropped_out, EpisodeOutcome::ongoing,
                                     EpisodeOutcome::ongoing};
+  const DayCount episode_days[] = {90, 30, 100, 50};
   const DayCount death[] = {-1, 100, -1, -1};
   const DayCount abstinent[] = {150, 20, 60, 40};
   const DayCount readmissions[] = {0, 1, 0, 0};
   for (std::size_t i = 0; i < 4; ++i) {
-    REQUIRE(pop.admission_day(i) == static_cast<int>(50 * i));
     pop.first_lapse_day[i] = lapse[i];
     pop.first_relapse_day[i] = relapse[i];
     pop.first_episode_outcome[i] = outcome[i];
+    pop.first_episode_days[i] = episode_days[i];
     pop.death_day[i] = death[i];
     pop.abstinent_days[i] = abstinent[i];
     pop.readmissions[i] = readmissions[i];
   }
-  const auto names = outcome_names(200);
-  const auto values = compute_outcomes(pop, 200, 90);
-  REQUIRE(names.size() == values.size());
-  auto value = [&](const std::string& name) {
-    for (std::size_t j = 0; j < names.size(); ++j)
-      if (names[j] == name) return values[j];
-    FAIL("no outcome " << name);
-    return 0.0;
-  };
-  CHECK(value("relapse_by_day_30") == Approx(1.0 / 4));    // all four followed 30 days
-  CHECK(value("lapse_by_day_30") == Approx(2.0 / 4));      // agents 0 and 2
-  CHECK(value("lapse_by_day_90") == Approx(2.0 / 3));      // agent 3 followed only 50 days
-  CHECK(value("lapse_by_day_180") == Approx(1.0));         // agent 0 only
-  CHECK(value("first_episode_completion") == Approx(1.0 / 3));  // agents 0, 1 and 2 had 90 days
+  return pop;
+}
+
+double value_of(const ObservationPlan& plan, const std::vector<double>& values, const std::string& name) {
+  const auto names = replicate_outcome_names(plan);
+  for (std::size_t j = 0; j < names.size(); ++j)
+    if (names[j] == name) return values[j];
+  FAIL("no outcome " << name);
+  return 0.0;
+}
+
+}  // namespace
+
+TEST_CASE("outcomes: competing-risk shares, net risks and complete-follow-up shares by hand") {
+  const Population pop = four_agents();
+  for (std::size_t i = 0; i < 4; ++i) REQUIRE(pop.admission_day(i) == static_cast<int>(50 * i));
+  ObservationPlan plan;
+  plan.days = 200;
+  plan.definitions = default_outcome_definitions(200, 90);
+  Observation observation(plan);
+  observation.start_replicate(pop);
+  const auto counts = observation.finish(pop);
+  const auto values = replicate_outcome_values(plan, counts, pop);
+  const auto v = [&](const std::string& name) { return value_of(plan, values, name); };
+
+  // Relapse, from each arrival, death competing: agent 0 relapses on its day 11 (all 4 at risk).
+  CHECK(v("relapse_by_day_30") == 0.25);
+  CHECK(v("relapse_by_day_30_complete") == 0.25);  // all four followed 30 days
+  CHECK(v("relapse_by_day_30_complete_n") == 4);
+  // By day 90: agent 3 is censored on its day 49, agent 1 dies on its day 50 without relapsing;
+  // the Aalen-Johansen share stays 1/4, while among the three followed 90 days it is 1/3.
+  CHECK(v("relapse_by_day_90") == Approx(0.25).epsilon(1e-12));
+  CHECK(v("relapse_by_day_90_complete") == Approx(1.0 / 3.0));
+  CHECK(v("relapse_by_day_90_complete_n") == 3);
+  // Net (death censored): the same here, since the death comes after the only relapse.
+  CHECK(v("relapse_by_day_90_km") == Approx(0.25).epsilon(1e-12));
+  // Lapse: days 10 (n = 4) and 20 (n = 3): 1/4 + 3/4 x 1/3 = 1/2.
+  CHECK(v("lapse_by_day_30") == 0.5);
+  // First-episode completion by day 90: agent 1 drops out on its day 29 (n = 4), agent 3 is
+  // censored on day 49, agent 0 completes on day 89 with n = 2: 3/4 x 1/2 = 3/8.
+  CHECK(v("first_episode_completion") == Approx(0.375).epsilon(1e-12));
+  CHECK(v("first_episode_completion_complete") == Approx(1.0 / 3.0));  // agents 0, 1, 2 had 90 days
   // Person-days alive after admission: 200 + 50 + 100 + 50 = 400.
-  CHECK(value("percent_days_abstinent") == Approx(100.0 * 270 / 400));
-  CHECK(value("readmissions_per_person_year") == Approx(1.0 / (400 / 365.25)));
-  CHECK(value("deaths") == 1.0);
-  CHECK(std::isnan(compute_outcomes(pop, 60, 90)[outcome_names(60).size() - 4]));  // nobody could complete
+  CHECK(v("percent_days_abstinent") == Approx(100.0 * 270 / 400));
+  CHECK(v("readmissions_per_person_year") == Approx(1.0 / (400 / 365.25)));
+  CHECK(v("deaths") == 1.0);
+
+  // A horizon shorter than an episode: nobody can have completed one.
+  ObservationPlan short_plan;
+  short_plan.days = 60;
+  short_plan.definitions = default_outcome_definitions(60, 90);
+  Observation short_observation(short_plan);
+  short_observation.start_replicate(pop);
+  const auto short_values = replicate_outcome_values(short_plan, short_observation.finish(pop), pop);
+  CHECK(std::isnan(value_of(short_plan, short_values, "first_episode_completion")));
+}
+
+TEST_CASE("outcomes: counted day by day or read off the records, the same tables") {
+  // Origin `admission` (arrival or readmission, first occurrence) is each agent's arrival, but
+  // it is an event origin: followed day by day. It must give exactly the tables the records give.
+  const Parameters p = recoverysim::testing::open_cohort(20.0, 150);  // 3,000 people
+  ObservationPlan plan;
+  plan.days = 200;
+  plan.periods = 2;
+  plan.period_days = 75.0;
+  plan.definitions = default_outcome_definitions(200, 90);
+  for (const auto& base : {plan.definitions[0], plan.definitions[3]}) {
+    OutcomeDefinition tracked = base;
+    tracked.name = base.name + "_tracked";
+    tracked.origin = {Origin::Kind::event, {event_code_arrival, event_code_readmitted}, 1, "admission"};
+    plan.definitions.push_back(tracked);
+  }
+  ArmSimulation arm(p, {}, plan);
+  arm.start_replicate({7, 0}, 200);
+  std::vector<DayCounts> counts(200);
+  arm.step_days(0, counts, nullptr, {});
+  arm.finish_replicate();
+  const auto& c = arm.outcome_counts();
+  REQUIRE(c.size() == 6);
+  const OutcomeCounts& derived = c[0];   // relapse
+  const OutcomeCounts& tracked = c[4];   // relapse_tracked
+  for (std::size_t s = 0; s < 2; ++s) {
+    CAPTURE(s);
+    CHECK(derived.event[s].entered == tracked.event[s].entered);
+    CHECK(derived.event[s].censored == tracked.event[s].censored);
+    CHECK(derived.event[s].events == tracked.event[s].events);
+    CHECK(derived.rows[s] == tracked.rows[s]);
+    CHECK(c[3].rows[s] == c[5].rows[s]);  // abstinent on day D: by range, and day by day
+  }
+  CHECK(derived.event[0].total_entered() + derived.event[1].total_entered() == 3000);
+  CHECK(c[3].rows[0][0] > 0);
 }
 
 TEST_CASE("an agent's whole state fits in 64 bytes") {

@@ -87,7 +87,7 @@ TEST_CASE("the results file follows the documented layout") {
   const auto f = h5::File::open_read_only(path);
   const auto& root = f.root();
   CHECK(root.string_attribute("format") == "recoverysim");
-  CHECK(root.integer_attribute("format_version") == 3);
+  CHECK(root.integer_attribute("format_version") == 4);
   CHECK(root.open_dataset("tasks/complete").read_all<std::uint8_t>() == std::vector<std::uint8_t>(3, 1));
   CHECK_FALSE(root.has_attribute("shard"));
   CHECK(root.integer_attribute("seed") == 77);
@@ -166,15 +166,40 @@ TEST_CASE("an open cohort: agents wait until their admission day, outcomes count
   const auto traj = f.root().open_dataset("arms/usual_care/trajectories/state").read_all<std::uint8_t>();
   CHECK(traj[399 * 60 + 38] == 255);  // not yet admitted
   CHECK(traj[399 * 60 + 39] != 255);
-  // Relapse by day 30 counts only agents followed for 30 days (admitted by day 30).
+  // The complete-follow-up share by day 30 counts only agents followed for 30 days (admitted
+  // by day 30), with its n.
   const auto first_relapse = f.root().open_dataset("arms/usual_care/agents/first_relapse_day").read_all<std::int32_t>();
+  const auto death = f.root().open_dataset("arms/usual_care/agents/death_day").read_all<std::int32_t>();
+  const auto outcome = [&](const std::string& name) {
+    return f.root().open_dataset("arms/usual_care/outcomes/" + name).read_all<double>()[0];
+  };
   int followed = 0, relapsed = 0;
   for (std::size_t i = 0; i < 400; ++i) {
     if (admission[i] + 30 > 60) continue;
     ++followed;
     relapsed += first_relapse[i] >= 0 && first_relapse[i] - admission[i] < 30;
   }
-  const auto relapse30 = f.root().open_dataset("arms/usual_care/outcomes/relapse_by_day_30").read_all<double>();
   CHECK(followed == 310);
-  CHECK(relapse30[0] == doctest::Approx(static_cast<double>(relapsed) / followed));
+  CHECK(outcome("relapse_by_day_30_complete_n") == followed);
+  CHECK(outcome("relapse_by_day_30_complete") == doctest::Approx(static_cast<double>(relapsed) / followed));
+  // relapse_by_day_30 itself is the Aalen-Johansen estimate over everyone admitted: each agent
+  // is at risk from its admission until its first relapse, its death (competing) or the horizon
+  // (censoring). Computed here directly from the per-agent records.
+  double event_free = 1.0, f_relapse = 0.0;
+  for (int t = 0; t < 30; ++t) {
+    int at_risk = 0, relapses = 0, deaths = 0;
+    for (std::size_t i = 0; i < 400; ++i) {
+      const int end = first_relapse[i] >= 0 ? first_relapse[i] : death[i] >= 0 ? death[i] : 59;
+      const int since = end - admission[i];
+      if (since < t) continue;
+      ++at_risk;
+      if (since == t && first_relapse[i] >= 0) ++relapses;
+      if (since == t && first_relapse[i] < 0 && death[i] >= 0) ++deaths;
+    }
+    if (at_risk == 0) continue;
+    f_relapse += event_free * relapses / at_risk;
+    event_free *= 1.0 - static_cast<double>(relapses + deaths) / at_risk;
+  }
+  CHECK(outcome("relapse_by_day_30") == doctest::Approx(f_relapse).epsilon(1e-12));
+  CHECK(outcome("relapse_by_day_30") != outcome("relapse_by_day_30_complete"));  // they differ in an open cohort
 }

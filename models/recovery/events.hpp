@@ -1,0 +1,54 @@
+// The events of an agent's life in the model: the table of their codes and names that outcome
+// definitions (analysis.outcomes), the event record (output.events) and the modules share.
+//
+// Core events are numbered in the order they happen within a day (an arrival first, then
+// death, the state changes of steps 4-7, then the treatment step), so that sorting one agent's
+// events by (day, code) gives their order. An intervention module's events are numbered from
+// its stream base (peer_mentor 1000, group 1100, ...) and named `<type>.<event>`; they happen
+// after the core day. A new version of the model adds codes at the end of either list.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace recoverysim::recovery {
+
+using EventCode = std::uint16_t;
+
+enum CoreEvent : EventCode {
+  event_code_arrival = 1,               // enters the cohort and starts the first episode
+  event_code_died = 2,                  // detail: treatment status code at death
+  event_code_lapse = 3,                 // a return to use (enters lapse)
+  event_code_relapse = 4,               // a lapse becomes a relapse
+  event_code_lapse_resolved = 5,        // a lapse ends without a relapse (back to early recovery)
+  event_code_resumed = 6,               // abstinence resumed after a relapse
+  event_code_withdrawal_completed = 7,  // withdrawal ends in early recovery
+  event_code_stable = 8,                // early recovery becomes stable recovery
+  event_code_dropped_out = 9,           // detail: episode number
+  event_code_completed = 10,            // detail: episode number
+  event_code_readmitted = 11,           // a new episode starts; detail: its number
+};
+inline constexpr EventCode core_event_count = 11;
+
+struct EventInfo {
+  EventCode code;
+  std::string name;
+  std::string doc;
+};
+
+// The core events, in code order.
+const std::vector<EventInfo>& core_events();
+
+// Groups of events an outcome may name as one: `admission` (arrival or readmission: an
+// episode starts) and `episode_end` (dropout or completion: an episode ends).
+struct EventGroup {
+  std::string name;
+  std::vector<EventCode> codes;
+  std::string doc;
+};
+const std::vector<EventGroup>& event_groups();
+
+}  // namespace recoverysim::recovery
