@@ -80,7 +80,12 @@ std::vector<Intervention::EventName> Group::event_names() const {
 }
 
 std::vector<OutcomeDefinition> Group::outcome_definitions(EventCode first_code, std::int64_t days) const {
-  return {wait_definition("group", first_code + event_queued, first_code + event_joined, first_code + event_left, days)};
+  return {wait_definition("group", first_code, first_code + event_queued, first_code + event_joined,
+                          first_code + event_left, days)};
+}
+
+std::vector<TimeToEventRecord> Group::outcome_records(const OutcomeDefinition&, const Population& pop) const {
+  return wait_records(first_queued_day_, first_joined_day_, left_unserved_day_, pop);
 }
 
 std::int64_t Group::capacity() const { return p_.facilitators * p_.groups_per_facilitator * p_.group_size; }

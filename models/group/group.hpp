@@ -70,6 +70,7 @@ class Group final : public Intervention {
   std::vector<AgentColumn> agent_columns() const override;
   std::vector<EventName> event_names() const override;
   std::vector<OutcomeDefinition> outcome_definitions(EventCode first_code, std::int64_t days) const override;
+  std::vector<TimeToEventRecord> outcome_records(const OutcomeDefinition& definition, const Population& pop) const override;
 
   // Read-only views of the current assignment (for tests and diagnostics).
   const GroupParameters& parameters() const { return p_; }

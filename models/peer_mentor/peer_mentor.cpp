@@ -139,8 +139,12 @@ std::vector<Intervention::EventName> PeerMentor::event_names() const {
 }
 
 std::vector<OutcomeDefinition> PeerMentor::outcome_definitions(EventCode first_code, std::int64_t days) const {
-  return {wait_definition("peer_mentor", first_code + event_queued, first_code + event_matched,
+  return {wait_definition("peer_mentor", first_code, first_code + event_queued, first_code + event_matched,
                           first_code + event_left, days)};
+}
+
+std::vector<TimeToEventRecord> PeerMentor::outcome_records(const OutcomeDefinition&, const Population& pop) const {
+  return wait_records(first_queued_day_, first_match_day_, left_unserved_day_, pop);
 }
 
 void PeerMentor::start_replicate(const ReplicateContext& ctx, std::size_t agents) {

@@ -84,6 +84,7 @@ class PeerMentor final : public Intervention {
   std::vector<AgentColumn> agent_columns() const override;
   std::vector<EventName> event_names() const override;
   std::vector<OutcomeDefinition> outcome_definitions(EventCode first_code, std::int64_t days) const override;
+  std::vector<TimeToEventRecord> outcome_records(const OutcomeDefinition& definition, const Population& pop) const override;
 
   PeerMentorParameters& parameters() { return p_; }
 

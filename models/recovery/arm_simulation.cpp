@@ -76,7 +76,7 @@ DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajector
     DayView own = view;
     own.effects_total = effects_totals_[i];
     emitted_[i].clear();
-    own.emitted = &emitted_[i];
+    own.emitted = observation_.reads_module_events() ? &emitted_[i] : nullptr;
     modules_[i].module->after_day(own, metrics[i]);
   };
   if (modules_.size() > 1 && distinct_modules_) {
@@ -115,7 +115,11 @@ void ArmSimulation::step_days(std::uint32_t first, std::span<DayCounts> counts, 
 
 void ArmSimulation::finish_replicate() {
   finalise_records(pop_);
-  outcome_counts_ = observation_.finish(pop_);
+  outcome_counts_ = observation_.finish(pop_, [this](const OutcomeDefinition& d) {
+    for (const auto& m : modules_)
+      if (m.stream_base == d.recorded_by_module) return m.module->outcome_records(d, pop_);
+    return std::vector<TimeToEventRecord>{};
+  });
 }
 
 }  // namespace recoverysim::recovery

@@ -205,9 +205,10 @@ bool InterventionRegistry::contains(const std::string& type) const {
   return std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.type == type; });
 }
 
-OutcomeDefinition wait_definition(const std::string& type, EventCode queued, EventCode served, EventCode left,
-                                  std::int64_t days) {
+OutcomeDefinition wait_definition(const std::string& type, std::uint32_t stream_base, EventCode queued,
+                                  EventCode served, EventCode left, std::int64_t days) {
   OutcomeDefinition d;
+  d.recorded_by_module = stream_base;
   d.name = type + ".wait";
   d.causes = {{served}, {event_code_died}, {left}};
   d.cause_names = {"served", "died", "left"};
@@ -219,6 +220,25 @@ OutcomeDefinition wait_definition(const std::string& type, EventCode queued, Eve
   d.never_name = type + ".wait_never_served";
   d.where = "the " + type + " module";
   return d;
+}
+
+std::vector<TimeToEventRecord> wait_records(std::span<const std::int32_t> first_queued_day,
+                                            std::span<const std::int32_t> first_served_day,
+                                            std::span<const std::int32_t> left_unserved_day, const Population& pop) {
+  std::vector<TimeToEventRecord> records(first_queued_day.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    TimeToEventRecord& r = records[i];
+    r.origin_day = first_queued_day[i];
+    if (r.origin_day < 0) continue;
+    if (first_served_day[i] >= 0) {
+      r.end_day = first_served_day[i];
+      r.cause = 0;
+    } else if (left_unserved_day[i] >= 0) {
+      r.end_day = left_unserved_day[i];
+      r.cause = pop.death_day[i] == left_unserved_day[i] ? 1 : 2;
+    }
+  }
+  return records;
 }
 
 void DueList::merge_due_into(std::int32_t day, std::vector<std::int32_t>& agents) {

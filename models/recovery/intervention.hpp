@@ -151,15 +151,26 @@ class Intervention {
   virtual std::vector<OutcomeDefinition> outcome_definitions(EventCode /*first_code*/, std::int64_t /*days*/) const {
     return {};
   }
+  // For a definition the module records itself (OutcomeDefinition::recorded_by_module): each
+  // agent's time to event at the horizon, indexed by agent (`pop` for the deaths).
+  virtual std::vector<TimeToEventRecord> outcome_records(const OutcomeDefinition& /*definition*/,
+                                                         const Population& /*pop*/) const {
+    return {};
+  }
 };
 
 // The per-person wait of a capacity-limited module, as a time to event: from the first day
 // someone joins the queue (`queued`) to the day they are first served (`served`), with death
 // and leaving without being served (`left`) competing and the horizon censoring. Reported as
 // <type>.wait_mean_days (restricted to the horizon), wait_p50_days, wait_p90_days and
-// wait_never_served.
-OutcomeDefinition wait_definition(const std::string& type, EventCode queued, EventCode served, EventCode left,
-                                  std::int64_t days);
+// wait_never_served. The module records the times itself (stream_base names it).
+OutcomeDefinition wait_definition(const std::string& type, std::uint32_t stream_base, EventCode queued,
+                                  EventCode served, EventCode left, std::int64_t days);
+// The records of a wait from each agent's first day in the queue, first day served, and the day
+// its first wait ended unserved (-1 where none): a death that day is a death, else a leaving.
+std::vector<TimeToEventRecord> wait_records(std::span<const std::int32_t> first_queued_day,
+                                            std::span<const std::int32_t> first_served_day,
+                                            std::span<const std::int32_t> left_unserved_day, const Population& pop);
 
 // ---- Helpers for the modules' loops over agents ------------------------------------------
 

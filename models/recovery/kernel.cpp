@@ -186,8 +186,9 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
     t.treatment[l] = static_cast<std::int32_t>(TreatmentStatus::in_treatment);
   // The observation compares each agent's end of the day with its start.
   std::int32_t state_before[tile], treatment_before[tile];
-  const bool observe = out.observation != nullptr;
-  if (observe && out.observation->needs_start_of_day()) {
+  const bool observe = out.observation != nullptr && out.observation->wants(today, first, n);
+  const bool start_of_day = observe && out.observation->needs_start_of_day();
+  if (start_of_day) {
     std::copy_n(t.state, admitted, state_before);
     std::copy_n(t.treatment, admitted, treatment_before);
   }
@@ -207,8 +208,8 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
                                                        static_cast<std::uint32_t>(today));
   }
   if (observe) {
-    const TileDay view{today, first, n, arrived_before, admitted, state_before, treatment_before,
-                       t.state, t.treatment, t.readmissions, events};
+    const TileDay view{today, first, n, arrived_before, admitted, start_of_day ? state_before : nullptr,
+                       start_of_day ? treatment_before : nullptr, t.state, t.treatment, t.readmissions, events};
     out.observation->observe(view, *out.observation_local);
   }
 

@@ -62,8 +62,9 @@ std::size_t lane_events(const TileDay& t, std::size_t l, EventCode* codes, std::
     details[k++] = static_cast<std::int16_t>(detail);
   };
   const std::int32_t ev = t.events[l];
-  const auto before = static_cast<ClinicalState>(t.state_before[l]);
+  // Without the start of the day, only the DayEvents are known (no definition needs the others).
   const auto after = static_cast<ClinicalState>(t.state[l]);
+  const auto before = t.state_before ? static_cast<ClinicalState>(t.state_before[l]) : after;
   if (l >= t.arrived_before) add(event_code_arrival, 1);
   if (ev & event_died) {
     add(event_code_died, t.treatment[l]);
@@ -71,11 +72,13 @@ std::size_t lane_events(const TileDay& t, std::size_t l, EventCode* codes, std::
   }
   if (ev & event_lapsed) add(event_code_lapse, 0);
   if (ev & event_relapsed) add(event_code_relapse, 0);
-  if (before == ClinicalState::lapse && !(ev & event_relapsed)) add(event_code_lapse_resolved, 0);
+  const bool known = t.state_before != nullptr;
+  if (known && before == ClinicalState::lapse && !(ev & event_relapsed)) add(event_code_lapse_resolved, 0);
   if (ev & event_resumed) add(event_code_resumed, 0);
-  if (before == ClinicalState::withdrawal && !(ev & event_lapsed) && is_abstinent(after))
+  if (known && before == ClinicalState::withdrawal && !(ev & event_lapsed) && is_abstinent(after))
     add(event_code_withdrawal_completed, 0);
-  if (after == ClinicalState::stable_recovery && before != ClinicalState::stable_recovery) add(event_code_stable, 0);
+  if (known && after == ClinicalState::stable_recovery && before != ClinicalState::stable_recovery)
+    add(event_code_stable, 0);
   const std::int32_t episode = t.readmissions[l] + 1;
   if (ev & event_dropped_out) add(event_code_dropped_out, episode);
   if (ev & event_completed) add(event_code_completed, episode);
@@ -108,7 +111,9 @@ Observation::Observation(ObservationPlan plan)
     };
     switch (d.statistic) {
       case OutcomeStatistic::cumulative_incidence:
-        if (derivable(d)) {
+        if (d.recorded_by_module != 0) {
+          def.mode = Mode::module_records;
+        } else if (derivable(d)) {
           def.mode = Mode::derived;
         } else {
           def.mode = Mode::tracked;
@@ -143,6 +148,61 @@ Observation::Observation(ObservationPlan plan)
   }
   if (plan_.record_events) lane_work_ = true;
   ranges_.resize(range_definitions_.size());
+
+  // What each event code concerns, and so which lanes are worth a look.
+  EventCode highest = core_event_count;
+  const auto each_code = [&](auto&& f) {
+    for (std::size_t i = 0; i < definitions_.size(); ++i) {
+      const Definition& def = definitions_[i];
+      if (def.mode == Mode::tracked || def.mode == Mode::rate) {
+        for (const auto& cause : def.d->causes)
+          for (const EventCode c : cause) f(c, i, false);
+        if (def.mode == Mode::tracked && !def.died_is_cause) f(event_code_died, i, false);
+      }
+    }
+    for (std::size_t s = 0; s < origins_.size(); ++s)
+      for (const EventCode c : origins_[s].origin.codes) f(c, s, true);
+    if (tracks_exits_) {
+      f(event_code_dropped_out, SIZE_MAX, false);
+      f(event_code_completed, SIZE_MAX, false);
+    }
+  };
+  each_code([&](EventCode c, std::size_t, bool) {
+    highest = std::max(highest, c);
+    if (c > core_event_count) reads_module_events_ = true;
+  });
+  definitions_by_code_.assign(std::size_t{highest} + 1, {});
+  origins_by_code_.assign(std::size_t{highest} + 1, {});
+  each_code([&](EventCode c, std::size_t index, bool origin) {
+    if (index != SIZE_MAX) {
+      auto& list = (origin ? origins_by_code_ : definitions_by_code_)[c];
+      if (std::find(list.begin(), list.end(), index) == list.end()) list.push_back(static_cast<std::uint16_t>(index));
+    }
+    switch (c) {
+      case event_code_arrival: interesting_arrivals_ = true; break;
+      case event_code_died: interesting_events_ |= event_died; break;
+      case event_code_lapse: interesting_events_ |= event_lapsed; break;
+      case event_code_relapse: interesting_events_ |= event_relapsed; break;
+      case event_code_resumed: interesting_events_ |= event_resumed; break;
+      case event_code_dropped_out: interesting_events_ |= event_dropped_out; break;
+      case event_code_completed: interesting_events_ |= event_completed; break;
+      case event_code_readmitted: interesting_events_ |= event_readmitted; break;
+      case event_code_lapse_resolved:
+      case event_code_withdrawal_completed:
+      case event_code_stable: needs_transitions_ = true; break;
+      default: break;  // a module's event: not in the tile
+    }
+  });
+  for (auto& list : definitions_by_code_) std::sort(list.begin(), list.end());
+  for (const auto& def : definitions_) {
+    has_rates_ = has_rates_ || def.mode == Mode::rate;
+    has_tracked_states_ = has_tracked_states_ || def.mode == Mode::state_tracked;
+  }
+  if (plan_.record_events) {
+    reads_module_events_ = true;
+    interesting_events_ = 0xFF;
+    interesting_arrivals_ = needs_transitions_ = true;
+  }
 }
 
 std::size_t Observation::stratum_of_day(std::int32_t admission_day) const {
@@ -166,6 +226,7 @@ std::vector<OutcomeCounts> Observation::empty_counts() const {
         break;
       case Mode::derived:
       case Mode::tracked:
+      case Mode::module_records:
         c.event.assign(P, analysis::EventTable(T, K));
         c.width = 1 + K;
         c.row_count = def.d->days.size();
@@ -215,6 +276,18 @@ void Observation::start_replicate(const Population& pop) {
         const std::int32_t arrival = t - (d.days[j] - 1);
         if (arrival < 0) continue;
         range = {static_cast<std::int32_t>(pop.admitted_by(arrival - 1)), static_cast<std::int32_t>(pop.admitted_by(arrival))};
+      }
+  }
+  range_hull_.assign(range_definitions_.empty() ? 0 : static_cast<std::size_t>(T), {0, 0});
+  for (std::size_t r = 0; r < range_definitions_.size(); ++r) {
+    const std::size_t per_day = definitions_[range_definitions_[r]].d->days.size();
+    for (std::size_t t = 0; t < range_hull_.size(); ++t)
+      for (std::size_t j = 0; j < per_day; ++j) {
+        const auto& range = ranges_[r][t * per_day + j];
+        if (range.first >= range.second) continue;
+        auto& hull = range_hull_[t];
+        hull = hull.first >= hull.second ? range
+                                         : std::pair{std::min(hull.first, range.first), std::max(hull.second, range.second)};
       }
   }
 }
@@ -289,7 +362,9 @@ void Observation::count_ranges(const TileDay& tile, Local& local) const {
 void Observation::on_event(std::size_t agent, std::int32_t day, EventCode code, bool in_treatment_at_start,
                            Local& local) {
   const auto T = static_cast<std::int32_t>(plan_.days);
-  for (std::size_t i = 0; i < definitions_.size(); ++i) {
+  static const std::vector<std::uint16_t> none;
+  const auto& concerned = code < definitions_by_code_.size() ? definitions_by_code_[code] : none;
+  for (const std::size_t i : concerned) {
     const Definition& def = definitions_[i];
     const OutcomeDefinition& d = *def.d;
     if (def.mode == Mode::tracked) {
@@ -320,9 +395,10 @@ void Observation::on_event(std::size_t agent, std::int32_t day, EventCode code, 
     }
   }
   // Origins reached with this event, for the definitions that start counting from them.
-  for (std::size_t s = 0; s < origins_.size(); ++s) {
+  const auto& origins = code < origins_by_code_.size() ? origins_by_code_[code] : none;
+  for (const std::size_t s : origins) {
     OriginSlot& slot = origins_[s];
-    if (slot.day[agent] != not_reached || !contains(slot.origin.codes, code)) continue;
+    if (slot.day[agent] != not_reached) continue;
     if (slot.origin.occurrence > 1 && ++slot.count[agent] < slot.origin.occurrence) continue;
     slot.day[agent] = static_cast<std::int16_t>(day);
     for (std::size_t i = 0; i < definitions_.size(); ++i) {
@@ -357,25 +433,39 @@ bool Observation::in_rate(const Definition& def, std::size_t agent, std::int32_t
 void Observation::observe(const TileDay& tile, Local& local) {
   if (!range_definitions_.empty()) count_ranges(tile, local);
   if (!lane_work_ || tile.admitted == 0) return;
-  const bool rates = std::any_of(definitions_.begin(), definitions_.end(), [](const Definition& d) { return d.mode == Mode::rate; });
-  EventCode codes[8];
-  std::int16_t details[8];
-  for (std::size_t l = 0; l < tile.admitted; ++l) {
-    const std::size_t agent = tile.first + l;
-    const bool alive_at_start = tile.state_before[l] != static_cast<std::int32_t>(ClinicalState::deceased);
-    const bool treated = tile.treatment_before[l] == static_cast<std::int32_t>(TreatmentStatus::in_treatment);
-    if (rates && alive_at_start)
+  constexpr auto in_treatment = static_cast<std::int32_t>(TreatmentStatus::in_treatment);
+  if (has_rates_)  // every day alive is person-time
+    for (std::size_t l = 0; l < tile.admitted; ++l) {
+      if (tile.state_before[l] == static_cast<std::int32_t>(ClinicalState::deceased)) continue;
+      const std::size_t agent = tile.first + l;
       for (std::size_t i = 0; i < definitions_.size(); ++i)
         if (definitions_[i].mode == Mode::rate && in_rate(definitions_[i], agent, tile.day))
-          ++local.counts[i].rows[stratum_of(agent)][rate_category(*definitions_[i].d, agent, tile.day, treated) * 2 + 1];
-    if (tile.events[l] == 0 && tile.state_before[l] == tile.state[l] && l < tile.arrived_before) continue;
+          ++local.counts[i].rows[stratum_of(agent)][rate_category(*definitions_[i].d, agent, tile.day,
+                                                                     tile.treatment_before[l] == in_treatment) * 2 + 1];
+    }
+  // The lanes with an event some definition (or the record) cares about, found without branches.
+  std::int32_t flags[agents_per_tile];
+  const auto interesting = static_cast<std::int32_t>(interesting_events_);
+  for (std::size_t l = 0; l < tile.admitted; ++l) flags[l] = tile.events[l] & interesting;
+  if (interesting_arrivals_)
+    for (std::size_t l = tile.arrived_before; l < tile.admitted; ++l) flags[l] = 1;
+  if (needs_transitions_)
+    for (std::size_t l = 0; l < tile.admitted; ++l) flags[l] |= tile.state_before[l] != tile.state[l] ? 1 : 0;
+  std::int32_t lanes[agents_per_tile];
+  const std::size_t flagged = flagged_agents(flags, tile.admitted, 0, lanes);
+  EventCode codes[8];
+  std::int16_t details[8];
+  for (std::size_t k = 0; k < flagged; ++k) {
+    const auto l = static_cast<std::size_t>(lanes[k]);
+    const std::size_t agent = tile.first + l;
+    const bool treated = needs_start_of_day() && tile.treatment_before[l] == in_treatment;
     const std::size_t count = lane_events(tile, l, codes, details);
-    for (std::size_t k = 0; k < count; ++k) {
-      on_event(agent, tile.day, codes[k], treated, local);
-      if (plan_.record_events) local.records.push_back({static_cast<std::int32_t>(agent), tile.day, codes[k], details[k]});
+    for (std::size_t c = 0; c < count; ++c) {
+      on_event(agent, tile.day, codes[c], treated, local);
+      if (plan_.record_events) local.records.push_back({static_cast<std::int32_t>(agent), tile.day, codes[c], details[c]});
     }
   }
-  count_tracked_states(tile, local);
+  if (has_tracked_states_) count_tracked_states(tile, local);
 }
 
 void Observation::count_tracked_states(const TileDay& tile, Local& local) const {
@@ -487,7 +577,23 @@ void Observation::close_tracked(OutcomeCounts& counts, const Definition& def, co
   }
 }
 
-std::vector<OutcomeCounts> Observation::finish(const Population& pop) {
+void Observation::add_records(OutcomeCounts& counts, const std::vector<TimeToEventRecord>& records,
+                              const Population& pop) const {
+  const OutcomeDefinition& d = *counts.definition;
+  const auto T = static_cast<std::int32_t>(plan_.days);
+  for (std::size_t i = 0; i < records.size() && i < pop.size(); ++i) {
+    const TimeToEventRecord& r = records[i];
+    if (r.origin_day < 0 || r.origin_day >= T || (!d.subgroup.empty() && !in_subgroup(d, i))) continue;
+    analysis::EventTable& table = counts.event[stratum_of(i)];
+    ++table.entered[0];
+    if (r.cause >= 0)
+      ++table.event(static_cast<std::size_t>(r.end_day - r.origin_day), static_cast<std::size_t>(r.cause));
+    else
+      ++table.censored[static_cast<std::size_t>(T - 1 - r.origin_day)];
+  }
+}
+
+std::vector<OutcomeCounts> Observation::finish(const Population& pop, const ModuleRecords& module_records) {
   std::vector<OutcomeCounts> total = empty_counts();
   for (const Local& local : locals_)
     for (std::size_t i = 0; i < total.size(); ++i) {
@@ -498,6 +604,8 @@ std::vector<OutcomeCounts> Observation::finish(const Population& pop) {
   for (std::size_t i = 0; i < definitions_.size(); ++i) {
     if (definitions_[i].mode == Mode::derived) add_derived(total[i], definitions_[i], pop);
     if (definitions_[i].mode == Mode::tracked) close_tracked(total[i], definitions_[i], pop);
+    if (definitions_[i].mode == Mode::module_records && module_records)
+      add_records(total[i], module_records(*definitions_[i].d), pop);
   }
   return total;
 }

@@ -24,6 +24,7 @@
 #include <tbb/enumerable_thread_specific.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -38,7 +39,7 @@ struct TileDay {
   std::size_t n = 0;
   std::size_t arrived_before = 0;
   std::size_t admitted = 0;
-  const std::int32_t* state_before = nullptr;  // clinical state at the start of the day
+  const std::int32_t* state_before = nullptr;  // at the start of the day, when needs_start_of_day()
   const std::int32_t* treatment_before = nullptr;
   const std::int32_t* state = nullptr;  // at the end of the day
   const std::int32_t* treatment = nullptr;
@@ -99,8 +100,16 @@ class Observation {
   Local& local() { return locals_.local(); }
   // True when the kernel must call observe() (false: nothing to observe during the day).
   bool observes_tiles() const { return !range_definitions_.empty() || lane_work_; }
+  // True when observe() has anything to do with agents [first, first + n) on `day` (inline:
+  // the kernel asks for every tile of every day).
+  bool wants(std::int32_t day, std::size_t first, std::size_t n) const {
+    if (lane_work_) return true;
+    if (range_hull_.empty()) return false;
+    const auto& [begin, end] = range_hull_[static_cast<std::size_t>(day)];
+    return static_cast<std::int64_t>(first) < end && static_cast<std::int64_t>(first + n) > begin;
+  }
   // True when observe() reads the start-of-day state (the kernel then keeps a copy).
-  bool needs_start_of_day() const { return lane_work_; }
+  bool needs_start_of_day() const { return needs_transitions_ || has_rates_ || plan_.record_events; }
 
   // A tile at the end of a day; called from the kernel's threads, one tile at a time each.
   void observe(const TileDay& tile, Local& local);
@@ -108,8 +117,13 @@ class Observation {
   void observe_module_events(std::int32_t day, std::span<const ModuleEvent> events);
   // The replicate's counts, in the order of plan().definitions (contrasts have none): the
   // threads' counts summed, the definitions read off the records added, the people still at
-  // risk censored at the horizon.
-  std::vector<OutcomeCounts> finish(const Population& pop);
+  // risk censored at the horizon. `module_records` gives the records of a definition a module
+  // keeps (OutcomeDefinition::recorded_by_module).
+  using ModuleRecords = std::function<std::vector<TimeToEventRecord>(const OutcomeDefinition&)>;
+  std::vector<OutcomeCounts> finish(const Population& pop, const ModuleRecords& module_records = {});
+  // True when a definition or the record reads the modules' events (otherwise they need not
+  // be reported at all).
+  bool reads_module_events() const { return reads_module_events_; }
   // The replicate's event record, sorted by (agent, day, code); empty unless record_events.
   std::vector<RecordedEvent> take_records();
 
@@ -124,6 +138,7 @@ class Observation {
     state_by_range,   // state_share from arrival or day 0: agents whose day D is today form a range
     state_tracked,    // state_share from an event origin
     rate,
+    module_records,   // cumulative_incidence from a module's records at the horizon
   };
   struct Definition {
     const OutcomeDefinition* d = nullptr;
@@ -149,12 +164,25 @@ class Observation {
   std::size_t rate_category(const OutcomeDefinition& d, std::size_t agent, std::int32_t day, bool in_treatment) const;
   void add_derived(OutcomeCounts& counts, const Definition& def, const Population& pop) const;
   void close_tracked(OutcomeCounts& counts, const Definition& def, const Population& pop) const;
+  void add_records(OutcomeCounts& counts, const std::vector<TimeToEventRecord>& records, const Population& pop) const;
   std::vector<OutcomeCounts> empty_counts() const;
 
   ObservationPlan plan_;
   std::vector<Definition> definitions_;
   std::vector<std::size_t> range_definitions_;  // indices of state_by_range definitions
   bool lane_work_ = false;                      // anything per lane: tracked, rates, the record
+  bool has_rates_ = false;
+  bool reads_module_events_ = false;
+  bool has_tracked_states_ = false;
+  // Which of a lane's day events interest a definition (DayEvent bits), whether arrivals do,
+  // and whether the changes of state that are not DayEvents do (withdrawal completed, a lapse
+  // resolved, stable recovery): lanes with none of these are skipped.
+  std::uint32_t interesting_events_ = 0;
+  bool interesting_arrivals_ = false;
+  bool needs_transitions_ = false;
+  // The definitions and origin slots that an event code concerns (tracked, rate), by code.
+  std::vector<std::vector<std::uint16_t>> definitions_by_code_;
+  std::vector<std::vector<std::uint16_t>> origins_by_code_;
   bool tracks_exits_ = false;                   // a rate split by the days since leaving treatment
   std::vector<OriginSlot> origins_;
   std::vector<std::vector<std::uint64_t>> done_;  // [slot][tile]: bit l = agent 64 tile + l
@@ -162,6 +190,7 @@ class Observation {
   // state_by_range: for definition r, day t and its j-th day D, the agents [begin, end) whose
   // day D after the origin is day t.
   std::vector<std::vector<std::pair<std::int32_t, std::int32_t>>> ranges_;
+  std::vector<std::pair<std::int32_t, std::int32_t>> range_hull_;  // per day: the agents of every range
   const Population* pop_ = nullptr;
   tbb::enumerable_thread_specific<Local> locals_;
 };

@@ -86,7 +86,18 @@ struct OutcomeDefinition {
   bool single_quantity = false;
   // If set, also the share who never had the event by the end of follow-up, under this name.
   std::string never_name;
+  // Counted from the records of the module with this stream base (its outcome_records), not
+  // followed day by day: a module that keeps each person's times already has them.
+  std::uint32_t recorded_by_module = 0;
   std::string where;  // where it was written, for messages
+};
+
+// One person's time to event, as a module records it: the origin's day (-1: never reached),
+// the day of the first event among the causes and its cause (-1: none by the horizon).
+struct TimeToEventRecord {
+  std::int32_t origin_day = -1;
+  std::int32_t end_day = -1;
+  std::int32_t cause = -1;
 };
 
 // The milestones of the shipped outcomes (days since admission).
