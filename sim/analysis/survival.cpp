@@ -178,8 +178,9 @@ double restricted_mean(std::span<const double> survival, std::size_t tau) {
 
 double incidence_quantile(std::span<const double> incidence, double p) {
   if (incidence.empty()) return nan;
+  // A curve that reaches p exactly may fall short of it by rounding: 1e-9 settles such ties.
   for (std::size_t t = 0; t < incidence.size(); ++t)
-    if (incidence[t] >= p) return static_cast<double>(t);
+    if (incidence[t] >= p - 1e-9) return static_cast<double>(t);
   return std::numeric_limits<double>::infinity();
 }
 

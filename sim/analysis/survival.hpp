@@ -66,8 +66,9 @@ std::vector<double> net_incidence(const EventTable& table, std::size_t cause);
 // t < tau (survival beyond the last day is taken as its last value). NaN with an empty curve.
 double restricted_mean(std::span<const double> survival, std::size_t tau);
 
-// The first day t with incidence[t] >= p: the p-quantile of the time to the event, those who
-// never have it counted as never reaching it. +infinity when the incidence never reaches p;
+// The first day t with incidence[t] >= p (to within 1e-9, so that a curve that reaches p
+// exactly is not missed by rounding): the p-quantile of the time to the event, those who never
+// have it counted as never reaching it. +infinity when the incidence never reaches p;
 // NaN with an empty curve.
 double incidence_quantile(std::span<const double> incidence, double p);
 

@@ -215,6 +215,9 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "csv", "markdown", "json"}));
   summarize_cmd->add_option("--quantity", summarize_quantities,
                             "Only this quantity (repeatable; e.g. relapse_by_day_180, cost_per_participant)");
+  bool summarize_by_period = false;
+  summarize_cmd->add_flag("--by-period", summarize_by_period,
+                          "Outcomes by admission period (open cohorts): one table of arms by periods per quantity");
 
   std::string compare_file, compare_reference, compare_format = "table";
   auto* compare_cmd = app.add_subcommand(
@@ -276,6 +279,21 @@ int run_cli(int argc, char** argv) {
                                                           (hint.empty() ? "; quantities: " + join_names(analysis.arms.front().quantity_names)
                                                                         : " (did you mean '" + hint + "'?)"));
         }
+      if (summarize_by_period) {
+        if (analysis.arms.front().by_period.empty())
+          throw InputError({summarize_file, 0, 0}, "no outcomes by admission period: a closed cohort (or an intake "
+                                                   "within one period of analysis.admission_period_days)");
+        for (const auto& q : summarize_quantities)
+          if (std::none_of(analysis.arms.begin(), analysis.arms.end(), [&](const ArmAnalysis& a) {
+                return std::find(a.period_quantity_names.begin(), a.period_quantity_names.end(), q) !=
+                       a.period_quantity_names.end();
+              }))
+            throw InputError({"--quantity " + q, 0, 0}, "'" + q + "' is not an outcome reported by admission period; "
+                                                          "those are the outcome definitions' quantities");
+        cli::print_by_period(std::cout, analysis, scenario.run.name, cli::parse_format(summarize_format),
+                             summarize_quantities);
+        return 0;
+      }
       cli::print_summary(std::cout, analysis, scenario.run.name, cli::parse_format(summarize_format), summarize_quantities);
       return 0;
     }

@@ -220,6 +220,86 @@ void print_summary(std::ostream& out, const Analysis& a, const std::string& scen
   }
 }
 
+void print_by_period(std::ostream& out, const Analysis& a, const std::string& scenario_name, Format format,
+                     std::vector<std::string> quantities) {
+  const ArmAnalysis& first = a.arms.front();
+  if (quantities.empty()) {
+    quantities = {relapse_quantity(a), "first_episode_completion"};
+    for (const auto& arm : a.arms)
+      for (const auto& n : arm.period_quantity_names)
+        if (n.ends_with(".wait_mean_days") && std::find(quantities.begin(), quantities.end(), n) == quantities.end())
+          quantities.push_back(n);
+  }
+  const auto has = [](const ArmAnalysis& arm, const std::string& q) {
+    return std::find(arm.period_quantity_names.begin(), arm.period_quantity_names.end(), q) !=
+           arm.period_quantity_names.end();
+  };
+  const auto interval_of = [](const ArmAnalysis& arm, std::size_t period, const std::string& q) {
+    const auto it = std::find(arm.period_quantity_names.begin(), arm.period_quantity_names.end(), q);
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    if (it == arm.period_quantity_names.end() || period >= arm.by_period.size()) return Interval{nan, nan, nan};
+    return arm.by_period[period][static_cast<std::size_t>(it - arm.period_quantity_names.begin())];
+  };
+  const std::vector<std::string>& periods = first.period_labels;
+  switch (format) {
+    case Format::table:
+    case Format::markdown:
+      if (format == Format::table)
+        out << scenario_name << ": outcomes by admission period, mean over " << a.replicates
+            << " replicate(s) [95% interval]\n";
+      for (const auto& q : quantities) {
+        TextTable t;
+        t.header = {"arm"};
+        for (const auto& p : periods) t.header.push_back(p);
+        for (const auto& arm : a.arms) {
+          std::vector<std::string> row = {arm.name};
+          for (std::size_t p = 0; p < periods.size(); ++p) {
+            const Interval i = interval_of(arm, p, q);
+            row.push_back(has(arm, q) ? with_interval(i) : "-");
+          }
+          t.rows.push_back(std::move(row));
+        }
+        out << "\n" << (format == Format::markdown ? "**" + q + "**\n\n" : q + "\n");
+        t.print(out, format == Format::markdown);
+      }
+      break;
+    case Format::csv:
+      out << "arm,period,quantity,mean,ci_low,ci_high,replicates\n";
+      for (const auto& arm : a.arms)
+        for (std::size_t p = 0; p < periods.size(); ++p)
+          for (const auto& q : quantities) {
+            if (!has(arm, q)) continue;
+            const Interval i = interval_of(arm, p, q);
+            out << csv_field(arm.name) << "," << csv_field(periods[p]) << "," << q << "," << exact(i.estimate, false) << ","
+                << exact(i.low, false) << "," << exact(i.high, false) << "," << a.replicates << "\n";
+          }
+      break;
+    case Format::json:
+      out << "{\"scenario\": " << json_string(scenario_name) << ", \"replicates\": " << a.replicates << ", \"periods\": [";
+      for (std::size_t p = 0; p < periods.size(); ++p) out << (p ? ", " : "") << json_string(periods[p]);
+      out << "], \"arms\": [";
+      for (std::size_t n = 0; n < a.arms.size(); ++n) {
+        const auto& arm = a.arms[n];
+        out << (n ? ", " : "") << "\n  {\"name\": " << json_string(arm.name) << ", \"quantities\": {";
+        bool first_quantity = true;
+        for (std::size_t k = 0; k < quantities.size(); ++k) {
+          if (!has(arm, quantities[k])) continue;
+          out << (first_quantity ? "" : ", ") << json_string(quantities[k]) << ": [";
+          first_quantity = false;
+          for (std::size_t p = 0; p < periods.size(); ++p) {
+            const Interval i = interval_of(arm, p, quantities[k]);
+            out << (p ? ", " : "") << "{\"mean\": " << exact(i.estimate, true) << ", \"ci_low\": " << exact(i.low, true)
+                << ", \"ci_high\": " << exact(i.high, true) << "}";
+          }
+          out << "]";
+        }
+        out << "}}";
+      }
+      out << "\n]}\n";
+      break;
+  }
+}
+
 void print_comparison(std::ostream& out, const Analysis& a, const std::string& scenario_name, Format format) {
   const std::string relapse = relapse_quantity(a);
   const auto& ce_names = cost_effectiveness_names();

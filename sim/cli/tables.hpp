@@ -18,6 +18,11 @@ Format parse_format(const std::string& name);
 void print_summary(std::ostream& out, const Analysis& analysis, const std::string& scenario_name, Format format,
                    std::vector<std::string> quantities);
 
+// The outcomes by admission period: for each quantity (empty: the headline relapse outcome,
+// completion and, where modules wait, the mean wait) a table of arms by periods.
+void print_by_period(std::ostream& out, const Analysis& analysis, const std::string& scenario_name, Format format,
+                     std::vector<std::string> quantities);
+
 // Paired differences, ratios and cost-effectiveness against the reference.
 void print_comparison(std::ostream& out, const Analysis& analysis, const std::string& scenario_name, Format format);
 

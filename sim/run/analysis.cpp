@@ -239,20 +239,25 @@ ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const A
     add(name, name.ends_with(".utilisation") || name.ends_with(".mean_burnout") ? Bounds::unit : Bounds::nonnegative,
         std::move(values), true);
 
-  // Contrasts within the arm: two of its quantities, replicate by replicate.
+  for (std::size_t q = 0; q < out.values.size(); ++q) out.quantities.push_back(analysis::mean_interval(out.values[q], out.bounds[q]));
+
+  // Contrasts within the arm: two of its quantities, paired by replicate. A ratio is the ratio
+  // of the two means (its interval by the delta method on the log scale), a difference the mean
+  // paired difference; the per-replicate values are each replicate's own ratio or difference.
   for (const OutcomeDefinition& d : plan.definitions) {
     if (!is_contrast(d) || !d.arms.empty()) continue;
     const int a = out.find(d.of[0]), b = out.find(d.of[1]);
     if (a < 0 || b < 0) continue;
+    const auto& x = out.values[static_cast<std::size_t>(a)];
+    const auto& y = out.values[static_cast<std::size_t>(b)];
     std::vector<double> v(static_cast<std::size_t>(R));
-    for (std::size_t r = 0; r < v.size(); ++r) {
-      const double x = out.values[static_cast<std::size_t>(a)][r], y = out.values[static_cast<std::size_t>(b)][r];
-      v[r] = d.statistic == OutcomeStatistic::difference ? x - y : (y != 0.0 ? x / y : nan);
-    }
+    for (std::size_t r = 0; r < v.size(); ++r)
+      v[r] = d.statistic == OutcomeStatistic::difference ? x[r] - y[r] : (y[r] != 0.0 ? x[r] / y[r] : nan);
+    const Interval interval =
+        d.statistic == OutcomeStatistic::difference ? analysis::paired_difference(x, y) : analysis::ratio_of_means(x, y);
     add(d.name, d.statistic == OutcomeStatistic::difference ? Bounds::none : Bounds::nonnegative, std::move(v));
+    out.quantities.push_back(interval);
   }
-
-  for (std::size_t q = 0; q < out.values.size(); ++q) out.quantities.push_back(analysis::mean_interval(out.values[q], out.bounds[q]));
   for (std::size_t p = 0; p < P && P > 1; ++p) {
     std::vector<Interval> row;
     for (std::size_t q = 0; q < period_values[p].size(); ++q) row.push_back(analysis::mean_interval(period_values[p][q], period_bounds[q]));

@@ -16,9 +16,10 @@ from pathlib import Path
 
 CHECK, BINARY, SOURCE, WORK = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]) / sys.argv[1]
 SAME = [sys.executable, str(SOURCE / "scripts" / "same_results.py")]
-# A sweep of 7 arms, 3 modules and a parameter drawn per replicate: every kind of dataset.
+# A sweep of 11 arms, a module and a parameter drawn per replicate, with the event record:
+# every kind of dataset.
 STAFFING = [str(SOURCE / "scenarios" / "peer_mentor_staffing.yaml"), "-q", "--replicates", "4", "--set", "days=150",
-            "--set", "intake.for_days=60",
+            "--set", "intake.for_days=60", "--set", "output.events=true",
             "--set", "model.lapse.craving_coefficient={dist: normal, mean: 2, sd: 0.3}"]
 # One arm in work units of 3 replicates (~0.1 s each): long enough to be killed part-way. Under a
 # sanitizer the simulation runs about 25 times slower, so the run shrinks from 20 units to 3.
@@ -141,10 +142,13 @@ def main():
     WORK.mkdir(parents=True)
     if CHECK == "shards":
         single = reference(STAFFING)
-        for count in (3, 10):  # 10 shards of 7 units: some parts hold nothing
+        for count in (3, 10):  # 10 shards: some parts hold few units
             parts = [WORK / f"part{count}_{i}.h5" for i in range(1, count + 1)]
             for i, part in enumerate(parts, 1):
-                run([BINARY, "run", *STAFFING, "--shard", f"{i}/{count}", "-o", part])
+                # Parts may differ in what only the analysis reads (here the reference arm): the
+                # merged file takes the first part's, and its datasets are still one run's.
+                analysis_only = ["--set", "analysis.reference_arm=mentors_20"] if i == 2 else []
+                run([BINARY, "run", *STAFFING, *analysis_only, "--shard", f"{i}/{count}", "-o", part])
             merged = WORK / f"merged_{count}.h5"
             run([BINARY, "merge", *reversed(parts), "-o", merged])
             check_same(single, merged, f"{count} shards merged equal one process")
@@ -165,6 +169,9 @@ def main():
         run([BINARY, "run", *STAFFING, "--seed", "7", "--shard", "3/3", "-o", foreign])
         other_scenario = WORK / "other_3.h5"
         run([BINARY, "run", *STAFFING, "--set", "days=151", "--shard", "3/3", "-o", other_scenario])
+        other_outcomes = WORK / "other_outcomes_3.h5"
+        run([BINARY, "run", *STAFFING, "--set", "analysis.admission_period_days=30", "--shard", "3/3", "-o",
+             other_outcomes])
         other_split = WORK / "split_3.h5"
         run([BINARY, "run", *STAFFING, "--shard", "3/4", "-o", other_split])
         whole = reference(STAFFING)
@@ -176,6 +183,8 @@ def main():
         check_refused([*merge, *parts[:2], foreign, "-o", out], "seed 7, but", "a part of another seed is refused")
         check_refused([*merge, *parts[:2], other_scenario, "-o", out], "a different scenario than",
                       "a part of another scenario is refused")
+        check_refused([*merge, *parts[:2], other_outcomes, "-o", out], "admission_period_days: 30.0",
+                      "a part that counted its outcomes by other periods is refused")
         check_refused([*merge, *parts, other_split, "-o", out], "shard 3/4, but", "a part of another split is refused")
         check_refused([*merge, *parts, parts[1], "-o", out], "shard 2/3 given twice", "a duplicated part is refused")
         check_refused([*merge, *parts[:2], whole, "-o", out], "a whole results file", "a whole file is refused")

@@ -166,3 +166,62 @@ TEST_CASE("an open cohort's size follows from its intake") {
   CHECK(again.model.population.size == 100);
   CHECK(load_error("name: a\nintake: {arrivals_per_day: 1}\n").find("needs for_days >= 1") != std::string::npos);
 }
+
+TEST_CASE("analysis.outcomes: the resolved scenario reads back to the same definitions") {
+  const auto path = tmp_dir / "outcomes_round_trip.yaml";
+  std::ofstream(path) << "name: outcomes\n"
+                         "analysis:\n"
+                         "  outcomes:\n"
+                         "    - {name: after, event: [relapse, lapse], origin: episode_end, occurrence: 2, days: [30, 90],"
+                         " restricted_mean_days: 200, quantiles: [0.5, 0.75], subgroup: {substance: [opioid, stimulant],"
+                         " severity: [0.5, 1], mental_health: 1, admission_day: [0, 100]}}\n"
+                         "    - {name: death_rate, statistic: rate, event: died, split: after_leaving, after_leaving_days: 14,"
+                         " window: [1, 85]}\n"
+                         "    - {name: share, statistic: state_share, state: abstinent_in_treatment, days: [180], origin: day0}\n"
+                         "    - {name: net, event: relapse, competing: [], days: [30]}\n"
+                         "    - {name: ratio, statistic: ratio, of: [after_by_day_30, relapse_by_day_30]}\n";
+  Scenario a;
+  a.load(path.string());
+  const std::string resolved = a.resolved_yaml();
+  Scenario b;
+  b.load_text(resolved, "resolved");
+  CHECK(b.resolved_yaml() == resolved);
+  REQUIRE(b.analysis.outcomes.size() == 5);
+  for (std::size_t k = 0; k < 5; ++k) {
+    const auto& x = a.analysis.outcomes[k];
+    const auto& y = b.analysis.outcomes[k];
+    INFO(x.name);
+    CHECK(x.name == y.name);
+    CHECK(x.causes == y.causes);
+    CHECK(x.origin == y.origin);
+    CHECK(x.days == y.days);
+    CHECK(x.quantiles == y.quantiles);
+    CHECK(x.subgroup.size() == y.subgroup.size());
+    CHECK(recovery::outcome_quantity_names(x) == recovery::outcome_quantity_names(y));
+  }
+  CHECK(a.analysis.outcomes[0].causes.size() == 2);       // the event (relapse or lapse), death competing
+  CHECK(a.analysis.outcomes[3].causes.size() == 1);       // competing: [] -- nothing competes
+  CHECK(a.analysis.outcomes[1].window_from == 1);
+  CHECK(a.analysis.outcomes[1].window_to == 85);
+  CHECK(resolved.find("competing: [died]") != std::string::npos);  // the default, written out
+}
+
+TEST_CASE("analysis-only keys do not change what a run is, its outcomes do") {
+  const auto identity = [](const std::vector<std::string>& overrides) {
+    Scenario s;
+    s.load((source_dir / "scenarios" / "peer_mentor_staffing.yaml").string(), overrides);
+    return std::pair{s.identity_yaml(), s.resolved_yaml()};
+  };
+  const auto base = identity({});
+  for (const std::string o : {"analysis.reference_arm=mentors_40", "analysis.discount_rate=0.05",
+                              "analysis.bootstrap_samples=500"}) {
+    INFO(o);
+    const auto other = identity({o});
+    CHECK(other.first == base.first);
+    CHECK(other.second != base.second);  // the stored scenario still says what was asked
+  }
+  for (const std::string o : {"analysis.admission_period_days=30", "output.events=true", "days=700"}) {
+    INFO(o);
+    CHECK(identity({o}).first != base.first);
+  }
+}
