@@ -475,6 +475,13 @@ def sweep_figure(results: Results, base: str, members: list, note=None):
                           key=lambda m: position[m.sweep_values[0]])
             if not arms:
                 continue
+            never = [m.sweep_values[0] for m in arms if math.isinf(m.quantities[quantity][0])]
+            if never:  # a percentile that fewer than that share ever reach has no point to draw
+                ax.text(0.02, 0.02, f"not reached at {base} = {', '.join(never)}", transform=ax.transAxes,
+                        fontsize=7, color="0.35")
+            arms = [m for m in arms if not math.isinf(m.quantities[quantity][0])]
+            if not arms:
+                continue
             x = np.array([position[m.sweep_values[0]] for m in arms])
             values = [m.quantities[quantity] for m in arms]
             y = np.array([v[0] for v in values]) * scale

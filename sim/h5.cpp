@@ -307,9 +307,23 @@ std::string Group::string_attribute(const std::string& name) const {
   return out;
 }
 
+namespace {
+std::vector<std::string> read_string_list_attribute(hid_t object, const std::string& path, const std::string& name);
+}  // namespace
+
 std::vector<std::string> Group::string_list_attribute(const std::string& name) const {
-  const std::string what = "reading attribute '" + name + "' of " + path_;
-  Handle attr(checked(H5Aopen(id(), name.c_str(), H5P_DEFAULT), what), H5Aclose);
+  return read_string_list_attribute(id(), path_, name);
+}
+
+std::vector<std::string> Dataset::string_list_attribute(const std::string& name) const {
+  return read_string_list_attribute(id(), path_, name);
+}
+
+namespace {
+
+std::vector<std::string> read_string_list_attribute(hid_t object, const std::string& path, const std::string& name) {
+  const std::string what = "reading attribute '" + name + "' of " + path;
+  Handle attr(checked(H5Aopen(object, name.c_str(), H5P_DEFAULT), what), H5Aclose);
   Handle space(checked(H5Aget_space(attr.id()), what), H5Sclose);
   const hssize_t n = H5Sget_simple_extent_npoints(space.id());
   if (n < 0) throw Error("HDF5: " + what);
@@ -321,6 +335,8 @@ std::vector<std::string> Group::string_list_attribute(const std::string& name) c
   H5Dvlen_reclaim(type.id(), space.id(), H5P_DEFAULT, values.data());
   return out;
 }
+
+}  // namespace
 
 std::int64_t Group::integer_attribute(const std::string& name) const {
   const std::string what = "reading attribute '" + name + "' of " + path_;

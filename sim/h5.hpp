@@ -126,6 +126,7 @@ class Dataset {
 
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, const std::vector<std::string>& values);
+  std::vector<std::string> string_list_attribute(const std::string& name) const;
 
   // Reads `count` rows (indices along the first dimension) from `first_row` as bytes of the
   // stored type.

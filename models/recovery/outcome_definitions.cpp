@@ -66,17 +66,19 @@ std::vector<OutcomeDefinition> default_outcome_definitions(std::int64_t days, st
 std::vector<OutcomeQuantity> outcome_quantities(const OutcomeDefinition& d) {
   using analysis::Bounds;
   std::vector<OutcomeQuantity> q;
-  const auto add = [&](std::string name, Bounds bounds) { q.push_back({std::move(name), bounds}); };
+  const auto add = [&](std::string name, Bounds bounds, bool headline = true) {
+    q.push_back({std::move(name), bounds, headline});
+  };
   switch (d.statistic) {
     case OutcomeStatistic::cumulative_incidence: {
       const bool complete = d.origin.kind != Origin::Kind::day0;
       for (const std::int32_t day : d.days) {
         const std::string base = d.single_quantity ? d.name : d.name + "_by_day_" + std::to_string(day);
         add(base, Bounds::unit);
-        add(base + "_km", Bounds::unit);
+        add(base + "_km", Bounds::unit, false);
         if (complete) {
-          add(base + "_complete", Bounds::unit);
-          add(base + "_complete_n", Bounds::nonnegative);
+          add(base + "_complete", Bounds::unit, false);
+          add(base + "_complete_n", Bounds::nonnegative, false);
         }
       }
       if (d.restricted_mean_days > 0) add(d.name + "_mean_days", Bounds::nonnegative);
@@ -87,14 +89,14 @@ std::vector<OutcomeQuantity> outcome_quantities(const OutcomeDefinition& d) {
     case OutcomeStatistic::state_share:
       for (const std::int32_t day : d.days) {
         add(d.name + "_on_day_" + std::to_string(day), Bounds::unit);
-        add(d.name + "_on_day_" + std::to_string(day) + "_n", Bounds::nonnegative);
+        add(d.name + "_on_day_" + std::to_string(day) + "_n", Bounds::nonnegative, false);
       }
       break;
     case OutcomeStatistic::rate:
       for (const auto& c : rate_category_suffixes(d)) {
         add(d.name + "_per_1000py" + c, Bounds::nonnegative);
-        add(d.name + "_events" + c, Bounds::nonnegative);
-        add(d.name + "_person_years" + c, Bounds::nonnegative);
+        add(d.name + "_events" + c, Bounds::nonnegative, false);
+        add(d.name + "_person_years" + c, Bounds::nonnegative, false);
       }
       break;
     case OutcomeStatistic::ratio:

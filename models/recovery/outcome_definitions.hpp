@@ -114,6 +114,10 @@ std::vector<OutcomeDefinition> default_outcome_definitions(std::int64_t days, st
 struct OutcomeQuantity {
   std::string name;
   analysis::Bounds bounds = analysis::Bounds::none;
+  // The estimate itself (stored per replicate under outcomes/), not one of its companions
+  // (the net risk, the complete-follow-up share and the n's, a rate's counts), which only the
+  // summaries give.
+  bool headline = true;
 };
 std::vector<OutcomeQuantity> outcome_quantities(const OutcomeDefinition& definition);
 std::vector<std::string> outcome_quantity_names(const OutcomeDefinition& definition);

@@ -41,7 +41,8 @@ std::vector<std::string> replicate_outcome_names(const ObservationPlan& plan) {
   std::vector<std::string> names;
   for (const auto& d : plan.definitions) {
     if (d.statistic == OutcomeStatistic::ratio || d.statistic == OutcomeStatistic::difference) continue;
-    for (auto& q : outcome_quantity_names(d)) names.push_back(std::move(q));
+    for (auto& q : outcome_quantities(d))
+      if (q.headline) names.push_back(std::move(q.name));
   }
   for (const auto& n : horizon_outcome_names()) names.push_back(n);
   return names;
@@ -54,7 +55,10 @@ std::vector<double> replicate_outcome_values(const ObservationPlan& plan, const 
     const auto& d = plan.definitions[i];
     if (d.statistic == OutcomeStatistic::ratio || d.statistic == OutcomeStatistic::difference) continue;
     const auto strata = all_strata(counts[i]);
-    for (const double v : outcome_values(counts[i], strata)) values.push_back(v);
+    const auto quantities = outcome_quantities(d);
+    const auto all = outcome_values(counts[i], strata);
+    for (std::size_t q = 0; q < all.size(); ++q)
+      if (quantities[q].headline) values.push_back(all[q]);
   }
   for (const double v : compute_horizon_outcomes(pop, plan.days)) values.push_back(v);
   return values;

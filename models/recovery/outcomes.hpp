@@ -18,8 +18,9 @@ const std::vector<std::string>& horizon_outcome_names();
 // Their values, in that order, for a run of `days` days.
 std::vector<double> compute_horizon_outcomes(const Population& pop, std::int64_t days);
 
-// Every per-replicate outcome of an arm observed with `plan`: the quantities of its counted
-// definitions (not the contrasts, which the analysis forms), then the horizon outcomes.
+// Every per-replicate outcome of an arm observed with `plan`: the headline quantities of its
+// counted definitions (not their companions, nor the contrasts, which the analysis forms),
+// then the horizon outcomes.
 std::vector<std::string> replicate_outcome_names(const ObservationPlan& plan);
 // Their values for one replicate, from its counts (whole cohort) and its population.
 std::vector<double> replicate_outcome_values(const ObservationPlan& plan, const std::vector<OutcomeCounts>& counts,

@@ -48,11 +48,16 @@ struct ResultsFile::ArmDatasets {
   std::vector<std::string> outcome_names;
   std::vector<h5::Dataset> outcomes;
   h5::Dataset trajectories;
+  // Per-replicate outcomes and counts are many small rows: they are kept here and written
+  // whole at commit (one write per dataset rather than one per replicate).
+  std::vector<std::vector<double>> outcome_rows;  // [outcome][replicate]
   struct Table {
     h5::Dataset event_table;  // cumulative incidence only
     h5::Dataset counts;       // absent for a contrast
+    std::vector<std::int64_t> event_rows, count_rows;  // the datasets' contents, once written
   };
   std::vector<Table> tables;  // per definition of the plan
+  bool rows_written = false;
   struct Events {
     h5::Dataset replicate, agent, day, code, detail;
   };
@@ -240,16 +245,37 @@ void ResultsFile::write_agents(std::size_t arm_index, std::int64_t replicate, co
 }
 
 void ResultsFile::write_outcomes(std::size_t arm, std::int64_t replicate, const std::vector<double>& values) {
-  auto& outcomes = arms_.at(arm)->outcomes;
-  if (values.size() != outcomes.size()) throw std::logic_error("write_outcomes: values do not match the outcomes");
-  for (std::size_t j = 0; j < values.size(); ++j)
-    outcomes[j].write_block<double>({u(replicate)}, {1}, std::span<const double>(&values[j], 1));
+  auto& a = *arms_.at(arm);
+  if (values.size() != a.outcomes.size()) throw std::logic_error("write_outcomes: values do not match the outcomes");
+  a.outcome_rows.resize(values.size(), std::vector<double>(u(header_.replicates), 0.0));
+  for (std::size_t j = 0; j < values.size(); ++j) a.outcome_rows[j][u(replicate)] = values[j];
+  a.rows_written = true;
+}
+
+void ResultsFile::flush_rows() {
+  for (auto& arm : arms_) {
+    if (!arm->rows_written) continue;
+    for (std::size_t j = 0; j < arm->outcomes.size(); ++j) arm->outcomes[j].write_all<double>(arm->outcome_rows[j]);
+    for (auto& t : arm->tables) {
+      if (!t.event_rows.empty()) t.event_table.write_all<std::int64_t>(t.event_rows);
+      if (!t.count_rows.empty()) t.counts.write_all<std::int64_t>(t.count_rows);
+    }
+    arm->rows_written = false;
+  }
 }
 
 void ResultsFile::write_outcome_counts(std::size_t arm, std::int64_t replicate,
                                        const std::vector<recovery::OutcomeCounts>& counts) {
   auto& tables = arms_.at(arm)->tables;
   if (counts.size() != tables.size()) throw std::logic_error("write_outcome_counts: counts do not match the tables");
+  // Each replicate's block of a [R, ...] dataset, in place in the kept contents.
+  const auto put = [&](h5::Dataset& dataset, std::vector<std::int64_t>& rows, const std::vector<std::int64_t>& block) {
+    const auto dims = dataset.dims();
+    const std::size_t per_row = dims[1] * dims[2] * dims[3];
+    if (block.size() != per_row) throw std::logic_error("write_outcome_counts: counts do not match the table");
+    rows.resize(dims[0] * per_row, 0);
+    std::copy(block.begin(), block.end(), rows.begin() + static_cast<std::ptrdiff_t>(u(replicate) * per_row));
+  };
   for (std::size_t i = 0; i < counts.size(); ++i) {
     const recovery::OutcomeCounts& c = counts[i];
     if (tables[i].event_table.id() >= 0) {
@@ -260,16 +286,15 @@ void ResultsFile::write_outcome_counts(std::size_t arm, std::int64_t replicate,
           data.push_back(t.censored[day]);
           for (std::size_t k = 0; k < t.causes; ++k) data.push_back(t.event(day, k));
         }
-      const auto dims = tables[i].event_table.dims();
-      tables[i].event_table.write_block<std::int64_t>({u(replicate), 0, 0, 0}, {1, dims[1], dims[2], dims[3]}, data);
+      put(tables[i].event_table, tables[i].event_rows, data);
     }
     if (tables[i].counts.id() >= 0) {
       std::vector<std::int64_t> data;
       for (const auto& rows : c.rows) data.insert(data.end(), rows.begin(), rows.end());
-      const auto dims = tables[i].counts.dims();
-      tables[i].counts.write_block<std::int64_t>({u(replicate), 0, 0, 0}, {1, dims[1], dims[2], dims[3]}, data);
+      put(tables[i].counts, tables[i].count_rows, data);
     }
   }
+  arms_.at(arm)->rows_written = true;
 }
 
 void ResultsFile::write_events(std::size_t arm, std::int64_t replicate, const std::vector<recovery::RecordedEvent>& events) {
@@ -307,7 +332,8 @@ void ResultsFile::add_tables(ArmDatasets& a, const recovery::ObservationPlan& pl
     }
     if (d.statistic == recovery::OutcomeStatistic::cumulative_incidence) {
       const hsize_t C = 2 + d.causes.size();
-      table.event_table = a.group.create_dataset<std::int64_t>(at + "/event_table", {R, P, T, C}, {{1, P, T, C}, 1});
+      // int32: every count is at most the population (population.size < 2^31).
+      table.event_table = a.group.create_dataset<std::int32_t>(at + "/event_table", {R, P, T, C}, {{1, P, T, C}, 1});
       std::vector<std::string> columns = {"entered", "censored"};
       for (const auto& c : d.cause_names) columns.push_back(c);
       table.event_table.set_attribute("columns", columns);
@@ -334,7 +360,11 @@ void ResultsFile::add_tables(ArmDatasets& a, const recovery::ObservationPlan& pl
     }
     if (!rows.empty()) {
       const hsize_t W = columns.size(), N = rows.size();
-      table.counts = a.group.create_dataset<std::int64_t>(at + "/counts", {R, P, N, W}, {{1, P, N, W}, options.deflate_level});
+      // Person-days may pass 2^31; the other counts are at most the population.
+      const h5::DatasetOptions chunked{{1, P, N, W}, options.deflate_level};
+      table.counts = d.statistic == recovery::OutcomeStatistic::rate
+                         ? a.group.create_dataset<std::int64_t>(at + "/counts", {R, P, N, W}, chunked)
+                         : a.group.create_dataset<std::int32_t>(at + "/counts", {R, P, N, W}, chunked);
       table.counts.set_attribute("columns", columns);
       table.counts.set_attribute("rows", rows);
     }
@@ -437,6 +467,7 @@ void ResultsFile::record_complete(const std::vector<std::string>& arm_names, con
 }
 
 void ResultsFile::commit() {
+  flush_rows();
   arms_.clear();  // close datasets and groups before the file
   file_.close();
   std::filesystem::rename(partial_path_, final_path_);

@@ -55,7 +55,8 @@ class ResultsFile {
   std::size_t add_arm(const ArmInfo& arm, const std::vector<ModuleOutput>& modules);
   void write_day_counts(std::size_t arm, std::int64_t replicate, const std::vector<recovery::DayCounts>& per_day);
   void write_agents(std::size_t arm, std::int64_t replicate, const recovery::Population& pop);
-  // Values in the order of recovery::replicate_outcome_names(the arm's plan).
+  // Values in the order of recovery::replicate_outcome_names(the arm's plan). These and the
+  // counts below are kept in memory and written at commit(), whole.
   void write_outcomes(std::size_t arm, std::int64_t replicate, const std::vector<double>& values);
   // One replicate's outcome counts (the order of the plan's definitions), as
   // /arms/<arm>/tables/<definition>/{event_table, counts}.
@@ -102,6 +103,7 @@ class ResultsFile {
   struct ArmDatasets;
   void add_tables(ArmDatasets& arm, const recovery::ObservationPlan& plan);
   void add_events(ArmDatasets& arm, const recovery::ObservationPlan& plan);
+  void flush_rows();
   std::string final_path_;
   std::string partial_path_;
   ResultsHeader header_;
