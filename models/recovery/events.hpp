@@ -3,9 +3,10 @@
 //
 // Core events are numbered in the order they happen within a day (an arrival first, then
 // death, the state changes of steps 4-7, then the treatment step), so that sorting one agent's
-// events by (day, code) gives their order. An intervention module's events are numbered from
-// its stream base (peer_mentor 1000, group 1100, ...) and named `<type>.<event>`; they happen
-// after the core day. A new version of the model adds codes at the end of either list.
+// core events of a day by code gives their order. An intervention module's events are numbered
+// from its stream base (peer_mentor 1000, group 1100, ...) and named `<type>.<event>`; they
+// happen after the core day, in the order the modules report them. A new version of the model
+// adds codes at the end of either list.
 #pragma once
 
 #include <array>

@@ -230,12 +230,13 @@ std::vector<TimeToEventRecord> wait_records(std::span<const std::int32_t> first_
     TimeToEventRecord& r = records[i];
     r.origin_day = first_queued_day[i];
     if (r.origin_day < 0) continue;
-    if (first_served_day[i] >= 0) {
-      r.end_day = first_served_day[i];
-      r.cause = 0;
-    } else if (left_unserved_day[i] >= 0) {
+    // A first wait that ended unserved ended then, whatever happened in a later one.
+    if (left_unserved_day[i] >= 0) {
       r.end_day = left_unserved_day[i];
       r.cause = pop.death_day[i] == left_unserved_day[i] ? 1 : 2;
+    } else if (first_served_day[i] >= 0) {
+      r.end_day = first_served_day[i];
+      r.cause = 0;
     }
   }
   return records;

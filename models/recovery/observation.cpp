@@ -360,7 +360,7 @@ void Observation::count_ranges(const TileDay& tile, Local& local) const {
 }
 
 void Observation::on_event(std::size_t agent, std::int32_t day, EventCode code, bool in_treatment_at_start,
-                           Local& local) {
+                           bool end_of_day, Local& local) {
   const auto T = static_cast<std::int32_t>(plan_.days);
   static const std::vector<std::uint16_t> none;
   const auto& concerned = code < definitions_by_code_.size() ? definitions_by_code_[code] : none;
@@ -381,6 +381,10 @@ void Observation::on_event(std::size_t agent, std::int32_t day, EventCode code, 
       analysis::EventTable& table = local.counts[i].event[s];
       if (k < 0) {  // a death that is not one of the causes ends the follow-up
         ++table.censored[static_cast<std::size_t>(t)];
+        // ... so whoever dies before day D was not followed for D days.
+        if (!day0)
+          for (std::size_t j = 0; j < d.days.size(); ++j)
+            if (o + d.days[j] <= T && t < d.days[j] - 1) --local.counts[i].rows[s][j * local.counts[i].width];
         continue;
       }
       ++table.event(static_cast<std::size_t>(t), static_cast<std::size_t>(k));
@@ -396,21 +400,36 @@ void Observation::on_event(std::size_t agent, std::int32_t day, EventCode code, 
   }
   // Origins reached with this event, for the definitions that start counting from them.
   const auto& origins = code < origins_by_code_.size() ? origins_by_code_[code] : none;
+  // An agent who died today reaches no origin (a module may report its leaving after the death).
+  const bool dead = pop_->state[agent] == ClinicalState::deceased;
   for (const std::size_t s : origins) {
     OriginSlot& slot = origins_[s];
-    if (slot.day[agent] != not_reached) continue;
+    if (slot.day[agent] != not_reached || dead) continue;
     if (slot.origin.occurrence > 1 && ++slot.count[agent] < slot.origin.occurrence) continue;
     slot.day[agent] = static_cast<std::int16_t>(day);
     for (std::size_t i = 0; i < definitions_.size(); ++i) {
       const Definition& def = definitions_[i];
-      if (def.origin_slot != static_cast<int>(s) || def.mode != Mode::tracked) continue;
+      if (def.origin_slot != static_cast<int>(s)) continue;
       const OutcomeDefinition& d = *def.d;
       if (!d.subgroup.empty() && !in_subgroup(d, agent)) continue;
       const std::size_t stratum = stratum_of(agent);
-      ++local.counts[i].event[stratum].entered[0];
       auto& row = local.counts[i].rows[stratum];
-      for (std::size_t j = 0; j < d.days.size(); ++j)
-        if (day + d.days[j] <= T) ++row[j * local.counts[i].width];
+      if (def.mode == Mode::tracked) {
+        ++local.counts[i].event[stratum].entered[0];
+        for (std::size_t j = 0; j < d.days.size(); ++j)
+          if (day + d.days[j] <= T) ++row[j * local.counts[i].width];
+      }
+      // A state on day 1 is the state at the end of the origin's day: the tiles of the day were
+      // counted before a module's event set the origin, so it is counted here.
+      if (def.mode == Mode::state_tracked && end_of_day)
+        for (std::size_t j = 0; j < d.days.size(); ++j)
+          if (d.days[j] == 1) {
+            ++row[j * 2];
+            row[j * 2 + 1] += d.state.contains(static_cast<std::int32_t>(pop_->state[agent]),
+                                               static_cast<std::int32_t>(pop_->treatment[agent]))
+                                  ? 1
+                                  : 0;
+          }
     }
   }
   if (tracks_exits_ && (code == event_code_dropped_out || code == event_code_completed))
@@ -461,8 +480,9 @@ void Observation::observe(const TileDay& tile, Local& local) {
     const bool treated = needs_start_of_day() && tile.treatment_before[l] == in_treatment;
     const std::size_t count = lane_events(tile, l, codes, details);
     for (std::size_t c = 0; c < count; ++c) {
-      on_event(agent, tile.day, codes[c], treated, local);
-      if (plan_.record_events) local.records.push_back({static_cast<std::int32_t>(agent), tile.day, codes[c], details[c]});
+      on_event(agent, tile.day, codes[c], treated, false, local);
+      if (plan_.record_events)
+        local.records.push_back({static_cast<std::int32_t>(agent), tile.day, codes[c], codes[c], details[c]});
     }
   }
   if (has_tracked_states_) count_tracked_states(tile, local);
@@ -492,12 +512,15 @@ void Observation::count_tracked_states(const TileDay& tile, Local& local) const 
 void Observation::observe_module_events(std::int32_t day, std::span<const ModuleEvent> events) {
   if (events.empty()) return;
   Local& local = locals_.local();
+  std::uint32_t order = std::uint32_t{1} << 16;  // after every core event of the day
   for (const ModuleEvent& e : events) {
     const auto agent = static_cast<std::size_t>(e.agent);
-    // After the day: the status now stands for the day's (a module event on the day someone
-    // leaves treatment counts as out of treatment).
-    on_event(agent, day, e.code, pop_->treatment[agent] == TreatmentStatus::in_treatment, local);
-    if (plan_.record_events) local.records.push_back({e.agent, day, e.code, e.detail});
+    // The status at the start of the day: the end of the day's, but for someone who left
+    // treatment today (a readmission today is taken as a day in treatment).
+    const bool left_today = tracks_exits_ && last_exit_day_[agent] == day;
+    const bool treated = pop_->treatment[agent] == TreatmentStatus::in_treatment || left_today;
+    on_event(agent, day, e.code, treated, true, local);
+    if (plan_.record_events) local.records.push_back({e.agent, day, order++, e.code, e.detail});
   }
 }
 
@@ -540,6 +563,9 @@ void Observation::add_derived(OutcomeCounts& counts, const Definition& def, cons
       consider(pop.death_day[i], died_cause);
       if (cause < 0 && pop.death_day[i] >= 0) when = pop.death_day[i];  // death censors a net risk
     }
+    // Without an event by the end, the follow-up ended then: the horizon, or a death that is
+    // not one of the causes.
+    const std::int32_t followed_to = cause >= 0 ? T - 1 : when;
     const auto t = static_cast<std::size_t>(when - o);
     if (cause >= 0)
       ++table.event(t, static_cast<std::size_t>(cause));
@@ -548,7 +574,7 @@ void Observation::add_derived(OutcomeCounts& counts, const Definition& def, cons
     if (day0) continue;
     auto& row = counts.rows[s];
     for (std::size_t j = 0; j < d.days.size(); ++j) {
-      if (arrival + d.days[j] > T) continue;
+      if (arrival + d.days[j] > T || followed_to - arrival < d.days[j] - 1) continue;
       ++row[j * counts.width];
       if (cause >= 0 && static_cast<std::int32_t>(t) < d.days[j]) ++row[j * counts.width + 1 + static_cast<std::size_t>(cause)];
     }

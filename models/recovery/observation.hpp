@@ -54,10 +54,12 @@ struct ModuleEvent {
   std::int16_t detail = 0;
 };
 
-// One row of the event record.
+// One row of the event record. `order` sorts an agent's events of a day as they happened: a
+// core event's code, then the modules' events in the order they were reported.
 struct RecordedEvent {
   std::int32_t agent = 0;
   std::int32_t day = 0;
+  std::uint32_t order = 0;
   EventCode code = 0;
   std::int16_t detail = 0;
   auto operator<=>(const RecordedEvent&) const = default;
@@ -158,7 +160,8 @@ class Observation {
   std::size_t stratum_of(std::size_t agent) const;
   std::int32_t origin_day(const Definition& def, std::size_t agent) const;
   void count_ranges(const TileDay& tile, Local& local) const;
-  void on_event(std::size_t agent, std::int32_t day, EventCode code, bool in_treatment_at_start, Local& local);
+  void on_event(std::size_t agent, std::int32_t day, EventCode code, bool in_treatment_at_start, bool end_of_day,
+                Local& local);
   bool in_rate(const Definition& def, std::size_t agent, std::int32_t day) const;
   void count_tracked_states(const TileDay& tile, Local& local) const;
   std::size_t rate_category(const OutcomeDefinition& d, std::size_t agent, std::int32_t day, bool in_treatment) const;

@@ -1,6 +1,7 @@
 // A definition's quantities from its counts (see outcome_estimates.hpp and docs/output.md).
 #include "outcome_estimates.hpp"
 
+#include <cmath>
 #include <limits>
 
 namespace recoverysim::recovery {
@@ -48,9 +49,14 @@ std::vector<double> outcome_values(const OutcomeCounts& counts, std::span<const 
       const analysis::CompetingRisks aj = analysis::aalen_johansen(table);
       const std::vector<double> net = analysis::net_incidence(table, 0);
       const bool complete = d.origin.kind != Origin::Kind::day0;
+      // A curve is known on day t while someone is still followed then, or once everyone has
+      // had an event: past the last day anyone is followed, it is not estimated (NaN).
+      const auto known = [&](std::int32_t t) {
+        return t >= 0 && t < T && (aj.at_risk[static_cast<std::size_t>(t)] > 0 || aj.survival[static_cast<std::size_t>(t)] == 0.0);
+      };
       for (std::size_t j = 0; j < d.days.size(); ++j) {
         const std::int32_t D = d.days[j];
-        const bool within = anyone && D >= 1 && D <= T;
+        const bool within = anyone && known(D - 1);
         values.push_back(within ? aj.incidence[0][static_cast<std::size_t>(D - 1)] : nan);
         values.push_back(within ? net[static_cast<std::size_t>(D - 1)] : nan);
         if (complete) {
@@ -60,9 +66,15 @@ std::vector<double> outcome_values(const OutcomeCounts& counts, std::span<const 
         }
       }
       if (d.restricted_mean_days > 0)
-        values.push_back(anyone ? analysis::restricted_mean(aj.survival, static_cast<std::size_t>(d.restricted_mean_days))
-                                : nan);
-      for (const double q : d.quantiles) values.push_back(anyone ? analysis::incidence_quantile(aj.incidence[0], q) : nan);
+        values.push_back(anyone && known(d.restricted_mean_days - 1)
+                             ? analysis::restricted_mean(aj.survival, static_cast<std::size_t>(d.restricted_mean_days))
+                             : nan);
+      // Not reached by the end of follow-up: "never" (infinite) if the curve is known to its end,
+      // else not estimated.
+      for (const double q : d.quantiles) {
+        const double day = anyone ? analysis::incidence_quantile(aj.incidence[0], q) : nan;
+        values.push_back(std::isinf(day) && !known(T - 1) ? nan : day);
+      }
       if (!d.never_name.empty()) values.push_back(anyone && T > 0 ? 1.0 - aj.incidence[0].back() : nan);
       break;
     }

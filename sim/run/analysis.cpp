@@ -79,7 +79,11 @@ SurvivalCurve summarise_curves(const std::vector<analysis::EventTable>& tables, 
   std::vector<SurvivalCurve> curves;
   for (const auto& table : tables) {
     SurvivalCurve c;
-    if (tables.size() == 1) {
+    if (table.total_entered() == 0) {  // nobody to follow (an empty subgroup): no curve, as no quantity
+      c.survival.assign(table.days, nan);
+      c.low = c.high = c.survival;
+      c.at_risk.assign(table.days, 0);
+    } else if (tables.size() == 1) {
       c = analysis::incidence_curve(table, cause);
     } else {
       const auto aj = analysis::aalen_johansen(table);

@@ -297,11 +297,12 @@ void ResultsFile::write_outcome_counts(std::size_t arm, std::int64_t replicate,
   arms_.at(arm)->rows_written = true;
 }
 
-void ResultsFile::write_events(std::size_t arm, std::int64_t replicate, const std::vector<recovery::RecordedEvent>& events) {
+void ResultsFile::write_events(std::size_t arm, std::int64_t replicate_number,
+                               const std::vector<recovery::RecordedEvent>& events) {
   auto& e = arms_.at(arm)->events;
   if (!e) throw std::logic_error("write_events: the arm records no events");
   const std::size_t n = events.size();
-  std::vector<std::int32_t> replicates(n, static_cast<std::int32_t>(replicate)), agents(n);
+  std::vector<std::int32_t> replicates(n, static_cast<std::int32_t>(replicate_number)), agents(n);
   std::vector<std::int16_t> days(n), details(n);
   std::vector<std::uint16_t> codes(n);
   for (std::size_t k = 0; k < n; ++k) {
@@ -453,7 +454,8 @@ void ResultsFile::copy_arm_events(const h5::Group& source_arm, std::size_t arm, 
   const auto begin = std::lower_bound(replicate.begin(), replicate.end(), first_replicate);
   const auto end = std::lower_bound(begin, replicate.end(), first_replicate + replicates);
   const auto first = static_cast<hsize_t>(begin - replicate.begin()), count = static_cast<hsize_t>(end - begin);
-  e->replicate.append<std::int32_t>(std::span<const std::int32_t>(&*begin, count));
+  if (count == 0) return;
+  e->replicate.append<std::int32_t>(std::span<const std::int32_t>(replicate.data() + first, count));
   e->agent.append<std::int32_t>(from.open_dataset("agent").read_range<std::int32_t>(first, count));
   e->day.append<std::int16_t>(from.open_dataset("day").read_range<std::int16_t>(first, count));
   e->code.append<std::uint16_t>(from.open_dataset("code").read_range<std::uint16_t>(first, count));

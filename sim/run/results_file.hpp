@@ -61,8 +61,9 @@ class ResultsFile {
   // One replicate's outcome counts (the order of the plan's definitions), as
   // /arms/<arm>/tables/<definition>/{event_table, counts}.
   void write_outcome_counts(std::size_t arm, std::int64_t replicate, const std::vector<recovery::OutcomeCounts>& counts);
-  // One replicate's event record, appended to /arms/<arm>/events (replicates in order).
-  void write_events(std::size_t arm, std::int64_t replicate, const std::vector<recovery::RecordedEvent>& events);
+  // One replicate's event record, appended to /arms/<arm>/events, its rows marked with the
+  // run's replicate number (not the row of a unit file); replicates in order.
+  void write_events(std::size_t arm, std::int64_t replicate_number, const std::vector<recovery::RecordedEvent>& events);
   // A module's daily metrics for one replicate: values[day * metrics + j].
   void write_module_metrics(std::size_t arm, std::size_t module, std::int64_t replicate,
                             const std::vector<double>& values);

@@ -139,7 +139,7 @@ void UnitRunner::run(const WorkUnit& unit, const std::string& path, Progress& pr
         recovery::replicate_outcome_values(sim.observation_plan(), sim.outcome_counts(), sim.population());
     ScopedTimer timer(output_seconds);
     file->write_outcome_counts(0, row, sim.outcome_counts());
-    if (run.output_events) file->write_events(0, row, sim.take_event_records());
+    if (run.output_events) file->write_events(0, r, sim.take_event_records());
     file->write_day_counts(0, row, per_day);
     file->write_agents(0, row, sim.population());
     for (std::size_t m = 0; m < metrics.size(); ++m) {

@@ -172,6 +172,16 @@ void Scenario::check_outcomes_against_arms(const YAML::Node& list, const std::st
     const recovery::OutcomeDefinition& d = analysis.outcomes[k];
     const YAML::Node item = list[k];
     const std::string shown = "analysis.outcomes[" + std::to_string(k) + "]";
+    // Days beyond the horizon could never be observed.
+    for (const auto day : d.days)
+      if (day > run.days)
+        throw InputError(location_of(file, item["days"]), shown + ".days: day " + std::to_string(day) +
+                                                              " is beyond the horizon (days: " +
+                                                              std::to_string(run.days) + ")");
+    if (d.restricted_mean_days > run.days)
+      throw InputError(location_of(file, item["restricted_mean_days"]),
+                       shown + ".restricted_mean_days: " + std::to_string(d.restricted_mean_days) +
+                           " is beyond the horizon (days: " + std::to_string(run.days) + ")");
     std::vector<recovery::EventCode> codes = d.origin.codes;
     for (const auto& cause : d.causes) codes.insert(codes.end(), cause.begin(), cause.end());
     for (const auto code : codes) {

@@ -163,3 +163,24 @@ TEST_CASE("an agent's whole state fits in 64 bytes") {
   });
   CHECK(bytes == Population::bytes_per_agent());
 }
+
+TEST_CASE("outcomes: a module's wait records, first wait only") {
+  Population pop;
+  pop.resize(5);
+  for (std::size_t i = 0; i < 5; ++i) pop.death_day[i] = -1;
+  pop.death_day[3] = 40;
+  //               served      left, later served   never queued   died waiting   still waiting
+  const std::vector<std::int32_t> queued = {10, 10, -1, 20, 30};
+  const std::vector<std::int32_t> served = {15, 300, -1, -1, -1};
+  const std::vector<std::int32_t> left = {-1, 40, -1, 40, -1};
+  const auto records = wait_records(queued, served, left, pop);
+  REQUIRE(records.size() == 5);
+  CHECK(records[0].origin_day == 10);
+  CHECK(records[0].end_day == 15);
+  CHECK(records[0].cause == 0);   // served
+  CHECK(records[1].end_day == 40);
+  CHECK(records[1].cause == 2);   // left first: the later service is another wait
+  CHECK(records[2].origin_day == -1);
+  CHECK(records[3].cause == 1);   // died while waiting
+  CHECK(records[4].cause == -1);  // censored at the horizon
+}

@@ -168,8 +168,9 @@ def check_waits(f, arm_name, module, served_column, r, days):
     left = arm[f"agents/{module}.left_unserved_day"][r].astype(int)
     death = arm["agents/death_day"][r].astype(int)
     queued = origin >= 0
-    cause = np.where(served >= 0, 0, np.where(left >= 0, np.where(death == left, 1, 2), -1))
-    end = np.where(served >= 0, served, left)
+    # The first wait ends unserved on left_unserved_day (even if a later wait was served).
+    cause = np.where(left >= 0, np.where(death == left, 1, 2), np.where(served >= 0, 0, -1))
+    end = np.where(left >= 0, left, served)
     survival, incidence = aalen_johansen(origin[queued], end[queued], cause[queued], days, 3)
     mean = survival[:days].sum()
     # The first day the incidence reaches q, to within 1e-9 (ties at q computed in another order).
@@ -226,6 +227,18 @@ def main():
         check("a difference between two arms = the paired differences of its parts", np.array_equal(difference, parts))
         check("... and its estimate their mean",
               math.isclose(f["contrasts/mentoring_effect/estimate"][0, 0], parts.mean(), rel_tol=1e-12))
+
+    # Several work units per arm: every replicate's events reach the results file, each under
+    # its own replicate number.
+    many = WORK / "many_units.h5"
+    run("run", SCENARIO, "-q", "--replicates", "30", "-o", many)
+    with h5py.File(many, "r") as f:
+        n, days = f["arms/usual_care/agents/admission_day"].shape[1], f["arms/usual_care/state_counts"].shape[1]
+        for arm_name in ("usual_care", "mentors"):
+            replicates = np.unique(f[f"arms/{arm_name}/events/replicate"][...])
+            check(f"{arm_name}: the event record holds all 30 replicates", np.array_equal(replicates, np.arange(30)),
+                  replicates)
+        check_record(f, "mentors", 29, n, days)
 
     print(f"{len(failures)} failed" if failures else "all passed")
     return 1 if failures else 0
