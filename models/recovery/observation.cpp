@@ -563,6 +563,11 @@ void Observation::add_derived(OutcomeCounts& counts, const Definition& def, cons
       consider(pop.death_day[i], died_cause);
       if (cause < 0 && pop.death_day[i] >= 0) when = pop.death_day[i];  // death censors a net risk
     }
+    // A population followed past this horizon: what happened later is not seen here.
+    if (when > T - 1) {
+      when = T - 1;
+      cause = -1;
+    }
     // Without an event by the end, the follow-up ended then: the horizon, or a death that is
     // not one of the causes.
     const std::int32_t followed_to = cause >= 0 ? T - 1 : when;
