@@ -102,7 +102,7 @@ def main():
         out, _ = run_measured([BUILD / "recoverysim", "run", "scenarios/baseline.yaml", "-q", "--replicates", "1",
                                "--set", f"population.size={n}", "--set", f"days={args.days}",
                                "-o", str(BUILD / "benchmark-output.h5"), "--force"])
-        total, writing = map(float, re.search(r"in ([\d.]+) s .*writing output ([\d.]+) s", out).groups())
+        total, writing = map(float, re.search(r"in ([\d.]+) s .*writing output ([\d.]+) s", out, re.S).groups())
         print(f"| {n:,} | {total:.2f} | {writing:.2f} | {100 * writing / max(total, 1e-9):.1f}% |")
     (BUILD / "benchmark-output.h5").unlink(missing_ok=True)
 

@@ -292,6 +292,23 @@ void Group::set_attribute(const std::string& name, std::int64_t value) {
   check(H5Awrite(attr.id(), H5T_NATIVE_INT64, &value), what);
 }
 
+void Group::set_attribute(const std::string& name, double value) {
+  const std::string what = "attribute '" + name + "' of " + path_;
+  Handle space(checked(H5Screate(H5S_SCALAR), what), H5Sclose);
+  if (H5Aexists(id(), name.c_str()) > 0) check(H5Adelete(id(), name.c_str()), what);
+  Handle attr(checked(H5Acreate2(id(), name.c_str(), H5T_IEEE_F64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT), what),
+              H5Aclose);
+  check(H5Awrite(attr.id(), H5T_NATIVE_DOUBLE, &value), what);
+}
+
+double Group::real_attribute(const std::string& name) const {
+  const std::string what = "reading attribute '" + name + "' of " + path_;
+  Handle attr(checked(H5Aopen(id(), name.c_str(), H5P_DEFAULT), what), H5Aclose);
+  double value = 0;
+  check(H5Aread(attr.id(), H5T_NATIVE_DOUBLE, &value), what);
+  return value;
+}
+
 void Group::set_attribute(const std::string& name, const std::vector<std::string>& values) {
   write_string_attribute(id(), path_, name, values, false);
 }

@@ -174,8 +174,10 @@ class Group {
 
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, std::int64_t value);
+  void set_attribute(const std::string& name, double value);
   void set_attribute(const std::string& name, const std::vector<std::string>& values);
   std::string string_attribute(const std::string& name) const;
+  double real_attribute(const std::string& name) const;
   std::vector<std::string> string_list_attribute(const std::string& name) const;
   std::int64_t integer_attribute(const std::string& name) const;
 

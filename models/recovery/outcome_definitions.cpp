@@ -21,15 +21,6 @@ OutcomeDefinition first_event(std::string name, EventCode event, std::vector<std
   return d;
 }
 
-std::string quantile_name(double q) {
-  const double percent = q * 100.0;
-  if (percent == std::floor(percent)) return std::to_string(static_cast<int>(percent));
-  std::string s = std::to_string(percent);
-  s.erase(s.find_last_not_of('0') + 1);
-  for (char& c : s)
-    if (c == '.') c = 'p';
-  return s;
-}
 
 }  // namespace
 
@@ -61,6 +52,16 @@ std::vector<OutcomeDefinition> default_outcome_definitions(std::int64_t days, st
   abstinent.where = "the shipped outcomes";
   out.push_back(std::move(abstinent));
   return out;
+}
+
+std::string quantile_name(double q) {
+  const double percent = q * 100.0;
+  if (percent == std::floor(percent)) return std::to_string(static_cast<int>(percent));
+  std::string s = std::to_string(percent);
+  s.erase(s.find_last_not_of('0') + 1);
+  for (char& c : s)
+    if (c == '.') c = 'p';
+  return s;
 }
 
 std::vector<OutcomeQuantity> outcome_quantities(const OutcomeDefinition& d) {

@@ -121,6 +121,8 @@ struct OutcomeQuantity {
 };
 std::vector<OutcomeQuantity> outcome_quantities(const OutcomeDefinition& definition);
 std::vector<std::string> outcome_quantity_names(const OutcomeDefinition& definition);
+// A quantile as it appears in a quantity's name: 0.9 -> "90", 0.975 -> "97p5".
+std::string quantile_name(double q);
 // A rate's categories of person-time as suffixes of its quantities: "" (all of it) first.
 std::vector<std::string> rate_category_suffixes(const OutcomeDefinition& definition);
 

@@ -2,7 +2,8 @@
 // admission, so open and closed cohorts are read alike:
 //  - percent_days_abstinent: abstinent person-days / person-days alive, in percent;
 //  - readmissions_per_person_year: readmissions / (person-days alive / 365.25);
-//  - deaths: number of deaths in the cohort.
+//  - deaths: number of deaths in the cohort;
+//  - abstinent_person_years: abstinent person-days / 365.25.
 #include "outcomes.hpp"
 
 #include "outcome_estimates.hpp"
@@ -17,7 +18,8 @@ void finalise_records(Population& pop) {
 }
 
 const std::vector<std::string>& horizon_outcome_names() {
-  static const std::vector<std::string> names = {"percent_days_abstinent", "readmissions_per_person_year", "deaths"};
+  static const std::vector<std::string> names = {"percent_days_abstinent", "readmissions_per_person_year", "deaths",
+                                                 "abstinent_person_years"};
   return names;
 }
 
@@ -34,7 +36,8 @@ std::vector<double> compute_horizon_outcomes(const Population& pop, std::int64_t
   const double alive = static_cast<double>(days_alive);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   return {days_alive > 0 ? 100.0 * static_cast<double>(abstinent_days) / alive : nan,
-          days_alive > 0 ? static_cast<double>(readmissions) / (alive / 365.25) : nan, static_cast<double>(deaths)};
+          days_alive > 0 ? static_cast<double>(readmissions) / (alive / 365.25) : nan, static_cast<double>(deaths),
+          static_cast<double>(abstinent_days) / 365.25};
 }
 
 std::vector<std::string> replicate_outcome_names(const ObservationPlan& plan) {

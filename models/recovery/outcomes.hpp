@@ -13,7 +13,7 @@ namespace recoverysim::recovery {
 // Closes records still open at the horizon (e.g. the length of an ongoing first episode).
 void finalise_records(Population& pop);
 
-// percent_days_abstinent, readmissions_per_person_year, deaths.
+// percent_days_abstinent, readmissions_per_person_year, deaths, abstinent_person_years.
 const std::vector<std::string>& horizon_outcome_names();
 // Their values, in that order, for a run of `days` days.
 std::vector<double> compute_horizon_outcomes(const Population& pop, std::int64_t days);

@@ -1,4 +1,4 @@
-// The `recoverysim` command line: run, merge, validate, schema, summarize, compare.
+// The `recoverysim` command line: run, merge, validate, schema, summarize, compare, recommend, search.
 // Exit codes: 0 success, 1 failure while running (I/O, HDF5), 2 bad input (scenario, options).
 #include "errors.hpp"
 #include "h5.hpp"
@@ -10,7 +10,9 @@
 
 #include <mpi.h>
 #endif
+#include "run/decision.hpp"
 #include "run/runner.hpp"
+#include "commands.hpp"
 #include "tables.hpp"
 #include "run/scenario.hpp"
 #include "version.hpp"
@@ -27,6 +29,8 @@
 namespace {
 
 using namespace recoverysim;
+using cli::open_results;
+using cli::refuse_to_overwrite;
 
 constexpr int exit_input_error = 2;
 constexpr int exit_run_error = 1;
@@ -49,35 +53,6 @@ std::string run_output;
 
 // Exit codes of a run stopped by a signal, as a shell reports them.
 int exit_code_of(const Interrupted& e) { return 128 + e.signal(); }
-
-// An existing file is replaced only with --force (and only once the new one is complete).
-void refuse_to_overwrite(const std::string& path, bool force) {
-  std::error_code ec;
-  if (!force && std::filesystem::exists(path, ec))
-    throw InputError({path, 0, 0}, "exists: choose another -o, or add --force to replace it");
-}
-
-// A results file opened for reading, with the scenario it was run from.
-struct OpenedResults {
-  h5::File file;
-  Scenario scenario;
-};
-
-std::unique_ptr<OpenedResults> open_results(const std::string& path) {
-  auto opened = std::make_unique<OpenedResults>();
-  try {
-    opened->file = h5::File::open_read_only(path);
-  } catch (const h5::Error&) {
-    std::error_code ec;
-    throw InputError({path, 0, 0}, std::filesystem::exists(path, ec) ? "not an HDF5 file (or unreadable)" : "no such file");
-  }
-  const auto& root = opened->file.root();
-  if (!root.has_attribute("format") || root.string_attribute("format") != "recoverysim" ||
-      !root.has_attribute("scenario_yaml"))
-    throw InputError({path, 0, 0}, "not a recoverysim results file (no `format: recoverysim` and `scenario_yaml`)");
-  opened->scenario.load_text(root.string_attribute("scenario_yaml"), path + ":/scenario_yaml");
-  return opened;
-}
 
 void print_run_summary(const RunResult& result) {
   std::fflush(stdout);
@@ -149,8 +124,8 @@ int run_command(const RunCommand& cmd) {
 int report_run(const Scenario& scenario, const RunOptions& options, const RunResult& result) {
   const auto& run = scenario.run;
   const double rate = result.seconds > 0 ? static_cast<double>(result.agent_days) / result.seconds : 0.0;
-  std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.2f s (%s agent-days/s; "
-              "writing output %.2f s; then summaries %.2f s) -> %s\n",
+  std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.2f s (%s agent-days/s)\n"
+              "  writing output %.2f s, then summaries %.2f s -> %s\n",
               run.name.c_str(), result.arm_names.size(), static_cast<long long>(run.replicates),
               static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),
               result.seconds, format_rate(rate).c_str(), result.output_seconds, result.analysis_seconds,
@@ -226,6 +201,21 @@ int run_cli(int argc, char** argv) {
   compare_cmd->add_option("--reference", compare_reference, "Reference arm (default: the scenario's analysis.reference_arm)");
   compare_cmd->add_option("--format", compare_format, "table, csv, markdown or json")
       ->check(CLI::IsMember({"table", "csv", "markdown", "json"}));
+
+  std::string recommend_file, recommend_format = "table";
+  Constraints constraints;
+  auto* recommend_cmd = app.add_subcommand(
+      "recommend", "The arm to choose at a willingness to pay, within a budget and a wait limit, from a results file");
+  recommend_cmd->add_option("file", recommend_file, "Results file (HDF5) written by run or search")->required();
+  cli::add_constraint_options(*recommend_cmd, constraints);
+  recommend_cmd->add_option("--format", recommend_format, "table, markdown or json")
+      ->check(CLI::IsMember({"table", "markdown", "json"}));
+
+  cli::SearchCommand search;
+  auto* search_cmd = app.add_subcommand(
+      "search", "Find the level of a staffing key that meets a wait limit, a budget or the best net benefit, "
+                "running the model itself");
+  cli::add_search_options(*search_cmd, search);
 
   std::string schema_format = "yaml";
   std::string schema_module;
@@ -304,9 +294,28 @@ int run_cli(int argc, char** argv) {
       const Analysis analysis = analyse_results(opened->file.root(), scenario, reference);
       if (analysis.comparisons.empty())
         throw InputError({compare_file, 0, 0}, "only one arm: nothing to compare");
-      cli::print_comparison(std::cout, analysis, scenario.run.name, cli::parse_format(compare_format));
+      cli::print_comparison(std::cout, analysis, decide(analysis, scenario), scenario.run.name,
+                            cli::parse_format(compare_format));
       return 0;
     }
+    if (*recommend_cmd) {
+      const auto opened = open_results(recommend_file);
+      const Scenario& scenario = opened->scenario;
+      if (std::isnan(constraints.wtp)) {
+        if (!(scenario.analysis.willingness_to_pay > 0))
+          throw InputError({"recommend", 0, 0}, "state a willingness to pay: --wtp X (currency units per " +
+                                                    effect_measure(scenario.analysis.effect).unit +
+                                                    "), or analysis.willingness_to_pay in the scenario");
+        constraints.wtp = scenario.analysis.willingness_to_pay;
+      }
+      const Analysis analysis = analyse_results(opened->file.root(), scenario, scenario.analysis.reference_arm,
+                                                {constraints.wait_quantile});
+      const Decision decision = decide(analysis, scenario, constraints.wtp);
+      cli::print_recommendation(std::cout, analysis, decision, recommend(analysis, decision, constraints),
+                                scenario.run.name, cli::parse_format(recommend_format));
+      return 0;
+    }
+    if (*search_cmd) return cli::search_command(search);
     if (*schema_cmd) {
       if (!schema_module.empty()) {
         const auto schema = module_schema(schema_module);
@@ -321,7 +330,8 @@ int run_cli(int argc, char** argv) {
       return 0;
     }
   } catch (const Interrupted& e) {
-    if (*run_cmd)
+    if (*search_cmd) run_output = search.output;
+    if ((*run_cmd || *search_cmd) && !run_output.empty())
       std::fprintf(stderr, "recoverysim: %s: finished work is kept in %s; run the same command with --resume to "
                            "continue\n", e.what(), UnitStore::directory_of(run_output).c_str());
     else
@@ -332,9 +342,10 @@ int run_cli(int argc, char** argv) {
     return exit_input_error;
   } catch (const std::exception& e) {  // h5::Error (a full disk, ...) and the unexpected
     std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
-    const std::string staging = UnitStore::directory_of(run_output);
+    if (*search_cmd) run_output = search.output;
+    const std::string staging = run_output.empty() ? std::string() : UnitStore::directory_of(run_output);
     std::error_code ignored;
-    if (*run_cmd && std::filesystem::is_directory(staging, ignored))
+    if ((*run_cmd || *search_cmd) && !staging.empty() && std::filesystem::is_directory(staging, ignored))
       std::fprintf(stderr, "recoverysim: finished work is kept in %s; once the cause is fixed, run the same command "
                            "with --resume to continue\n", staging.c_str());
     return exit_run_error;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "run/analysis.hpp"
+#include "run/decision.hpp"
 
 #include <ostream>
 #include <string>
@@ -24,6 +25,12 @@ void print_by_period(std::ostream& out, const Analysis& analysis, const std::str
                      std::vector<std::string> quantities);
 
 // Paired differences, ratios and cost-effectiveness against the reference.
-void print_comparison(std::ostream& out, const Analysis& analysis, const std::string& scenario_name, Format format);
+void print_comparison(std::ostream& out, const Analysis& analysis, const Decision& decision,
+                      const std::string& scenario_name, Format format);
+
+// A recommendation: the arm, the runner-up, each arm's standing against the requirements, the
+// rule, and a warning when the answer is at an end of a swept grid.
+void print_recommendation(std::ostream& out, const Analysis& analysis, const Decision& decision,
+                          const Recommendation& recommendation, const std::string& scenario_name, Format format);
 
 }  // namespace recoverysim::cli

@@ -125,12 +125,17 @@ std::string period_label(const Scenario& scenario, std::size_t p, std::size_t pe
   return "admitted on days " + std::to_string(first) + "-" + std::to_string(last);
 }
 
-ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const Arm& arm) {
-  const std::int64_t R = scenario.run.replicates;
+}  // namespace
+
+ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const Arm& arm, std::int64_t R,
+                        const std::vector<double>& wait_quantiles) {
   const std::int64_t T = scenario.run.days;
   const double rate = scenario.analysis.discount_rate;
-  const h5::Group group = root.open_group("arms/" + arm.name);
-  const recovery::ObservationPlan plan = scenario.observation_plan(arm);
+  recovery::ObservationPlan plan = scenario.observation_plan(arm);
+  for (auto& d : plan.definitions)
+    if (d.recorded_by_module != 0)
+      for (const double q : wait_quantiles)
+        if (std::find(d.quantiles.begin(), d.quantiles.end(), q) == d.quantiles.end()) d.quantiles.push_back(q);
   const std::size_t P = std::max<std::size_t>(plan.periods, 1);
   ArmAnalysis out;
   out.name = arm.name;
@@ -154,7 +159,7 @@ ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const A
 
   // The outcome definitions, from their counts.
   std::vector<double> participants(static_cast<std::size_t>(R), 0.0), relapses(static_cast<std::size_t>(R), 0.0),
-      completed(static_cast<std::size_t>(R), 0.0);
+      completed(static_cast<std::size_t>(R), 0.0), relapse_free_years(static_cast<std::size_t>(R), 0.0);
   for (const OutcomeDefinition& d : plan.definitions) {
     if (is_contrast(d)) continue;
     const std::vector<OutcomeCounts> counts = read_counts(group, d, R, P, T);
@@ -197,7 +202,12 @@ ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const A
     if (d.name == "relapse")
       for (std::size_t r = 0; r < tables.size(); ++r) {
         participants[r] = static_cast<double>(tables[r].total_entered());
-        for (std::size_t t = 0; t < tables[r].days; ++t) relapses[r] += static_cast<double>(tables[r].event(t, 0));
+        // Each day someone is at risk of a first relapse they are alive and have not relapsed.
+        const auto aj = analysis::aalen_johansen(tables[r]);
+        for (std::size_t t = 0; t < tables[r].days; ++t) {
+          relapses[r] += static_cast<double>(tables[r].event(t, 0));
+          relapse_free_years[r] += static_cast<double>(aj.at_risk[t]) / 365.25;
+        }
       }
     out.curves.push_back({d.name, "cumulative incidence of the first " + d.cause_names[0] + " after " + d.origin.text +
                                       " (Aalen-Johansen, " + (d.cause_names.size() > 1 ? "competing: " : "nothing competing") +
@@ -214,10 +224,11 @@ ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const A
   add("participants", Bounds::nonnegative, participants);
   add("relapses", Bounds::nonnegative, relapses);
   add("completed_episodes", Bounds::nonnegative, completed);
+  add("relapse_free_person_years", Bounds::nonnegative, relapse_free_years);
 
   // Staff and costs from the modules' daily metrics: costs discounted to day 0 and summed over
   // the horizon; every other metric averaged over the days.
-  std::vector<double> cost(R, 0.0), staff(R, 0.0);
+  std::vector<double> cost(R, 0.0), staff(R, 0.0), cost_per_year(R, 0.0);
   std::vector<std::pair<std::string, std::vector<double>>> metrics;
   for (const auto& m : arm.interventions) {
     for (const auto& metric : m.module->metric_names()) {
@@ -228,7 +239,10 @@ ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const A
         double sum = 0.0;
         for (double x : days) sum += x;
         mean_per_day[r] = sum / static_cast<double>(T);
-        if (metric == "cost") cost[r] += analysis::discounted_sum(days, rate);
+        if (metric == "cost") {
+          cost[r] += analysis::discounted_sum(days, rate);
+          cost_per_year[r] += sum / (static_cast<double>(T) / 365.25);  // undiscounted
+        }
         if (metric == "staff_fte") staff[r] += mean_per_day[r];
       }
       metrics.emplace_back(m.type + "." + metric, std::move(mean_per_day));
@@ -238,6 +252,7 @@ ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const A
   for (std::int64_t r = 0; r < R; ++r) cost_per_participant[r] = participants[r] > 0 ? cost[r] / participants[r] : nan;
   add("cost_total", Bounds::nonnegative, cost);
   add("cost_per_participant", Bounds::nonnegative, cost_per_participant);
+  add("cost_per_year", Bounds::nonnegative, cost_per_year);
   add("staff_fte", Bounds::nonnegative, staff);
   for (auto& [name, values] : metrics)
     add(name, name.ends_with(".utilisation") || name.ends_with(".mean_burnout") ? Bounds::unit : Bounds::nonnegative,
@@ -270,6 +285,8 @@ ArmAnalysis analyse_arm(const h5::Group& root, const Scenario& scenario, const A
   return out;
 }
 
+namespace {
+
 std::vector<double> difference(const std::vector<double>& a, const std::vector<double>& b) {
   std::vector<double> d(a.size());
   for (std::size_t r = 0; r < a.size(); ++r) d[r] = a[r] - b[r];
@@ -301,11 +318,14 @@ const std::vector<std::string>& cost_effectiveness_names() {
   return names;
 }
 
-Analysis analyse_results(const h5::Group& root, const Scenario& scenario, const std::string& reference) {
+Analysis analyse_results(const h5::Group& root, const Scenario& scenario, const std::string& reference,
+                         const std::vector<double>& wait_quantiles) {
   Analysis result;
   result.reference = reference;
   result.replicates = scenario.run.replicates;
-  for (const auto& arm : scenario.arms) result.arms.push_back(analyse_arm(root, scenario, arm));
+  for (const auto& arm : scenario.arms)
+    result.arms.push_back(
+        analyse_arm(root.open_group("arms/" + arm.name), scenario, arm, scenario.run.replicates, wait_quantiles));
   const ArmAnalysis* ref = result.arm(reference);
   if (!ref) {
     std::vector<std::string> names;

@@ -82,7 +82,15 @@ const std::vector<std::string>& cost_effectiveness_names();
 // Analyses the raw datasets under `root` written for `scenario` (its arms, horizon, seed and
 // analysis settings), comparing with `reference` (an arm's name). Throws InputError when the
 // reference is not an arm, h5::Error when a dataset is missing.
-Analysis analyse_results(const h5::Group& root, const Scenario& scenario, const std::string& reference);
+// `wait_quantiles`: quantiles of the modules' per-person waits to give besides the median and
+// the 90th percentile (<module>.wait_p<q>_days), for a wait limit at another quantile.
+Analysis analyse_results(const h5::Group& root, const Scenario& scenario, const std::string& reference,
+                         const std::vector<double>& wait_quantiles = {});
+
+// One arm's analysis from its group (`/arms/<arm>` of a results file or of a work unit's file)
+// holding `replicates` rows. The per-period summaries and curves are those of these rows.
+ArmAnalysis analyse_arm(const h5::Group& arm_group, const Scenario& scenario, const Arm& arm, std::int64_t replicates,
+                        const std::vector<double>& wait_quantiles = {});
 
 // Stores an analysis: /arms/<arm>/summary/..., /comparison/<reference>/... and /contrasts/...
 // (docs/output.md).

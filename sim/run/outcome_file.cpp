@@ -338,8 +338,9 @@ const std::vector<EventName>& event_vocabulary() {
 
 const std::vector<std::string>& fixed_quantity_names() {
   static const std::vector<std::string> names = {"percent_days_abstinent", "readmissions_per_person_year", "deaths",
-                                                 "participants", "relapses", "completed_episodes", "cost_total",
-                                                 "cost_per_participant", "staff_fte"};
+                                                 "abstinent_person_years", "participants", "relapses",
+                                                 "completed_episodes", "relapse_free_person_years", "cost_total",
+                                                 "cost_per_participant", "cost_per_year", "staff_fte"};
   return names;
 }
 

@@ -6,6 +6,7 @@
 #include "runner.hpp"
 
 #include "analysis.hpp"
+#include "decision.hpp"
 #include "errors.hpp"
 #include "interrupt.hpp"
 #include "progress.hpp"
@@ -160,7 +161,8 @@ std::vector<UnitSource> staged_sources(const UnitStore& store, const std::vector
 }
 
 void assemble_results(Scenario& scenario, const std::string& scenario_yaml, const std::vector<UnitSource>& sources,
-                      const std::string& output_path, const Shard& shard, RunResult& result) {
+                      const std::string& output_path, const Shard& shard, RunResult& result,
+                      const std::function<void(h5::Group&)>& extra) {
   const std::int64_t R = scenario.run.replicates;
   const std::size_t A = scenario.arms.size();
   std::vector<std::uint8_t> complete(A * static_cast<std::size_t>(R), 0);
@@ -227,8 +229,10 @@ void assemble_results(Scenario& scenario, const std::string& scenario_yaml, cons
     ScopedTimer timer(result.analysis_seconds);
     result.analysis = analyse_results(file->root(), scenario, scenario.analysis.reference_arm);
     write_analysis(file->root(), result.analysis);
+    write_decision(file->root(), decide(result.analysis, scenario));
   }
   ScopedTimer timer(result.output_seconds);
+  if (extra) extra(file->root());
   file->commit();
 }
 

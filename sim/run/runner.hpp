@@ -10,6 +10,7 @@
 #include <tbb/task_arena.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -103,9 +104,11 @@ struct UnitSource {
 // unit of the scenario) it is a complete results file (drawn parameters, summaries,
 // comparisons); for a shard it is the shard's part, to be merged, even if that shard happens
 // to hold every unit. `scenario_yaml` is stored as the file's scenario.
+// `extra`, if given, writes more groups into a complete file before it is committed.
 // Adds the time spent to result.output_seconds and result.analysis_seconds.
 void assemble_results(Scenario& scenario, const std::string& scenario_yaml, const std::vector<UnitSource>& sources,
-                      const std::string& output_path, const Shard& shard, RunResult& result);
+                      const std::string& output_path, const Shard& shard, RunResult& result,
+                      const std::function<void(h5::Group&)>& extra = {});
 
 // The sources of a run's units in its staging directory.
 std::vector<UnitSource> staged_sources(const UnitStore& store, const std::vector<WorkUnit>& plan,

@@ -119,6 +119,15 @@ Scenario::Scenario() {
                   "Annual discount rate applied to costs (day t is discounted by (1 + rate)^(t / 365.25))");
   table_.add_integer("analysis.bootstrap_samples", analysis.bootstrap_samples, 2000, 100, 1'000'000, "resamples",
                      "Bootstrap resamples of replicates for the intervals of cost-effectiveness ratios");
+  table_.add_choice("analysis.effect", analysis.effect, AnalysisSettings::Effect::relapses_averted,
+                    {"relapses_averted", "relapse_free_person_years", "completed_episodes", "abstinent_person_years"},
+                    "The effect a decision weighs against cost: relapses averted within the horizon (a relapse only "
+                    "delayed past the horizon counts as averted), relapse-free person-years gained, completed first "
+                    "episodes gained, or abstinent person-years gained; effects are not discounted");
+  table_.add_real("analysis.willingness_to_pay", analysis.willingness_to_pay, 0.0, 0.0, 1e12,
+                  "currency units per unit of effect",
+                  "What one unit of analysis.effect is worth, for net monetary benefit and recommend "
+                  "(0: not stated; recommend then needs --wtp)");
   table_.add_real("analysis.admission_period_days", analysis.admission_period_days, 91.3125, 1.0, recovery::max_day_count,
                   "days", "Length of the admission periods of an open cohort (91.3125: quarters of a year); "
                           "every outcome is also reported for the agents admitted in each period");
@@ -129,9 +138,9 @@ void Scenario::load(const std::string& path, const std::vector<std::string>& ove
   load_root(load_scenario_yaml(path), path, overrides);
 }
 
-void Scenario::load_text(const std::string& yaml, const std::string& label) {
+void Scenario::load_text(const std::string& yaml, const std::string& label, const std::vector<std::string>& overrides) {
   source_ = label;
-  load_root(parse_scenario_yaml(yaml, label), label, {});
+  load_root(parse_scenario_yaml(yaml, label), label, overrides);
 }
 
 void Scenario::load_root(const YAML::Node& root, const std::string& label, const std::vector<std::string>& overrides) {
@@ -584,7 +593,8 @@ std::vector<double> Scenario::draw_replicate(std::int64_t replicate) {
 
 const std::vector<std::string>& analysis_only_keys() {
   static const std::vector<std::string> keys = {"analysis.reference_arm", "analysis.discount_rate",
-                                                "analysis.bootstrap_samples"};
+                                                "analysis.bootstrap_samples", "analysis.effect",
+                                                "analysis.willingness_to_pay"};
   return keys;
 }
 
@@ -763,8 +773,8 @@ std::string outcomes_reference_markdown() {
         "competing, by day 30, 90, 180 and 365 within the horizon), `first_episode_completion` (completion of the "
         "first episode by its planned length, dropout and death competing) and `abstinent` (on the same days). "
         "Their names are taken. Outcomes are part of what a run computes: changing them needs a new run, unlike "
-        "`analysis.reference_arm`, `analysis.discount_rate` and `analysis.bootstrap_samples`, which `--resume` "
-        "and `merge` ignore.\n";
+        "`analysis.reference_arm`, `analysis.discount_rate`, `analysis.bootstrap_samples`, `analysis.effect` and "
+        "`analysis.willingness_to_pay`, which `--resume` and `merge` ignore.\n";
   return md;
 }
 

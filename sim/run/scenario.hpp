@@ -64,6 +64,11 @@ struct AnalysisSettings {
   double discount_rate = 0.03;  // per year, for costs
   std::int64_t bootstrap_samples = 2000;
   double admission_period_days = 91.3125;  // outcomes by admission period (open cohorts)
+  // What a decision weighs (decision.hpp): the effect measure, and what a unit of it is worth
+  // (0: not stated; recommend then asks for --wtp).
+  enum class Effect { relapses_averted, relapse_free_person_years, completed_episodes, abstinent_person_years };
+  Effect effect = Effect::relapses_averted;
+  double willingness_to_pay = 0.0;
   std::vector<recovery::OutcomeDefinition> outcomes;  // analysis.outcomes
 };
 
@@ -88,7 +93,7 @@ class Scenario {
   // the whole. Throws InputError.
   void load(const std::string& path, const std::vector<std::string>& overrides = {});
   // The same from the resolved scenario stored in a results file.
-  void load_text(const std::string& yaml, const std::string& label);
+  void load_text(const std::string& yaml, const std::string& label, const std::vector<std::string>& overrides = {});
   // path=value for a core key; arms.<arm>.<path>=value for one arm (or every point of a
   // sweep), where <path> is <module type>.<key> or a core key, as in a sweep.
   void apply_override(const std::string& path_equals_value);

@@ -1,0 +1,42 @@
+// The commands of `recoverysim` that live outside main.cpp, and what they share with it.
+#pragma once
+
+#include "h5.hpp"
+#include "run/decision.hpp"
+#include "run/scenario.hpp"
+#include "run/search.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace recoverysim::cli {
+
+// An existing file is replaced only with --force (and only once the new one is complete).
+void refuse_to_overwrite(const std::string& path, bool force);
+
+// A results file opened for reading, with the scenario it was run from.
+struct OpenedResults {
+  h5::File file;
+  Scenario scenario;
+};
+std::unique_ptr<OpenedResults> open_results(const std::string& path);
+
+// --wtp, --budget-per-year, --max-wait-days, --wait-quantile, --confidence.
+void add_constraint_options(CLI::App& app, Constraints& constraints);
+
+struct SearchCommand {
+  std::string scenario;
+  std::string range;  // LOW:HIGH
+  std::string output;
+  std::vector<std::string> overrides;
+  bool quiet = false;
+  bool force = false;
+  SearchOptions options;
+};
+void add_search_options(CLI::App& app, SearchCommand& cmd);
+int search_command(SearchCommand& cmd);
+
+}  // namespace recoverysim::cli

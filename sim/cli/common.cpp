@@ -1,0 +1,50 @@
+// What the commands share: opening a results file, refusing to overwrite, the constraints.
+#include "commands.hpp"
+
+#include "errors.hpp"
+
+#include <filesystem>
+
+namespace recoverysim::cli {
+
+void refuse_to_overwrite(const std::string& path, bool force) {
+  std::error_code ec;
+  if (!force && std::filesystem::exists(path, ec))
+    throw InputError({path, 0, 0}, "exists: choose another -o, or add --force to replace it");
+}
+
+std::unique_ptr<OpenedResults> open_results(const std::string& path) {
+  auto opened = std::make_unique<OpenedResults>();
+  try {
+    opened->file = h5::File::open_read_only(path);
+  } catch (const h5::Error&) {
+    std::error_code ec;
+    throw InputError({path, 0, 0}, std::filesystem::exists(path, ec) ? "not an HDF5 file (or unreadable)" : "no such file");
+  }
+  const auto& root = opened->file.root();
+  if (!root.has_attribute("format") || root.string_attribute("format") != "recoverysim" ||
+      !root.has_attribute("scenario_yaml"))
+    throw InputError({path, 0, 0}, "not a recoverysim results file (no `format: recoverysim` and `scenario_yaml`)");
+  opened->scenario.load_text(root.string_attribute("scenario_yaml"), path + ":/scenario_yaml");
+  return opened;
+}
+
+void add_constraint_options(CLI::App& app, Constraints& constraints) {
+  app.add_option("--wtp", constraints.wtp,
+                 "Willingness to pay per unit of analysis.effect (default: the scenario's analysis.willingness_to_pay)")
+      ->check(CLI::Range(0.0, 1e12));
+  app.add_option("--budget-per-year", constraints.budget_per_year,
+                 "Most the programme may spend on staff a year (the mean over the horizon, undiscounted)")
+      ->check(CLI::Range(0.0, 1e15));
+  auto* max_wait = app.add_option("--max-wait-days", constraints.max_wait_days,
+                                  "Longest acceptable wait for a place, at --wait-quantile of people")
+                       ->check(CLI::Range(0.0, 1e6));
+  app.add_option("--wait-quantile", constraints.wait_quantile, "The share of people the wait limit covers (default 0.9)")
+      ->check(CLI::Range(0.01, 1.0))
+      ->needs(max_wait);
+  app.add_option("--confidence", constraints.confidence,
+                 "A requirement holds when it holds in at least this share of replicates (default 0.8)")
+      ->check(CLI::Range(0.5, 1.0));
+}
+
+}  // namespace recoverysim::cli
