@@ -12,10 +12,17 @@ Figures (each skipped, with a note, when the file lacks what it needs):
   lapse.png           the same for the first lapse
   retention.png       per arm, share still in the first episode or having completed it
   by_period.png       per arm, the headline relapse outcome by admission period (open cohorts)
+  queue.png           per arm with a queue, the people waiting for a place, day by day (mean
+                      over replicates)
+  wait.png            per arm with a queue, the share served within so many days of joining it
+                      (Aalen-Johansen, death and the end of eligibility competing)
   staffing_sweep.png  a swept arm family: headline relapse, cost per participant, the module's
                       per-person wait (mean and 90th percentile) against the first swept
                       parameter (further families: staffing_sweep_<family>.png)
-  ce_plane.png        cost-effectiveness plane against the reference arm
+  ce_plane.png        cost-effectiveness plane against the reference arm, with the efficient
+                      frontier
+  acceptability.png   the probability that each arm has the highest net monetary benefit, against
+                      the willingness to pay
 
 Shaded bands and error bars are 95% intervals. Needs h5py, NumPy and matplotlib (Debian:
 python3-h5py, python3-numpy, python3-matplotlib). scripts/report.py imports this module.
@@ -88,17 +95,32 @@ class Arm:
     curves: dict            # name -> float64 [T, 3] (estimate, low, high)
     periods: list = dataclasses.field(default_factory=list)     # admission period labels
     by_period: dict = dataclasses.field(default_factory=dict)   # name -> [(mean, low, high) per period]
+    queues: dict = dataclasses.field(default_factory=dict)      # module -> people queued per day, mean over replicates
+    waits: dict = dataclasses.field(default_factory=dict)       # module -> float64 [T, 3] share served by day in queue
 
     @property
     def swept(self) -> bool:
         return bool(self.sweep_paths)
 
     def short_label(self) -> str:
-        """The swept values (`mentors=4, caseload=12`) for a swept arm, else the arm's name."""
+        """The swept values as a person would say them (`40 mentors, caseload 12`) for a swept
+        arm, else the arm's name in words."""
         if not self.swept:
-            return self.name
-        return ", ".join(f"{path.rsplit('.', 1)[-1]}={value}"
-                         for path, value in zip(self.sweep_paths, self.sweep_values))
+            return self.name.replace("_", " ")
+        return ", ".join(level_label(path, value) for path, value in zip(self.sweep_paths, self.sweep_values))
+
+
+def level_label(path: str, value: str) -> str:
+    """`peer_mentor.mentors`, `5` -> `5 mentors`; `peer_mentor.caseload`, `12` -> `caseload 12`:
+    a count before its plural noun, any other value after its key."""
+    key = path.rsplit(".", 1)[-1].replace("_", " ")
+    try:
+        count = int(value)
+    except ValueError:
+        count = None
+    if count is not None and key.endswith("s") and key not in ("days", "hours") and " " not in key:
+        return f"{count} {key[:-1] if count == 1 else key}"
+    return f"{key} {value}"
 
 
 @dataclasses.dataclass
@@ -111,6 +133,29 @@ class Comparison:
     incremental_cost: np.ndarray    # per replicate (may be empty)
     relapses_averted: np.ndarray
     dominance: str
+
+
+@dataclasses.dataclass
+class Decision:
+    """The /decision group: the effect measure, the frontier and acceptability, and what they are
+    computed from replicate by replicate."""
+    effect: str                     # relapses_averted, ...
+    units: str                      # "currency units per relapse averted"
+    uncertainty: str                # what the acceptability reflects
+    wtp: float                      # NaN: not stated
+    arms: list                      # arm names, the order of the rows below
+    frontier: list                  # [(arm, (icer, low, high))], by cost; the first ICER NaN
+    acceptability_wtp: np.ndarray   # [W]
+    acceptability: np.ndarray       # [W, A]
+    acceptability_se: np.ndarray    # [W, A]
+    incremental_cost: np.ndarray    # [A, R]
+    effect_values: np.ndarray       # [A, R]
+    cost_per_year: np.ndarray       # [A, R]
+    t_975: float
+
+    @property
+    def unit(self) -> str:
+        return self.units.replace("currency units per ", "")
 
 
 @dataclasses.dataclass
@@ -127,6 +172,7 @@ class Results:
     comparisons: dict               # arm name -> Comparison (every arm but the reference)
     uncertain: dict                 # parameter path -> (values [R], distribution)
     reference_dominance: str = ""
+    decision: Decision = None       # None in a file without /decision
 
     def arm(self, name):
         return next((a for a in self.arms if a.name == name), None)
@@ -215,8 +261,19 @@ def _read(f, path) -> Results:
             periods = text_list(d.attrs["periods"])
             for k, label in enumerate(text_list(d.attrs["labels"])):
                 by_period[label] = [tuple(float(v) for v in data[p, k]) for p in range(data.shape[0])]
+        queues, waits = {}, {}
+        if isinstance(g.get("modules"), h5py.Group):
+            for module, m in g["modules"].items():
+                if "daily/queue_length" in m:
+                    daily = np.asarray(m["daily/queue_length"][...], dtype=float)
+                    queues[module] = daily.reshape(-1, daily.shape[-1]).mean(axis=0)
+        for cname in summary.get("curves", {}):
+            if cname.endswith(".wait"):
+                data = np.asarray(summary[f"curves/{cname}"][...], dtype=float)
+                if data.ndim == 2 and data.shape[1] == 3 and data.shape[0] > 0:
+                    waits[cname[:-len(".wait")]] = data
         arms.append(Arm(name, _attr(g, "sweep_base", name), paths, values, replicates,
-                        labelled(summary["quantities"]), curves, periods, by_period))
+                        labelled(summary["quantities"]), curves, periods, by_period, queues, waits))
     names = [a.name for a in arms]
     reference = _attr(f, "reference_arm")
     if reference not in names:
@@ -249,7 +306,24 @@ def _read(f, path) -> Results:
 
     return Results(path, _attr(f, "scenario_name"), _attr(f, "scenario_yaml"), _attr(f, "seed"),
                    _attr(f, "created_utc"), _attr(f, "software_version"), _attr(f, "format_version"),
-                   reference, _order_arms(arms, reference), comparisons, uncertain, reference_dominance)
+                   reference, _order_arms(arms, reference), comparisons, uncertain, reference_dominance,
+                   _read_decision(f))
+
+
+def _read_decision(f):
+    g = f.get("decision")
+    if not isinstance(g, h5py.Group) or "replicates/effect" not in g:
+        return None
+    matrix = lambda key: np.asarray(g[key][...], dtype=float)  # noqa: E731
+    frontier = g["frontier"]
+    steps = [(name, tuple(float(v) for v in row))
+             for name, row in zip(text_list(frontier.attrs["labels"]), np.asarray(frontier[...], dtype=float))]
+    return Decision(_attr(g, "effect"), _attr(g, "units"), _attr(g, "uncertainty"),
+                    float(g.attrs["willingness_to_pay"]) if "willingness_to_pay" in g.attrs else math.nan,
+                    text_list(g["replicates/effect"].attrs["labels"]), steps, matrix("acceptability/wtp"),
+                    matrix("acceptability/probability"), matrix("acceptability/standard_error"),
+                    matrix("replicates/incremental_cost"), matrix("replicates/effect"),
+                    matrix("replicates/cost_per_year"), float(g["replicates"].attrs["t_975"]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,11 +439,12 @@ def arm_styles(results: Results) -> dict:
 
 
 def legend_label(results: Results, arm: Arm) -> str:
+    """`usual care (reference)`, `40 mentors`, `group therapy`: as a person would write them."""
     if arm.name == results.reference:
-        return f"{arm.name} (reference)"
-    if arm.swept and sum(a.sweep_base == arm.sweep_base for a in results.arms) >= 2:
-        return f"{arm.sweep_base}: {arm.short_label()}"
-    return arm.name
+        return f"{arm.short_label()} (reference)"
+    if arm.swept and len({a.sweep_base for a in results.arms if a.swept}) > 1:
+        return f"{arm.sweep_base.replace('_', ' ')}: {arm.short_label()}"  # two families may sweep the same key
+    return arm.short_label()
 
 
 def _legend(ax, n):
@@ -477,7 +552,8 @@ def sweep_figure(results: Results, base: str, members: list, note=None):
                 continue
             never = [m.sweep_values[0] for m in arms if math.isinf(m.quantities[quantity][0])]
             if never:  # a percentile that fewer than that share ever reach has no point to draw
-                ax.text(0.02, 0.02, f"not reached at {base} = {', '.join(never)}", transform=ax.transAxes,
+                ax.text(0.02, 0.02, f"not reached at {', '.join(level_label(paths[0], v) for v in never)}",
+                        transform=ax.transAxes,
                         fontsize=7, color="0.35")
             arms = [m for m in arms if not math.isinf(m.quantities[quantity][0])]
             if not arms:
@@ -485,13 +561,13 @@ def sweep_figure(results: Results, base: str, members: list, note=None):
             x = np.array([position[m.sweep_values[0]] for m in arms])
             values = [m.quantities[quantity] for m in arms]
             y = np.array([v[0] for v in values]) * scale
-            label = ", ".join(f"{p.rsplit('.', 1)[-1]}={v}" for p, v in zip(paths[1:], key)) or base
+            label = ", ".join(level_label(p, v) for p, v in zip(paths[1:], key)) or base.replace("_", " ")
             colour = cmap(0.05 + 0.8 * i / max(1, len(line_keys) - 1)) if len(line_keys) > 1 else "tab:blue"
             ax.errorbar(x, y, yerr=_yerr(values, scale), marker="o", ms=4, capsize=3, lw=1.4,
                         color=colour, label=label)
         if reference is not None and quantity in reference.quantities and not reference.swept:
             mean, low, high = (v * scale for v in reference.quantities[quantity])
-            ax.axhline(mean, color="black", ls="--", lw=1.2, label=f"{reference.name} (reference)")
+            ax.axhline(mean, color="black", ls="--", lw=1.2, label=legend_label(results, reference))
             if np.isfinite(low) and np.isfinite(high):
                 ax.axhspan(low, high, color="black", alpha=0.07, lw=0)
         ax.set_title(describe(quantity), fontsize=10)
@@ -506,18 +582,19 @@ def sweep_figure(results: Results, base: str, members: list, note=None):
         title = describe_path(paths[1]) if len(paths) > 1 else None
         fig.legend(handles, names, loc="lower center", ncol=min(len(handles), 6), fontsize=8, frameon=False,
                    title=title, title_fontsize=8)
-    fig.suptitle(f"Sweep {base} over {paths[0]} - {results.scenario_name} (error bars: 95% interval)", fontsize=11)
+    fig.suptitle(f"{describe_path(paths[0])}: outcomes at each level - {results.scenario_name} "
+                 "(error bars: 95% interval)", fontsize=11)
     legend_rows = math.ceil(len(handles) / 6) if handles else 0
     fig.tight_layout(rect=(0, 0.04 + 0.035 * legend_rows, 1, 0.96))
     return fig
 
 
 def describe_path(path: str) -> str:
-    """`peer_mentor.mentors` -> `peer mentor: mentors (swept)`."""
+    """`peer_mentor.mentors` -> `Mentors (peer mentor)`."""
     if "." in path:
         module, key = path.rsplit(".", 1)
-        return f"{module.replace('_', ' ')}: {key.replace('_', ' ')}"
-    return path.replace("_", " ")
+        return f"{key.replace('_', ' ').capitalize()} ({module.replace('_', ' ')})"
+    return path.replace("_", " ").capitalize()
 
 
 def ce_plane_figure(results: Results, note=None):
@@ -547,14 +624,22 @@ def ce_plane_figure(results: Results, note=None):
         ax.errorbar([x[0]], [y[0]], xerr=_yerr([x], 1.0), yerr=_yerr([y], 1.0), fmt=styles[arm.name]["marker"],
                     ms=5, capsize=3,
                     color=colour, mec="black", mew=0.5, lw=1.3, label=legend_label(results, arm))
+    d = results.decision
+    if d is not None and d.effect == "relapses_averted" and len(d.frontier) > 1:
+        index = {name: k for k, name in enumerate(d.arms)}
+        points = [(float(np.nanmean(d.effect_values[index[name]])), float(np.nanmean(d.incremental_cost[index[name]])))
+                  for name, _ in d.frontier if name in index]
+        ax.plot([p[0] for p in points], [p[1] for p in points], color="0.3", lw=1.0, ls="-", zorder=0,
+                label="efficient frontier")
     ax.axhline(0, color="black", lw=0.8)
     ax.axvline(0, color="black", lw=0.8)
     ax.grid(alpha=0.3)
-    ax.set_xlabel(f"Relapses averted against {results.reference} (people per replicate)")
-    ax.set_ylabel(f"Incremental cost against {results.reference} (currency units, discounted)")
+    reference = results.arm(results.reference).short_label() if results.arm(results.reference) else results.reference
+    ax.set_xlabel(f"Relapses averted against {reference} (people per replicate)")
+    ax.set_ylabel(f"Incremental cost against {reference} (currency units, discounted)")
     ax.set_title(f"Cost-effectiveness plane - {results.scenario_name}")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    _legend(ax, len(comparisons))
+    _legend(ax, len(comparisons) + (1 if d is not None and len(d.frontier) > 1 else 0))
     fig.text(0.01, 0.01, "Dots: replicates; crosses: mean with 95% intervals. Lower right: cheaper and better.",
              fontsize=7, color="0.4")
     fig.tight_layout()
@@ -593,6 +678,105 @@ def period_figure(results: Results, note=None):
     return fig
 
 
+def queue_figure(results: Results, note=None):
+    """People waiting for a place, day by day: how the queue builds up and drains."""
+    note = note or print_note
+    arms = [a for a in results.arms if a.queues]
+    if not arms:
+        note("note: no module with a queue; queue.png skipped")
+        return None
+    styles = arm_styles(results)
+    fig, ax = plt.subplots(figsize=(11 if len(arms) > 6 else 9, 5.5))
+    modules = sorted({m for a in arms for m in a.queues})
+    for a in arms:
+        for module in modules:
+            if module in a.queues:
+                label = legend_label(results, a) + (f" ({module.replace('_', ' ')})" if len(modules) > 1 else "")
+                ax.plot(np.arange(len(a.queues[module])), a.queues[module], color=styles[a.name]["color"],
+                        linestyle=styles[a.name]["linestyle"], lw=1.3, label=label)
+    ax.set_title(f"People waiting for a place, by day - {results.scenario_name}")
+    ax.set_xlabel("Day of the simulation")
+    ax.set_ylabel("People in the queue (mean over replicates)")
+    ax.set_xlim(0, max(len(q) for a in arms for q in a.queues.values()) - 1)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    _legend(ax, len(arms) * len(modules))
+    fig.tight_layout()
+    return fig
+
+
+def wait_figure(results: Results, note=None):
+    """The share served within so many days of joining the queue."""
+    note = note or print_note
+    arms = [a for a in results.arms if a.waits]
+    if not arms:
+        note("note: no module with a queue; wait.png skipped")
+        return None
+    styles = arm_styles(results)
+    modules = sorted({m for a in arms for m in a.waits})
+    fig, ax = plt.subplots(figsize=(11 if len(arms) > 6 else 9, 5.5))
+    horizon = 0
+    for a in arms:
+        for module in modules:
+            if module not in a.waits:
+                continue
+            data = a.waits[module] * 100.0
+            # Waits are short next to the horizon: show the days where the curves still rise.
+            rising = np.nonzero(np.diff(np.nan_to_num(data[:, 0])) > 1e-9)[0]
+            horizon = max(horizon, int(rising[-1]) + 2 if len(rising) else 1)
+            label = legend_label(results, a) + (f" ({module.replace('_', ' ')})" if len(modules) > 1 else "")
+            ax.step(np.arange(len(data)), data[:, 0], where="post", color=styles[a.name]["color"],
+                    linestyle=styles[a.name]["linestyle"], lw=1.3, label=label)
+    ax.set_xlim(0, min(max(horizon, 14), max(len(w) for a in arms for w in a.waits.values()) - 1))
+    ax.set_ylim(0, 101)
+    ax.set_title(f"Served within so many days of joining the queue - {results.scenario_name}")
+    ax.set_xlabel("Days since joining the queue")
+    ax.set_ylabel("Served (%)")
+    ax.grid(alpha=0.3)
+    _legend(ax, len(arms) * len(modules))
+    fig.text(0.01, 0.01, "Cumulative incidence of being served; death and the end of eligibility compete. "
+             "A curve that stays below 100% means some people are never served.", fontsize=7, color="0.4")
+    fig.tight_layout()
+    return fig
+
+
+def acceptability_figure(results: Results, note=None):
+    """The probability that each arm has the highest net monetary benefit, against the
+    willingness to pay (arms that are never best at any willingness to pay are left out)."""
+    note = note or print_note
+    d = results.decision
+    if d is None or len(d.arms) < 2:
+        note("note: no decision analysis in the file (one arm, or an older file); acceptability.png skipped")
+        return None
+    # Few arms are ever best: distinct colours tell them apart better than a sweep's gradient.
+    palette = plt.get_cmap("tab10").colors
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    shown = 0
+    for k, name in enumerate(d.arms):
+        p = d.acceptability[:, k]
+        if np.nanmax(p) < 0.05:
+            continue
+        arm = results.arm(name)
+        colour = "black" if name == results.reference else palette[shown % len(palette)]
+        ax.plot(d.acceptability_wtp, p * 100.0, color=colour, lw=1.6, label=legend_label(results, arm) if arm else name)
+        shown += 1
+    if math.isfinite(d.wtp):
+        ax.axvline(d.wtp, color="0.4", ls=":", lw=1.0, label="stated willingness to pay")
+        shown += 1
+    ax.set_ylim(0, 101)
+    ax.set_xlim(0, float(d.acceptability_wtp[-1]))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_xlabel(f"Willingness to pay ({d.units})")
+    ax.set_ylabel("Probability of the highest net benefit (%)")
+    ax.set_title(f"Acceptability - {results.scenario_name}")
+    ax.grid(alpha=0.3)
+    _legend(ax, shown)
+    fig.text(0.01, 0.01, f"Over replicates: {d.uncertainty}. Arms never above 5% are not drawn.", fontsize=7,
+             color="0.4")
+    fig.tight_layout()
+    return fig
+
+
 def figures(results: Results, note=None):
     """Every figure the file supports, as (file name, title, Figure), in a fixed order."""
     note = note or print_note
@@ -603,6 +787,12 @@ def figures(results: Results, note=None):
     fig = period_figure(results, note)
     if fig is not None:
         yield "by_period.png", "By admission period", fig
+    fig = queue_figure(results, note)
+    if fig is not None:
+        yield "queue.png", "People waiting for a place, by day", fig
+    fig = wait_figure(results, note)
+    if fig is not None:
+        yield "wait.png", "Served within so many days of joining the queue", fig
     families = results.families()
     if not families:
         note("note: no swept arm family with two or more points; staffing_sweep.png skipped")
@@ -610,10 +800,13 @@ def figures(results: Results, note=None):
         fig = sweep_figure(results, base, members, note)
         if fig is not None:
             file = "staffing_sweep.png" if i == 0 else f"staffing_sweep_{re.sub(r'[^A-Za-z0-9_.-]', '_', base)}.png"
-            yield file, f"Sweep {base}", fig
+            yield file, f"{describe_path(members[0].sweep_paths[0])}: outcomes at each level", fig
     fig = ce_plane_figure(results, note)
     if fig is not None:
         yield "ce_plane.png", "Cost-effectiveness plane", fig
+    fig = acceptability_figure(results, note)
+    if fig is not None:
+        yield "acceptability.png", "Acceptability", fig
 
 
 def save(fig, target) -> None:

@@ -2,6 +2,7 @@
 // decision.hpp and docs/output.md).
 #include "decision.hpp"
 
+#include "analysis/statistics.hpp"
 #include "models/recovery/outcome_definitions.hpp"
 
 #include <algorithm>
@@ -80,6 +81,7 @@ Decision decide(const Analysis& analysis, const Scenario& scenario, double wtp) 
                                               : analysis::mean_interval(analysis::net_monetary_benefit(de, dc, d.wtp)));
     d.cost.push_back(std::move(dc));
     d.effect_values.push_back(std::move(de));
+    d.cost_per_year.push_back(values_of(arm, "cost_per_year"));
   }
   d.frontier = analysis::efficient_frontier(mean_cost, mean_effect);
   // Each step of the frontier with a bootstrap interval over replicates of the paired
@@ -153,6 +155,32 @@ void write_decision(h5::Group& root, const Decision& d) {
   auto error = g.create_dataset<double>("acceptability/standard_error", {d.acceptability.wtp.size(), d.arms.size()});
   error.write_all<double>(se);
   error.set_attribute("labels", d.arms);
+  wtp.set_attribute("units", "currency units per " + d.effect.unit);
+  wtp.set_attribute("description", "the willingness to pay of each row of probability and standard_error");
+  probability.set_attribute("units", "probability");
+  probability.set_attribute("description", "[wtp, arm]: share of replicates in which the arm has the highest net "
+                                           "monetary benefit (ties shared)");
+  error.set_attribute("units", "probability");
+  error.set_attribute("description", "[wtp, arm]: Monte Carlo standard error of probability, sqrt(p (1 - p) / R)");
+
+  // What the decision is computed from, replicate by replicate: a reader can recompute net
+  // benefit, acceptability or a recommendation at any willingness to pay (scripts/report.py does).
+  const std::size_t R = d.arms.empty() ? 0 : d.cost.front().size();
+  const auto write_matrix = [&](const std::string& name, const std::vector<std::vector<double>>& rows,
+                                const std::string& units, const std::string& description) {
+    std::vector<double> data;
+    for (const auto& row : rows) data.insert(data.end(), row.begin(), row.end());
+    auto dataset = g.create_dataset<double>("replicates/" + name, {rows.size(), R});
+    dataset.write_all<double>(data);
+    dataset.set_attribute("labels", d.arms);
+    dataset.set_attribute("units", units);
+    dataset.set_attribute("description", description);
+  };
+  write_matrix("incremental_cost", d.cost, "currency units", "[arm, replicate]: discounted cost against the reference");
+  write_matrix("effect", d.effect_values, d.effect.units, "[arm, replicate]: " + d.effect.units + " against the reference");
+  write_matrix("cost_per_year", d.cost_per_year, "currency units per year",
+               "[arm, replicate]: mean annual staff cost over the horizon, undiscounted (what a budget limits)");
+  g.open_group("replicates").set_attribute("t_975", analysis::t_quantile_975(static_cast<std::int64_t>(R) - 1));
 }
 
 Recommendation recommend(const Analysis& analysis, const Decision& decision, const Constraints& c) {
@@ -218,10 +246,10 @@ Recommendation recommend(const Analysis& analysis, const Decision& decision, con
       }
     }
     for (const std::size_t a : feasible)
-      if (nmb[a][r] == best) out.arms[a].probability_best += 1.0 / static_cast<double>(ties * R);
+      if (nmb[a][r] == best) out.arms[a].probability_best += 1.0 / static_cast<double>(ties);  // wins, ties shared
   }
   for (auto& v : out.arms) {
-    v.probability_best = std::clamp(v.probability_best, 0.0, 1.0);  // a sum of 1/R may pass 1 by rounding
+    v.probability_best = R ? v.probability_best / static_cast<double>(R) : nan;
     v.probability_best_se = R ? std::sqrt(v.probability_best * (1 - v.probability_best) / static_cast<double>(R)) : nan;
   }
 

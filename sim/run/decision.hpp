@@ -32,6 +32,7 @@ struct Decision {
   std::vector<std::string> arms;                  // every arm, the reference included, scenario order
   std::vector<std::vector<double>> cost;          // [arm][replicate]: cost_total against the reference
   std::vector<std::vector<double>> effect_values; // [arm][replicate]: effect against the reference
+  std::vector<std::vector<double>> cost_per_year; // [arm][replicate]: mean annual staff cost, undiscounted
   std::vector<analysis::Interval> mean_cost, mean_effect;  // [arm]
   std::vector<analysis::Interval> net_benefit;    // [arm]: wtp x effect - cost against the reference
   std::vector<analysis::Quadrant> quadrant;       // [arm]: against the reference

@@ -69,6 +69,10 @@ def expected_figures(path):
         if any(f["arms"][a]["summary/by_admission_period/quantities"].shape[0] >= 2
                for a in arms if "summary/by_admission_period/quantities" in f["arms"][a]):
             figures.append("by_period.png")
+        if any("daily/queue_length" in m for a in arms if "modules" in f["arms"][a] for m in f["arms"][a]["modules"].values()):
+            figures.append("queue.png")
+        if any(c.endswith(".wait") for a in arms if "summary/curves" in f["arms"][a] for c in f["arms"][a]["summary/curves"]):
+            figures.append("wait.png")
         families = {}
         for a in arms:
             g = f["arms"][a]
@@ -79,6 +83,8 @@ def expected_figures(path):
             figures.append("staffing_sweep.png")
         if "comparison" in f and len(arms) > 1:
             figures.append("ce_plane.png")
+        if "decision/replicates" in f and len(arms) > 1:
+            figures.append("acceptability.png")
     return figures, arms
 
 
