@@ -113,6 +113,29 @@ std::vector<std::uint8_t> Dataset::read_rows_raw(hsize_t first_row, hsize_t coun
   return out;
 }
 
+void Dataset::read_rows_converted(hsize_t first_row, hsize_t count, void* data, hid_t mem_type) const {
+  const std::string what = "reading rows of " + path_;
+  std::vector<hsize_t> offset = dims(), block = dims();
+  if (block.empty()) throw Error("HDF5: " + what + ": a scalar dataset has no rows");
+  if (first_row + count > block[0]) throw Error("HDF5: " + what + ": rows past the end");
+  std::fill(offset.begin(), offset.end(), 0);
+  offset[0] = first_row;
+  block[0] = count;
+  Handle file_space(checked(H5Dget_space(id()), what), H5Sclose);
+  check(H5Sselect_hyperslab(file_space.id(), H5S_SELECT_SET, offset.data(), nullptr, block.data(), nullptr), what);
+  Handle mem_space(checked(H5Screate_simple(static_cast<int>(block.size()), block.data(), nullptr), what), H5Sclose);
+  check(H5Dread(id(), mem_type, mem_space.id(), file_space.id(), H5P_DEFAULT, data), what);
+}
+
+bool Dataset::has_attribute(const std::string& name) const {
+  return H5Aexists(id(), name.c_str()) > 0;
+}
+
+bool Dataset::is_single_precision() const {
+  Handle type(checked(H5Dget_type(id()), "reading the type of " + path_), H5Tclose);
+  return H5Tget_class(type.id()) == H5T_FLOAT && H5Tget_size(type.id()) == 4;
+}
+
 void Dataset::append_raw(const void* data, std::size_t n, hid_t mem_type) {
   const std::string what = "appending to " + path_;
   if (n == 0) return;

@@ -128,9 +128,23 @@ class Dataset {
   void set_attribute(const std::string& name, const std::vector<std::string>& values);
   std::vector<std::string> string_list_attribute(const std::string& name) const;
 
+  bool has_attribute(const std::string& name) const;
+  // Stored as a 32-bit float (shown with the digits a float holds, not a double's).
+  bool is_single_precision() const;
+
   // Reads `count` rows (indices along the first dimension) from `first_row` as bytes of the
   // stored type.
   std::vector<std::uint8_t> read_rows_raw(hsize_t first_row, hsize_t count) const;
+  // The same rows converted to T (HDF5 converts any numeric type).
+  template <class T>
+  std::vector<T> read_rows(hsize_t first_row, hsize_t count) const {
+    std::size_t n = count;
+    const auto size = dims();
+    for (std::size_t k = 1; k < size.size(); ++k) n *= size[k];
+    std::vector<T> out(n);
+    read_rows_converted(first_row, count, out.data(), memory_type<T>());
+    return out;
+  }
 
  private:
   void write_raw(const std::vector<hsize_t>& offset, const std::vector<hsize_t>& count, const void* data,
@@ -138,6 +152,7 @@ class Dataset {
   void read_raw(void* data, hid_t mem_type) const;
   void append_raw(const void* data, std::size_t n, hid_t mem_type);
   void read_range_raw(hsize_t first, hsize_t count, void* data, hid_t mem_type) const;
+  void read_rows_converted(hsize_t first_row, hsize_t count, void* data, hid_t mem_type) const;
   Handle handle_;
   std::string path_;
 };

@@ -39,4 +39,23 @@ struct SearchCommand {
 void add_search_options(CLI::App& app, SearchCommand& cmd);
 int search_command(SearchCommand& cmd);
 
+struct ExportCommand {
+  std::string file;
+  std::string format = "csv";
+  std::string what = "outcomes";
+  std::vector<std::string> arms;
+  std::string output;
+  bool force = false;
+};
+void add_export_options(CLI::App& app, ExportCommand& cmd);
+int export_command(const ExportCommand& cmd);
+
+struct ScenarioCommand {
+  std::string file;
+  std::string output;
+  bool force = false;
+};
+void add_scenario_options(CLI::App& app, ScenarioCommand& cmd);
+int scenario_command(const ScenarioCommand& cmd);
+
 }  // namespace recoverysim::cli

@@ -1,4 +1,5 @@
-// The `recoverysim` command line: run, merge, validate, schema, summarize, compare, recommend, search.
+// The `recoverysim` command line: run, merge, validate, schema, summarize, compare, recommend, search,
+// export, scenario.
 // Exit codes: 0 success, 1 failure while running (I/O, HDF5), 2 bad input (scenario, options).
 #include "errors.hpp"
 #include "h5.hpp"
@@ -217,6 +218,15 @@ int run_cli(int argc, char** argv) {
                 "running the model itself");
   cli::add_search_options(*search_cmd, search);
 
+  cli::ExportCommand export_options;
+  auto* export_cmd = app.add_subcommand(
+      "export", "Write a results file's outcomes, daily series, people or events as a tidy CSV or JSON table");
+  cli::add_export_options(*export_cmd, export_options);
+
+  cli::ScenarioCommand scenario_options;
+  auto* scenario_cmd = app.add_subcommand("scenario", "Write the scenario stored in a results file back out as YAML");
+  cli::add_scenario_options(*scenario_cmd, scenario_options);
+
   std::string schema_format = "yaml";
   std::string schema_module;
   auto* schema_cmd = app.add_subcommand("schema", "Print every scenario key with default, range, unit and doc");
@@ -316,6 +326,8 @@ int run_cli(int argc, char** argv) {
       return 0;
     }
     if (*search_cmd) return cli::search_command(search);
+    if (*export_cmd) return cli::export_command(export_options);
+    if (*scenario_cmd) return cli::scenario_command(scenario_options);
     if (*schema_cmd) {
       if (!schema_module.empty()) {
         const auto schema = module_schema(schema_module);
