@@ -68,8 +68,13 @@ void Group::declare(ParamTable& t) {
              "Room and materials for each group session held");
 }
 
-std::vector<std::string> Group::metric_names() const {
-  return {"groups_running", "members", "attendance", "queue_length", "staff_fte", "cost"};
+std::vector<Metric> Group::metrics() const {
+  return {{"groups_running", "groups", "groups with at least one member today"},
+          {"members", "people", "people holding a seat today"},
+          {"attendance", "sessions", "sessions attended today (0 on days without sessions)"},
+          {"queue_length", "people", "people waiting for a seat at the end of the day, after the evening's seating"},
+          {"staff_fte", "FTE", "facilitators (each one full-time equivalent, employed every day)"},
+          {"cost", "currency units", "the day's staff cost: facilitators' salaries and sessions held, undiscounted"}};
 }
 
 std::vector<Intervention::EventName> Group::event_names() const {
@@ -426,11 +431,12 @@ std::vector<AgentColumn> Group::agent_columns() const {
   std::vector<std::int32_t> member_days = member_days_;
   for (std::size_t i = 0; i < group_of_.size(); ++i)
     if (group_of_[i] != no_group) member_days[i] += last_before_day_ - member_since_[i];
-  return {{"sessions_attended", sessions_attended_},
-          {"member_days", std::move(member_days)},
-          {"first_queued_day", first_queued_day_},
-          {"first_joined_day", first_joined_day_},
-          {"left_unserved_day", left_unserved_day_}};
+  return {{"sessions_attended", sessions_attended_, "sessions", "sessions the person attended"},
+          {"member_days", std::move(member_days), "days", "days the person held a seat"},
+          {"first_queued_day", first_queued_day_, "day", "first day in the queue (start of the first wait); -1 if never"},
+          {"first_joined_day", first_joined_day_, "day", "first day with a seat; -1 if never"},
+          {"left_unserved_day", left_unserved_day_, "day",
+           "day the first wait ended without a seat (eligibility ended, or death); -1 if seated or still waiting"}};
 }
 
 }  // namespace recoverysim::recovery

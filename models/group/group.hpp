@@ -62,7 +62,7 @@ class Group final : public Intervention {
   enum Event : EventCode { event_queued = 0, event_joined = 1, event_left_group = 2, event_left = 3 };
 
   void declare(ParamTable& table) override;
-  std::vector<std::string> metric_names() const override;
+  std::vector<Metric> metrics() const override;
   void start_replicate(const ReplicateContext& ctx, std::size_t agents) override;
   void before_day(DayView& view) override;
   std::int64_t add_effects(const TileView& tile, TileEffects& fx) override;

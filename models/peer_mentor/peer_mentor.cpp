@@ -24,8 +24,8 @@ constexpr std::uint64_t agent_mask = (std::uint64_t{1} << 31) - 1;  // the agent
 constexpr double days_per_year = 365.0;
 constexpr double days_per_week = 7.0;
 
-// Metric columns, in metric_names() order.
-enum Metric : std::size_t {
+// Metric columns, in metrics() order.
+enum MetricColumn : std::size_t {
   metric_mentors_active,
   metric_matched_mentees,
   metric_queue_length,
@@ -126,9 +126,19 @@ void PeerMentor::validate(const ParamTable& table) const {
                                                      " mentee slots; at most 1e8 are supported");
 }
 
-std::vector<std::string> PeerMentor::metric_names() const {
-  return {"mentors_active", "matched_mentees", "queue_length", "queue_mean_days_so_far", "utilisation",
-          "mean_burnout",   "departures",      "recruits",     "staff_fte",              "cost"};
+std::vector<Metric> PeerMentor::metrics() const {
+  return {{"mentors_active", "mentors", "mentors taking mentees (not vacant, not in training)"},
+          {"matched_mentees", "people", "people with a mentor at the end of the day"},
+          {"queue_length", "people", "eligible people waiting for a mentor at the end of the day"},
+          {"queue_mean_days_so_far", "days",
+           "mean over the people in the queue of the days they have waited so far (0 if none): a figure about the "
+           "queue on a day, not a person's wait"},
+          {"utilisation", "share", "matched_mentees / (mentors_active x caseload); 0 if no mentor is active"},
+          {"mean_burnout", "burnout (0 to 1)", "mean burnout of the active mentors; 0 if none"},
+          {"departures", "mentors", "active mentors who left today"},
+          {"recruits", "people", "people recruited today as mentors (they start training)"},
+          {"staff_fte", "FTE", "mentors working or in training plus their supervision, in full-time equivalents"},
+          {"cost", "currency units", "the day's staff cost: salaries, supervision and training, undiscounted"}};
 }
 
 std::vector<Intervention::EventName> PeerMentor::event_names() const {
@@ -647,12 +657,14 @@ std::vector<AgentColumn> PeerMentor::agent_columns() const {
     if (status_[i] == MenteeStatus::queued && first_match_day_[i] < 0)
       wait_days[i] += last_after_day_ + 1 - status_since_[i];
   }
-  return {{"matched_days", std::move(matched_days)},
-          {"wait_days", std::move(wait_days)},
-          {"first_match_day", first_match_day_},
-          {"recruited_day", recruited_day_},
-          {"first_queued_day", first_queued_day_},
-          {"left_unserved_day", left_unserved_day_}};
+  return {{"matched_days", std::move(matched_days), "days", "days on which the person had a mentor"},
+          {"wait_days", std::move(wait_days), "days",
+           "days in the queue before the first match (0 if matched the day it became eligible); -1 if never queued"},
+          {"first_match_day", first_match_day_, "day", "day of the first match; -1 if never matched"},
+          {"recruited_day", recruited_day_, "day", "day the person was recruited as a mentor; -1 if never"},
+          {"first_queued_day", first_queued_day_, "day", "first day in the queue (start of the first wait); -1 if never"},
+          {"left_unserved_day", left_unserved_day_, "day",
+           "day the first wait ended without a match (eligibility ended, or death); -1 if matched or still waiting"}};
 }
 
 std::string PeerMentor::check_state(const Population& pop) const {

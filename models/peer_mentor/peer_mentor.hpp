@@ -76,7 +76,7 @@ class PeerMentor final : public Intervention {
 
   void declare(ParamTable& table) override;
   void validate(const ParamTable& table) const override;
-  std::vector<std::string> metric_names() const override;
+  std::vector<Metric> metrics() const override;
   void start_replicate(const ReplicateContext& ctx, std::size_t agents) override;
   void before_day(DayView& view) override;
   std::int64_t add_effects(const TileView& tile, TileEffects& fx) override;

@@ -15,6 +15,12 @@
 
 namespace recoverysim::recovery {
 
+std::vector<std::string> Intervention::metric_names() const {
+  std::vector<std::string> names;
+  for (auto& m : metrics()) names.push_back(std::move(m.name));
+  return names;
+}
+
 void TileEffects::set_neutral() {
   for (float* c : {support_connections, craving_increment, self_efficacy_increment, skills_increment,
                    engagement_increment})

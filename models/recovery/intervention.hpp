@@ -100,10 +100,20 @@ struct DayView {
   }
 };
 
+// A daily metric: /arms/<arm>/modules/<module>/daily/<name>, shape [replicates, days]; the
+// unit and description become the dataset's attributes.
+struct Metric {
+  std::string name;
+  std::string unit;         // "people", "FTE", "currency units", "share", ...
+  std::string description;  // what the day's value is, in words
+};
+
 // A per-agent output column: /arms/<arm>/agents/<module>.<name>, shape [replicates, agents].
 struct AgentColumn {
   std::string name;
   std::variant<std::vector<std::int32_t>, std::vector<float>> values;
+  std::string unit;         // "days", "day", "sessions", ...
+  std::string description;  // what the value is, and what -1 means where it can be -1
 };
 
 class Intervention {
@@ -116,9 +126,10 @@ class Intervention {
   // Checks across keys; throws InputError naming where a key was set.
   virtual void validate(const ParamTable&) const {}
 
-  // Names of the daily metrics, in the order after_day writes them. Every module reports
-  // `staff_fte` (full-time equivalents working that day) and `cost` (currency units that day).
-  virtual std::vector<std::string> metric_names() const = 0;
+  // The daily metrics, in the order after_day writes them. Every module reports `staff_fte`
+  // (full-time equivalents working that day) and `cost` (currency units that day).
+  virtual std::vector<Metric> metrics() const = 0;
+  std::vector<std::string> metric_names() const;
 
   virtual void start_replicate(const ReplicateContext& ctx, std::size_t agents) = 0;
   virtual void before_day(DayView&) {}

@@ -67,44 +67,70 @@ std::string quantile_name(double q) {
 std::vector<OutcomeQuantity> outcome_quantities(const OutcomeDefinition& d) {
   using analysis::Bounds;
   std::vector<OutcomeQuantity> q;
-  const auto add = [&](std::string name, Bounds bounds, bool headline = true) {
-    q.push_back({std::move(name), bounds, headline});
+  const auto add = [&](std::string name, Bounds bounds, std::string unit, std::string description, bool headline = true) {
+    q.push_back({std::move(name), bounds, headline, std::move(unit), std::move(description)});
   };
+  const std::string event = d.cause_names.empty() ? d.name : d.cause_names[0];
+  const std::string origin = d.origin.text.empty() ? "admission" : d.origin.text;
+  std::string competing;
+  for (std::size_t k = 1; k < d.cause_names.size(); ++k) competing += (k > 1 ? ", " : "") + d.cause_names[k];
+  const std::string among = d.subgroup.empty() ? "" : " (a subgroup: see the scenario's analysis.outcomes)";
   switch (d.statistic) {
     case OutcomeStatistic::cumulative_incidence: {
       const bool complete = d.origin.kind != Origin::Kind::day0;
+      const std::string against = competing.empty() ? "" : ", " + competing + " competing";
       for (const std::int32_t day : d.days) {
         const std::string base = d.single_quantity ? d.name : d.name + "_by_day_" + std::to_string(day);
-        add(base, Bounds::unit);
-        add(base + "_km", Bounds::unit, false);
+        const std::string within = " within " + std::to_string(day) + " days of " + origin;
+        add(base, Bounds::unit, "share",
+            "share with a first " + event + within + against + " (Aalen-Johansen cumulative incidence)" + among);
+        add(base + "_km", Bounds::unit, "share",
+            "share with a first " + event + within + ", other events censored (Kaplan-Meier net risk)" + among, false);
         if (complete) {
-          add(base + "_complete", Bounds::unit, false);
-          add(base + "_complete_n", Bounds::nonnegative, false);
+          add(base + "_complete", Bounds::unit, "share",
+              "share with a first " + event + within + ", among those followed that long" + among, false);
+          add(base + "_complete_n", Bounds::nonnegative, "people",
+              "people followed " + std::to_string(day) + " days after " + origin + among, false);
         }
       }
-      if (d.restricted_mean_days > 0) add(d.name + "_mean_days", Bounds::nonnegative);
-      for (const double quantile : d.quantiles) add(d.name + "_p" + quantile_name(quantile) + "_days", Bounds::nonnegative);
-      if (!d.never_name.empty()) add(d.never_name, Bounds::unit);
+      if (d.restricted_mean_days > 0)
+        add(d.name + "_mean_days", Bounds::nonnegative, "days",
+            "mean days from " + origin + " to the first " + event + ", counting at most " +
+                std::to_string(d.restricted_mean_days) + " days (restricted mean)" + among);
+      for (const double quantile : d.quantiles)
+        add(d.name + "_p" + quantile_name(quantile) + "_days", Bounds::nonnegative, "days",
+            "days from " + origin + " by which " + quantile_name(quantile) + "% had a first " + event +
+                " (NaN: fewer ever did)" + among);
+      if (!d.never_name.empty())
+        add(d.never_name, Bounds::unit, "share", "share who never had a " + event + " after " + origin + against + among);
       break;
     }
     case OutcomeStatistic::state_share:
       for (const std::int32_t day : d.days) {
-        add(d.name + "_on_day_" + std::to_string(day), Bounds::unit);
-        add(d.name + "_on_day_" + std::to_string(day) + "_n", Bounds::nonnegative, false);
+        const std::string on = " on day " + std::to_string(day) + " after " + origin;
+        add(d.name + "_on_day_" + std::to_string(day), Bounds::unit, "share",
+            "share " + d.state_name + on + ", among those followed that long" + among);
+        add(d.name + "_on_day_" + std::to_string(day) + "_n", Bounds::nonnegative, "people",
+            "people followed to day " + std::to_string(day) + " after " + origin + among, false);
       }
       break;
     case OutcomeStatistic::rate:
       for (const auto& c : rate_category_suffixes(d)) {
-        add(d.name + "_per_1000py" + c, Bounds::nonnegative);
-        add(d.name + "_events" + c, Bounds::nonnegative, false);
-        add(d.name + "_person_years" + c, Bounds::nonnegative, false);
+        const std::string part = c.empty() ? "" : " (" + c.substr(1) + ")";
+        add(d.name + "_per_1000py" + c, Bounds::nonnegative, "per 1000 person-years",
+            event + " per 1000 person-years after " + origin + part + among);
+        add(d.name + "_events" + c, Bounds::nonnegative, "events", event + " events after " + origin + part + among, false);
+        add(d.name + "_person_years" + c, Bounds::nonnegative, "person-years",
+            "person-years followed after " + origin + part + among, false);
       }
       break;
     case OutcomeStatistic::ratio:
-      if (d.arms.empty()) add(d.name, Bounds::nonnegative);
+      if (d.arms.empty())
+        add(d.name, Bounds::nonnegative, "ratio", "ratio " + (d.of.size() == 2 ? d.of[0] + " / " + d.of[1] : d.name));
       break;
     case OutcomeStatistic::difference:
-      if (d.arms.empty()) add(d.name, Bounds::none);
+      if (d.arms.empty())
+        add(d.name, Bounds::none, "difference", "difference " + (d.of.size() == 2 ? d.of[0] + " - " + d.of[1] : d.name));
       break;
   }
   return q;

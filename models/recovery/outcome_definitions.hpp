@@ -118,6 +118,8 @@ struct OutcomeQuantity {
   // (the net risk, the complete-follow-up share and the n's, a rate's counts), which only the
   // summaries give.
   bool headline = true;
+  std::string unit;         // "share", "days", "people", ...
+  std::string description;  // in words, for the datasets that store it
 };
 std::vector<OutcomeQuantity> outcome_quantities(const OutcomeDefinition& definition);
 std::vector<std::string> outcome_quantity_names(const OutcomeDefinition& definition);

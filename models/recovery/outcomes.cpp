@@ -17,9 +17,26 @@ void finalise_records(Population& pop) {
     if (pop.first_episode_outcome[i] == EpisodeOutcome::ongoing) pop.first_episode_days[i] = pop.episode_days[i];
 }
 
+const std::vector<OutcomeQuantity>& horizon_outcomes() {
+  using analysis::Bounds;
+  static const std::vector<OutcomeQuantity> quantities = {
+      {"percent_days_abstinent", Bounds::percent, true, "percent",
+       "days alive and abstinent as a percentage of days alive after admission, within the horizon"},
+      {"readmissions_per_person_year", Bounds::nonnegative, true, "per person-year",
+       "readmissions per person-year alive after admission, within the horizon"},
+      {"deaths", Bounds::nonnegative, true, "people", "people who died within the horizon"},
+      {"abstinent_person_years", Bounds::nonnegative, true, "person-years",
+       "person-years alive and abstinent after admission, within the horizon"},
+  };
+  return quantities;
+}
+
 const std::vector<std::string>& horizon_outcome_names() {
-  static const std::vector<std::string> names = {"percent_days_abstinent", "readmissions_per_person_year", "deaths",
-                                                 "abstinent_person_years"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& q : horizon_outcomes()) out.push_back(q.name);
+    return out;
+  }();
   return names;
 }
 
@@ -40,14 +57,20 @@ std::vector<double> compute_horizon_outcomes(const Population& pop, std::int64_t
           static_cast<double>(abstinent_days) / 365.25};
 }
 
-std::vector<std::string> replicate_outcome_names(const ObservationPlan& plan) {
-  std::vector<std::string> names;
+std::vector<OutcomeQuantity> replicate_outcome_quantities(const ObservationPlan& plan) {
+  std::vector<OutcomeQuantity> out;
   for (const auto& d : plan.definitions) {
     if (d.statistic == OutcomeStatistic::ratio || d.statistic == OutcomeStatistic::difference) continue;
     for (auto& q : outcome_quantities(d))
-      if (q.headline) names.push_back(std::move(q.name));
+      if (q.headline) out.push_back(std::move(q));
   }
-  for (const auto& n : horizon_outcome_names()) names.push_back(n);
+  for (const auto& q : horizon_outcomes()) out.push_back(q);
+  return out;
+}
+
+std::vector<std::string> replicate_outcome_names(const ObservationPlan& plan) {
+  std::vector<std::string> names;
+  for (auto& q : replicate_outcome_quantities(plan)) names.push_back(std::move(q.name));
   return names;
 }
 

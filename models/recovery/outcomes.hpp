@@ -15,6 +15,8 @@ void finalise_records(Population& pop);
 
 // percent_days_abstinent, readmissions_per_person_year, deaths, abstinent_person_years.
 const std::vector<std::string>& horizon_outcome_names();
+// The same with their ranges, units and descriptions.
+const std::vector<OutcomeQuantity>& horizon_outcomes();
 // Their values, in that order, for a run of `days` days.
 std::vector<double> compute_horizon_outcomes(const Population& pop, std::int64_t days);
 
@@ -22,6 +24,7 @@ std::vector<double> compute_horizon_outcomes(const Population& pop, std::int64_t
 // counted definitions (not their companions, nor the contrasts, which the analysis forms),
 // then the horizon outcomes.
 std::vector<std::string> replicate_outcome_names(const ObservationPlan& plan);
+std::vector<OutcomeQuantity> replicate_outcome_quantities(const ObservationPlan& plan);
 // Their values for one replicate, from its counts (whole cohort) and its population.
 std::vector<double> replicate_outcome_values(const ObservationPlan& plan, const std::vector<OutcomeCounts>& counts,
                                              const Population& pop);

@@ -70,8 +70,14 @@ void TwelveStep::validate(const ParamTable& table) const {
                      "twelve_step: sponsor_keep_affiliation must not exceed sponsor_seek_affiliation");
 }
 
-std::vector<std::string> TwelveStep::metric_names() const {
-  return {"attenders", "mean_affiliation", "mean_step", "sponsored", "sponsoring", "staff_fte", "cost"};
+std::vector<Metric> TwelveStep::metrics() const {
+  return {{"attenders", "people", "people who attended a meeting today"},
+          {"mean_affiliation", "affiliation (0 to 1)", "mean affiliation over living participants (0 if none)"},
+          {"mean_step", "steps", "mean steps completed over living participants (0 if none)"},
+          {"sponsored", "people", "participants with a sponsor at the end of the day"},
+          {"sponsoring", "people", "people of the cohort with at least one sponsee at the end of the day"},
+          {"staff_fte", "FTE", "facilitation staff (0 by default: community meetings need no staff)"},
+          {"cost", "currency units", "the day's facilitation cost, undiscounted"}};
 }
 
 void TwelveStep::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
@@ -414,12 +420,13 @@ void TwelveStep::after_day(DayView& view, std::span<double> metrics) {
 
 std::vector<AgentColumn> TwelveStep::agent_columns() const {
   return {
-      {"participant", std::vector<std::int32_t>(participant_.begin(), participant_.end())},
-      {"meetings", meetings_},
-      {"steps", steps_},
-      {"sponsor", sponsor_},
-      {"sponsees", sponsees_},
-      {"affiliation", affiliation_},
+      {"participant", std::vector<std::int32_t>(participant_.begin(), participant_.end()), "flag",
+       "1 if the person took up an offer, else 0"},
+      {"meetings", meetings_, "meetings", "meetings attended"},
+      {"steps", steps_, "steps", "steps completed, 0 to 12"},
+      {"sponsor", sponsor_, "agent index", "the sponsor's agent index; -1 no sponsor; -2 a sponsor from outside the cohort"},
+      {"sponsees", sponsees_, "people", "people of the cohort this person sponsors"},
+      {"affiliation", affiliation_, "affiliation (0 to 1)", "affiliation with the fellowship at the horizon"},
   };
 }
 

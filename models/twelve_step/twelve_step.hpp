@@ -57,7 +57,7 @@ class TwelveStep final : public Intervention {
 
   void declare(ParamTable& table) override;
   void validate(const ParamTable& table) const override;
-  std::vector<std::string> metric_names() const override;
+  std::vector<Metric> metrics() const override;
   void start_replicate(const ReplicateContext& ctx, std::size_t agents) override;
   std::int64_t add_effects(const TileView& tile, TileEffects& fx) override;
   void after_tile(const TileView& tile, std::span<const std::uint8_t> events) override;

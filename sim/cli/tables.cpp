@@ -71,6 +71,22 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
+// The sweep paths of a file, in the order they first appear: the columns that locate an arm.
+std::vector<std::string> sweep_paths(const Analysis& a) {
+  std::vector<std::string> paths;
+  for (const auto& arm : a.arms)
+    for (const auto& [path, value] : arm.sweep_point)
+      if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
+  return paths;
+}
+
+std::string sweep_value(const ArmAnalysis& arm, const std::string& path) {
+  for (const auto& [p, value] : arm.sweep_point)
+    if (p == path) return value;
+  return "";
+}
+
+
 // A table of text cells, printed aligned (numbers to the right) or as Markdown. An aligned
 // table wider than a terminal's 120 columns is printed in parts of columns that fit, each with
 // the first column again.
@@ -213,16 +229,22 @@ void print_summary(std::ostream& out, const Analysis& a, const std::string& scen
       t.print(out, format == Format::markdown);
       break;
     }
-    case Format::csv:
-      out << "arm,quantity,mean,ci_low,ci_high,replicates\n";
+    case Format::csv: {
+      const auto paths = sweep_paths(a);
+      out << "arm";
+      for (const auto& path : paths) out << "," << csv_field(path);
+      out << ",quantity,mean,ci_low,ci_high,replicates\n";
       for (const auto& arm : a.arms)
         for (const auto& q : quantities) {
           if (arm.find(q) < 0) continue;
           const Interval i = quantity_of(arm, q);
-          out << csv_field(arm.name) << "," << q << "," << exact(i.estimate, false) << "," << exact(i.low, false) << ","
+          out << csv_field(arm.name);
+          for (const auto& path : paths) out << "," << csv_field(sweep_value(arm, path));
+          out << "," << q << "," << exact(i.estimate, false) << "," << exact(i.low, false) << ","
               << exact(i.high, false) << "," << a.replicates << "\n";
         }
       break;
+    }
     case Format::json: {
       out << "{\"scenario\": " << json_string(scenario_name) << ", \"replicates\": " << a.replicates
           << ", \"reference\": " << json_string(a.reference) << ", \"arms\": [";
@@ -292,17 +314,23 @@ void print_by_period(std::ostream& out, const Analysis& a, const std::string& sc
         t.print(out, format == Format::markdown);
       }
       break;
-    case Format::csv:
-      out << "arm,period,quantity,mean,ci_low,ci_high,replicates\n";
+    case Format::csv: {
+      const auto paths = sweep_paths(a);
+      out << "arm";
+      for (const auto& path : paths) out << "," << csv_field(path);
+      out << ",period,quantity,mean,ci_low,ci_high,replicates\n";
       for (const auto& arm : a.arms)
         for (std::size_t p = 0; p < periods.size(); ++p)
           for (const auto& q : quantities) {
             if (!has(arm, q)) continue;
             const Interval i = interval_of(arm, p, q);
-            out << csv_field(arm.name) << "," << csv_field(periods[p]) << "," << q << "," << exact(i.estimate, false) << ","
+            out << csv_field(arm.name);
+            for (const auto& path : paths) out << "," << csv_field(sweep_value(arm, path));
+            out << "," << csv_field(periods[p]) << "," << q << "," << exact(i.estimate, false) << ","
                 << exact(i.low, false) << "," << exact(i.high, false) << "," << a.replicates << "\n";
           }
       break;
+    }
     case Format::json:
       out << "{\"scenario\": " << json_string(scenario_name) << ", \"replicates\": " << a.replicates << ", \"periods\": [";
       for (std::size_t p = 0; p < periods.size(); ++p) out << (p ? ", " : "") << json_string(periods[p]);
@@ -330,21 +358,6 @@ void print_by_period(std::ostream& out, const Analysis& a, const std::string& sc
 }
 
 namespace {
-
-// The sweep paths of a file, in the order they first appear: the columns that locate an arm.
-std::vector<std::string> sweep_paths(const Analysis& a) {
-  std::vector<std::string> paths;
-  for (const auto& arm : a.arms)
-    for (const auto& [path, value] : arm.sweep_point)
-      if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
-  return paths;
-}
-
-std::string sweep_value(const ArmAnalysis& arm, const std::string& path) {
-  for (const auto& [p, value] : arm.sweep_point)
-    if (p == path) return value;
-  return "";
-}
 
 // The cost-effectiveness ratio where it means something: a cost per unit gained (north-east),
 // a saving per unit given up (south-west); otherwise what the comparison is.

@@ -147,8 +147,10 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
     const auto values = group.string_list_attribute("sweep_values");
     for (std::size_t k = 0; k < std::min(paths.size(), values.size()); ++k) out.sweep_point.emplace_back(paths[k], values[k]);
   }
-  const auto add = [&](const std::string& name, Bounds bounds, std::vector<double> per_replicate, bool metric = false) {
+  const auto add = [&](const std::string& name, Bounds bounds, std::vector<double> per_replicate, const std::string& unit,
+                       bool metric = false) {
     out.quantity_names.push_back(name);
+    out.units.push_back(unit);
     out.bounds.push_back(bounds);
     out.module_metric.push_back(metric ? 1 : 0);
     out.values.push_back(std::move(per_replicate));
@@ -181,7 +183,7 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
         tables.push_back(recovery::combined_event_table(counts[r], strata));
     }
     for (std::size_t q = 0; q < quantities.size(); ++q) {
-      add(quantities[q].name, quantities[q].bounds, values[q]);
+      add(quantities[q].name, quantities[q].bounds, values[q], quantities[q].unit);
       if (P > 1) {
         out.period_quantity_names.push_back(quantities[q].name);
         period_bounds.push_back(quantities[q].bounds);
@@ -218,20 +220,22 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
                                       }() + ")",
                           summarise_curves(tables, 0, false)});
   }
-  for (const auto& name : recovery::horizon_outcome_names())
-    add(name, name == "percent_days_abstinent" ? Bounds::percent : Bounds::nonnegative,
-        read<double>(group, "outcomes/" + name));
-  add("participants", Bounds::nonnegative, participants);
-  add("relapses", Bounds::nonnegative, relapses);
-  add("completed_episodes", Bounds::nonnegative, completed);
-  add("relapse_free_person_years", Bounds::nonnegative, relapse_free_years);
+  for (const auto& q : recovery::horizon_outcomes()) add(q.name, q.bounds, read<double>(group, "outcomes/" + q.name), q.unit);
+  add("participants", Bounds::nonnegative, participants, "people");
+  add("relapses", Bounds::nonnegative, relapses, "people");
+  add("completed_episodes", Bounds::nonnegative, completed, "people");
+  add("relapse_free_person_years", Bounds::nonnegative, relapse_free_years, "person-years");
 
   // Staff and costs from the modules' daily metrics: costs discounted to day 0 and summed over
   // the horizon; every other metric averaged over the days.
   std::vector<double> cost(R, 0.0), staff(R, 0.0), cost_per_year(R, 0.0);
-  std::vector<std::pair<std::string, std::vector<double>>> metrics;
+  struct MetricMean {
+    std::string name, unit;
+    std::vector<double> values;
+  };
+  std::vector<MetricMean> metrics;
   for (const auto& m : arm.interventions) {
-    for (const auto& metric : m.module->metric_names()) {
+    for (const auto& [metric, unit, description] : m.module->metrics()) {
       const auto daily = read<double>(group, "modules/" + m.type + "/daily/" + metric);
       std::vector<double> mean_per_day(R);
       for (std::int64_t r = 0; r < R; ++r) {
@@ -245,18 +249,18 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
         }
         if (metric == "staff_fte") staff[r] += mean_per_day[r];
       }
-      metrics.emplace_back(m.type + "." + metric, std::move(mean_per_day));
+      metrics.push_back({m.type + "." + metric, metric == "cost" ? unit + " per day" : unit, std::move(mean_per_day)});
     }
   }
   std::vector<double> cost_per_participant(R);
   for (std::int64_t r = 0; r < R; ++r) cost_per_participant[r] = participants[r] > 0 ? cost[r] / participants[r] : nan;
-  add("cost_total", Bounds::nonnegative, cost);
-  add("cost_per_participant", Bounds::nonnegative, cost_per_participant);
-  add("cost_per_year", Bounds::nonnegative, cost_per_year);
-  add("staff_fte", Bounds::nonnegative, staff);
-  for (auto& [name, values] : metrics)
-    add(name, name.ends_with(".utilisation") || name.ends_with(".mean_burnout") ? Bounds::unit : Bounds::nonnegative,
-        std::move(values), true);
+  add("cost_total", Bounds::nonnegative, cost, "currency units");
+  add("cost_per_participant", Bounds::nonnegative, cost_per_participant, "currency units per participant");
+  add("cost_per_year", Bounds::nonnegative, cost_per_year, "currency units per year");
+  add("staff_fte", Bounds::nonnegative, staff, "FTE");
+  for (auto& m : metrics)
+    add(m.name, m.name.ends_with(".utilisation") || m.name.ends_with(".mean_burnout") ? Bounds::unit : Bounds::nonnegative,
+        std::move(m.values), m.unit, true);
 
   for (std::size_t q = 0; q < out.values.size(); ++q) out.quantities.push_back(analysis::mean_interval(out.values[q], out.bounds[q]));
 
@@ -274,7 +278,8 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
       v[r] = d.statistic == OutcomeStatistic::difference ? x[r] - y[r] : (y[r] != 0.0 ? x[r] / y[r] : nan);
     const Interval interval =
         d.statistic == OutcomeStatistic::difference ? analysis::paired_difference(x, y) : analysis::ratio_of_means(x, y);
-    add(d.name, d.statistic == OutcomeStatistic::difference ? Bounds::none : Bounds::nonnegative, std::move(v));
+    add(d.name, d.statistic == OutcomeStatistic::difference ? Bounds::none : Bounds::nonnegative, std::move(v),
+        d.statistic == OutcomeStatistic::difference ? "difference" : "ratio");
     out.quantities.push_back(interval);
   }
   for (std::size_t p = 0; p < P && P > 1; ++p) {
@@ -403,12 +408,25 @@ std::vector<double> flatten(const std::vector<Interval>& rows) {
   return data;
 }
 
+// Rows of (mean, ci_low, ci_high), one per label; `units` one per label.
 void write_intervals(h5::Group& group, const std::string& name, const std::vector<Interval>& rows,
-                     const std::vector<std::string>& labels) {
+                     const std::vector<std::string>& labels, const std::vector<std::string>& units,
+                     const std::string& description) {
   auto d = group.create_dataset<double>(name, {rows.size(), 3});
   d.write_all<double>(flatten(rows));
   d.set_attribute("labels", labels);
   d.set_attribute("columns", std::vector<std::string>{"mean", "ci_low", "ci_high"});
+  d.set_attribute("units", units);
+  d.set_attribute("description", description);
+}
+
+std::vector<std::string> units_of(const ArmAnalysis& arm, const std::vector<std::string>& names) {
+  std::vector<std::string> units;
+  for (const auto& n : names) {
+    const int k = arm.find(n);
+    units.push_back(k < 0 ? std::string() : arm.units[static_cast<std::size_t>(k)]);
+  }
+  return units;
 }
 
 void write_curve(h5::Group& group, const std::string& name, const SurvivalCurve& curve, const std::string& description) {
@@ -417,7 +435,8 @@ void write_curve(h5::Group& group, const std::string& name, const SurvivalCurve&
   auto d = group.create_dataset<double>(name, {curve.survival.size(), 3});
   d.write_all<double>(data);
   d.set_attribute("columns", std::vector<std::string>{"estimate", "ci_low", "ci_high"});
-  d.set_attribute("description", description);
+  d.set_attribute("units", "share");
+  d.set_attribute("description", "[day since the origin, column]: " + description + ", with its 95% interval");
 }
 
 }  // namespace
@@ -426,7 +445,8 @@ void write_analysis(h5::Group& root, const Analysis& analysis) {
   for (const auto& arm : analysis.arms) {
     h5::Group summary = root.create_group("arms/" + arm.name + "/summary");
     summary.set_attribute("replicates", analysis.replicates);
-    write_intervals(summary, "quantities", arm.quantities, arm.quantity_names);
+    write_intervals(summary, "quantities", arm.quantities, arm.quantity_names, arm.units,
+                    "each quantity's mean over replicates with its 95% interval (units: one per label)");
     for (const auto& c : arm.curves) write_curve(summary, "curves/" + c.name, c.curve, c.description);
     if (!arm.by_period.empty()) {
       std::vector<double> data;
@@ -440,6 +460,9 @@ void write_analysis(h5::Group& root, const Analysis& analysis) {
       d.set_attribute("periods", arm.period_labels);
       d.set_attribute("labels", arm.period_quantity_names);
       d.set_attribute("columns", std::vector<std::string>{"mean", "ci_low", "ci_high"});
+      d.set_attribute("units", units_of(arm, arm.period_quantity_names));
+      d.set_attribute("description", "[admission period, quantity, column]: the outcomes of the people admitted in each "
+                                     "period, mean over replicates with 95% interval (units: one per label)");
     }
   }
   root.set_attribute("reference_arm", analysis.reference);
@@ -449,14 +472,26 @@ void write_analysis(h5::Group& root, const Analysis& analysis) {
   for (const auto& c : analysis.comparisons) {
     const ArmAnalysis& arm = *analysis.arm(c.arm);
     h5::Group group = comparison.create_group(c.arm);
-    write_intervals(group, "paired_differences", c.paired_differences, arm.quantity_names);
-    write_intervals(group, "unpaired_differences", c.unpaired_differences, arm.quantity_names);
-    write_intervals(group, "ratios", c.ratios, arm.quantity_names);
-    write_intervals(group, "cost_effectiveness", c.cost_effectiveness, cost_effectiveness_names());
-    group.create_dataset<double>("replicates/incremental_cost", {c.incremental_cost.size()})
-        .write_all<double>(c.incremental_cost);
-    group.create_dataset<double>("replicates/relapses_averted", {c.relapses_averted.size()})
-        .write_all<double>(c.relapses_averted);
+    write_intervals(group, "paired_differences", c.paired_differences, arm.quantity_names, arm.units,
+                    "arm minus reference, paired by replicate: mean and 95% interval (units: one per label)");
+    write_intervals(group, "unpaired_differences", c.unpaired_differences, arm.quantity_names, arm.units,
+                    "arm minus reference as if the arms were independent: mean and 95% interval");
+    write_intervals(group, "ratios", c.ratios, arm.quantity_names,
+                    std::vector<std::string>(arm.quantity_names.size(), "ratio"),
+                    "arm / reference: ratio of the means with its 95% interval (delta method, paired)");
+    write_intervals(group, "cost_effectiveness", c.cost_effectiveness, cost_effectiveness_names(),
+                    {"currency units", "people", "people", "currency units per relapse averted",
+                     "currency units per additional completion"},
+                    "against the reference: incremental discounted cost, relapses averted, additional completed "
+                    "episodes and the ratios, each with its 95% interval (the ratios' by bootstrap)");
+    auto cost = group.create_dataset<double>("replicates/incremental_cost", {c.incremental_cost.size()});
+    cost.write_all<double>(c.incremental_cost);
+    cost.set_attribute("units", "currency units");
+    cost.set_attribute("description", "[replicate]: the arm's discounted cost minus the reference's");
+    auto averted = group.create_dataset<double>("replicates/relapses_averted", {c.relapses_averted.size()});
+    averted.write_all<double>(c.relapses_averted);
+    averted.set_attribute("units", "people");
+    averted.set_attribute("description", "[replicate]: the reference's relapses minus the arm's, within the horizon");
     group.set_attribute("dominance", analysis::dominance_name(c.dominance));
   }
   for (const auto& c : analysis.contrasts) {
@@ -464,8 +499,11 @@ void write_analysis(h5::Group& root, const Analysis& analysis) {
     group.set_attribute("kind", c.kind);
     group.set_attribute("quantity", c.quantity);
     group.set_attribute("arms", std::vector<std::string>{c.arm, c.other});
-    write_intervals(group, "estimate", {c.interval}, {c.name});
-    group.create_dataset<double>("replicates", {c.values.size()}).write_all<double>(c.values);
+    write_intervals(group, "estimate", {c.interval}, {c.name}, {c.kind}, "the contrast with its 95% interval");
+    auto values = group.create_dataset<double>("replicates", {c.values.size()});
+    values.write_all<double>(c.values);
+    values.set_attribute("units", c.kind);
+    values.set_attribute("description", "[replicate]: the contrast in each replicate");
   }
 }
 

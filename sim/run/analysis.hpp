@@ -27,6 +27,7 @@ struct ArmAnalysis {
   std::string sweep_base;
   std::vector<std::pair<std::string, std::string>> sweep_point;
   std::vector<std::string> quantity_names;       // shared by every arm of a file up to the module metrics
+  std::vector<std::string> units;                // [quantity]: "share", "days", "currency units", ...
   std::vector<analysis::Bounds> bounds;          // [quantity]: the range its interval keeps to
   std::vector<std::uint8_t> module_metric;       // [quantity]: 1 for a module's daily metric (absent = 0 staff)
   std::vector<std::vector<double>> values;       // [quantity][replicate]

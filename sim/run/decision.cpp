@@ -119,19 +119,21 @@ void write_decision(h5::Group& root, const Decision& d) {
   g.set_attribute("uncertainty", d.drawn_parameters ? std::string("replicates and the parameters drawn per replicate")
                                                     : std::string("simulation noise only (no parameter is drawn)"));
   const auto write_rows = [&](const std::string& name, const std::vector<Interval>& rows,
-                              const std::vector<std::string>& labels, const std::string& description) {
+                              const std::vector<std::string>& labels, const std::string& unit,
+                              const std::string& description) {
     std::vector<double> data;
     for (const auto& i : rows) data.insert(data.end(), {i.estimate, i.low, i.high});
     auto dataset = g.create_dataset<double>(name, {rows.size(), 3});
     dataset.write_all<double>(data);
     dataset.set_attribute("labels", labels);
     dataset.set_attribute("columns", std::vector<std::string>{"mean", "ci_low", "ci_high"});
+    dataset.set_attribute("units", unit);
     dataset.set_attribute("description", description);
   };
-  write_rows("incremental_cost", d.mean_cost, d.arms, "discounted cost against the reference");
-  write_rows("effect", d.mean_effect, d.arms, d.effect.units + " against the reference");
+  write_rows("incremental_cost", d.mean_cost, d.arms, "currency units", "discounted cost against the reference");
+  write_rows("effect", d.mean_effect, d.arms, d.effect.units, d.effect.units + " against the reference");
   if (!std::isnan(d.wtp)) {
-    write_rows("net_monetary_benefit", d.net_benefit, d.arms,
+    write_rows("net_monetary_benefit", d.net_benefit, d.arms, "currency units",
                "willingness to pay x effect - incremental cost, against the reference");
     g.set_attribute("willingness_to_pay", d.wtp);
   }
@@ -140,7 +142,7 @@ void write_decision(h5::Group& root, const Decision& d) {
   g.set_attribute("quadrant", quadrants);
   std::vector<std::string> frontier;
   for (const std::size_t i : d.frontier.options) frontier.push_back(d.arms[i]);
-  write_rows("frontier", d.sequential_icer, frontier,
+  write_rows("frontier", d.sequential_icer, frontier, "currency units per " + d.effect.unit,
              "the efficient arms by cost, each with its ICER against the previous one (the first: NaN)");
   auto wtp = g.create_dataset<double>("acceptability/wtp", {d.acceptability.wtp.size()});
   wtp.write_all<double>(d.acceptability.wtp);

@@ -97,6 +97,44 @@ ResultsFile::~ResultsFile() {
   }
 }
 
+namespace {
+
+// Every dataset says what it holds: its unit and a description (docs/output.md has the layout).
+void document(h5::Dataset& d, const std::string& unit, const std::string& description) {
+  d.set_attribute("units", unit);
+  d.set_attribute("description", description);
+}
+
+// The core's per-agent columns: (name, unit, description).
+struct AgentField {
+  const char* name;
+  const char* unit;
+  const char* description;
+};
+constexpr AgentField core_agent_fields[] = {
+    {"admission_day", "day", "day of the first admission (0 in a closed cohort)"},
+    {"substance", "category", "primary substance: an index into the labels attribute"},
+    {"severity", "score (0 to 1)", "severity of the disorder at admission"},
+    {"mental_health", "flag", "1 with a co-occurring mental health condition, else 0"},
+    {"baseline_support", "score (0 to 1)", "social support at admission"},
+    {"baseline_engagement", "score (0 to 1)", "engagement with treatment at admission"},
+    {"first_lapse_day", "day", "day of the first lapse; -1 if none within the horizon"},
+    {"first_relapse_day", "day", "day of the first relapse; -1 if none within the horizon"},
+    {"first_episode_outcome", "category", "how the first treatment episode ended: an index into the labels attribute"},
+    {"first_episode_days", "days", "length of the first treatment episode (to the horizon if ongoing)"},
+    {"readmissions", "admissions", "readmissions to treatment within the horizon"},
+    {"death_day", "day", "day of death; -1 if alive at the horizon"},
+    {"abstinent_days", "days", "days alive and abstinent after admission, within the horizon"},
+};
+
+const AgentField& core_agent_field(const std::string& name) {
+  for (const auto& f : core_agent_fields)
+    if (name == f.name) return f;
+  throw std::logic_error("no description of agent column " + name);
+}
+
+}  // namespace
+
 std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOutput>& modules) {
   auto a = std::make_unique<ArmDatasets>();
   a->group = file_.root().create_group("arms/" + arm.name);
@@ -117,9 +155,13 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
   a->state_counts = a->group.create_dataset<std::int32_t>("state_counts", {R, T, recovery::clinical_state_count},
                                                           {{1, T, recovery::clinical_state_count}, 0});
   a->state_counts.set_attribute("labels", labels(recovery::clinical_state_names));
+  document(a->state_counts, "people",
+           "[replicate, day, state]: people in each clinical state at the end of the day (labels: the states)");
   a->treatment_counts = a->group.create_dataset<std::int32_t>(
       "treatment_counts", {R, T, recovery::treatment_status_count}, {{1, T, recovery::treatment_status_count}, 0});
   a->treatment_counts.set_attribute("labels", labels(recovery::treatment_status_names));
+  document(a->treatment_counts, "people",
+           "[replicate, day, status]: people in each treatment status at the end of the day (labels: the statuses)");
 
   // Level 1: most of the size reduction of higher levels at a fraction of the time, which
   // otherwise shows as a share of the run.
@@ -130,6 +172,8 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
   auto add = [&]<class T>(const std::string& column, T*) {
     a->agents[column] = a->group.create_dataset<T>("agents/" + column, {R, N},
                                                    std::is_floating_point_v<T> ? per_agent_floats : per_agent);
+    const AgentField& field = core_agent_field(column);
+    document(a->agents[column], field.unit, std::string("[replicate, agent]: ") + field.description);
   };
   add("admission_day", static_cast<recovery::DayCount*>(nullptr));
   add("substance", static_cast<std::int8_t*>(nullptr));
@@ -147,9 +191,11 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
   add("death_day", static_cast<recovery::DayCount*>(nullptr));
   add("abstinent_days", static_cast<recovery::DayCount*>(nullptr));
 
-  a->outcome_names = recovery::replicate_outcome_names(arm.observed);
-  for (const auto& outcome : a->outcome_names)
-    a->outcomes.push_back(a->group.create_dataset<double>("outcomes/" + outcome, {R}));
+  for (const auto& outcome : recovery::replicate_outcome_quantities(arm.observed)) {
+    a->outcome_names.push_back(outcome.name);
+    a->outcomes.push_back(a->group.create_dataset<double>("outcomes/" + outcome.name, {R}));
+    document(a->outcomes.back(), outcome.unit, "[replicate]: " + outcome.description);
+  }
   add_tables(*a, arm.observed);
   if (arm.observed.record_events) add_events(*a, arm.observed);
 
@@ -158,11 +204,15 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
         "trajectories/state", {R, N, T}, {{1, std::min<hsize_t>(N, 16384), std::min<hsize_t>(T, 64)}, 4});
     a->trajectories.set_attribute("labels", labels(recovery::clinical_state_names));
     a->trajectories.set_attribute("not_admitted", std::string("255: not yet admitted (open cohorts)"));
+    document(a->trajectories, "category",
+             "[replicate, agent, day]: clinical state at the end of the day, an index into labels; 255 before admission");
   }
   for (const auto& m : modules) {
     ArmDatasets::Module out{m.type, a->group.create_group("modules/" + m.type), {}, {}};
-    for (const auto& metric : m.metric_names)
-      out.metrics.push_back(out.group.create_dataset<double>("daily/" + metric, {R, T}, {{1, T}, 0}));
+    for (const auto& metric : m.metrics) {
+      out.metrics.push_back(out.group.create_dataset<double>("daily/" + metric.name, {R, T}, {{1, T}, 0}));
+      document(out.metrics.back(), metric.unit, "[replicate, day]: " + metric.description);
+    }
     a->modules.push_back(std::move(out));
   }
   arms_.push_back(std::move(a));
@@ -193,8 +243,10 @@ void ResultsFile::write_module_agents(std::size_t arm, std::size_t module, std::
         [&]<class T>(const std::vector<T>& values) {
           if (values.size() != N) throw h5::Error("module column " + name + " has the wrong length");
           auto it = m.agent_columns.find(name);
-          if (it == m.agent_columns.end())
+          if (it == m.agent_columns.end()) {
             it = m.agent_columns.emplace(name, a.group.create_dataset<T>("agents/" + name, {R, N}, per_agent)).first;
+            document(it->second, column.unit, "[replicate, agent]: " + column.description);
+          }
           it->second.write_block<T>({u(replicate), 0}, {1, N}, values);
         },
         column.values);
@@ -338,6 +390,9 @@ void ResultsFile::add_tables(ArmDatasets& a, const recovery::ObservationPlan& pl
       std::vector<std::string> columns = {"entered", "censored"};
       for (const auto& c : d.cause_names) columns.push_back(c);
       table.event_table.set_attribute("columns", columns);
+      document(table.event_table, "people",
+               "[replicate, admission period, day since the origin, column]: people entering follow-up, censored, "
+               "and having each cause (columns) on that day: the counts the estimates are computed from");
     }
     // Rows: the days of a time to event (followed for D days, then their events by cause) or of
     // a state share (observed, in the state); the categories of a rate (events, person-days).
@@ -368,6 +423,9 @@ void ResultsFile::add_tables(ArmDatasets& a, const recovery::ObservationPlan& pl
                          : a.group.create_dataset<std::int32_t>(at + "/counts", {R, P, N, W}, chunked);
       table.counts.set_attribute("columns", columns);
       table.counts.set_attribute("rows", rows);
+      document(table.counts, d.statistic == recovery::OutcomeStatistic::rate ? "events, person-days" : "people",
+               "[replicate, admission period, row, column]: the counts behind the definition's estimates by day or "
+               "category (rows) and kind (columns)");
     }
     a.tables.push_back(std::move(table));
   }
@@ -381,6 +439,11 @@ void ResultsFile::add_events(ArmDatasets& a, const recovery::ObservationPlan& pl
   a.events->day = a.group.create_appendable<std::int16_t>("events/day", chunk, 1);
   a.events->code = a.group.create_appendable<std::uint16_t>("events/code", chunk, 1);
   a.events->detail = a.group.create_appendable<std::int16_t>("events/detail", chunk, 1);
+  document(a.events->replicate, "replicate", "[event]: the replicate of each event");
+  document(a.events->agent, "agent index", "[event]: the person");
+  document(a.events->day, "day", "[event]: the day it happened");
+  document(a.events->code, "code", "[event]: what happened, a code of events/codes");
+  document(a.events->detail, "code", "[event]: a detail that depends on the event (docs/output.md), else -1");
   (void)plan;
   // The table of codes, for readers: every core event and every module's.
   std::vector<std::uint16_t> codes;
@@ -393,6 +456,7 @@ void ResultsFile::add_events(ArmDatasets& a, const recovery::ObservationPlan& pl
   auto table = a.group.create_dataset<std::uint16_t>("events/codes", {codes.size()});
   table.write_all<std::uint16_t>(codes);
   table.set_attribute("names", names);
+  document(table, "code", "the codes of events/code, with their names in the names attribute");
 }
 
 void ResultsFile::write_trajectory_block(std::size_t arm_index, std::int64_t replicate, std::int64_t first_day,
@@ -414,6 +478,7 @@ void ResultsFile::write_trajectory_block(std::size_t arm_index, std::int64_t rep
 
 void ResultsFile::write_uncertain_parameters(const std::vector<std::string>& paths,
                                              const std::vector<std::string>& distributions,
+                                             const std::vector<std::string>& units,
                                              const std::vector<std::vector<double>>& values) {
   for (std::size_t k = 0; k < paths.size(); ++k) {
     std::vector<double> column;
@@ -421,6 +486,7 @@ void ResultsFile::write_uncertain_parameters(const std::vector<std::string>& pat
     auto dataset = file_.root().create_dataset<double>("uncertain_parameters/" + paths[k], {u(header_.replicates)});
     dataset.write_all<double>(column);
     dataset.set_attribute("distribution", distributions[k]);
+    document(dataset, units[k], "[replicate]: the value of " + paths[k] + " drawn for each replicate from " + distributions[k]);
   }
 }
 
@@ -466,6 +532,7 @@ void ResultsFile::record_complete(const std::vector<std::string>& arm_names, con
   auto dataset = file_.root().create_dataset<std::uint8_t>("tasks/complete", {arm_names.size(), u(header_.replicates)});
   dataset.write_all<std::uint8_t>(complete);
   dataset.set_attribute("arms", arm_names);
+  document(dataset, "flag", "[arm, replicate]: 1 where the file holds that replicate of that arm (arms attribute)");
 }
 
 void ResultsFile::commit() {

@@ -42,7 +42,7 @@ class ResultsFile {
   // Creates the datasets of one arm and returns its index for the write_* calls.
   struct ModuleOutput {
     std::string type;
-    std::vector<std::string> metric_names;
+    std::vector<recovery::Metric> metrics;
   };
   // A swept arm records its family (`sweep_base`) and point (`sweep_paths`, `sweep_values`);
   // `observed` says which outcomes it counts (tables, per-replicate outcomes, events).
@@ -74,9 +74,10 @@ class ResultsFile {
   void write_trajectory_block(std::size_t arm, std::int64_t replicate, std::int64_t first_day,
                               std::int64_t block_days, const std::vector<std::uint8_t>& block, std::size_t stride);
 
-  // Parameters drawn per replicate: /uncertain_parameters/<path>, values[replicate][parameter].
+  // Parameters drawn per replicate: /uncertain_parameters/<path>, values[replicate][parameter],
+  // each with the unit of its key.
   void write_uncertain_parameters(const std::vector<std::string>& paths, const std::vector<std::string>& distributions,
-                                  const std::vector<std::vector<double>>& values);
+                                  const std::vector<std::string>& units, const std::vector<std::vector<double>>& values);
 
   // Copies rows [source_row, source_row + rows) of every dataset under `source_arm` (an arm's
   // group in another results file, with the same layout) into rows from `row` of arm `arm`.

@@ -52,7 +52,7 @@ ResultsHeader header_of(const Scenario& scenario, std::string scenario_yaml, std
 
 std::vector<ResultsFile::ModuleOutput> module_outputs(const Arm& arm) {
   std::vector<ResultsFile::ModuleOutput> outputs;
-  for (const auto& m : arm.interventions) outputs.push_back({m.type, m.module->metric_names()});
+  for (const auto& m : arm.interventions) outputs.push_back({m.type, m.module->metrics()});
   return outputs;
 }
 
@@ -217,12 +217,13 @@ void assemble_results(Scenario& scenario, const std::string& scenario_yaml, cons
     ScopedTimer timer(result.output_seconds);
     std::vector<std::vector<double>> drawn;
     for (std::int64_t r = 0; r < R; ++r) drawn.push_back(scenario.draw_replicate(r));
-    std::vector<std::string> paths, distributions;
+    std::vector<std::string> paths, distributions, units;
     for (const auto& u : uncertain) {
       paths.push_back(u.path);
       distributions.push_back(u.distribution);
+      units.push_back(u.unit);
     }
-    file->write_uncertain_parameters(paths, distributions, drawn);
+    file->write_uncertain_parameters(paths, distributions, units, drawn);
   }
   {
     // The summaries are part of a complete file: computed from the datasets just assembled.

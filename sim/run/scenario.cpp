@@ -540,18 +540,19 @@ void Scenario::validate() {
 
 std::vector<UncertainParameter> Scenario::uncertain_parameters() const {
   std::vector<UncertainParameter> out;
-  for (const auto& [path, u] : table_.distributions()) out.push_back({path, u.distribution.describe()});
+  for (const auto& [path, u] : table_.distributions()) out.push_back({path, u.distribution.describe(), table_.find(path)->unit});
   for (const auto& arm : arms) {
     if (arm.core)
       for (const auto& [path, u] : arm.core->table.distributions()) {
         const auto global = table_.distributions().find(path);
         const bool inherited = global != table_.distributions().end() &&
                                global->second.where.to_string() == u.where.to_string();
-        if (!inherited) out.push_back({"arms." + arm.name + "." + path, u.distribution.describe()});
+        if (!inherited)
+          out.push_back({"arms." + arm.name + "." + path, u.distribution.describe(), arm.core->table.find(path)->unit});
       }
     for (const auto& m : arm.interventions)
       for (const auto& [path, u] : m.table->distributions())
-        out.push_back({"arms." + arm.name + "." + m.type + "." + path, u.distribution.describe()});
+        out.push_back({"arms." + arm.name + "." + m.type + "." + path, u.distribution.describe(), m.table->find(path)->unit});
   }
   return out;
 }

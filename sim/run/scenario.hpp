@@ -80,6 +80,7 @@ const std::vector<std::string>& analysis_only_keys();
 struct UncertainParameter {
   std::string path;          // `model.x`, or `arms.<arm>.<type>.<key>` for a module's key
   std::string distribution;  // as described by Distribution::describe()
+  std::string unit;          // the key's
 };
 
 class Scenario {

@@ -366,7 +366,10 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
     d.write_all<double>(table);
     d.set_attribute("columns", std::vector<std::string>{"level", "replicates", "wait_share", "budget_share",
                                                         "net_monetary_benefit", "meets_all"});
-    d.set_attribute("description", "each evaluation in the order the search made it");
+    d.set_attribute("description", "[evaluation, column]: each evaluation in the order the search made it: the level, "
+                                   "its replicates, the shares of replicates within the wait limit and the budget, its "
+                                   "mean net monetary benefit and whether it met every requirement (1) or not (0)");
+    d.set_attribute("units", std::vector<std::string>{"level", "replicates", "share", "share", "currency units", "flag"});
   };
   assemble_results(view, view.resolved_yaml(), sources, options.run.output_path, Shard{}, result.run, write_search);
   store.remove();

@@ -10,7 +10,8 @@ On a small scenario with a sweep, a drawn parameter, two modules and the event r
   module the arm lacks missing;
 - events: one row per recorded event, with the event's name;
 - a failed export leaves no file; an existing file is kept without --force;
-- `scenario` writes YAML that runs to the same datasets.
+- `scenario` writes YAML that runs to the same datasets;
+- every dataset of the file has `units` and `description` attributes.
 
 Usage: test_export.py BINARY SOURCE_DIR WORK_DIR
 """
@@ -48,7 +49,7 @@ arms:
     sweep:
       grid:
         peer_mentor.mentors: [2, 6]
-output: {events: true}
+output: {events: true, trajectories: true}
 """
 
 
@@ -80,6 +81,11 @@ def main():
     arms = list(f["arms"])
     R = 3
     drawn = f["uncertain_parameters/model.lapse.craving_coefficient"][...]
+
+    undocumented = []
+    f.visititems(lambda name, obj: undocumented.append(name) if isinstance(obj, h5py.Dataset) and not (
+        len(np.atleast_1d(obj.attrs.get("units", ""))[0]) and len(str(obj.attrs.get("description", "")))) else None)
+    check("every dataset has units and a description", not undocumented, undocumented[:10])
 
     # Outcomes, CSV and JSON.
     rows = list(csv.DictReader(io.StringIO(run("export", results).stdout)))

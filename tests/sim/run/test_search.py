@@ -112,6 +112,10 @@ def main():
               all(g["outcomes/relapse_by_day_365"].shape[0] == R for g in f["arms"].values()))
         check("the file's scenario states those replicates",
               re.search(r"^replicates: (\d+)$", f.attrs["scenario_yaml"], re.M).group(1) == str(R))
+        undocumented = []
+        f.visititems(lambda name, obj: undocumented.append(name) if isinstance(obj, h5py.Dataset) and not (
+            "units" in obj.attrs and "description" in obj.attrs) else None)
+        check("every dataset of the search's file has units and a description", not undocumented, undocumented[:5])
         searched = f[f"arms/mentors_{answer}/outcomes/relapse_by_day_365"][...]
         searched_wait = f[f"arms/mentors_{answer}/outcomes/peer_mentor.wait_p90_days"][...]
     # Common random numbers: the level's rows are a plain run's rows of that level.
