@@ -2,8 +2,11 @@
 // in the input they are about, and the CLI turns them into exit code 2.
 #pragma once
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <vector>
 
 namespace recoverysim {
 
@@ -30,6 +33,61 @@ class InputError : public std::runtime_error {
 
  private:
   SourceLocation where_;
+};
+
+// Several input errors found in one pass (every key of a scenario), reported together: one
+// line each, at most `shown` of them.
+class InputErrors : public InputError {
+ public:
+  static constexpr std::size_t shown = 20;
+  explicit InputErrors(std::vector<InputError> errors)
+      : InputError({}, message_of(errors)), errors_(std::move(errors)) {}
+  const std::vector<InputError>& errors() const { return errors_; }
+
+ private:
+  static std::string message_of(const std::vector<InputError>& errors) {
+    std::string m = std::to_string(errors.size()) + " problems in the input:";
+    for (std::size_t k = 0; k < errors.size() && k < shown; ++k) m += std::string("\n  ") + errors[k].what();
+    if (errors.size() > shown) m += "\n  ... and " + std::to_string(errors.size() - shown) + " more";
+    return m;
+  }
+  std::vector<InputError> errors_;
+};
+
+// Collects input errors instead of stopping at the first.
+class ErrorList {
+ public:
+  void add(const InputError& e) {
+    if (const auto* many = dynamic_cast<const InputErrors*>(&e))
+      errors_.insert(errors_.end(), many->errors().begin(), many->errors().end());
+    else
+      errors_.push_back(e);
+  }
+  // Runs `f`, keeping the input error it throws (if any).
+  template <class F>
+  void collect(F&& f) {
+    try {
+      f();
+    } catch (const InputError& e) {
+      add(e);
+    }
+  }
+  bool empty() const { return errors_.empty(); }
+  // One error is thrown as it is, several as InputErrors in the order of their places.
+  void throw_if_any() const {
+    if (errors_.size() == 1) throw errors_.front();
+    if (errors_.size() > 1) {
+      std::vector<InputError> sorted = errors_;
+      std::stable_sort(sorted.begin(), sorted.end(), [](const InputError& a, const InputError& b) {
+        return std::tie(a.where().file, a.where().line, a.where().column) <
+               std::tie(b.where().file, b.where().line, b.where().column);
+      });
+      throw InputErrors(std::move(sorted));
+    }
+  }
+
+ private:
+  std::vector<InputError> errors_;
 };
 
 }  // namespace recoverysim

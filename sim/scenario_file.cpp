@@ -42,9 +42,10 @@ namespace {
 std::string dotted(const std::string& prefix, const std::string& key) { return prefix.empty() ? key : prefix + "." + key; }
 
 void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::string& prefix, const std::string& file,
-                      const std::vector<std::string>& handled_elsewhere, const std::string& shown_prefix) {
+                      const std::vector<std::string>& handled_elsewhere, const std::string& shown_prefix,
+                      ErrorList& errors) {
   std::set<std::string> seen;
-  for (const auto& entry : map) {
+  for (const auto& entry : map) errors.collect([&] {
     const YAML::Node& key_node = entry.first;
     const YAML::Node& value = entry.second;
     const SourceLocation key_at = location(file, key_node.Mark());
@@ -55,7 +56,7 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
     const std::string shown = dotted(shown_prefix, path);
     if (!seen.insert(key).second)
       throw InputError(key_at, "duplicate key '" + shown + "' (each key may appear only once)");
-    if (std::find(handled_elsewhere.begin(), handled_elsewhere.end(), path) != handled_elsewhere.end()) continue;
+    if (std::find(handled_elsewhere.begin(), handled_elsewhere.end(), path) != handled_elsewhere.end()) return;
 
     if (const ParamSpec* spec = table.find(path)) {
       const bool numeric = spec->kind == ParamKind::real || spec->kind == ParamKind::integer;
@@ -68,7 +69,7 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
           if (shown_prefix.empty() || message.rfind(shown, 0) == 0) throw;
           throw InputError(e.where(), shown_prefix + "." + message);
         }
-        continue;
+        return;
       }
       if (!value.IsScalar())
         throw InputError(location(file, value.IsNull() ? key_node.Mark() : value.Mark()),
@@ -87,24 +88,29 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
       if (!value.IsMap())
         throw InputError(location(file, value.IsNull() ? key_node.Mark() : value.Mark()),
                          shown + ": expected a mapping of " + join_names(table.children(path)) + ", got " + describe(value));
-      apply_mapping_at(table, value, path, file, handled_elsewhere, shown_prefix);
+      apply_mapping_at(table, value, path, file, handled_elsewhere, shown_prefix, errors);
     } else {
       std::vector<std::string> valid = table.children(prefix);
-      if (prefix.empty()) valid.insert(valid.end(), handled_elsewhere.begin(), handled_elsewhere.end());
+      for (const auto& other : handled_elsewhere)  // `arms` at the top, `outcomes` under `analysis`
+        if (const auto dot = other.rfind('.'); (dot == std::string::npos ? std::string() : other.substr(0, dot)) == prefix &&
+                                               std::find(valid.begin(), valid.end(), other.substr(dot + 1)) == valid.end())
+          valid.push_back(other.substr(dot + 1));
       const std::string hint = closest_match(key, valid);
       std::string message = "unknown key '" + shown + "'";
       if (!hint.empty()) message += " (did you mean '" + dotted(shown_prefix, dotted(prefix, hint)) + "'?)";
       else message += "; valid keys here: " + join_names(valid);
       throw InputError(key_at, message);
     }
-  }
+  });
 }
 
 }  // namespace
 
 void apply_mapping(ParamTable& table, const YAML::Node& map, const std::string& file,
                    const std::vector<std::string>& handled_elsewhere, const std::string& shown_prefix) {
-  apply_mapping_at(table, map, "", file, handled_elsewhere, shown_prefix);
+  ErrorList errors;
+  apply_mapping_at(table, map, "", file, handled_elsewhere, shown_prefix, errors);
+  errors.throw_if_any();
 }
 
 namespace {
@@ -133,6 +139,25 @@ SourceLocation first_binary_byte(const std::string& text, const std::string& fil
   return {};
 }
 
+// The first tab among the leading whitespace of a line, up to line `last` (-1: any line).
+SourceLocation first_indenting_tab(const std::string& text, const std::string& file_label, int last) {
+  int line = 1, column = 1;
+  bool leading = true;
+  for (const char c : text) {
+    if (last >= 0 && line > last) break;
+    if (c == '\n') {
+      ++line;
+      column = 1;
+      leading = true;
+      continue;
+    }
+    if (leading && c == '\t') return {file_label, line, column};
+    if (c != ' ') leading = false;
+    ++column;
+  }
+  return {};
+}
+
 }  // namespace
 
 YAML::Node parse_scenario_yaml(const std::string& text, const std::string& file_label) {
@@ -149,6 +174,9 @@ YAML::Node parse_scenario_yaml(const std::string& text, const std::string& file_
     throw InputError(location(file_label, e.mark),
                      "nested more than " + std::to_string(e.depth()) + " levels deep; a scenario needs a few");
   } catch (const YAML::Exception& e) {
+    // yaml-cpp names a tab in the indentation after the fact ("illegal map value"): name it.
+    if (const SourceLocation tab = first_indenting_tab(text, file_label, e.mark.is_null() ? -1 : e.mark.line + 1); tab.known())
+      throw InputError(tab, "a tab in the indentation: YAML indents with spaces only (replace the tab with spaces)");
     throw InputError(location(file_label, e.mark), "YAML syntax error: " + e.msg);
   }
   if (root.IsNull() || !root.IsDefined())

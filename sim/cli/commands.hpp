@@ -24,6 +24,11 @@ struct OpenedResults {
 };
 std::unique_ptr<OpenedResults> open_results(const std::string& path);
 
+// Prints each --set the user typed (`typed`) with what it changed (stderr).
+void echo_overrides(const Scenario& scenario, const std::vector<std::string>& typed);
+// A warning (stderr) when more threads are asked for than the process has cores.
+void warn_if_more_threads_than_cores(int threads);
+
 // --wtp, --budget-per-year, --max-wait-days, --wait-quantile, --confidence.
 void add_constraint_options(CLI::App& app, Constraints& constraints);
 

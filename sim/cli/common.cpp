@@ -3,6 +3,9 @@
 
 #include "errors.hpp"
 
+#include <tbb/info.h>
+
+#include <cstdio>
 #include <filesystem>
 
 namespace recoverysim::cli {
@@ -27,6 +30,22 @@ std::unique_ptr<OpenedResults> open_results(const std::string& path) {
     throw InputError({path, 0, 0}, "not a recoverysim results file (no `format: recoverysim` and `scenario_yaml`)");
   opened->scenario.load_text(root.string_attribute("scenario_yaml"), path + ":/scenario_yaml");
   return opened;
+}
+
+void echo_overrides(const Scenario& scenario, const std::vector<std::string>& typed) {
+  for (const auto& note : scenario.overrides_applied())
+    for (const auto& t : typed)
+      if (note.rfind("--set " + t + ": ", 0) == 0) {
+        std::fprintf(stderr, "recoverysim: %s\n", note.c_str());
+        break;
+      }
+}
+
+void warn_if_more_threads_than_cores(int threads) {
+  const int cores = tbb::info::default_concurrency();
+  if (threads > cores)
+    std::fprintf(stderr, "recoverysim: warning: --threads %d is more than the %d core(s) this process may use: the "
+                         "extra threads take turns on the same cores and slow the run down\n", threads, cores);
 }
 
 void add_constraint_options(CLI::App& app, Constraints& constraints) {

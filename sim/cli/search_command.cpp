@@ -52,11 +52,13 @@ int search_command(SearchCommand& cmd) {
     throw InputError({"--range " + cmd.range, 0, 0}, "expected LOW:HIGH, two integers, e.g. 0:300");
   }
   SearchOptions& options = cmd.options;
-  if (cmd.output.empty()) {
+  {
     Scenario scenario;
     scenario.load(cmd.scenario, cmd.overrides);
-    cmd.output = scenario.run.output_file;
+    if (!cmd.quiet) echo_overrides(scenario, cmd.overrides);
+    if (cmd.output.empty()) cmd.output = scenario.run.output_file;
   }
+  warn_if_more_threads_than_cores(cmd.options.run.threads);
   options.run.output_path = cmd.output;
   options.run.show_progress = !cmd.quiet;
   if (!cmd.force && !options.run.resume) refuse_to_overwrite(cmd.output, false);

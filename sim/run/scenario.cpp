@@ -144,17 +144,23 @@ void Scenario::load_text(const std::string& yaml, const std::string& label, cons
 }
 
 void Scenario::load_root(const YAML::Node& root, const std::string& label, const std::vector<std::string>& overrides) {
-  apply_mapping(table_, root, label, {"arms", "analysis.outcomes"});
+  overrides_applied_.clear();
+  // Every mistake of the file at once (up to InputErrors::shown), then the overrides'.
+  ErrorList errors;
+  errors.collect([&] { apply_mapping(table_, root, label, {"arms", "analysis.outcomes"}); });
   analysis.outcomes.clear();
   if (const YAML::Node section = root["analysis"]; section && section.IsMap())
-    if (const YAML::Node outcomes = section["outcomes"]) analysis.outcomes = read_outcomes(outcomes, label);
+    if (const YAML::Node outcomes = section["outcomes"])
+      errors.collect([&] { analysis.outcomes = read_outcomes(outcomes, label); });
   arms.clear();
   if (const YAML::Node node = root["arms"]) {
-    load_arms(node, label);
+    load_arms(node, label, errors);
   } else {
     arms.push_back(Arm{default_arm, default_arm, {}, {}, nullptr, {}});
   }
-  for (const auto& o : overrides) apply_override(o);
+  errors.throw_if_any();
+  for (const auto& o : overrides) errors.collect([&] { apply_override(o); });
+  errors.throw_if_any();
   materialise_arm_cores();
   validate();
   if (const YAML::Node section = root["analysis"]; section && section.IsMap())
@@ -241,116 +247,120 @@ void Scenario::check_outcomes_against_arms(const YAML::Node& list, const std::st
   }
 }
 
-void Scenario::load_arms(const YAML::Node& node, const std::string& file) {
-  if (!node.IsSequence() || node.size() == 0)
-    throw InputError(location_of(file, node), "arms: expected a list of arms ({name: ..., interventions: [...]}), got " +
-                                                  describe(node));
-  for (std::size_t a = 0; a < node.size(); ++a) {
-    const YAML::Node item = node[a];
-    const std::string where = "arms[" + std::to_string(a) + "]";
-    if (!item.IsMap())
-      throw InputError(location_of(file, item), where + ": expected a mapping with name and interventions, got " +
-                                                    describe(item));
-    for (const auto& entry : item) {
-      const std::string key = entry.first.Scalar();
-      if (std::find(arm_keys.begin(), arm_keys.end(), key) == arm_keys.end()) {
-        const std::string hint = closest_match(key, arm_keys);
-        throw InputError(location_of(file, entry.first),
-                         "unknown key '" + where + "." + key + "'" +
-                             (hint.empty() ? "; valid keys here: " + join_names(arm_keys) : " (did you mean '" + hint + "'?)"));
-      }
-    }
-    const YAML::Node name = item["name"];
-    if (!name || !name.IsScalar() || !std::regex_match(name.Scalar(), valid_arm_name()))
-      throw InputError(location_of(file, name ? name : item),
-                       where + ".name: expected a name of letters, digits and _ + - (at most 64), got " +
-                           (name ? describe(name) : std::string("nothing")));
-    const YAML::Node sweep = item["sweep"];
-    if (!sweep) {
-      if (arms.size() >= max_arms)
-        throw InputError(location_of(file, item), where + ": the scenario already has " + std::to_string(arms.size()) +
-                                                      " arms; at most " + std::to_string(max_arms) +
-                                                      " arms are allowed in a scenario");
-      Arm arm = make_arm(item, where, file);
-      for (const auto& other : arms)
-        if (other.name == arm.name)
-          throw InputError(location_of(file, name), where + ".name: duplicate arm name '" + arm.name + "'");
-      arms.push_back(std::move(arm));
-      continue;
-    }
+void Scenario::load_arms(const YAML::Node& node, const std::string& file, ErrorList& errors) {
+  if (!node.IsSequence() || node.size() == 0) {
+    errors.add(InputError(location_of(file, node), "arms: expected a list of arms ({name: ..., interventions: [...]}), got " +
+                                                       describe(node)));
+    return;
+  }
+  for (std::size_t a = 0; a < node.size(); ++a) errors.collect([&] { load_arm(node[a], a, file); });
+}
 
-    // sweep: {grid: {path: [values], ...}} (every combination, the first path varying slowest)
-    //     or {zip: {path: [values], ...}} (the i-th values together; lists of equal length).
-    const std::string at = where + ".sweep";
-    if (!sweep.IsMap() || sweep.size() != 1 || !(sweep["grid"] || sweep["zip"]))
-      throw InputError(location_of(file, sweep), at + ": expected {grid: {path: [values], ...}} or {zip: {path: [values], ...}}");
-    const bool grid = static_cast<bool>(sweep["grid"]);
-    const YAML::Node axes = grid ? sweep["grid"] : sweep["zip"];
-    const std::string axes_at = at + (grid ? ".grid" : ".zip");
-    if (!axes.IsMap() || axes.size() == 0)
-      throw InputError(location_of(file, axes), axes_at + ": expected a mapping of parameter paths to lists of values, got " +
-                                                    describe(axes));
-    std::vector<std::pair<YAML::Node, YAML::Node>> axis;  // (path node, list of values)
-    double points = grid ? 1.0 : 0.0;
-    for (const auto& entry : axes) {
-      const std::string path = entry.first.Scalar();
-      for (const auto& [other, values] : axis)
-        if (other.Scalar() == path)
-          throw InputError(location_of(file, entry.first), axes_at + ": duplicate path '" + path + "'");
-      if (!entry.second.IsSequence() || entry.second.size() == 0)
-        throw InputError(location_of(file, entry.second),
-                         axes_at + "." + path + ": expected a list of values, got " + describe(entry.second));
-      for (const auto& v : entry.second)
-        if (!v.IsScalar())
-          throw InputError(location_of(file, v), axes_at + "." + path + ": expected a list of values, got " + describe(v) +
-                                                     " in it");
-      if (!grid && !axis.empty() && entry.second.size() != axis.front().second.size())
-        throw InputError(location_of(file, entry.second),
-                         axes_at + "." + path + ": " + std::to_string(entry.second.size()) + " values, but '" +
-                             axis.front().first.Scalar() + "' has " + std::to_string(axis.front().second.size()) +
-                             " (a zip takes the i-th value of every list together)");
-      axis.emplace_back(entry.first, entry.second);
-      points = grid ? points * static_cast<double>(entry.second.size()) : static_cast<double>(entry.second.size());
+// One item of `arms`: an arm, or the points of its sweep.
+void Scenario::load_arm(const YAML::Node& item, std::size_t a, const std::string& file) {
+  const std::string where = "arms[" + std::to_string(a) + "]";
+  if (!item.IsMap())
+    throw InputError(location_of(file, item), where + ": expected a mapping with name and interventions, got " +
+                                                  describe(item));
+  for (const auto& entry : item) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(arm_keys.begin(), arm_keys.end(), key) == arm_keys.end()) {
+      const std::string hint = closest_match(key, arm_keys);
+      throw InputError(location_of(file, entry.first),
+                       "unknown key '" + where + "." + key + "'" +
+                           (hint.empty() ? "; valid keys here: " + join_names(arm_keys) : " (did you mean '" + hint + "'?)"));
     }
-    if (points + static_cast<double>(arms.size()) > static_cast<double>(max_arms))
-      throw InputError(location_of(file, sweep), at + " expands to " +
-                                                     (points < 1e15 ? std::to_string(static_cast<long long>(points))
-                                                                    : format_value(points)) +
-                                                     " arms; at most " + std::to_string(max_arms) +
-                                                     " arms are allowed in a scenario");
-    const auto count = static_cast<std::size_t>(points);
-    for (std::size_t p = 0; p < count; ++p) {
-      Arm arm = make_arm(item, where, file);
-      std::size_t rest = p;
-      std::vector<std::size_t> index(axis.size());
-      for (std::size_t k = axis.size(); k-- > 0;) {
-        index[k] = grid ? rest % axis[k].second.size() : p;
-        if (grid) rest /= axis[k].second.size();
-      }
-      std::string suffix;
-      for (std::size_t k = 0; k < axis.size(); ++k) {
-        const std::string path = axis[k].first.Scalar();
-        const YAML::Node value = axis[k].second[index[k]];
-        const SourceLocation value_at = location_of(file, value);
-        const bool quoted = value.Tag() == "!";
-        set_in_arm(arm, path, location_of(file, axis[k].first),
-                   [value, value_at, quoted](ParamTable& t, const ParamSpec& spec) {
-                     t.assign_text(spec, value.Scalar(), value_at, quoted);
-                   });
-        arm.sweep_point.emplace_back(path, value.Scalar());
-        const std::string leaf = path.substr(path.rfind('.') + 1);
-        suffix += "_" + (axis.size() == 1 ? std::string() : leaf) + name_part(value.Scalar());
-      }
-      arm.name += suffix;
-      if (arm.name.size() > 64 || !std::regex_match(arm.name, valid_arm_name()))
-        throw InputError(location_of(file, sweep), at + ": the point name '" + arm.name +
-                                                       "' is not a valid arm name (at most 64 letters, digits, _ + -); "
-                                                       "shorten the arm's name");
-      for (const auto& other : arms)
-        if (other.name == arm.name)
-          throw InputError(location_of(file, sweep), at + ": the point '" + arm.name + "' has the name of another arm");
-      arms.push_back(std::move(arm));
+  }
+  const YAML::Node name = item["name"];
+  if (!name || !name.IsScalar() || !std::regex_match(name.Scalar(), valid_arm_name()))
+    throw InputError(location_of(file, name ? name : item),
+                     where + ".name: expected a name of letters, digits and _ + - (at most 64), got " +
+                         (name ? describe(name) : std::string("nothing")));
+  const YAML::Node sweep = item["sweep"];
+  if (!sweep) {
+    if (arms.size() >= max_arms)
+      throw InputError(location_of(file, item), where + ": the scenario already has " + std::to_string(arms.size()) +
+                                                    " arms; at most " + std::to_string(max_arms) +
+                                                    " arms are allowed in a scenario");
+    Arm arm = make_arm(item, where, file);
+    for (const auto& other : arms)
+      if (other.name == arm.name)
+        throw InputError(location_of(file, name), where + ".name: duplicate arm name '" + arm.name + "'");
+    arms.push_back(std::move(arm));
+    return;
+  }
+
+  // sweep: {grid: {path: [values], ...}} (every combination, the first path varying slowest)
+  //     or {zip: {path: [values], ...}} (the i-th values together; lists of equal length).
+  const std::string at = where + ".sweep";
+  if (!sweep.IsMap() || sweep.size() != 1 || !(sweep["grid"] || sweep["zip"]))
+    throw InputError(location_of(file, sweep), at + ": expected {grid: {path: [values], ...}} or {zip: {path: [values], ...}}");
+  const bool grid = static_cast<bool>(sweep["grid"]);
+  const YAML::Node axes = grid ? sweep["grid"] : sweep["zip"];
+  const std::string axes_at = at + (grid ? ".grid" : ".zip");
+  if (!axes.IsMap() || axes.size() == 0)
+    throw InputError(location_of(file, axes), axes_at + ": expected a mapping of parameter paths to lists of values, got " +
+                                                  describe(axes));
+  std::vector<std::pair<YAML::Node, YAML::Node>> axis;  // (path node, list of values)
+  double points = grid ? 1.0 : 0.0;
+  for (const auto& entry : axes) {
+    const std::string path = entry.first.Scalar();
+    for (const auto& [other, values] : axis)
+      if (other.Scalar() == path)
+        throw InputError(location_of(file, entry.first), axes_at + ": duplicate path '" + path + "'");
+    if (!entry.second.IsSequence() || entry.second.size() == 0)
+      throw InputError(location_of(file, entry.second),
+                       axes_at + "." + path + ": expected a list of values, got " + describe(entry.second));
+    for (const auto& v : entry.second)
+      if (!v.IsScalar())
+        throw InputError(location_of(file, v), axes_at + "." + path + ": expected a list of values, got " + describe(v) +
+                                                   " in it");
+    if (!grid && !axis.empty() && entry.second.size() != axis.front().second.size())
+      throw InputError(location_of(file, entry.second),
+                       axes_at + "." + path + ": " + std::to_string(entry.second.size()) + " values, but '" +
+                           axis.front().first.Scalar() + "' has " + std::to_string(axis.front().second.size()) +
+                           " (a zip takes the i-th value of every list together)");
+    axis.emplace_back(entry.first, entry.second);
+    points = grid ? points * static_cast<double>(entry.second.size()) : static_cast<double>(entry.second.size());
+  }
+  if (points + static_cast<double>(arms.size()) > static_cast<double>(max_arms))
+    throw InputError(location_of(file, sweep), at + " expands to " +
+                                                   (points < 1e15 ? std::to_string(static_cast<long long>(points))
+                                                                  : format_value(points)) +
+                                                   " arms; at most " + std::to_string(max_arms) +
+                                                   " arms are allowed in a scenario");
+  const auto count = static_cast<std::size_t>(points);
+  for (std::size_t p = 0; p < count; ++p) {
+    Arm arm = make_arm(item, where, file);
+    std::size_t rest = p;
+    std::vector<std::size_t> index(axis.size());
+    for (std::size_t k = axis.size(); k-- > 0;) {
+      index[k] = grid ? rest % axis[k].second.size() : p;
+      if (grid) rest /= axis[k].second.size();
     }
+    std::string suffix;
+    for (std::size_t k = 0; k < axis.size(); ++k) {
+      const std::string path = axis[k].first.Scalar();
+      const YAML::Node value = axis[k].second[index[k]];
+      const SourceLocation value_at = location_of(file, value);
+      const bool quoted = value.Tag() == "!";
+      set_in_arm(arm, path, location_of(file, axis[k].first),
+                 [value, value_at, quoted](ParamTable& t, const ParamSpec& spec) {
+                   t.assign_text(spec, value.Scalar(), value_at, quoted);
+                 });
+      arm.sweep_point.emplace_back(path, value.Scalar());
+      const std::string leaf = path.substr(path.rfind('.') + 1);
+      suffix += "_" + (axis.size() == 1 ? std::string() : leaf) + name_part(value.Scalar());
+    }
+    arm.name += suffix;
+    if (arm.name.size() > 64 || !std::regex_match(arm.name, valid_arm_name()))
+      throw InputError(location_of(file, sweep), at + ": the point name '" + arm.name +
+                                                     "' is not a valid arm name (at most 64 letters, digits, _ + -); "
+                                                     "shorten the arm's name");
+    for (const auto& other : arms)
+      if (other.name == arm.name)
+        throw InputError(location_of(file, sweep), at + ": the point '" + arm.name + "' has the name of another arm");
+    arms.push_back(std::move(arm));
   }
 }
 
@@ -466,7 +476,13 @@ void Scenario::materialise_arm_cores() {
 
 void Scenario::apply_override(const std::string& path_equals_value) {
   if (path_equals_value.rfind("arms.", 0) != 0) {
+    const auto eq = path_equals_value.find('=');
+    const ParamSpec* spec = eq == std::string::npos ? nullptr : table_.find(path_equals_value.substr(0, eq));
+    const std::string before = spec ? format_value(spec->current()) : std::string();
     table_.assign_from_option(path_equals_value);
+    if (spec)
+      overrides_applied_.push_back("--set " + path_equals_value + ": " + spec->path + " " + before + " -> " +
+                                   format_value(spec->current()));
     return;
   }
   // arms.<arm>.<path>=value, <path> as in a sweep: <type>.<key> or a core key.
@@ -495,6 +511,10 @@ void Scenario::apply_override(const std::string& path_equals_value) {
     for (const auto& a : arms) names.push_back(a.name);
     throw InputError(where, "no arm named '" + arm_name + "'; arms: " + join_names(names));
   }
+  std::vector<std::string> changed;
+  for (const auto& arm : arms)
+    if (arm.name == arm_name || arm.sweep_base == arm_name) changed.push_back(arm.name);
+  overrides_applied_.push_back("--set " + path_equals_value + ": " + path + " = " + value + " in " + join_names(changed));
 }
 
 void Scenario::validate() {

@@ -98,6 +98,8 @@ class Scenario {
   // path=value for a core key; arms.<arm>.<path>=value for one arm (or every point of a
   // sweep), where <path> is <module type>.<key> or a core key, as in a sweep.
   void apply_override(const std::string& path_equals_value);
+  // Each --set as typed, with what it changed ("--set days=50: days 730 -> 50").
+  const std::vector<std::string>& overrides_applied() const { return overrides_applied_; }
   void validate();
 
   // The core parameters an arm runs with.
@@ -133,11 +135,13 @@ class Scenario {
   void load_root(const YAML::Node& root, const std::string& label, const std::vector<std::string>& overrides);
   std::string yaml(bool with_analysis_only_keys) const;
   void check_outcomes_against_arms(const YAML::Node& list, const std::string& file) const;
-  void load_arms(const YAML::Node& node, const std::string& file);
+  void load_arms(const YAML::Node& node, const std::string& file, ErrorList& errors);
+  void load_arm(const YAML::Node& item, std::size_t index, const std::string& file);
   Arm make_arm(const YAML::Node& item, const std::string& where, const std::string& file);
   void set_in_arm(Arm& arm, const std::string& path, const SourceLocation& where,
                   const std::function<void(ParamTable&, const ParamSpec&)>& assign);
   void materialise_arm_cores();
+  std::vector<std::string> overrides_applied_;
   ParamTable table_;
   std::string source_;
 };

@@ -143,6 +143,22 @@ p = run("compare", str(sweep), "--reference", "mentors_10", "--format", "csv")
 rows = list(csv.DictReader(io.StringIO(p.stdout)))
 check("compare --reference", p.returncode == 0 and {r["arm"] for r in rows} == set(arms) - {"mentors_10"}, p.stderr)
 
+# What a new user met: the end-of-run table fits 120 columns, --set is echoed as typed with what
+# it changed, asking for more threads than cores is warned about.
+p = run("run", str(source / "scenarios" / "peer_mentor_staffing.yaml"), "--replicates", "2", "--set", "days=120",
+        "--set", "intake.for_days=60", "-o", str(work / "wide.h5"))
+wide = [line for line in p.stdout.splitlines() if len(line) > 120]
+check("the end-of-run table fits 120 columns", p.returncode == 0 and not wide and "mentors_200" in p.stdout,
+      f"{len(wide)} lines wider than 120: {wide[:2]}")
+check("--set is echoed as typed, with what it changed",
+      "--set days=120: days 730 -> 120" in p.stderr and "--set intake.for_days=60: intake.for_days 365 -> 60" in p.stderr
+      and "--set replicates" not in p.stderr, p.stderr)
+p = run("run", baseline, *small, "-o", str(work / "threads.h5"), "--threads", "1000")
+check("--threads above the cores: a warning, and the run goes on",
+      p.returncode == 0 and "warning: --threads 1000 is more than the" in p.stderr, p.stderr)
+p = run("run", baseline, *small, "-o", str(work / "threads2.h5"), "--threads", "1")
+check("--threads within the cores: no warning", p.returncode == 0 and "warning" not in p.stderr, p.stderr)
+
 (work / "not_results.h5").write_bytes(b"not an HDF5 file at all")
 for args, expected in [
     (["summarize", str(work / "missing.h5")], "missing.h5: no such file"),
