@@ -1,4 +1,4 @@
-// Writing the results layout (format_version 4). Datasets are created with their full shape
+// Writing the results layout (format_version 5). Datasets are created with their full shape
 // at the start of an arm and filled one replicate at a time; the event record grows instead.
 #include "results_file.hpp"
 

@@ -18,7 +18,7 @@ namespace recoverysim {
 // 2: summaries, comparisons, sweeps, drawn parameters; 3: /tasks/complete, shard parts;
 // 4: outcome definitions and their count tables, competing-risk estimands, outcomes by
 // admission period, per-person waits, the event record (docs/output.md, change log)
-inline constexpr std::int64_t format_version = 4;
+inline constexpr std::int64_t format_version = 5;
 
 struct ResultsHeader {
   std::string scenario_name;
