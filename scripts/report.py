@@ -176,6 +176,7 @@ def page_data(results, path, options) -> dict:
                 "wait": None if worst is None else worst.tolist(),
                 "neverServed": max((n[0] for n in never if n), default=None),
             })
+    first_step = next((icer for _, (icer, _, _) in d.frontier if math.isfinite(icer)), 0.0)
     wtp = options.wtp if options.wtp is not None else d.wtp
     stated = options.wtp is not None or math.isfinite(d.wtp)
     if not math.isfinite(wtp):
@@ -188,7 +189,9 @@ def page_data(results, path, options) -> dict:
         "effect": {"name": d.effect, "unit": d.unit, "units": plots.describe(d.effect).split(" (")[0].lower()},
         "uncertainty": d.uncertainty, "drawn": "parameters drawn" in d.uncertainty,
         "t975": d.t_975, "replicates": results.replicates,
-        "wtp": wtp, "wtpStated": stated, "wtpMax": max(float(d.acceptability_wtp[-1]), 2.0 * wtp),
+        # The slider spans where choices change: past the first step of the frontier and the
+        # willingness to pay set (the number box takes any value).
+        "wtp": wtp, "wtpStated": stated, "wtpMax": max(4.0 * wtp, 3.0 * first_step, 1.0),
         "maxWait": options.max_wait_days, "waitQuantile": options.wait_quantile, "budget": options.budget_per_year,
         "confidence": options.confidence, "admissionsPerWeek": admissions_per_week(results.scenario_yaml),
         "arms": arms,
@@ -531,7 +534,8 @@ function conclusion(s, d) {
   out.push(`<strong>Recommended at ${fmt(s.wtp)} per ${esc(unit)}: <span id="recommended-arm">${esc(rec.arm.label)}</span></strong>`
     + (isRef ? ", the reference: no other arm chosen that meets the requirements is worth its cost at this willingness to pay."
              : `, with a net monetary benefit of ${fmt(rec.net[0])} [${fmt(rec.net[1])}, ${fmt(rec.net[2])}] against ${esc(D.referenceLabel)}.`)
-    + ` It has the highest net benefit in ${pct(rec.best)} of replicates (Monte Carlo SE ${pct(Math.sqrt(rec.best * (1 - rec.best) / R))})`
+    + (rec.best >= 1 ? ` It has the highest net benefit in all ${R} replicates (a 95% lower bound of ${pct(Math.max(0, 1 - 3 / R))}, by the rule of three)`
+                     : ` It has the highest net benefit in ${pct(rec.best)} of replicates (Monte Carlo SE ${pct(Math.sqrt(rec.best * (1 - rec.best) / R))})`)
     + (d.runnerUp ? `; runner-up: ${esc(d.runnerUp.arm.label)} (${pct(d.runnerUp.best)}).` : ".")
     + (D.drawn ? "" : " These probabilities reflect simulation noise only: no parameter is drawn."));
   const edge = edgeWarning(rec.arm);

@@ -41,10 +41,16 @@ class InputErrors : public InputError {
  public:
   static constexpr std::size_t shown = 20;
   explicit InputErrors(std::vector<InputError> errors)
-      : InputError({}, message_of(errors)), errors_(std::move(errors)) {}
+      : InputError(common_file(errors), message_of(errors)), errors_(std::move(errors)) {}
   const std::vector<InputError>& errors() const { return errors_; }
 
  private:
+  // The file every error is in, if they share one: the place the whole report names.
+  static SourceLocation common_file(const std::vector<InputError>& errors) {
+    for (const auto& e : errors)
+      if (e.where().file != errors.front().where().file) return {};
+    return {errors.front().where().file, 0, 0};
+  }
   static std::string message_of(const std::vector<InputError>& errors) {
     std::string m = std::to_string(errors.size()) + " problems in the input:";
     for (std::size_t k = 0; k < errors.size() && k < shown; ++k) m += std::string("\n  ") + errors[k].what();

@@ -52,11 +52,13 @@ int search_command(SearchCommand& cmd) {
     throw InputError({"--range " + cmd.range, 0, 0}, "expected LOW:HIGH, two integers, e.g. 0:300");
   }
   SearchOptions& options = cmd.options;
+  std::string effect_unit;
   {
     Scenario scenario;
     scenario.load(cmd.scenario, cmd.overrides);
     if (!cmd.quiet) echo_overrides(scenario, cmd.overrides);
     if (cmd.output.empty()) cmd.output = scenario.run.output_file;
+    effect_unit = effect_measure(scenario.analysis.effect).unit;
   }
   warn_if_more_threads_than_cores(cmd.options.run.threads);
   options.run.output_path = cmd.output;
@@ -74,7 +76,7 @@ int search_command(SearchCommand& cmd) {
     what += std::string(what.empty() ? "the smallest " + options.path : "") + " within a budget of " +
             number(c.budget_per_year) + " a year";
   if (!std::isnan(c.wtp))
-    what = "the " + options.path + " with the highest net benefit at " + number(c.wtp) + " per unit of effect" +
+    what = "the " + options.path + " with the highest net benefit at " + number(c.wtp) + " per " + effect_unit +
            (what.empty() ? "" : ", among the levels that meet the requirements");
   std::set<std::int64_t> levels;
   for (const auto& e : result.evaluations) levels.insert(e.level);

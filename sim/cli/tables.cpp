@@ -532,9 +532,14 @@ void print_recommendation(std::ostream& out, const Analysis& a, const Decision& 
   } else {
     const auto& v = rec.arms[static_cast<std::size_t>(rec.recommended)];
     out << "Recommended: " << describe_arm(rec.recommended) << "\n  net monetary benefit " << with_interval(v.net_benefit)
-        << " against " << a.reference << "; the best of the arms that meet the requirements in "
-        << fixed(100.0 * v.probability_best, 0) << "% of replicates (Monte Carlo SE " << fixed(100.0 * v.probability_best_se, 0)
-        << "%)\n";
+        << " against " << a.reference << "; the best of the arms that meet the requirements in ";
+    // At 0 or 1 the binomial SE is 0, which would read as certainty: say how many replicates.
+    if (v.probability_best >= 1.0)
+      out << "all " << a.replicates << " replicates (a 95% lower bound of "
+          << fixed(100.0 * std::max(0.0, 1.0 - 3.0 / static_cast<double>(a.replicates)), 0) << "%, by the rule of three)\n";
+    else
+      out << fixed(100.0 * v.probability_best, 0) << "% of replicates (Monte Carlo SE "
+          << fixed(100.0 * v.probability_best_se, 0) << "%)\n";
     if (rec.runner_up >= 0) {
       const auto& u = rec.arms[static_cast<std::size_t>(rec.runner_up)];
       out << "Runner-up: " << describe_arm(rec.runner_up) << "\n  net monetary benefit " << with_interval(u.net_benefit)

@@ -218,6 +218,7 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
   };
   // Evaluates a level; when a share is too close to call, doubles the replicates of every level.
   const auto evaluate = [&](std::int64_t level) -> const ArmVerdict& {
+    if (evaluated.count(level) && verdicts.count(level)) return verdicts.at(level);  // judged at the current replicates
     evaluated.insert(level);
     judge_all();
     while (R < max_replicates && ((need_wait && close_call(verdicts.at(level).wait_share)) ||
@@ -305,7 +306,21 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
   }
   result.answer = answer;
   result.replicates = R;
-  if (need_wait && answer >= 0 && answer > options.low && verdicts.count(answer - 1)) {
+  if (objective && answer >= 0) {
+    // Net benefit is often flat near its peak: say which levels are about as good.
+    const analysis::Interval best = verdicts.at(answer).net_benefit;
+    std::int64_t lo = answer, hi = answer;
+    for (const auto& [level, v] : verdicts)
+      if (v.feasible && arm_of_level.count(level) && v.net_benefit.estimate >= best.low) {
+        lo = std::min(lo, level);
+        hi = std::max(hi, level);
+      }
+    if (hi > lo)
+      result.notes.push_back("the net benefit is flat near its peak: every level evaluated from " + level_text(lo) + " to " +
+                             level_text(hi) + " has a mean net benefit within the 95% interval of the best's, so any of "
+                             "them is about as good on these replicates");
+  }
+  if (need_wait && answer >= 0 && answer == high && answer > options.low && verdicts.count(answer - 1)) {
     const double se = std::sqrt(c.confidence * (1 - c.confidence) / static_cast<double>(R));
     result.notes.push_back("judged on " + std::to_string(R) + " replicates: at " + level_text(answer) +
                            " the wait limit holds in " + std::to_string(static_cast<int>(std::lround(100 * verdicts.at(answer).wait_share))) +
