@@ -141,7 +141,6 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
   tbb::task_arena arena(threads);
   UnitStore store(options.run.output_path, all.identity_yaml(), options.run.resume);
   UnitRunner runner(all, arena);
-  Progress progress(0, false);
   double output_seconds = 0;
   std::map<std::size_t, ArmRows> rows;
   const std::int64_t agent_days_per_replicate = all.model.population.size * all.run.days;
@@ -155,7 +154,10 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
     const std::string path = store.unit_path(unit);
     if (!store.finished(unit)) {
       throw_if_interrupted();
+      // A bar per batch of replicates on a terminal, a line a minute in a log.
+      Progress progress(unit.replicates * agent_days_per_replicate, options.run.show_progress);
       runner.run(unit, path, progress, output_seconds);
+      progress.finish();
       result.agent_days += unit.replicates * agent_days_per_replicate;
     }
     r.units.push_back({path, unit, 0});
