@@ -237,11 +237,33 @@ int run_cli(int argc, char** argv) {
   schema_cmd->add_option("--module", schema_module, "Only this intervention module's keys")
       ->check(CLI::IsMember(recovery::builtin_interventions().types()));
 
+  // A misspelt command: CLI11 would only say that a command is required.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
+    if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+      const std::string hint = closest_match(argv[1], commands);
+      std::fprintf(stderr, "recoverysim: error: unknown command '%s'%s; commands: %s\n", argv[1],
+                   hint.empty() ? "" : (" (did you mean '" + hint + "'?)").c_str(), join_names(commands).c_str());
+      return exit_input_error;
+    }
+  }
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : exit_input_error;
+    // CLI11's own messages in the form of every other error: one line, then where to look.
+    std::string message = e.what();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::string command = "recoverysim";
+    for (const CLI::App* sub : app.get_subcommands()) command += " " + sub->get_name();
+    std::fprintf(stderr, "recoverysim: error: %s (%s --help lists the options)\n", message.c_str(), command.c_str());
+    return exit_input_error;
   }
 
   try {

@@ -182,5 +182,18 @@ for args, expected in [
     p = run(*args)
     check(" ".join(args), p.returncode == 2 and expected in p.stderr, f"exit {p.returncode}, stderr {p.stderr!r}")
 
+# CLI11's own errors and a misspelt command: one line, in the form of every other error.
+for args, expected in [
+    (["runn", baseline], "recoverysim: error: unknown command 'runn' (did you mean 'run'?)"),
+    (["run", baseline, "--threads", "0"], "recoverysim: error: --threads: Value 0 not in range 1 to 1024"),
+    (["run", "--threads"], "recoverysim: error: --threads:"),
+    (["run", baseline, "extra.yaml"], "recoverysim: error: The following argument was not expected: extra.yaml"),
+    ([], "recoverysim: error: A subcommand is required"),
+]:
+    p = run(*args)
+    lines = p.stderr.strip().splitlines()
+    check(f"one-line error: {' '.join(args)}", p.returncode == 2 and len(lines) == 1 and lines[0].startswith(expected),
+          f"exit {p.returncode}, stderr {p.stderr!r}")
+
 print(f"{results['passed']} passed, {results['failed']} failed")
 sys.exit(1 if results["failed"] else 0)
