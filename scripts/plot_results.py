@@ -43,6 +43,8 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
 import matplotlib.ticker  # noqa: E402
 
 NOT_RESULTS = "not a recoverysim results file with summaries (run it with a current recoverysim)"
+# The results-file versions these scripts read (sim/run/results_reader.hpp: the same range).
+OLDEST_FORMAT, FORMAT_VERSION = 4, 5
 DPI = 110
 CURVES = {
     "relapse": ("First relapse since admission (cumulative incidence, death competing)", "Relapsed (%)"),
@@ -233,6 +235,15 @@ def load(path) -> Results:
         if (_attr(f, "format") != "recoverysim" or not isinstance(arms_group, h5py.Group) or len(arms_group) == 0
                 or any(not isinstance(g, h5py.Group) or "summary/quantities" not in g for g in arms_group.values())):
             raise ResultsError(NOT_RESULTS)
+        version = int(np.asarray(f.attrs["format_version"]).ravel()[0]) if "format_version" in f.attrs else -1
+        if version > FORMAT_VERSION:
+            raise ResultsError(f"written by a newer recoverysim (format_version {version}); these scripts read "
+                               f"versions {OLDEST_FORMAT} to {FORMAT_VERSION}")
+        if version < OLDEST_FORMAT:
+            raise ResultsError(f"format_version {version if version >= 0 else 'missing'}: these scripts read versions "
+                               f"{OLDEST_FORMAT} to {FORMAT_VERSION}; run the scenario again")
+        if "shard" in f.attrs:
+            raise ResultsError(f"the part {text(f.attrs['shard'])} of a sharded run: merge every part first")
         try:
             return _read(f, path)
         except (KeyError, ValueError, TypeError) as error:

@@ -131,6 +131,19 @@ bool Dataset::has_attribute(const std::string& name) const {
   return H5Aexists(id(), name.c_str()) > 0;
 }
 
+std::string Dataset::type_name() const {
+  Handle type(checked(H5Dget_type(id()), "reading the type of " + path_), H5Tclose);
+  const std::string bits = std::to_string(8 * H5Tget_size(type.id()));
+  switch (H5Tget_class(type.id())) {
+    case H5T_INTEGER: return (H5Tget_sign(type.id()) == H5T_SGN_NONE ? "uint" : "int") + bits;
+    case H5T_FLOAT: return "float" + bits;
+    case H5T_STRING: return "string";
+    case H5T_COMPOUND: return "compound";
+    case H5T_ENUM: return "enum";
+    default: return "another type";
+  }
+}
+
 bool Dataset::is_single_precision() const {
   Handle type(checked(H5Dget_type(id()), "reading the type of " + path_), H5Tclose);
   return H5Tget_class(type.id()) == H5T_FLOAT && H5Tget_size(type.id()) == 4;

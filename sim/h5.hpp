@@ -131,6 +131,9 @@ class Dataset {
   bool has_attribute(const std::string& name) const;
   // Stored as a 32-bit float (shown with the digits a float holds, not a double's).
   bool is_single_precision() const;
+  // The stored type in words: "int8", "uint16", "float32", "float64", "string", ... (for
+  // checks and messages).
+  std::string type_name() const;
 
   // Reads `count` rows (indices along the first dimension) from `first_row` as bytes of the
   // stored type.

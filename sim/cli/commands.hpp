@@ -3,6 +3,7 @@
 
 #include "h5.hpp"
 #include "run/decision.hpp"
+#include "run/results_reader.hpp"
 #include "run/scenario.hpp"
 #include "run/search.hpp"
 
@@ -17,11 +18,7 @@ namespace recoverysim::cli {
 // An existing file is replaced only with --force (and only once the new one is complete).
 void refuse_to_overwrite(const std::string& path, bool force);
 
-// A results file opened for reading, with the scenario it was run from.
-struct OpenedResults {
-  h5::File file;
-  Scenario scenario;
-};
+// A results file opened for reading and checked (run/results_reader.hpp), with its scenario.
 std::unique_ptr<OpenedResults> open_results(const std::string& path);
 
 // Prints each --set the user typed (`typed`) with what it changed (stderr).

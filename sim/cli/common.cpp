@@ -17,19 +17,7 @@ void refuse_to_overwrite(const std::string& path, bool force) {
 }
 
 std::unique_ptr<OpenedResults> open_results(const std::string& path) {
-  auto opened = std::make_unique<OpenedResults>();
-  try {
-    opened->file = h5::File::open_read_only(path);
-  } catch (const h5::Error&) {
-    std::error_code ec;
-    throw InputError({path, 0, 0}, std::filesystem::exists(path, ec) ? "not an HDF5 file (or unreadable)" : "no such file");
-  }
-  const auto& root = opened->file.root();
-  if (!root.has_attribute("format") || root.string_attribute("format") != "recoverysim" ||
-      !root.has_attribute("scenario_yaml"))
-    throw InputError({path, 0, 0}, "not a recoverysim results file (no `format: recoverysim` and `scenario_yaml`)");
-  opened->scenario.load_text(root.string_attribute("scenario_yaml"), path + ":/scenario_yaml");
-  return opened;
+  return recoverysim::open_results(path, ResultsKind::whole);
 }
 
 void echo_overrides(const Scenario& scenario, const std::vector<std::string>& typed) {

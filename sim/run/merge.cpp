@@ -3,7 +3,9 @@
 
 #include "errors.hpp"
 #include "h5.hpp"
+#include "results_reader.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -13,39 +15,29 @@ namespace recoverysim {
 
 namespace {
 
+// What merge needs of a part, read and checked at opening; the file itself is closed again,
+// so thousands of parts never hold thousands of open files.
 struct Part {
   std::string path;
-  h5::File file;
   std::string scenario_yaml;
   std::int64_t seed = 0;
   std::string version;
   Shard shard;
+  std::vector<std::uint8_t> held;             // /tasks/complete
+  std::map<std::string, std::string> types;  // every dataset's stored type
 };
 
 Part open_part(const std::string& path) {
+  const auto opened = open_results(path, ResultsKind::part);
+  const auto& root = opened->file.root();
   Part part;
   part.path = path;
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw InputError({path, 0, 0}, "no such file");
-  try {
-    part.file = h5::File::open_read_only(path);
-  } catch (const h5::Error&) {
-    throw InputError({path, 0, 0}, "not an HDF5 file, or truncated or unreadable");
-  }
-  const auto& root = part.file.root();
-  if (!root.has_attribute("format") || root.string_attribute("format") != "recoverysim" ||
-      !root.has_attribute("scenario_yaml"))
-    throw InputError({path, 0, 0}, "not a recoverysim results file");
-  if (!root.has_attribute("shard"))
-    throw InputError({path, 0, 0}, "a whole results file, not the part of a sharded run (`run --shard I/N`)");
   part.scenario_yaml = root.string_attribute("scenario_yaml");
   part.seed = root.integer_attribute("seed");
   part.version = root.string_attribute("software_version");
-  try {
-    part.shard = parse_shard(root.string_attribute("shard"));
-  } catch (const InputError&) {
-    throw InputError({path, 0, 0}, "its `shard` attribute is not I/N");
-  }
+  part.shard = *opened->shard;
+  part.held = root.open_dataset("tasks/complete").read_all<std::uint8_t>();
+  part.types = dataset_types(root.open_group("arms"));
   return part;
 }
 
@@ -99,8 +91,9 @@ RunResult merge_parts(const std::vector<std::string>& paths, const std::string& 
   Scenario scenario;
   scenario.load_text(scenario_yaml, first.path + ":/scenario_yaml");
   // The resolved scenario lists a sweep's points as plain arms; the parts keep the sweep.
+  const h5::File first_file = h5::File::open_read_only(first.path);
   for (auto& arm : scenario.arms) {
-    const auto group = first.file.root().open_group("arms/" + arm.name);
+    const auto group = first_file.root().open_group("arms/" + arm.name);
     arm.sweep_base = group.string_attribute("sweep_base");
     if (group.has_attribute("sweep_paths")) {
       const auto sweep_paths = group.string_list_attribute("sweep_paths");
@@ -123,17 +116,32 @@ RunResult merge_parts(const std::vector<std::string>& paths, const std::string& 
         expected[unit.arm * R + static_cast<std::size_t>(r)] = 1;
       sources.push_back({part.path, unit, unit.first_replicate});
     }
-    std::vector<std::uint8_t> held;
-    try {
-      held = part.file.root().open_dataset("tasks/complete").read_all<std::uint8_t>();
-    } catch (const h5::Error&) {
-      throw InputError({part.path, 0, 0}, "no /tasks/complete: not a part written by `run --shard`");
-    }
-    if (held != expected)
+    if (part.held != expected)
       throw InputError({part.path, 0, 0}, "does not hold exactly the tasks of shard " + part.shard.to_string() +
                                               " (its /tasks/complete differs): rerun that shard");
   }
-  parts.clear();  // closed before the output is written, in case it is one of them
+  // Every part's datasets stored alike, and present wherever the part holds tasks of their arm
+  // (a module's per-agent columns appear in a part only with its first task of that arm): a
+  // missing dataset would merge as zeros, one of another type as garbage.
+  std::map<std::string, std::pair<std::string, const Part*>> seen;  // dataset -> (type, first part with it)
+  for (const Part& part : parts)
+    for (const auto& [name, type] : part.types) {
+      const auto [it, added] = seen.emplace(name, std::pair(type, &part));
+      if (!added && it->second.first != type)
+        throw InputError({part.path, 0, 0}, "/arms/" + name + ": stored as " + type + ", but as " + it->second.first +
+                                                " in " + it->second.second->path);
+    }
+  for (const Part& part : parts)
+    for (std::size_t a = 0; a < scenario.arms.size(); ++a) {
+      const bool holds = std::any_of(part.held.begin() + static_cast<std::ptrdiff_t>(a * R),
+                                     part.held.begin() + static_cast<std::ptrdiff_t>((a + 1) * R),
+                                     [](std::uint8_t x) { return x == 1; });
+      if (!holds) continue;
+      const std::string prefix = scenario.arms[a].name + "/";
+      for (const auto& [name, first_seen] : seen)
+        if (name.rfind(prefix, 0) == 0 && name.rfind(prefix + "summary/", 0) != 0 && !part.types.count(name))
+          throw InputError({part.path, 0, 0}, "/arms/" + name + ": missing, but present in " + first_seen.second->path);
+    }
 
   RunResult result;
   result.scenario_name = scenario.run.name;

@@ -135,6 +135,12 @@ const AgentField& core_agent_field(const std::string& name) {
 
 }  // namespace
 
+std::vector<std::string> core_agent_column_names() {
+  std::vector<std::string> names;
+  for (const auto& f : core_agent_fields) names.emplace_back(f.name);
+  return names;
+}
+
 std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOutput>& modules) {
   auto a = std::make_unique<ArmDatasets>();
   a->group = file_.root().create_group("arms/" + arm.name);

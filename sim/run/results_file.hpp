@@ -20,6 +20,9 @@ namespace recoverysim {
 // admission period, per-person waits, the event record (docs/output.md, change log)
 inline constexpr std::int64_t format_version = 5;
 
+// The core's per-agent columns (/arms/<arm>/agents/<name>), in the order they are written.
+std::vector<std::string> core_agent_column_names();
+
 struct ResultsHeader {
   std::string scenario_name;
   std::string scenario_yaml;  // the resolved scenario

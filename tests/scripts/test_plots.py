@@ -141,10 +141,15 @@ def main():
     with h5py.File(old, "w") as f:
         f.attrs["format"] = "recoverysim"
         f.create_dataset("arms/usual_care/outcomes/deaths", data=np.zeros(2))
+    newer = work / "newer.h5"
+    shutil.copy(source, newer)
+    with h5py.File(newer, "r+") as f:
+        f.attrs["format_version"] = np.int64(99)
     not_hdf5 = work / "not_hdf5.h5"
     not_hdf5.write_text("not an HDF5 file\n")
     not_results = "not a recoverysim results file"
     for bad, expected in ((plain, not_results), (old, not_results), (not_hdf5, not_results),
+                          (newer, "newer recoverysim (format_version 99)"),
                           (work / "does_not_exist.h5", "no such file")):
         for script, args in ((PLOT, ["-o", work / "bad_plots"]), (REPORT, ["-o", work / "bad.html"])):
             p = run(script, bad, *args)
