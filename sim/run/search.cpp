@@ -111,7 +111,8 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
   if (!spec || spec->kind != ParamKind::integer)
     throw InputError({"--over " + options.path, 0, 0}, type + "." + key + " is not an integer key of " + type +
                                                            " (search varies a count, e.g. peer_mentor.mentors)");
-  if (options.low < spec->min || options.high > spec->max || options.low >= options.high)
+  if (static_cast<double>(options.low) < spec->min || static_cast<double>(options.high) > spec->max ||
+      options.low >= options.high)
     throw InputError({"--range", 0, 0}, "expected LOW:HIGH with " + format_value(spec->min) + " <= LOW < HIGH <= " +
                                             format_value(spec->max) + " for " + options.path);
   if (base.analysis.reference_arm == arm_base || base.arms.size() < 2)

@@ -208,9 +208,9 @@ TEST_CASE("statistics: mean_curve over replicates") {
   // 4.3026527. The interval is taken on the logit scale so that it stays in [0, 1] (the plain
   // one, 0.8 +- 0.2484, would reach 1.048): expit(logit(m) +- t se / (m (1 - m))).
   // at_risk: means 10, 8, 17/3 = 5.67 -> 6.
-  const auto logit_bound = [](double m, double sign) {
-    const double half = 4.302652729749464 * 0.1 / std::sqrt(3.0) / (m * (1.0 - m));
-    return 1.0 / (1.0 + std::exp(-(std::log(m / (1.0 - m)) + sign * half)));
+  const auto logit_bound = [](double mean, double sign) {
+    const double half = 4.302652729749464 * 0.1 / std::sqrt(3.0) / (mean * (1.0 - mean));
+    return 1.0 / (1.0 + std::exp(-(std::log(mean / (1.0 - mean)) + sign * half)));
   };
   CHECK(m.survival[0] == 1.0);
   CHECK(m.low[0] == 1.0);
