@@ -465,7 +465,9 @@ File File::create(const std::string& path) {
   quiet_errors();
   File f;
   f.path_ = path;
-  f.file_ = Handle(checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+  // Exclusive: an existing file, or a symbolic link placed at the name, makes this fail rather
+  // than be overwritten or followed (O_CREAT | O_EXCL).
+  f.file_ = Handle(checked(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT),
                            "cannot create '" + path + "'"),
                    H5Fclose);
   f.root_ = Group(Handle(checked(H5Gopen2(f.file_.id(), "/", H5P_DEFAULT), "root group"), H5Gclose), "/");

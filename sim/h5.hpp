@@ -214,7 +214,7 @@ void copy_rows(const Dataset& from, hsize_t from_row, Dataset& to, hsize_t to_ro
 
 class File {
  public:
-  // Creates (truncating) a file for writing.
+  // Creates a new file for writing; fails if anything is at the name (see safe_files.hpp).
   static File create(const std::string& path);
   static File open_read_only(const std::string& path);
 

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 
 #include "errors.hpp"
+#include "safe_files.hpp"
 
 #include <tbb/info.h>
 
@@ -11,9 +12,22 @@
 namespace recoverysim::cli {
 
 void refuse_to_overwrite(const std::string& path, bool force) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  if (!force && std::filesystem::exists(path, ec))
-    throw InputError({path, 0, 0}, "exists: choose another -o, or add --force to replace it");
+  // Where the file is written before it is renamed into place.
+  check_way_for_file(path + ".partial", path);
+  const auto status = fs::symlink_status(path, ec);
+  if (!fs::exists(status)) {
+    const auto parent = fs::path(path).parent_path();
+    if (!parent.empty() && fs::exists(parent, ec) && !fs::is_directory(parent, ec))
+      throw InputError({path, 0, 0}, parent.string() + " is not a directory: choose another -o");
+    return;
+  }
+  // Checked now, not when the file is renamed into place after the whole run.
+  if (fs::is_directory(status))
+    throw InputError({path, 0, 0}, "is a directory: -o names the results file (e.g. " +
+                                       (fs::path(path) / "results.h5").string() + ")");
+  if (!force) throw InputError({path, 0, 0}, "exists: choose another -o, or add --force to replace it");
 }
 
 std::unique_ptr<OpenedResults> open_results(const std::string& path) {

@@ -88,8 +88,7 @@ int run_command(const RunCommand& cmd) {
   options.resume = cmd.resume;
   if (!cmd.shard.empty()) options.shard = parse_shard(cmd.shard);
   std::error_code ec;
-  if (cmd.resume && !cmd.force && std::filesystem::exists(options.output_path, ec) &&
-      !std::filesystem::exists(UnitStore::directory_of(options.output_path), ec)) {
+  if (cmd.resume && !cmd.force && std::filesystem::exists(options.output_path, ec)) {
     // A job restarted after it had finished: nothing is left to do if the file is this run's.
     const std::string identity = scenario.identity_yaml();
     const bool part = !options.shard.whole();
@@ -107,6 +106,15 @@ int run_command(const RunCommand& cmd) {
     } catch (const InputError&) {  // a file of another version or scenario: not this run's
     }
     if (same) {
+      // Stopped after the file was in place but before its staging directory was removed.
+      const std::string staging = UnitStore::directory_of(options.output_path);
+      if (std::filesystem::exists(staging, ec)) {
+        try {
+          StagingLock lock = StagingLock::claim(staging, options.output_path);
+          std::filesystem::remove_all(staging, ec);
+        } catch (const InputError&) {  // a process of the run is still ending: leave it be
+        }
+      }
       std::printf("%s is already complete for this scenario: nothing to resume\n", options.output_path.c_str());
       return 0;
     }
@@ -133,8 +141,10 @@ int report_run(const Scenario& scenario, const RunOptions& options, const RunRes
               static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),
               result.seconds, format_rate(rate).c_str(), result.output_seconds, result.analysis_seconds,
               result.output_path.c_str());
-  if (result.resumed_units > 0)
+  if (result.resumed_units > 0 || !result.discarded_units.empty())
     std::printf("resumed: %zu of %zu work units were already finished\n", result.resumed_units, result.units);
+  for (const auto& why : result.discarded_units)
+    std::printf("resumed: a finished unit was damaged and was run again: %s\n", why.c_str());
   if (!options.shard.whole()) {
     std::printf("shard %s: %zu work unit(s); merge every part when all are done: recoverysim merge PARTS... -o FILE\n",
                 options.shard.to_string().c_str(), result.units);

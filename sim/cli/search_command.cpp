@@ -63,7 +63,7 @@ int search_command(SearchCommand& cmd) {
   warn_if_more_threads_than_cores(cmd.options.run.threads);
   options.run.output_path = cmd.output;
   options.run.show_progress = !cmd.quiet;
-  if (!cmd.force && !options.run.resume) refuse_to_overwrite(cmd.output, false);
+  refuse_to_overwrite(cmd.output, cmd.force || options.run.resume);
   stop_on_signals();
   const SearchResult result = search(cmd.scenario, cmd.overrides, options);
 

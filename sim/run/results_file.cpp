@@ -2,6 +2,7 @@
 // at the start of an arm and filled one replicate at a time; the event record grows instead.
 #include "results_file.hpp"
 
+#include "safe_files.hpp"
 #include "version.hpp"
 
 #include "outcome_file.hpp"
@@ -75,6 +76,7 @@ ResultsFile::ResultsFile(std::string final_path, ResultsHeader header)
     : final_path_(std::move(final_path)), partial_path_(final_path_ + ".partial"), header_(std::move(header)) {
   const auto parent = std::filesystem::path(final_path_).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
+  make_way_for_file(partial_path_, final_path_);
   file_ = h5::File::create(partial_path_);
   auto& root = file_.root();
   root.set_attribute("format", std::string("recoverysim"));
@@ -541,11 +543,13 @@ void ResultsFile::record_complete(const std::vector<std::string>& arm_names, con
   document(dataset, "flag", "[arm, replicate]: 1 where the file holds that replicate of that arm (arms attribute)");
 }
 
-void ResultsFile::commit() {
+void ResultsFile::commit(const std::string& checksum_path) {
   flush_rows();
   arms_.clear();  // close datasets and groups before the file
   file_.close();
-  std::filesystem::rename(partial_path_, final_path_);
+  if (!checksum_path.empty()) write_checksum(partial_path_, checksum_path);
+  fault_point("file-written");
+  durable_rename(partial_path_, final_path_);
   committed_ = true;
 }
 

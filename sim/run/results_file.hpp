@@ -99,8 +99,9 @@ class ResultsFile {
   // The file as written so far (for the analysis that completes it).
   h5::Group& root() { return file_.root(); }
 
-  // Closes the file and renames it to its final name.
-  void commit();
+  // Closes the file, makes it durable and renames it to its final name. With `checksum_path`,
+  // first stores the file's checksum there (see UnitStore), also durably.
+  void commit(const std::string& checksum_path = {});
   const std::string& final_path() const { return final_path_; }
   const std::string& partial_path() const { return partial_path_; }
 

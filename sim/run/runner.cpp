@@ -11,6 +11,7 @@
 #include "interrupt.hpp"
 #include "progress.hpp"
 #include "results_file.hpp"
+#include "safe_files.hpp"
 
 #include "models/recovery/arm_simulation.hpp"
 #include "models/recovery/outcomes.hpp"
@@ -150,7 +151,7 @@ void UnitRunner::run(const WorkUnit& unit, const std::string& path, Progress& pr
     file->write_outcomes(0, row, outcomes);
   }
   ScopedTimer timer(output_seconds);
-  file->commit();
+  file->commit(UnitStore::checksum_path(path));
 }
 
 std::vector<UnitSource> staged_sources(const UnitStore& store, const std::vector<WorkUnit>& plan,
@@ -288,6 +289,12 @@ RunPlan plan_run(Scenario& scenario, const Shard& shard) {
   plan.scenario_yaml = scenario.resolved_yaml();
   plan.identity_yaml = scenario.identity_yaml();
   plan.units = plan_units(scenario);
+  // More shards than tasks would only add empty parts (and a merge that must track them all).
+  const std::int64_t tasks = scenario.run.replicates * static_cast<std::int64_t>(scenario.arms.size());
+  if (shard.count > tasks)
+    throw InputError({"--shard " + shard.to_string(), 0, 0},
+                     "this run has " + std::to_string(tasks) + " tasks (arms x replicates), so at most " +
+                         std::to_string(tasks) + " shards");
   plan.mine = shard_units(plan.units.size(), shard);
   return plan;
 }
@@ -299,6 +306,7 @@ RunResult start_result(const Scenario& scenario, const RunOptions& options, cons
   result.output_path = options.output_path;
   for (const auto& arm : scenario.arms) result.arm_names.push_back(arm.name);
   result.units = plan.mine.size();
+  result.discarded_units = store.discarded();
   todo.clear();
   for (std::size_t u : plan.mine) {
     if (store.finished(plan.units[u]))
@@ -315,6 +323,7 @@ void finish_run(Scenario& scenario, const RunPlan& plan, UnitStore& store, const
                 RunResult& result) {
   assemble_results(scenario, plan.scenario_yaml, staged_sources(store, plan.units, plan.mine), options.output_path,
                    options.shard, result);
+  fault_point("output-renamed");
   store.remove();
 }
 

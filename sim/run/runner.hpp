@@ -39,6 +39,7 @@ struct RunResult {
   std::int64_t agent_days = 0;    // simulated by this run (not counting resumed units)
   std::size_t units = 0;          // units of this run (or shard)
   std::size_t resumed_units = 0;  // of which found finished
+  std::vector<std::string> discarded_units;  // found damaged on resuming, run again (with why)
   std::vector<std::string> arm_names;
   Analysis analysis;  // as stored in the file; empty for a shard's part
 };

@@ -1,6 +1,8 @@
 // Work units and their staging directory (see tasks.hpp).
 #include "tasks.hpp"
 
+#include "safe_files.hpp"
+
 #include "errors.hpp"
 #include "version.hpp"
 
@@ -148,43 +150,62 @@ UnitStore::UnitStore(const std::string& output_path, const std::string& resolved
     : directory_(directory_of(output_path)) {
   const std::string manifest = manifest_text(resolved_yaml);
   const fs::path dir(directory_), manifest_path = dir / "run.yaml";
-  std::error_code ec;
-  if (fs::exists(dir, ec)) {
-    lock_ = StagingLock::claim(directory_, output_path);
+  const bool created = create_own_directory(directory_, output_path);
+  lock_ = StagingLock::claim(directory_, output_path);
+  if (!created) {
     if (!resume)
       throw InputError({output_path, 0, 0},
                        "an earlier run of this output was interrupted and kept its finished work in " + directory_ +
                            ": add --resume to continue it, or delete that directory to start again");
-    const std::string before = read_text(manifest_path);
-    if (before != manifest)
-      throw InputError({output_path, 0, 0},
-                       "cannot resume: " + directory_ + " belongs to a different scenario, seed, --set or version (" +
-                           (before.empty() ? std::string("its run.yaml is missing") : first_difference(before, manifest)) +
-                           "); delete it to start again");
-    // Units that were being written when the run stopped are incomplete: discard them. (The
+    // Files that were being written when the run stopped are incomplete: discard them. (The
     // lock says no process is writing them still.)
     for (const auto& entry : fs::directory_iterator(dir))
       if (entry.path().extension() == ".partial") fs::remove(entry.path());
-    return;
+    std::error_code ec;
+    const bool has_units = std::any_of(fs::directory_iterator(dir, ec), fs::directory_iterator(), [](const auto& e) {
+      return e.path().filename().string().rfind("unit-", 0) == 0;
+    });
+    // A run stopped before its run.yaml was in place has finished nothing: start it afresh.
+    if (fs::exists(manifest_path) || has_units) {
+      const std::string before = read_text(manifest_path);
+      if (before != manifest)
+        throw InputError({output_path, 0, 0},
+                         "cannot resume: " + directory_ + " belongs to a different scenario, seed, --set or version (" +
+                             (before.empty() ? std::string("its run.yaml is missing") : first_difference(before, manifest)) +
+                             "); delete it to start again");
+      discard_damaged_units();
+      return;
+    }
   }
-  fs::create_directories(dir, ec);
-  if (ec)
-    throw InputError({output_path, 0, 0},
-                     "cannot create " + directory_ + " (where the run keeps its finished work): " + ec.message());
-  lock_ = StagingLock::claim(directory_, output_path);
-  const fs::path temporary = dir / "run.yaml.partial";
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out << manifest;
-    if (!out.flush()) throw std::runtime_error("cannot write " + temporary.string());
+  fault_point("manifest-written");
+  write_file_durably(manifest_path.string(), manifest);
+}
+
+void UnitStore::discard_damaged_units() {
+  std::vector<fs::path> units;
+  for (const auto& entry : fs::directory_iterator(directory_)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("unit-", 0) == 0 && entry.path().extension() == ".h5") units.push_back(entry.path());
   }
-  fs::rename(temporary, manifest_path);
+  std::sort(units.begin(), units.end());
+  for (const auto& unit : units) {
+    std::string why;
+    const std::string sum = checksum_path(unit.string());
+    if (checksum_matches(unit.string(), sum, why)) continue;
+    discarded_.push_back(unit.filename().string() + ": " + why);
+    fs::remove(unit);
+    fs::remove(sum);
+  }
 }
 
 std::string UnitStore::unit_path(const std::string& directory, const WorkUnit& unit) {
   return (fs::path(directory) / ("unit-" + std::to_string(unit.arm) + "-" + std::to_string(unit.first_replicate) +
                                   ".h5"))
       .string();
+}
+
+std::string UnitStore::checksum_path(const std::string& unit_path) {
+  return fs::path(unit_path).replace_extension(".sum").string();
 }
 
 bool UnitStore::finished(const WorkUnit& unit) const {

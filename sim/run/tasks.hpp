@@ -73,27 +73,36 @@ class StagingLock {
 };
 
 // The staging directory of a results file. It holds `run.yaml` (the resolved scenario it
-// belongs to), `lock` (see StagingLock) and one `unit-<arm>-<first replicate>.h5` per finished
-// unit.
+// belongs to), `lock` (see StagingLock) and, per finished unit, `unit-<arm>-<first
+// replicate>.h5` with its checksum in `unit-<arm>-<first replicate>.sum`. Every file is written
+// under a temporary name, synced to disk and renamed, the checksum before the unit.
 class UnitStore {
  public:
   // Opens `<output>.partial.d/` and claims its lock. An existing directory is reused only with
   // `resume`, when no other process holds its lock, and only when it belongs to the same
-  // resolved scenario; otherwise throws InputError saying what to do.
+  // resolved scenario; otherwise throws InputError saying what to do. On resuming, every
+  // finished unit is checked against its checksum; a damaged one is deleted, to be run again,
+  // and listed in discarded().
   UnitStore(const std::string& output_path, const std::string& resolved_yaml, bool resume);
+  // Units found damaged on resuming, each with the reason ("unit-0-8.h5: its contents differ ...").
+  const std::vector<std::string>& discarded() const { return discarded_; }
 
   const std::string& directory() const { return directory_; }
   std::string unit_path(const WorkUnit& unit) const { return unit_path(directory_, unit); }
   // The staging directory of an output, and a unit's file there.
   static std::string directory_of(const std::string& output_path) { return output_path + ".partial.d"; }
   static std::string unit_path(const std::string& directory, const WorkUnit& unit);
+  // Where the checksum of the unit file at `unit_path` is kept.
+  static std::string checksum_path(const std::string& unit_path);
   bool finished(const WorkUnit& unit) const;
   // Deletes the directory, once the results file is in place.
   void remove();
 
  private:
+  void discard_damaged_units();
   std::string directory_;
   StagingLock lock_;
+  std::vector<std::string> discarded_;
 };
 
 }  // namespace recoverysim

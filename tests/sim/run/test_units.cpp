@@ -2,6 +2,7 @@
 // in exactly one shard; a staging directory is reused only to resume the same scenario.
 #include "run/runner.hpp"
 #include "run/tasks.hpp"
+#include "safe_files.hpp"
 
 #include "support/errors.hpp"
 
@@ -74,6 +75,12 @@ TEST_CASE("units: a staging directory is reused only with --resume and for the s
     UnitStore store(output, "seed: 1\n", false);
     CHECK(std::filesystem::is_directory(store.directory()));
     std::ofstream(store.unit_path({0, 0, 2})) << "x";
+    write_checksum(store.unit_path({0, 0, 2}), UnitStore::checksum_path(store.unit_path({0, 0, 2})));
+    // Finished but damaged afterwards, and finished without its checksum.
+    std::ofstream(store.unit_path({0, 4, 2})) << "y";
+    write_checksum(store.unit_path({0, 4, 2}), UnitStore::checksum_path(store.unit_path({0, 4, 2})));
+    std::ofstream(store.unit_path({0, 4, 2})) << "z";
+    std::ofstream(store.unit_path({0, 6, 2})) << "w";
     std::ofstream(store.unit_path({0, 2, 2}) + ".partial") << "half";
     CHECK(store.finished({0, 0, 2}));
     CHECK_FALSE(store.finished({0, 2, 2}));
@@ -84,8 +91,34 @@ TEST_CASE("units: a staging directory is reused only with --resume and for the s
         std::string::npos);
   UnitStore resumed(output, "seed: 1\n", true);
   CHECK(resumed.finished({0, 0, 2}));
+  // Damaged units are deleted, to be run again, each with the reason.
+  CHECK_FALSE(resumed.finished({0, 4, 2}));
+  CHECK_FALSE(resumed.finished({0, 6, 2}));
+  REQUIRE(resumed.discarded().size() == 2);
+  CHECK(resumed.discarded()[0].find("unit-0-4.h5: its contents differ from those written") == 0);
+  CHECK(resumed.discarded()[1].find("unit-0-6.h5: its checksum (unit-0-6.sum) is missing") == 0);
   // A unit left half-written by the interrupted run is discarded.
   CHECK_FALSE(std::filesystem::exists(resumed.unit_path({0, 2, 2}) + ".partial"));
   resumed.remove();
   CHECK_FALSE(std::filesystem::exists(resumed.directory()));
+}
+
+TEST_CASE("units: a run stopped before its run.yaml was in place starts afresh on --resume") {
+  const std::string output = (tmp_dir / "no_manifest.h5").string();
+  const std::string dir = UnitStore::directory_of(output);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/run.yaml.partial") << "seed: 1\n";  // killed before the rename
+  CHECK(testing::input_error_of([&] { UnitStore(output, "seed: 1\n", false); }).find("add --resume") != std::string::npos);
+  {
+    UnitStore store(output, "seed: 1\n", true);
+    CHECK(std::filesystem::exists(dir + "/run.yaml"));
+    CHECK_FALSE(std::filesystem::exists(dir + "/run.yaml.partial"));
+  }
+  // With units but no run.yaml, the directory is not this run's to take over.
+  std::filesystem::remove(dir + "/run.yaml");
+  std::ofstream(UnitStore::unit_path(dir, {0, 0, 1})) << "x";
+  CHECK(testing::input_error_of([&] { UnitStore(output, "seed: 1\n", true); }).find("its run.yaml is missing") !=
+        std::string::npos);
+  std::filesystem::remove_all(dir);
 }
