@@ -141,7 +141,7 @@ class TidyWriter {
 // value, or missing) and each drawn parameter (the replicate's draw, for the arms it applies to).
 class Identity {
  public:
-  Identity(const h5::Group& root, const Scenario& scenario) : scenario_(scenario) {
+  Identity(const h5::Group& root, const Scenario& scenario) {
     for (const auto& arm : scenario.arms)
       for (const auto& [path, value] : arm.sweep_point)
         if (std::find(sweep_paths_.begin(), sweep_paths_.end(), path) == sweep_paths_.end()) sweep_paths_.push_back(path);
@@ -183,7 +183,6 @@ class Identity {
     if (ec == std::errc() && end == s.data() + s.size()) return x;
     return s;
   }
-  const Scenario& scenario_;
   std::vector<std::string> sweep_paths_, drawn_paths_;
   std::vector<std::vector<double>> drawn_;
 };

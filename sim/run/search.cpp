@@ -23,8 +23,6 @@ namespace recoverysim {
 
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
 std::string level_text(std::int64_t level) { return std::to_string(level); }
 
 // The scenario's YAML with arm `base` swept over `path` at `levels`.

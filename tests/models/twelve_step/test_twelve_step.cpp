@@ -268,7 +268,8 @@ TEST_CASE("twelve_step: same results for 1 and 2 threads") {
   CHECK(differing_days == 0);
   REQUIRE(one_columns.size() == two_columns.size());
   for (std::size_t c = 0; c < one_columns.size(); ++c) {
-    INFO(one_columns[c].name);
+    const std::string& column = one_columns[c].name;  // INFO cannot capture a binding
+    INFO(column);
     CHECK(one_columns[c].values == two_columns[c].values);
   }
 }

@@ -743,9 +743,11 @@ TEST_CASE("experiments: the analysis in the results file agrees with the raw dat
     q[arm]["cost_per_participant"] = per_participant;
 
     const Rows quantities = read_rows(f, base + "summary/quantities");
-    for (const auto& [name, values] : q[arm]) {
+    for (const auto& quantity : q[arm]) {
+      const std::string& name = quantity.first;  // not a structured binding: INFO captures it
       INFO(name);
-      check_interval(quantities[name], name == "relapse_by_day_90" ? share_interval(values) : positive_interval(values));
+      check_interval(quantities[name],
+                     name == "relapse_by_day_90" ? share_interval(quantity.second) : positive_interval(quantity.second));
     }
   }
 
