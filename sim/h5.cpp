@@ -413,12 +413,22 @@ std::vector<hsize_t> chunk_shape(const Dataset& dataset) {
 
 }  // namespace
 
+void copy_object(const Group& from, const std::string& name, Group& to, const std::string& new_name) {
+  check(H5Ocopy(from.id(), name.c_str(), to.id(), new_name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+        "copying " + name + " to " + new_name);
+}
+
 void copy_rows(const Dataset& from, hsize_t from_row, Dataset& to, hsize_t to_row, hsize_t rows) {
   const std::string what = "copying rows of " + from.path() + " to " + to.path();
   const std::vector<hsize_t> dims = from.dims(), to_dims = to.dims();
   if (dims.empty() || dims.size() != to_dims.size() || !std::equal(dims.begin() + 1, dims.end(), to_dims.begin() + 1) ||
       from_row + rows > dims[0] || to_row + rows > to_dims[0])
     throw Error("HDF5: " + what + ": shapes do not match");
+  {
+    // Chunks are copied as stored: the stored types must be the same.
+    const Handle a(checked(H5Dget_type(from.id()), what), H5Tclose), b(checked(H5Dget_type(to.id()), what), H5Tclose);
+    if (H5Tequal(a.id(), b.id()) <= 0) throw Error("HDF5: " + what + ": stored types differ");
+  }
   const std::vector<hsize_t> chunk = chunk_shape(from);
   if (!chunk.empty() && chunk[0] == 1 && chunk == chunk_shape(to)) {
     // Every chunk of each row, in order: the last index fastest.

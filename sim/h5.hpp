@@ -212,6 +212,10 @@ class Group {
 // layouts go through memory.
 void copy_rows(const Dataset& from, hsize_t from_row, Dataset& to, hsize_t to_row, hsize_t rows);
 
+// Copies the group or dataset `name` of `from`, with everything under it, to `to` as
+// `new_name` (H5Ocopy: chunks are copied as stored, still compressed).
+void copy_object(const Group& from, const std::string& name, Group& to, const std::string& new_name);
+
 class File {
  public:
   // Creates a new file for writing; fails if anything is at the name (see safe_files.hpp).

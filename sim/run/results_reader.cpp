@@ -25,10 +25,14 @@ bool numeric(const std::string& type) { return type.rfind("int", 0) == 0 || type
 // One arm's datasets, checked one by one; each message names the file and the dataset.
 class ArmCheck {
  public:
-  ArmCheck(const h5::Group& root, const std::string& arm, const std::string& file) : file_(file), prefix_("arms/" + arm + "/") {
-    if (!root.exists("arms/" + arm))
-      throw InputError({file, 0, 0}, "/arms/" + arm + ": missing (the file's scenario has this arm)");
-    group_ = root.open_group("arms/" + arm);
+  // The arm's group at `at` (arms/<arm>, or a unit's group in a part).
+  ArmCheck(const h5::Group& root, const std::string& at, const std::string& file) : file_(file), prefix_(at + "/") {
+    if (!root.exists(at)) throw InputError({file, 0, 0}, "/" + at + ": missing (the file's scenario has this arm)");
+    try {
+      group_ = root.open_group(at);
+    } catch (const h5::Error&) {
+      throw InputError({file, 0, 0}, "/" + at + ": not a group");
+    }
   }
 
   // A dataset that must exist, be numeric and have exactly `dims`.
@@ -73,8 +77,9 @@ class ArmCheck {
   h5::Group group_;
 };
 
-void check_arm(const h5::Group& root, const Scenario& scenario, const Arm& arm, std::int64_t rows, const std::string& file) {
-  ArmCheck c(root, arm.name, file);
+void check_arm(const h5::Group& root, const std::string& arm_at, const Scenario& scenario, const Arm& arm,
+               std::int64_t rows, const std::string& file) {
+  ArmCheck c(root, arm_at, file);
   const auto R = static_cast<hsize_t>(rows), T = static_cast<hsize_t>(scenario.run.days),
              N = static_cast<hsize_t>(scenario.model.population.size);
   c.shape("state_counts", {R, T, recovery::clinical_state_count});
@@ -121,16 +126,63 @@ std::int64_t integer_attribute_or(const h5::Group& g, const std::string& name, s
   }
 }
 
+// A part's units: /units/unit-<arm>-<first replicate>, each an arm's group for its replicates,
+// together holding exactly the tasks /tasks/complete lists.
+std::vector<PartUnit> check_part_units(const h5::Group& root, const Scenario& scenario,
+                                       const std::vector<std::uint8_t>& held, const std::string& path) {
+  if (!root.exists("units")) throw InputError({path, 0, 0}, "/units: missing (the part's work units)");
+  const h5::Group units = root.open_group("units");
+  const std::int64_t R = scenario.run.replicates;
+  std::vector<std::uint8_t> covered(held.size(), 0);
+  std::vector<PartUnit> out;
+  try {
+    for (const auto& [name, is_group] : units.members()) {
+      const std::string at = "units/" + name;
+      const auto bad = [&](const std::string& what) {
+        return InputError({path, 0, 0}, "/" + at + ": " + what + " (a damaged or altered file?)");
+      };
+      if (!is_group) throw bad("not a group");
+      const h5::Group g = units.open_group(name);
+      if (!g.has_attribute("arm") || !g.has_attribute("first_replicate") || !g.has_attribute("replicates"))
+        throw bad("expected attributes arm, first_replicate and replicates");
+      const std::string arm_name = g.string_attribute("arm");
+      const auto arm = std::find_if(scenario.arms.begin(), scenario.arms.end(),
+                                    [&](const Arm& a) { return a.name == arm_name; });
+      if (arm == scenario.arms.end()) throw bad("arm '" + arm_name + "' is not an arm of the part's scenario");
+      PartUnit unit{at, {static_cast<std::size_t>(arm - scenario.arms.begin()), g.integer_attribute("first_replicate"),
+                         g.integer_attribute("replicates")}};
+      const WorkUnit& u = unit.unit;
+      if (u.first_replicate < 0 || u.replicates < 1 || u.replicates > R - u.first_replicate)
+        throw bad("replicates " + std::to_string(u.first_replicate) + " + " + std::to_string(u.replicates) +
+                  " outside the scenario's " + std::to_string(R));
+      if (name != "unit-" + std::to_string(u.arm) + "-" + std::to_string(u.first_replicate))
+        throw bad("its name does not match its attributes");
+      for (std::int64_t r = u.first_replicate; r < u.first_replicate + u.replicates; ++r) {
+        auto& c = covered[u.arm * static_cast<std::size_t>(R) + static_cast<std::size_t>(r)];
+        if (c) throw bad("replicate " + std::to_string(r + 1) + " of arm '" + arm_name + "' is also in another unit");
+        c = 1;
+      }
+      check_arm(root, at, scenario, *arm, u.replicates, path);
+      out.push_back(std::move(unit));
+    }
+  } catch (const h5::Error& e) {
+    throw InputError({path, 0, 0}, std::string("unreadable: ") + e.what());
+  }
+  if (covered != held)
+    throw InputError({path, 0, 0}, "/units: its units do not hold exactly the tasks /tasks/complete lists");
+  return out;
+}
+
 }  // namespace
 
 void check_results_layout(const h5::Group& root, const Scenario& scenario, std::int64_t rows, const std::string& file,
                           const Arm* arm) {
   try {
     if (arm) {
-      check_arm(root, scenario, *arm, rows, file);
+      check_arm(root, "arms/" + arm->name, scenario, *arm, rows, file);
       return;
     }
-    for (const auto& a : scenario.arms) check_arm(root, scenario, a, rows, file);
+    for (const auto& a : scenario.arms) check_arm(root, "arms/" + a.name, scenario, a, rows, file);
   } catch (const h5::Error& e) {
     throw InputError({file, 0, 0}, std::string("unreadable: ") + e.what());
   }
@@ -200,7 +252,15 @@ std::unique_ptr<OpenedResults> open_results(const std::string& path, ResultsKind
         throw InputError({path, 0, 0}, "/" + at + ": missing or not of shape [" + std::to_string(R) + "]");
     }
   }
-  check_results_layout(root, scenario, scenario.run.replicates, path);
+  if (kind == ResultsKind::whole) {
+    check_results_layout(root, scenario, scenario.run.replicates, path);
+    return opened;
+  }
+  if (opened->format_version < 6)
+    throw InputError({path, 0, 0}, "a part in format_version " + std::to_string(opened->format_version) +
+                                       " (parts hold their own units from version 6): run its shard again with this "
+                                       "recoverysim");
+  opened->units = check_part_units(root, scenario, tasks.read_all<std::uint8_t>(), path);
   return opened;
 }
 

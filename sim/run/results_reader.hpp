@@ -4,7 +4,7 @@
 // HDF5, the format name and a version this build knows (newer ones are refused), the stored
 // scenario, whole or part as expected (a part is not a whole file, a whole file holds every
 // task), and every dataset the file's own scenario implies: present, numeric, and of the shape
-// its replicates, days and agents give. A mismatch is an InputError naming the file and the
+// its replicates, days and agents give (in a part, for each of its units). A mismatch is an InputError naming the file and the
 // dataset: exit 2, never a wrong number.
 #pragma once
 
@@ -28,12 +28,19 @@ enum class ResultsKind {
   part,   // a shard's part for merge
 };
 
+// A unit held by a shard's part, and its group there (units/unit-<arm>-<first replicate>).
+struct PartUnit {
+  std::string group;
+  WorkUnit unit;
+};
+
 struct OpenedResults {
   std::string path;
   h5::File file;
   Scenario scenario;
   std::int64_t format_version = 0;
-  std::optional<Shard> shard;  // a part's
+  std::optional<Shard> shard;   // a part's
+  std::vector<PartUnit> units;  // a part's, checked like an arm's datasets
 };
 
 // Opens and checks a results file or a part. Throws InputError naming the file (and the dataset).

@@ -10,6 +10,7 @@
 #include "errors.hpp"
 #include "interrupt.hpp"
 #include "progress.hpp"
+#include "memory_limit.hpp"
 #include "results_file.hpp"
 #include "safe_files.hpp"
 
@@ -157,13 +158,57 @@ void UnitRunner::run(const WorkUnit& unit, const std::string& path, Progress& pr
 std::vector<UnitSource> staged_sources(const UnitStore& store, const std::vector<WorkUnit>& plan,
                                        const std::vector<std::size_t>& units) {
   std::vector<UnitSource> sources;
-  for (std::size_t u : units) sources.push_back({store.unit_path(plan[u]), plan[u], 0});
+  for (std::size_t u : units) sources.push_back({store.unit_path(plan[u]), plan[u], {}});
   return sources;
+}
+
+namespace {
+
+std::string source_group(const Scenario& scenario, const UnitSource& source) {
+  return source.group.empty() ? "arms/" + scenario.arms.at(source.unit.arm).name : source.group;
+}
+
+// A shard's part: the root's attributes, /tasks/complete, and each unit's group as it is.
+void assemble_part(const Scenario& scenario, const std::string& scenario_yaml, const std::vector<UnitSource>& sources,
+                   const std::string& output_path, const Shard& shard, RunResult& result) {
+  ScopedTimer timer(result.output_seconds);
+  const std::int64_t R = scenario.run.replicates;
+  std::vector<std::uint8_t> complete(scenario.arms.size() * static_cast<std::size_t>(R), 0);
+  ResultsFile file(output_path, header_of(scenario, scenario_yaml, R));
+  h5::Group units = file.root().create_group("units");
+  for (const UnitSource& source : sources) {
+    throw_if_interrupted();
+    const WorkUnit& unit = source.unit;
+    const std::string name = part_unit_name(unit);
+    const h5::File from = h5::File::open_read_only(source.path);
+    h5::copy_object(from.root(), source_group(scenario, source), units, name);
+    h5::Group copied = units.open_group(name);
+    copied.set_attribute("arm", scenario.arms.at(unit.arm).name);
+    copied.set_attribute("first_replicate", unit.first_replicate);
+    copied.set_attribute("replicates", unit.replicates);
+    for (std::int64_t r = unit.first_replicate; r < unit.first_replicate + unit.replicates; ++r)
+      complete[unit.arm * static_cast<std::size_t>(R) + static_cast<std::size_t>(r)] = 1;
+  }
+  std::vector<std::string> names;
+  for (const auto& arm : scenario.arms) names.push_back(arm.name);
+  file.record_complete(names, complete);
+  file.root().set_attribute("shard", shard.to_string());
+  file.commit();
+}
+
+}  // namespace
+
+std::string part_unit_name(const WorkUnit& unit) {
+  return "unit-" + std::to_string(unit.arm) + "-" + std::to_string(unit.first_replicate);
 }
 
 void assemble_results(Scenario& scenario, const std::string& scenario_yaml, const std::vector<UnitSource>& sources,
                       const std::string& output_path, const Shard& shard, RunResult& result,
                       const std::function<void(h5::Group&)>& extra) {
+  if (!shard.whole()) {
+    assemble_part(scenario, scenario_yaml, sources, output_path, shard, result);
+    return;
+  }
   const std::int64_t R = scenario.run.replicates;
   const std::size_t A = scenario.arms.size();
   std::vector<std::uint8_t> complete(A * static_cast<std::size_t>(R), 0);
@@ -180,9 +225,8 @@ void assemble_results(Scenario& scenario, const std::string& scenario_yaml, cons
       for (const UnitSource* source : units) {
         throw_if_interrupted();
         const WorkUnit& unit = source->unit;
-        const Arm& arm = scenario.arms.at(unit.arm);
-        file->copy_arm_rows(from.root().open_group("arms/" + arm.name), unit.arm, source->first_row,
-                            unit.first_replicate, unit.replicates);
+        file->copy_arm_rows(from.root().open_group(source_group(scenario, *source)), unit.arm, 0, unit.first_replicate,
+                            unit.replicates);
         for (std::int64_t r = unit.first_replicate; r < unit.first_replicate + unit.replicates; ++r)
           complete[unit.arm * static_cast<std::size_t>(R) + static_cast<std::size_t>(r)] = 1;
       }
@@ -197,22 +241,16 @@ void assemble_results(Scenario& scenario, const std::string& scenario_yaml, cons
       for (const UnitSource* source : ordered) {
         throw_if_interrupted();
         const h5::File from = h5::File::open_read_only(source->path);
-        file->copy_arm_events(from.root().open_group("arms/" + scenario.arms.at(source->unit.arm).name),
-                              source->unit.arm, source->unit.first_replicate, source->unit.replicates);
+        file->copy_arm_events(from.root().open_group(source_group(scenario, *source)), source->unit.arm,
+                              source->unit.first_replicate, source->unit.replicates);
       }
     }
     std::vector<std::string> names;
     for (const auto& arm : scenario.arms) names.push_back(arm.name);
     file->record_complete(names, complete);
   }
-  if (shard.whole() && !std::all_of(complete.begin(), complete.end(), [](std::uint8_t c) { return c == 1; }))
+  if (!std::all_of(complete.begin(), complete.end(), [](std::uint8_t c) { return c == 1; }))
     throw std::logic_error("assembling a results file without every task");
-  if (!shard.whole()) {
-    ScopedTimer timer(result.output_seconds);
-    file->root().set_attribute("shard", shard.to_string());
-    file->commit();
-    return;
-  }
   const std::vector<UncertainParameter> uncertain = scenario.uncertain_parameters();
   if (!uncertain.empty()) {
     ScopedTimer timer(result.output_seconds);
@@ -241,16 +279,6 @@ void assemble_results(Scenario& scenario, const std::string& scenario_yaml, cons
 namespace {
 
 // Memory a process is allowed to use: what the kernel reports as available, or else all of it.
-double available_memory_bytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  double kilobytes = 0;
-  std::string unit;
-  while (meminfo >> key >> kilobytes >> unit)
-    if (key == "MemAvailable:") return kilobytes * 1024.0;
-  return static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
-}
-
 std::string gigabytes(double bytes) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.1f GB", bytes / 1e9);
@@ -266,7 +294,8 @@ void check_memory(const Scenario& scenario) {
   const double per_agent = static_cast<double>(recovery::Population::bytes_per_agent()) + 40.0 +
                            (modules ? 120.0 : 0.0) + (scenario.run.output_trajectories ? 64.0 : 0.0);
   const double needed = per_agent * static_cast<double>(scenario.model.population.size) + 50e6;
-  const double available = available_memory_bytes();
+  const MemoryLimit limit = memory_limit();
+  const double available = limit.bytes;
   if (needed <= available) return;
   SourceLocation where = scenario.table().where_set("population.size");
   if (!where.known()) where = {scenario.source(), 0, 0};
@@ -274,8 +303,8 @@ void check_memory(const Scenario& scenario) {
   std::snprintf(agents, sizeof agents, "%lld", static_cast<long long>(scenario.model.population.size));
   throw InputError(where, "population.size: " + std::string(agents) + " agents need about " + gigabytes(needed) +
                               " of memory to run (about " + std::to_string(static_cast<int>(per_agent)) +
-                              " bytes per agent), more than the " + gigabytes(available) +
-                              " available here: run fewer agents, or on a machine with more memory");
+                              " bytes per agent), more than the " + gigabytes(available) + " " + limit.source +
+                              ": run fewer agents, or ask for more memory");
 }
 
 }  // namespace

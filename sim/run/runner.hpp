@@ -93,23 +93,28 @@ class UnitRunner {
   std::size_t simulated_arm_ = 0;
 };
 
-// Where a unit's rows are: a file, and the row of its first replicate there (0 in a unit file,
-// the replicate itself in a shard's part).
+// Where a unit's rows are: a file, and the group there that holds them as an arm's group
+// holds its replicates, from row 0 (`arms/<arm>` in a unit file, `units/unit-<arm>-<first
+// replicate>` in a shard's part).
 struct UnitSource {
   std::string path;
   WorkUnit unit;
-  std::int64_t first_row = 0;
+  std::string group;  // empty: arms/<the unit's arm>
 };
 
 // Writes the results file `output_path` from units already on disk. For the whole run (every
 // unit of the scenario) it is a complete results file (drawn parameters, summaries,
 // comparisons); for a shard it is the shard's part, to be merged, even if that shard happens
-// to hold every unit. `scenario_yaml` is stored as the file's scenario.
+// to hold every unit: its units' groups copied as they are under `units/`, so that a part is
+// the size of its own work. `scenario_yaml` is stored as the file's scenario.
 // `extra`, if given, writes more groups into a complete file before it is committed.
 // Adds the time spent to result.output_seconds and result.analysis_seconds.
 void assemble_results(Scenario& scenario, const std::string& scenario_yaml, const std::vector<UnitSource>& sources,
                       const std::string& output_path, const Shard& shard, RunResult& result,
                       const std::function<void(h5::Group&)>& extra = {});
+
+// The name of a unit's group under /units in a shard's part: unit-<arm index>-<first replicate>.
+std::string part_unit_name(const WorkUnit& unit);
 
 // The sources of a run's units in its staging directory.
 std::vector<UnitSource> staged_sources(const UnitStore& store, const std::vector<WorkUnit>& plan,

@@ -159,7 +159,7 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
       progress.finish();
       result.agent_days += unit.replicates * agent_days_per_replicate;
     }
-    r.units.push_back({path, unit, 0});
+    r.units.push_back({path, unit, {}});
     r.covered = R;
   };
   const auto analysed = [&](std::size_t arm) -> const ArmAnalysis& {

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -51,7 +52,11 @@ std::int64_t replicates_per_unit(std::int64_t agents, std::int64_t days, std::in
 std::vector<WorkUnit> plan_units(const Scenario& scenario) {
   const std::int64_t R = scenario.run.replicates;
   const auto A = static_cast<std::int64_t>(scenario.arms.size());
-  const std::int64_t k = replicates_per_unit(scenario.model.population.size, scenario.run.days, R, A);
+  std::int64_t k = replicates_per_unit(scenario.model.population.size, scenario.run.days, R, A);
+  // Test-only (docs/testing.md): many small units from a small scenario, for tests of big merges
+  // and resumption. Units never change the results, only how the work is split.
+  if (const char* forced = std::getenv("RECOVERYSIM_UNIT_REPLICATES"); forced && *forced)
+    k = std::clamp<std::int64_t>(std::atoll(forced), 1, std::max<std::int64_t>(R, 1));
   std::vector<WorkUnit> units;
   for (std::int64_t r = 0; r < R; r += k)
     for (std::size_t a = 0; a < scenario.arms.size(); ++a) units.push_back({a, r, std::min(k, R - r)});

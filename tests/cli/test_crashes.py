@@ -10,6 +10,7 @@
 - A symbolic link at OUT.partial or OUT.partial.d is never followed, another user's file there
   is never replaced, and the file a link points to is left intact.
 - -o naming a directory is refused before the run, even with --force; --shard N is bounded.
+- A run larger than the memory of its Slurm job or control group is refused before it starts.
 
 Usage: test_crashes.py BINARY SOURCE_DIR WORK_DIR
 """
@@ -144,8 +145,41 @@ def main():
     check(one_error_line(p, "--shard 1/1000000000000", "at most 9 shards"), "--shard N is bounded by the tasks",
           f"exit {p.returncode}: {p.stderr}")
 
+    # Memory limits smaller than the machine's: a Slurm job's, a control group's.
+    big = [str(SOURCE / "scenarios" / "baseline.yaml"), "-q", "--set", "population.size=1000000"]
+    env = {**os.environ, "SLURM_MEM_PER_NODE": "64"}
+    p = subprocess.run([BINARY, "run", *big, "-o", str(WORK / "m.h5")], capture_output=True, text=True, env=env)
+    check(one_error_line(p, "need about 0.2 GB", "0.1 GB memory of this Slurm job (SLURM_MEM_PER_NODE)"),
+          "a run larger than the Slurm job's memory is refused before it starts", p.stderr)
+    group = make_memory_cgroup(100_000_000)
+    if group:
+        p = subprocess.run(["sh", "-c", f'echo $$ > {group}/cgroup.procs && exec "$0" "$@"', BINARY, "run", *big, "-o",
+                            str(WORK / "m.h5")], capture_output=True, text=True)
+        check(one_error_line(p, "0.1 GB memory limit of its control group"),
+              "a run larger than its control group's memory limit is refused before it starts", p.stderr)
+        os.rmdir(group)
+    else:
+        print("skip: a control group with a memory limit (needs root and a writable cgroup file system)")
+    check(not (WORK / "m.h5").exists(), "refused runs leave no file")
+
     if failures:
         sys.exit(f"{len(failures)} check(s) failed")
+
+
+def make_memory_cgroup(limit):
+    """A new control group limited to `limit` bytes (cgroup v1 or v2), or None where not possible."""
+    for root, file in (("/sys/fs/cgroup/memory", "memory.limit_in_bytes"), ("/sys/fs/cgroup", "memory.max")):
+        group = Path(root) / f"recoverysim_test_{os.getpid()}"
+        try:
+            group.mkdir()
+        except OSError:
+            continue
+        try:
+            (group / file).write_text(str(limit))
+            return group
+        except OSError:
+            os.rmdir(group)
+    return None
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ it (summarize, compare, recommend, export, scenario, merge), never read as numbe
 
 Usage: test_hostile_files.py BINARY SOURCE_DIR WORK_DIR
 """
+import os
 import pathlib
 import shutil
 import subprocess
@@ -24,8 +25,9 @@ def check(what, ok, detail=""):
         failures.append(what)
 
 
-def run(*args):
-    return subprocess.run([BINARY, *map(str, args)], capture_output=True, text=True, timeout=300)
+def run(*args, env=None):
+    return subprocess.run([BINARY, *map(str, args)], capture_output=True, text=True, timeout=300,
+                          env=None if env is None else {**os.environ, **env})
 
 
 def refused(what, args, *expected):
@@ -62,7 +64,8 @@ def main():
         sys.exit(f"FAIL: run: {p.stderr}")
     parts = [WORK / f"part{i}.h5" for i in (1, 2)]
     for i, part in enumerate(parts, 1):
-        p = run("run", scenario, *SMALL, "--shard", f"{i}/2", "-o", part)
+        # One replicate to a unit (test-only), so that every arm has units in both parts.
+        p = run("run", scenario, *SMALL, "--shard", f"{i}/2", "-o", part, env={"RECOVERYSIM_UNIT_REPLICATES": "1"})
         if p.returncode != 0:
             sys.exit(f"FAIL: run --shard: {p.stderr}")
     with h5py.File(whole) as f:
@@ -109,19 +112,24 @@ def main():
     p = run("merge", *parts, "-o", merged)
     check("the untouched parts merge", p.returncode == 0, p.stderr)
     with h5py.File(parts[1]) as f:
-        held = f["tasks/complete"][...]
-        names = list(f["arms"])
-        arm_held = next(n for i, n in enumerate(names) if held[i].any())
-    gone = altered(parts[1], "part2_missing.h5", lambda f: f.__delitem__(f"arms/{arm_held}/agents/severity"))
+        unit = sorted(f["units"])[0]  # a part holds its own work units
+    gone = altered(parts[1], "part2_missing.h5", lambda f: f.__delitem__(f"units/{unit}/agents/severity"))
     refused("merge refuses a part with a missing column", ["merge", parts[0], gone, "-o", WORK / "m1.h5"],
-            str(gone), "agents/severity", "missing")
+            str(gone), f"units/{unit}/agents/severity", "missing")
     retyped = altered(parts[1], "part2_retyped.h5", lambda f: replace(
-        f, f"arms/{arm_held}/agents/severity", f[f"arms/{arm_held}/agents/severity"][...].astype(np.float64)))
+        f, f"units/{unit}/agents/severity", f[f"units/{unit}/agents/severity"][...].astype(np.float64)))
     refused("merge refuses a part whose column has another type", ["merge", parts[0], retyped, "-o", WORK / "m2.h5"],
             "agents/severity", "float64", "float32")
+    shifted = altered(parts[1], "part2_shifted.h5",
+                      lambda f: f[f"units/{unit}"].attrs.__setitem__("first_replicate", np.int64(10**6)))
+    refused("merge refuses a unit outside the run's replicates", ["merge", parts[0], shifted, "-o", WORK / "m4.h5"],
+            str(shifted), f"units/{unit}", "outside the scenario's")
+    old_part = altered(parts[1], "part2_v5.h5", lambda f: f.attrs.__setitem__("format_version", np.int64(5)))
+    refused("merge refuses a part of the old layout", ["merge", parts[0], old_part, "-o", WORK / "m5.h5"],
+            str(old_part), "format_version 5", "run its shard again")
     refused("merge refuses a whole file given as a part", ["merge", parts[0], whole, "-o", WORK / "m3.h5"],
             str(whole), "not the part")
-    check("refused merges write nothing", not any((WORK / m).exists() for m in ("m1.h5", "m2.h5", "m3.h5")))
+    check("refused merges write nothing", not any((WORK / m).exists() for m in ("m1.h5", "m2.h5", "m3.h5", "m4.h5", "m5.h5")))
     if failures:
         sys.exit(f"{len(failures)} check(s) failed")
 
