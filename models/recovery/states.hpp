@@ -40,7 +40,7 @@ enum DayEvent : std::uint8_t {
   event_dropped_out = 1u << 4,
   event_completed = 1u << 5,
   event_readmitted = 1u << 6,
-  event_admitted = 1u << 7,  // first day in the cohort (open cohorts: the arrival day)
+  event_admitted = 1u << 7,  // first day in the cohort: day 0 for all of a closed cohort, else the arrival day
 };
 
 // Day numbers and day counters are stored in 16 bits (population.hpp), so a run lasts at most

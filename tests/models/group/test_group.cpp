@@ -6,6 +6,7 @@
 #include "models/recovery/arm_simulation.hpp"
 
 #include "support/defaults.hpp"
+#include "support/module_contract.hpp"
 #include "support/effects.hpp"
 
 #include <doctest/doctest.h>
@@ -466,3 +467,8 @@ TEST_CASE("group: T8 group vs individual therapy, abstinence within 5 points wit
   CHECK(one.metrics[0][3] == 0.0);
   CHECK(many.metrics[0][3] == 0.0);
 }
+
+RECOVERYSIM_MODULE_CONTRACT("group", ({"facilitators=6", "eligibility=aftercare"}),
+                            ({"skills_gain_per_session=0", "self_efficacy_increment_per_session=0",
+                              "member_support_connections=0", "craving_increment_per_member_lapse=0",
+                              "self_efficacy_increment_per_member_milestone=0"}))

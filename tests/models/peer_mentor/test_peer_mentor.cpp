@@ -5,6 +5,7 @@
 #include "models/recovery/arm_simulation.hpp"
 
 #include "support/defaults.hpp"
+#include "support/module_contract.hpp"
 
 #include <doctest/doctest.h>
 #include <tbb/task_arena.h>
@@ -487,3 +488,11 @@ TEST_CASE("peer_mentor: programme figures with the default staffing, open cohort
     MESSAGE(label, ": day-180 abstinence ratio ", mean_se(ratio).mean, " (SE ", mean_se(ratio).se, ")");
   }
 }
+
+RECOVERYSIM_MODULE_CONTRACT("peer_mentor",
+                            ({"mentors=20", "departure_hazard_per_day=0.01", "recruit_after_abstinent_days=30",
+                              "recruit_probability_per_day=0.05"}),
+                            ({"contact_engagement_increment=0", "contact_self_efficacy_increment=0",
+                              "contact_craving_increment=0", "matched_support_connections=0",
+                              "matched_stress_lapse_multiplier=1", "matched_dropout_multiplier=1",
+                              "matched_relapse_odds_multiplier=1"}))

@@ -6,6 +6,7 @@
 #include "models/recovery/arm_simulation.hpp"
 
 #include "support/defaults.hpp"
+#include "support/module_contract.hpp"
 
 #include <doctest/doctest.h>
 #include <tbb/task_arena.h>
@@ -426,3 +427,10 @@ TEST_CASE("twelve_step: T6 calibration, continuous abstinence at 12 months (alco
   CHECK(referral.rr > 1.0);
   CHECK(referral.rr < facilitation.rr);
 }
+
+RECOVERYSIM_MODULE_CONTRACT("twelve_step",
+                            ({"uptake_probability=1", "meetings_per_week=7", "initial_affiliation=0.6",
+                              "step_probability_per_meeting=0.5", "sponsor_find_probability_per_day=0.2",
+                              "external_sponsors=3"}),
+                            ({"support_connections_per_affiliation=0", "self_efficacy_per_meeting=0",
+                              "sponsored_lapse_multiplier=1", "helper_lapse_multiplier=1"}))
