@@ -9,6 +9,7 @@
 #pragma once
 
 #include "kernels.hpp"
+#include "portable_math.hpp"
 
 #include <Random123/philox.h>
 
@@ -169,22 +170,23 @@ template <std::size_t lanes>
 
 inline constexpr double two_pow_32 = 4294967296.0;
 
-// Uniform on the open interval (0, 1): never 0 or 1, so log() is always finite.
+// Uniform on the open interval (0, 1): never 0 or 1, so log() is always finite. The functions
+// below use portable_math.hpp rather than <cmath>: the same bits on every CPU.
 inline double to_open_unit(std::uint32_t u) { return (static_cast<double>(u) + 0.5) / two_pow_32; }
 
 // True with probability p (p outside [0,1] saturates).
 inline bool bernoulli(std::uint32_t u, double p) { return static_cast<double>(u) < p * two_pow_32; }
 
 // Probability that an event with constant hazard h (per day) happens within one day.
-inline double hazard_to_probability(double hazard_per_day) { return -std::expm1(-hazard_per_day); }
+inline double hazard_to_probability(double hazard_per_day) { return -portable::expm1(-hazard_per_day); }
 
-inline double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+inline double logistic(double x) { return 1.0 / (1.0 + portable::exp(-x)); }
 
 // Geometric on {1, 2, ...} with the given mean (>= 1): P(k) = p (1-p)^(k-1), p = 1/mean.
 inline std::uint32_t geometric_from_mean(std::uint32_t u, double mean) {
   if (mean <= 1.0) return 1;
   const double p = 1.0 / mean;
-  const double k = std::floor(std::log(to_open_unit(u)) / std::log1p(-p));
+  const double k = std::floor(portable::log(to_open_unit(u)) / portable::log1p(-p));
   return k >= 4.0e9 ? 4000000000u : 1u + static_cast<std::uint32_t>(k);
 }
 
@@ -222,14 +224,14 @@ class DrawSequence {
 
   // Standard normal by Box-Muller (one of the pair is discarded to keep the sequence simple).
   double next_normal() {
-    const double r = std::sqrt(-2.0 * std::log(next_open_unit()));
-    return r * std::cos(6.283185307179586 * next_open_unit());
+    const double r = std::sqrt(-2.0 * portable::log(next_open_unit()));
+    return r * portable::cos(6.283185307179586 * next_open_unit());
   }
 
   // Gamma(shape, 1) by Marsaglia & Tsang (2000); shape < 1 via the boost Gamma(a+1) U^(1/a).
   double next_gamma(double shape) {
     if (shape < 1.0) {
-      const double boost = std::pow(next_open_unit(), 1.0 / shape);
+      const double boost = portable::pow(next_open_unit(), 1.0 / shape);
       return next_gamma(shape + 1.0) * boost;
     }
     const double d = shape - 1.0 / 3.0;
@@ -244,7 +246,7 @@ class DrawSequence {
       v = v * v * v;
       const double u = next_open_unit();
       if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
-      if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
+      if (portable::log(u) < 0.5 * x * x + d * (1.0 - v + portable::log(v))) return d * v;
     }
   }
 

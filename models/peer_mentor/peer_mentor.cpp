@@ -3,6 +3,7 @@
 // (after_day: eligibility, queue, matching, burnout, departures, hiring, recruitment, metrics).
 #include "peer_mentor.hpp"
 #include "parallel.hpp"
+#include "portable_math.hpp"
 
 #include <tbb/blocked_range.h>
 
@@ -199,7 +200,7 @@ void PeerMentor::start_replicate(const ReplicateContext& ctx, std::size_t agents
 
 void PeerMentor::before_day(DayView& view) {
   last_before_day_ = static_cast<std::int32_t>(view.day);
-  const double trained = 1.0 - std::exp(-p_.training_hours / p_.training_scale_hours);
+  const double trained = 1.0 - portable::exp(-p_.training_hours / p_.training_scale_hours);
   contact_.resize(mentor_status_.size());
   for (std::size_t m = 0; m < mentor_status_.size(); ++m) {
     const double e = trained * (1.0 - burnout_[m]);  // the mentor's effectiveness today
@@ -565,7 +566,7 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
       continue;
     }
     if (mentor_status_[m] != MentorStatus::active) continue;
-    const double hazard = p_.departure_hazard_per_day * std::exp(p_.departure_burnout_coefficient * burnout_[m]);
+    const double hazard = p_.departure_hazard_per_day * portable::exp(p_.departure_burnout_coefficient * burnout_[m]);
     if (bernoulli(departure_draws_[m], hazard_to_probability(hazard))) depart(pop, m, day);
   }
 
