@@ -17,14 +17,6 @@ std::vector<std::string> Intervention::metric_names() const {
   return names;
 }
 
-void TileEffects::set_neutral() {
-  for (float* c : {support_connections, craving_increment, self_efficacy_increment, skills_increment,
-                   engagement_increment})
-    std::fill_n(c, agents_per_tile, 0.0f);
-  for (float* c : {lapse_multiplier, stress_lapse_multiplier, relapse_odds_multiplier, dropout_multiplier})
-    std::fill_n(c, agents_per_tile, 1.0f);
-}
-
 void first_draws(RandomKey key, std::span<const std::int32_t> agents, std::uint32_t day, std::uint32_t stream,
                  std::span<std::uint32_t> out) {
   with_kernel([&]<class KernelTag>(KernelTag) { first_draws_for<KernelTag>(key, agents, day, stream, out); });

@@ -36,6 +36,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -62,7 +63,14 @@ struct TileEffects {
   float relapse_odds_multiplier[agents_per_tile];  // on the odds that a lapse becomes a relapse
   float dropout_multiplier[agents_per_tile];       // on the dropout hazard
 
-  void set_neutral();
+  // Inline, so that the day kernel fills the channels with its own instruction set.
+  void set_neutral() {
+    for (float* c : {support_connections, craving_increment, self_efficacy_increment, skills_increment,
+                     engagement_increment})
+      std::fill_n(c, agents_per_tile, 0.0f);
+    for (float* c : {lapse_multiplier, stress_lapse_multiplier, relapse_odds_multiplier, dropout_multiplier})
+      std::fill_n(c, agents_per_tile, 1.0f);
+  }
 };
 
 // One tile of agents, [first, first + n), as the day kernel is about to advance it: the

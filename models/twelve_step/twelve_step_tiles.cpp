@@ -54,7 +54,6 @@ std::int64_t TwelveStep::add_effects_for(const TileView& tile, TileEffects& fx) 
   // The step probability by links: a sponsor multiplies it.
   const auto step = static_cast<float>(p_.step_probability_per_meeting);
   const auto sponsored_step = static_cast<float>(p_.step_probability_per_meeting * p_.sponsor_step_multiplier);
-  const float step_by_links[4] = {step, sponsored_step, step, sponsored_step};
   std::int32_t went[agents_per_tile];
   std::int64_t attenders = 0;
 #pragma omp simd reduction(+ : attenders)
@@ -62,11 +61,16 @@ std::int64_t TwelveStep::add_effects_for(const TileView& tile, TileEffects& fx) 
     const float f = affiliation[l];
     const bool in = living[l] != 0;
     const bool attends = in & bernoulli_lane(u[0][l], f * meeting_share);
-    const bool steps_up = attends & (steps[l] < all_steps) & bernoulli_lane(u[1][l], step_by_links[link[l]]);
+    // Selects rather than indexing a table by links: no gather, which some tunings (GCC's generic,
+    // that of the kernels) do not use, and without which the loop would not vectorise.
+    const std::int32_t k = link[l];
+    const float step_probability = (k & static_cast<std::int32_t>(Links::sponsored)) != 0 ? sponsored_step : step;
+    const float lapse = k == 0 ? lapse_by_links[0] : k == 1 ? lapse_by_links[1] : k == 2 ? lapse_by_links[2] : lapse_by_links[3];
+    const bool steps_up = attends & (steps[l] < all_steps) & bernoulli_lane(u[1][l], step_probability);
     went[l] = (attends ? 1 : 0) + (steps_up ? 1 : 0);
     attenders += attends ? 1 : 0;
     fx.support_connections[l] = in ? fx.support_connections[l] + support_per_affiliation * f : fx.support_connections[l];
-    fx.lapse_multiplier[l] = in ? fx.lapse_multiplier[l] * lapse_by_links[link[l]] : fx.lapse_multiplier[l];
+    fx.lapse_multiplier[l] = in ? fx.lapse_multiplier[l] * lapse : fx.lapse_multiplier[l];
     fx.self_efficacy_increment[l] =
         in ? fx.self_efficacy_increment[l] + (attends ? self_efficacy : 0.0f) : fx.self_efficacy_increment[l];
   }
