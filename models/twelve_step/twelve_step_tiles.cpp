@@ -65,7 +65,10 @@ std::int64_t TwelveStep::add_effects_for(const TileView& tile, TileEffects& fx) 
     // that of the kernels) do not use, and without which the loop would not vectorise.
     const std::int32_t k = link[l];
     const float step_probability = (k & static_cast<std::int32_t>(Links::sponsored)) != 0 ? sponsored_step : step;
-    const float lapse = k == 0 ? lapse_by_links[0] : k == 1 ? lapse_by_links[1] : k == 2 ? lapse_by_links[2] : lapse_by_links[3];
+    const float lapse = k == 0   ? lapse_by_links[0]
+                        : k == 1 ? lapse_by_links[1]
+                        : k == 2 ? lapse_by_links[2]
+                                 : lapse_by_links[3];
     const bool steps_up = attends & (steps[l] < all_steps) & bernoulli_lane(u[1][l], step_probability);
     went[l] = (attends ? 1 : 0) + (steps_up ? 1 : 0);
     attenders += attends ? 1 : 0;

@@ -85,7 +85,8 @@ void check_same(const Run& a, const Run& b) {
 }  // namespace
 
 TEST_CASE("every kernel this CPU runs gives the baseline kernel's day, bit for bit") {
-  MESSAGE("kernel in use: " << std::string(kernel_name(kernel_in_use())) << "; kernels compared: " << supported_kernels().size());
+  MESSAGE("kernel in use: " << std::string(kernel_name(kernel_in_use()))
+                            << "; kernels compared: " << supported_kernels().size());
   const Run baseline = run_with<BaselineKernel>(false);
   // A run that takes every branch of the day, or the comparison proves little.
   std::int64_t readmissions = 0;
