@@ -9,6 +9,7 @@ packages=(
   doctest-dev librandom123-dev
   openmpi-bin libopenmpi-dev slurm-wlm munge
   clang-14 libfuzzer-14-dev
+  qemu-user
   python3 python3-h5py python3-numpy python3-matplotlib python3-scipy
   chromium python3-websocket
   r-base-core r-cran-hdf5r r-bioc-rhdf5

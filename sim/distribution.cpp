@@ -2,6 +2,7 @@
 #include "distribution.hpp"
 
 #include "params.hpp"
+#include "portable_math.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -144,8 +145,8 @@ Distribution Distribution::parse(const YAML::Node& node, const std::string& file
     case Family::lognormal:
       if (moments) {
         if (m <= 0.0) fail(node, "mean: a lognormal distribution's mean must be positive");
-        const double s2 = std::log1p(sd * sd / (m * m));
-        d.p1_ = std::log(m) - 0.5 * s2;
+        const double s2 = portable::log1p(sd * sd / (m * m));
+        d.p1_ = portable::log(m) - 0.5 * s2;
         d.p2_ = std::sqrt(s2);
       } else {
         d.p1_ = value("meanlog");
@@ -183,7 +184,7 @@ double Distribution::mean() const {
   switch (family_) {
     case Family::beta: return p1_ / (p1_ + p2_);
     case Family::gamma: return p1_ * p2_;
-    case Family::lognormal: return std::exp(p1_ + 0.5 * p2_ * p2_);
+    case Family::lognormal: return portable::exp(p1_ + 0.5 * p2_ * p2_);
     case Family::normal: return p1_;
     case Family::uniform: return 0.5 * (p1_ + p2_);
   }
@@ -213,7 +214,7 @@ double Distribution::draw(DrawSequence& u) const {
   switch (family_) {
     case Family::beta: return u.next_beta(p1_, p2_);
     case Family::gamma: return u.next_gamma(p1_) * p2_;
-    case Family::lognormal: return std::exp(p1_ + p2_ * u.next_normal());
+    case Family::lognormal: return portable::exp(p1_ + p2_ * u.next_normal());
     case Family::normal: return p1_ + p2_ * u.next_normal();
     case Family::uniform: return p1_ + (p2_ - p1_) * u.next_open_unit();
   }

@@ -8,9 +8,12 @@
 // implementations, and results must not.
 #pragma once
 
+#include "kernels.hpp"
+#include "portable_math.hpp"
+
 #include <Random123/philox.h>
 
-#if defined(__AVX512F__)
+#if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
@@ -59,67 +62,12 @@ inline std::array<std::uint32_t, 4> philox_block(RandomKey key, std::uint32_t ag
 // Philox4x32-10 for `lanes` consecutive agents at once: out[j][l] is output j of the block
 // for counter (first_agent + l, day, stream, draw), the same numbers as philox_block(). The
 // lanes are independent, so the compiler turns each round into a few vector instructions;
-// tests/sim/test_random.cpp checks it against Random123 output for output.
-#if defined(__AVX512F__)
-// Philox4x32-10 on 16 counters (x0, x1, x2, x3) at once, in AVX-512 registers, in place. Written
-// out because the compiler turns the portable loop's 32x32->64-bit products into 64-bit
-// multiplies (vpmullq, several times slower): here each round takes the even and odd lanes'
-// products with vpmuludq and picks their halves back into place with one vpermt2d each. The
-// zero-masked forms are the same instructions (all lanes kept); GCC 12's unmasked forms read an
-// undefined pass-through operand that its warnings report as uninitialised.
-inline void philox_16(RandomKey key, __m512i& x0, __m512i& x1, __m512i& x2, __m512i& x3) {
-  const __m512i m0 = _mm512_set1_epi64(0xD2511F53u), m1 = _mm512_set1_epi64(0xCD9E8D57u);
-  // Lane 2j of a result from lane 2j (+1 for the high half) of the even products, lane 2j + 1
-  // from the same lane of the odd ones (indices 16 and up).
-  const __m512i high_halves = _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
-  const __m512i low_halves = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
-  constexpr __mmask8 all = 0xFF;
-  std::uint32_t k0 = key.seed, k1 = key.replicate;
-  for (int round = 0; round < 10; ++round) {
-    const __m512i even0 = _mm512_maskz_mul_epu32(all, x0, m0);
-    const __m512i odd0 = _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, x0, 32), m0);
-    const __m512i even2 = _mm512_maskz_mul_epu32(all, x2, m1);
-    const __m512i odd2 = _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, x2, 32), m1);
-    const __m512i hi0 = _mm512_permutex2var_epi32(even0, high_halves, odd0);
-    const __m512i lo0 = _mm512_permutex2var_epi32(even0, low_halves, odd0);
-    const __m512i hi2 = _mm512_permutex2var_epi32(even2, high_halves, odd2);
-    const __m512i lo2 = _mm512_permutex2var_epi32(even2, low_halves, odd2);
-    x0 = _mm512_ternarylogic_epi32(hi2, x1, _mm512_set1_epi32(static_cast<int>(k0)), 0x96);  // a ^ b ^ c
-    x2 = _mm512_ternarylogic_epi32(hi0, x3, _mm512_set1_epi32(static_cast<int>(k1)), 0x96);
-    x1 = lo2;
-    x3 = lo0;
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
-  }
-}
-
-// philox_lanes for the 16 agents from first_agent.
-inline void philox_16(RandomKey key, std::uint32_t first_agent, std::uint32_t day, std::uint32_t stream,
-                      std::uint32_t draw, std::uint32_t* x0_out, std::uint32_t* x1_out, std::uint32_t* x2_out,
-                      std::uint32_t* x3_out) {
-  __m512i x0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first_agent)),
-                                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-  __m512i x1 = _mm512_set1_epi32(static_cast<int>(day)), x2 = _mm512_set1_epi32(static_cast<int>(stream));
-  __m512i x3 = _mm512_set1_epi32(static_cast<int>(draw));
-  philox_16(key, x0, x1, x2, x3);
-  _mm512_storeu_si512(x0_out, x0);
-  _mm512_storeu_si512(x1_out, x1);
-  _mm512_storeu_si512(x2_out, x2);
-  _mm512_storeu_si512(x3_out, x3);
-}
-#endif
-
-template <std::size_t lanes>
-inline void philox_lanes(RandomKey key, std::uint32_t first_agent, std::uint32_t day, std::uint32_t stream,
-                         std::uint32_t draw, std::uint32_t (&out)[4][lanes]) {
-#if defined(__AVX512F__)
-  if constexpr (lanes % 16 == 0) {
-    for (std::size_t b = 0; b < lanes; b += 16)
-      philox_16(key, first_agent + static_cast<std::uint32_t>(b), day, stream, draw, out[0] + b, out[1] + b,
-                out[2] + b, out[3] + b);
-    return;
-  }
-#endif
+// tests/sim/test_random.cpp checks it against Random123 output for output. The first argument
+// is the instruction set of the calling kernel (kernels.hpp): with AVX-512, written out below.
+template <std::size_t lanes, class Isa>
+[[gnu::always_inline]] inline void philox_lanes(Isa, RandomKey key, std::uint32_t first_agent, std::uint32_t day,
+                                                std::uint32_t stream, std::uint32_t draw,
+                                                std::uint32_t (&out)[4][lanes]) {
   constexpr std::uint64_t m0 = 0xD2511F53u, m1 = 0xCD9E8D57u;  // Random123's multipliers
   constexpr std::uint32_t w0 = 0x9E3779B9u, w1 = 0xBB67AE85u;  // and key increments
   std::uint32_t* __restrict x0 = out[0];
@@ -149,26 +97,96 @@ inline void philox_lanes(RandomKey key, std::uint32_t first_agent, std::uint32_t
   }
 }
 
+// The same in the build's own instruction set (tests, benchmarks, code outside the kernels).
+template <std::size_t lanes>
+inline void philox_lanes(RandomKey key, std::uint32_t first_agent, std::uint32_t day, std::uint32_t stream,
+                         std::uint32_t draw, std::uint32_t (&out)[4][lanes]) {
+  philox_lanes<lanes>(BaselineKernel::isa{}, key, first_agent, day, stream, draw, out);
+}
+
+#if defined(__x86_64__)
+// Philox4x32-10 on 16 counters (x0, x1, x2, x3) at once, in AVX-512 registers, in place. Written
+// out because the compiler turns the portable loop's 32x32->64-bit products into 64-bit
+// multiplies (vpmullq, several times slower): here each round takes the even and odd lanes'
+// products with vpmuludq and picks their halves back into place with one vpermt2d each. The
+// zero-masked forms are the same instructions (all lanes kept); GCC 12's unmasked forms read an
+// undefined pass-through operand that its warnings report as uninitialised. Only the AVX-512
+// kernel calls it (the target attribute lets it be inlined there, and nowhere else).
+[[gnu::target("avx512f"), gnu::always_inline]] inline void philox_16(RandomKey key, __m512i& x0, __m512i& x1,
+                                                                     __m512i& x2, __m512i& x3) {
+  const __m512i m0 = _mm512_set1_epi64(0xD2511F53u), m1 = _mm512_set1_epi64(0xCD9E8D57u);
+  // Lane 2j of a result from lane 2j (+1 for the high half) of the even products, lane 2j + 1
+  // from the same lane of the odd ones (indices 16 and up).
+  const __m512i high_halves = _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+  const __m512i low_halves = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+  constexpr __mmask8 all = 0xFF;
+  std::uint32_t k0 = key.seed, k1 = key.replicate;
+  for (int round = 0; round < 10; ++round) {
+    const __m512i even0 = _mm512_maskz_mul_epu32(all, x0, m0);
+    const __m512i odd0 = _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, x0, 32), m0);
+    const __m512i even2 = _mm512_maskz_mul_epu32(all, x2, m1);
+    const __m512i odd2 = _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, x2, 32), m1);
+    const __m512i hi0 = _mm512_permutex2var_epi32(even0, high_halves, odd0);
+    const __m512i lo0 = _mm512_permutex2var_epi32(even0, low_halves, odd0);
+    const __m512i hi2 = _mm512_permutex2var_epi32(even2, high_halves, odd2);
+    const __m512i lo2 = _mm512_permutex2var_epi32(even2, low_halves, odd2);
+    x0 = _mm512_ternarylogic_epi32(hi2, x1, _mm512_set1_epi32(static_cast<int>(k0)), 0x96);  // a ^ b ^ c
+    x2 = _mm512_ternarylogic_epi32(hi0, x3, _mm512_set1_epi32(static_cast<int>(k1)), 0x96);
+    x1 = lo2;
+    x3 = lo0;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+}
+
+// philox_lanes for the 16 agents from first_agent.
+[[gnu::target("avx512f"), gnu::always_inline]] inline void philox_16(
+    RandomKey key, std::uint32_t first_agent, std::uint32_t day, std::uint32_t stream, std::uint32_t draw,
+    std::uint32_t* x0_out, std::uint32_t* x1_out, std::uint32_t* x2_out, std::uint32_t* x3_out) {
+  __m512i x0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first_agent)),
+                                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  __m512i x1 = _mm512_set1_epi32(static_cast<int>(day)), x2 = _mm512_set1_epi32(static_cast<int>(stream));
+  __m512i x3 = _mm512_set1_epi32(static_cast<int>(draw));
+  philox_16(key, x0, x1, x2, x3);
+  _mm512_storeu_si512(x0_out, x0);
+  _mm512_storeu_si512(x1_out, x1);
+  _mm512_storeu_si512(x2_out, x2);
+  _mm512_storeu_si512(x3_out, x3);
+}
+
+template <std::size_t lanes>
+[[gnu::target("avx512f"), gnu::always_inline]] inline void philox_lanes(Avx512Isa, RandomKey key,
+                                                                        std::uint32_t first_agent, std::uint32_t day,
+                                                                        std::uint32_t stream, std::uint32_t draw,
+                                                                        std::uint32_t (&out)[4][lanes]) {
+  static_assert(lanes % 16 == 0, "the AVX-512 Philox works on 16 lanes at a time");
+  for (std::size_t b = 0; b < lanes; b += 16)
+    philox_16(key, first_agent + static_cast<std::uint32_t>(b), day, stream, draw, out[0] + b, out[1] + b,
+              out[2] + b, out[3] + b);
+}
+#endif
+
 // ---- transforms of 32-bit uniforms ------------------------------------------------------
 
 inline constexpr double two_pow_32 = 4294967296.0;
 
-// Uniform on the open interval (0, 1): never 0 or 1, so log() is always finite.
+// Uniform on the open interval (0, 1): never 0 or 1, so log() is always finite. The functions
+// below use portable_math.hpp rather than <cmath>: the same bits on every CPU.
 inline double to_open_unit(std::uint32_t u) { return (static_cast<double>(u) + 0.5) / two_pow_32; }
 
 // True with probability p (p outside [0,1] saturates).
 inline bool bernoulli(std::uint32_t u, double p) { return static_cast<double>(u) < p * two_pow_32; }
 
 // Probability that an event with constant hazard h (per day) happens within one day.
-inline double hazard_to_probability(double hazard_per_day) { return -std::expm1(-hazard_per_day); }
+inline double hazard_to_probability(double hazard_per_day) { return -portable::expm1(-hazard_per_day); }
 
-inline double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+inline double logistic(double x) { return 1.0 / (1.0 + portable::exp(-x)); }
 
 // Geometric on {1, 2, ...} with the given mean (>= 1): P(k) = p (1-p)^(k-1), p = 1/mean.
 inline std::uint32_t geometric_from_mean(std::uint32_t u, double mean) {
   if (mean <= 1.0) return 1;
   const double p = 1.0 / mean;
-  const double k = std::floor(std::log(to_open_unit(u)) / std::log1p(-p));
+  const double k = std::floor(portable::log(to_open_unit(u)) / portable::log1p(-p));
   return k >= 4.0e9 ? 4000000000u : 1u + static_cast<std::uint32_t>(k);
 }
 
@@ -206,14 +224,14 @@ class DrawSequence {
 
   // Standard normal by Box-Muller (one of the pair is discarded to keep the sequence simple).
   double next_normal() {
-    const double r = std::sqrt(-2.0 * std::log(next_open_unit()));
-    return r * std::cos(6.283185307179586 * next_open_unit());
+    const double r = std::sqrt(-2.0 * portable::log(next_open_unit()));
+    return r * portable::cos(6.283185307179586 * next_open_unit());
   }
 
   // Gamma(shape, 1) by Marsaglia & Tsang (2000); shape < 1 via the boost Gamma(a+1) U^(1/a).
   double next_gamma(double shape) {
     if (shape < 1.0) {
-      const double boost = std::pow(next_open_unit(), 1.0 / shape);
+      const double boost = portable::pow(next_open_unit(), 1.0 / shape);
       return next_gamma(shape + 1.0) * boost;
     }
     const double d = shape - 1.0 / 3.0;
@@ -228,7 +246,7 @@ class DrawSequence {
       v = v * v * v;
       const double u = next_open_unit();
       if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
-      if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
+      if (portable::log(u) < 0.5 * x * x + d * (1.0 - v + portable::log(v))) return d * v;
     }
   }
 

@@ -80,6 +80,9 @@ class Group final : public Intervention {
   std::int64_t capacity() const;
 
  private:
+  // add_effects for one kernel (group_tiles.cpp, instantiated for each kernel of the build).
+  template <class KernelTag>
+  std::int64_t add_effects_for(const TileView& tile, TileEffects& fx);
   // A place in the queue. An agent who leaves the queue keeps its entry until the next
   // compaction; the entry is live while the agent is queued under the same ticket.
   struct QueueEntry {

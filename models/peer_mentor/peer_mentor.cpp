@@ -3,6 +3,7 @@
 // (after_day: eligibility, queue, matching, burnout, departures, hiring, recruitment, metrics).
 #include "peer_mentor.hpp"
 #include "parallel.hpp"
+#include "portable_math.hpp"
 
 #include <tbb/blocked_range.h>
 
@@ -22,7 +23,6 @@ namespace {
 constexpr std::int32_t open_ended = INT32_MAX;  // eligibility end while in treatment
 constexpr std::uint64_t agent_mask = (std::uint64_t{1} << 31) - 1;  // the agent in a queue key
 constexpr double days_per_year = 365.0;
-constexpr double days_per_week = 7.0;
 
 // Metric columns, in metrics() order.
 enum MetricColumn : std::size_t {
@@ -200,7 +200,7 @@ void PeerMentor::start_replicate(const ReplicateContext& ctx, std::size_t agents
 
 void PeerMentor::before_day(DayView& view) {
   last_before_day_ = static_cast<std::int32_t>(view.day);
-  const double trained = 1.0 - std::exp(-p_.training_hours / p_.training_scale_hours);
+  const double trained = 1.0 - portable::exp(-p_.training_hours / p_.training_scale_hours);
   contact_.resize(mentor_status_.size());
   for (std::size_t m = 0; m < mentor_status_.size(); ++m) {
     const double e = trained * (1.0 - burnout_[m]);  // the mentor's effectiveness today
@@ -210,41 +210,9 @@ void PeerMentor::before_day(DayView& view) {
   }
 }
 
-// Each matched agent's effects depend only on its own draw and its mentor's state, which
-// before_day fixed for the day (contact_).
+// add_effects of the kernel in use (peer_mentor_tiles.cpp).
 std::int64_t PeerMentor::add_effects(const TileView& tile, TileEffects& fx) {
-  std::int32_t matched[agents_per_tile];
-  const MenteeStatus* status = status_.data();
-  const std::size_t count =
-      tile_agents(tile, matched, [=](std::size_t i) { return status[i] == MenteeStatus::matched; });
-  if (count == 0) return 0;
-  const double contact_probability = p_.contacts_per_week / days_per_week;
-  const auto support = static_cast<float>(p_.matched_support_connections);
-  const auto stress_lapse = static_cast<float>(p_.matched_stress_lapse_multiplier);
-  const auto dropout = static_cast<float>(p_.matched_dropout_multiplier);
-  const auto relapse_odds = static_cast<float>(p_.matched_relapse_odds_multiplier);
-  std::uint32_t u[agents_per_tile];
-  first_draws(tile.key, std::span<const std::int32_t>(matched, count), tile.day, stream_base_ + stream_contact, u);
-  std::int32_t contacted[agents_per_tile];
-  std::size_t contacts = 0;
-  for (std::size_t k = 0; k < count; ++k) {
-    const std::size_t l = static_cast<std::size_t>(matched[k]) - tile.first;
-    fx.support_connections[l] += support;
-    fx.stress_lapse_multiplier[l] *= stress_lapse;
-    fx.dropout_multiplier[l] *= dropout;
-    fx.relapse_odds_multiplier[l] *= relapse_odds;
-    contacted[contacts] = matched[k];
-    contacts += bernoulli(u[k], contact_probability) ? 1 : 0;
-  }
-  for (std::size_t k = 0; k < contacts; ++k) {
-    const auto i = static_cast<std::size_t>(contacted[k]);
-    const std::size_t l = i - tile.first;
-    const ContactIncrements& c = contact_[static_cast<std::size_t>(mentor_[i])];
-    fx.engagement_increment[l] += c.engagement;
-    fx.self_efficacy_increment[l] += c.self_efficacy;
-    fx.craving_increment[l] += c.craving;
-  }
-  return 0;
+  return with_kernel([&]<class KernelTag>(KernelTag) { return add_effects_for<KernelTag>(tile, fx); });
 }
 
 // Queue keys order the queue as one integer: returned mentees first (bit 63 clear); then the
@@ -598,7 +566,7 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
       continue;
     }
     if (mentor_status_[m] != MentorStatus::active) continue;
-    const double hazard = p_.departure_hazard_per_day * std::exp(p_.departure_burnout_coefficient * burnout_[m]);
+    const double hazard = p_.departure_hazard_per_day * portable::exp(p_.departure_burnout_coefficient * burnout_[m]);
     if (bernoulli(departure_draws_[m], hazard_to_probability(hazard))) depart(pop, m, day);
   }
 

@@ -15,6 +15,8 @@
 
 namespace recoverysim::recovery {
 
+inline constexpr double days_per_week = 7.0;
+
 enum class MentorMatchOn : std::uint8_t { admission, discharge };
 enum class MentorQueuePriority : std::uint8_t { fifo, severity };
 
@@ -104,6 +106,9 @@ class PeerMentor final : public Intervention {
   std::string check_state(const Population& pop) const;
 
  private:
+  // add_effects for one kernel (peer_mentor_tiles.cpp, instantiated for each kernel of the build).
+  template <class KernelTag>
+  std::int64_t add_effects_for(const TileView& tile, TileEffects& fx);
   // A sorted list of queue keys (see queue_key()), consumed from `head`. Entries of agents that
   // left the queue stay until the next compaction; an entry is live while it equals its agent's
   // queue_key_.

@@ -1,7 +1,9 @@
 // The day's constants, converted once from the parameters to the kernel's precision.
 #include "day.hpp"
 
-#include <cmath>
+#include "portable_math.hpp"
+
+#include <algorithm>
 
 namespace recoverysim::recovery {
 
@@ -71,7 +73,7 @@ DayContext::DayContext(const Parameters& params) : p(params) {
   dropout_use_multiplier = as_float(m.dropout_use_multiplier);
 
   episode_length_days = as_day_count(setting.length_days);
-  readmission_probability = as_float(-std::expm1(-params.treatment.readmission_hazard_per_day));
+  readmission_probability = as_float(-portable::expm1(-params.treatment.readmission_hazard_per_day));
 }
 
 }  // namespace recoverysim::recovery

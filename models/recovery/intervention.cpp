@@ -2,10 +2,6 @@
 #include "intervention.hpp"
 #include "parallel.hpp"
 
-#if defined(__AVX2__) || defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include <tbb/blocked_range.h>
 
 #include <algorithm>
@@ -21,124 +17,20 @@ std::vector<std::string> Intervention::metric_names() const {
   return names;
 }
 
-void TileEffects::set_neutral() {
-  for (float* c : {support_connections, craving_increment, self_efficacy_increment, skills_increment,
-                   engagement_increment})
-    std::fill_n(c, agents_per_tile, 0.0f);
-  for (float* c : {lapse_multiplier, stress_lapse_multiplier, relapse_odds_multiplier, dropout_multiplier})
-    std::fill_n(c, agents_per_tile, 1.0f);
-}
-
-namespace {
-
-#if defined(__AVX512F__)
-// Philox4x32-10, output 0, for the 16 counters (agent, day, stream, 0) held in `agent`.
-inline __m512i philox_first_16(RandomKey key, __m512i agent, std::uint32_t day, std::uint32_t stream) {
-  __m512i x0 = agent, x1 = _mm512_set1_epi32(static_cast<int>(day)), x2 = _mm512_set1_epi32(static_cast<int>(stream));
-  __m512i x3 = _mm512_setzero_si512();
-  philox_16(key, x0, x1, x2, x3);
-  return x0;
-}
-#elif defined(__AVX2__)
-// Random123's Philox4x32 multipliers and key increments (random.hpp's philox_lanes).
-constexpr std::uint32_t philox_m0 = 0xD2511F53u, philox_m1 = 0xCD9E8D57u;
-constexpr std::uint32_t philox_w0 = 0x9E3779B9u, philox_w1 = 0xBB67AE85u;
-
-// The same for 8 counters.
-inline __m256i philox_first_8(RandomKey key, __m256i agent, std::uint32_t day, std::uint32_t stream) {
-  const __m256i m0 = _mm256_set1_epi64x(philox_m0), m1 = _mm256_set1_epi64x(philox_m1);
-  constexpr int odd = 0xAA;
-  __m256i x0 = agent, x1 = _mm256_set1_epi32(static_cast<int>(day)), x2 = _mm256_set1_epi32(static_cast<int>(stream));
-  __m256i x3 = _mm256_setzero_si256();
-  std::uint32_t k0 = key.seed, k1 = key.replicate;
-  for (int round = 0; round < 10; ++round) {
-    const __m256i even0 = _mm256_mul_epu32(x0, m0), odd0 = _mm256_mul_epu32(_mm256_srli_epi64(x0, 32), m0);
-    const __m256i even2 = _mm256_mul_epu32(x2, m1), odd2 = _mm256_mul_epu32(_mm256_srli_epi64(x2, 32), m1);
-    const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(even0, 32), odd0, odd);
-    const __m256i lo0 = _mm256_blend_epi32(even0, _mm256_slli_epi64(odd0, 32), odd);
-    const __m256i hi2 = _mm256_blend_epi32(_mm256_srli_epi64(even2, 32), odd2, odd);
-    const __m256i lo2 = _mm256_blend_epi32(even2, _mm256_slli_epi64(odd2, 32), odd);
-    x0 = _mm256_xor_si256(_mm256_xor_si256(hi2, x1), _mm256_set1_epi32(static_cast<int>(k0)));
-    x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32(static_cast<int>(k1)));
-    x1 = lo2;
-    x3 = lo0;
-    k0 += philox_w0;
-    k1 += philox_w1;
-  }
-  return x0;
-}
-#endif
-
-}  // namespace
-
 void first_draws(RandomKey key, std::span<const std::int32_t> agents, std::uint32_t day, std::uint32_t stream,
                  std::span<std::uint32_t> out) {
-  std::size_t k = 0;
-#if defined(__AVX512F__)
-  for (; k + 16 <= agents.size(); k += 16) {
-    const __m512i agent = _mm512_loadu_si512(agents.data() + k);
-    _mm512_storeu_si512(out.data() + k, philox_first_16(key, agent, day, stream));
-  }
-  // The last few agents in masked lanes: one vector call costs less than a few scalar ones.
-  if (k < agents.size()) {
-    const auto mask = static_cast<__mmask16>((1u << (agents.size() - k)) - 1);
-    const __m512i agent = _mm512_maskz_loadu_epi32(mask, agents.data() + k);
-    _mm512_mask_storeu_epi32(out.data() + k, mask, philox_first_16(key, agent, day, stream));
-    return;
-  }
-#elif defined(__AVX2__)
-  for (; k + 8 <= agents.size(); k += 8) {
-    const __m256i agent = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(agents.data() + k));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.data() + k), philox_first_8(key, agent, day, stream));
-  }
-  if (k + 2 < agents.size()) {
-    alignas(32) std::int32_t lanes[8] = {};
-    alignas(32) std::uint32_t draws[8];
-    std::copy(agents.begin() + static_cast<std::ptrdiff_t>(k), agents.end(), lanes);
-    const __m256i agent = _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes));
-    _mm256_store_si256(reinterpret_cast<__m256i*>(draws), philox_first_8(key, agent, day, stream));
-    std::copy(draws, draws + (agents.size() - k), out.begin() + static_cast<std::ptrdiff_t>(k));
-    return;
-  }
-#endif
-  for (; k < agents.size(); ++k) out[k] = philox_block(key, static_cast<std::uint32_t>(agents[k]), day, stream, 0)[0];
+  with_kernel([&]<class KernelTag>(KernelTag) { first_draws_for<KernelTag>(key, agents, day, stream, out); });
 }
 
 void first_draws_of_range(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day, std::uint32_t stream,
                           std::uint32_t* out) {
-  std::size_t l = 0;
-#if defined(__AVX512F__)
-  const __m512i step = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  for (; l < n; l += 16) {
-    const __m512i agent = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first + l)), step);
-    const auto mask = static_cast<__mmask16>(n - l >= 16 ? 0xFFFFu : (1u << (n - l)) - 1);
-    _mm512_mask_storeu_epi32(out + l, mask, philox_first_16(key, agent, day, stream));
-  }
-#endif
-  for (; l < n; ++l) out[l] = philox_block(key, static_cast<std::uint32_t>(first + l), day, stream, 0)[0];
+  with_kernel([&]<class KernelTag>(KernelTag) {
+    first_draws_of_range_for<KernelTag>(key, first, n, day, stream, out);
+  });
 }
 
 std::size_t flagged_agents(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out) {
-  std::size_t count = 0, l = 0;
-#if defined(__AVX512F__) && defined(__AVX512VL__)
-  // Eight lanes at a time: the flags were just stored by loops vectorised at that width, and a
-  // load of the same width is forwarded from those stores where a wider one would wait for them.
-  const __m256i step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  for (; l + 8 <= n; l += 8) {
-    const __m256i f = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(flags + l));
-    const __mmask8 set = _mm256_test_epi32_mask(f, f);
-    const __m256i agents = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(first + l)), step);
-    // Compressed in a register and stored whole (a compressing store to memory is slow); the
-    // lanes past the count are overwritten by the next block or left unused.
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + count), _mm256_maskz_compress_epi32(set, agents));
-    count += static_cast<std::size_t>(std::popcount(static_cast<unsigned>(set)));
-  }
-#endif
-  for (; l < n; ++l) {
-    out[count] = static_cast<std::int32_t>(first + l);
-    count += flags[l] != 0 ? 1 : 0;
-  }
-  return count;
+  return with_kernel([&]<class KernelTag>(KernelTag) { return flagged_agents_for<KernelTag>(flags, n, first, out); });
 }
 
 void list_event_agents(std::span<const std::uint8_t> events, std::vector<std::int32_t>& out) {

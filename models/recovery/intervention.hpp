@@ -28,6 +28,7 @@
 #include "population.hpp"
 #include "parallel.hpp"
 
+#include "kernels.hpp"
 #include "params.hpp"
 #include "random.hpp"
 
@@ -35,6 +36,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -61,7 +63,14 @@ struct TileEffects {
   float relapse_odds_multiplier[agents_per_tile];  // on the odds that a lapse becomes a relapse
   float dropout_multiplier[agents_per_tile];       // on the dropout hazard
 
-  void set_neutral();
+  // Inline, so that the day kernel fills the channels with its own instruction set.
+  void set_neutral() {
+    for (float* c : {support_connections, craving_increment, self_efficacy_increment, skills_increment,
+                     engagement_increment})
+      std::fill_n(c, agents_per_tile, 0.0f);
+    for (float* c : {lapse_multiplier, stress_lapse_multiplier, relapse_odds_multiplier, dropout_multiplier})
+      std::fill_n(c, agents_per_tile, 1.0f);
+  }
 };
 
 // One tile of agents, [first, first + n), as the day kernel is about to advance it: the
@@ -213,17 +222,6 @@ void collect_agents(std::size_t n, std::vector<std::int32_t>& out, Keep&& keep) 
 // (vpcompressd).
 std::size_t flagged_agents(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out);
 
-// The agents i of `tile` for which keep(i) holds, in increasing order, into `out` (room for
-// agents_per_tile); returns how many. keep(i) is evaluated for every agent of the tile, without
-// branches (write it with & rather than &&), so that a test that varies at random from agent
-// to agent costs no mispredictions.
-template <class Keep>
-std::size_t tile_agents(const TileView& tile, std::int32_t* out, Keep&& keep) {
-  std::int32_t flags[agents_per_tile];
-  for (std::size_t l = 0; l < tile.n; ++l) flags[l] = keep(tile.first + l) ? 1 : 0;
-  return flagged_agents(flags, tile.n, tile.first, out);
-}
-
 // out[k] = philox_block(key, agents[k], day, stream, 0)[0] for every k: the first uniform of
 // each agent's block, computed for several agents at once with the machine's vector
 // instructions where it has them (the same numbers: Philox is integer arithmetic). `out` has
@@ -235,6 +233,30 @@ void first_draws(RandomKey key, std::span<const std::int32_t> agents, std::uint3
 // first_draws for the agents first .. first + n - 1, for a whole tile when most of it draws.
 void first_draws_of_range(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day, std::uint32_t stream,
                           std::uint32_t* out);
+
+// The three above for one kernel (kernels.hpp), instantiated in intervention_lanes.cpp for each
+// kernel of the build. The functions above call the kernel in use; a module's tile pass, itself
+// compiled per kernel, calls its own kernel's.
+template <class KernelTag>
+std::size_t flagged_agents_for(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out);
+template <class KernelTag>
+void first_draws_for(RandomKey key, std::span<const std::int32_t> agents, std::uint32_t day, std::uint32_t stream,
+                     std::span<std::uint32_t> out);
+template <class KernelTag>
+void first_draws_of_range_for(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day,
+                              std::uint32_t stream, std::uint32_t* out);
+
+// The agents i of `tile` for which keep(i) holds, in increasing order, into `out` (room for
+// agents_per_tile); returns how many. keep(i) is evaluated for every agent of the tile, without
+// branches (write it with & rather than &&), so that a test that varies at random from agent
+// to agent costs no mispredictions. Always inlined, so that keep is compiled with the caller's
+// kernel.
+template <class KernelTag, class Keep>
+[[gnu::always_inline]] inline std::size_t tile_agents(const TileView& tile, std::int32_t* out, Keep&& keep) {
+  std::int32_t flags[agents_per_tile];
+  for (std::size_t l = 0; l < tile.n; ++l) flags[l] = keep(tile.first + l) ? 1 : 0;
+  return flagged_agents_for<KernelTag>(flags, tile.n, tile.first, out);
+}
 
 // Agents due on a known day (an aftercare or eligibility window closing), added in order of
 // that day: each day hands out the agents whose day has come.

@@ -8,6 +8,8 @@
 #include "observation.hpp"
 #include "population.hpp"
 
+#include "kernels.hpp"
+
 #include <array>
 #include <cstdint>
 #include <span>
@@ -58,5 +60,15 @@ DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key,
 void step_population_days(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t first_day,
                           std::span<DayCounts> counts_per_day, const TrajectorySink* trajectory = nullptr,
                           Observation* observation = nullptr);
+
+// The two above for one kernel (kernels.hpp), instantiated in kernel_tiles.cpp for each kernel
+// the build has; step_population and step_population_days call the one in use.
+template <class KernelTag>
+DayCounts step_population_for(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day,
+                              const TrajectorySink* trajectory, ModuleChannels channels, Observation* observation);
+template <class KernelTag>
+void step_population_days_for(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t first_day,
+                              std::span<DayCounts> counts_per_day, const TrajectorySink* trajectory,
+                              Observation* observation);
 
 }  // namespace recoverysim::recovery

@@ -74,6 +74,12 @@ class TwelveStep final : public Intervention {
   std::int64_t external_sponsees() const { return external_sponsees_; }
 
  private:
+  // after_tile for one kernel (twelve_step_tiles.cpp, instantiated for each kernel of the build).
+  template <class KernelTag>
+  void after_tile_for(const TileView& tile, std::span<const std::uint8_t> events);
+  // add_effects for one kernel (twelve_step_tiles.cpp, instantiated for each kernel of the build).
+  template <class KernelTag>
+  std::int64_t add_effects_for(const TileView& tile, TileEffects& fx);
   // Today's figures from the tiles one thread advanced, summed in after_day: integers, and the
   // agents who reached the twelfth step.
   struct DayTotals {

@@ -2,6 +2,7 @@
 #include "decision.hpp"
 
 #include "statistics.hpp"
+#include "portable_math.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -111,7 +112,7 @@ std::vector<double> wtp_grid(double top, std::size_t points) {
   if (!(top > 0.0) || points == 1) return grid;
   for (std::size_t k = 1; k < points; ++k) {
     const double x = top * static_cast<double>(k) / static_cast<double>(points - 1);
-    const double magnitude = std::pow(10.0, std::floor(std::log10(x)) - 1.0);
+    const double magnitude = portable::power_of_ten(portable::decimal_exponent(x) - 1);
     grid.push_back(std::round(x / magnitude) * magnitude);
   }
   grid.erase(std::unique(grid.begin(), grid.end()), grid.end());

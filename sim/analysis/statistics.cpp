@@ -1,6 +1,8 @@
 // Statistics of replicated runs (see statistics.hpp).
 #include "statistics.hpp"
 
+#include "portable_math.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -59,11 +61,13 @@ double beta_continued_fraction(double a, double b, double x) {
 }
 
 // Regularized incomplete beta I_x(a, b), with y = 1 - x given separately to keep its precision.
-// Only used for a + b <= 16, where tgamma is exact enough and, unlike lgamma, thread-safe.
+// Only used for a + b <= 16. Its front factor x^a y^b / B(a, b) is formed in logarithms with
+// the project's own lgamma and log (portable_math.hpp), so that it is the same on every CPU.
 double incomplete_beta(double a, double b, double x, double y) {
   if (x <= 0.0) return 0.0;
   if (y <= 0.0) return 1.0;
-  const double front = std::tgamma(a + b) / (std::tgamma(a) * std::tgamma(b)) * std::pow(x, a) * std::pow(y, b);
+  const double front = portable::exp(portable::lgamma(a + b) - portable::lgamma(a) - portable::lgamma(b) +
+                                     a * portable::log(x) + b * portable::log(y));
   if (x < (a + 1.0) / (a + b + 2.0)) return front * beta_continued_fraction(a, b, x) / a;
   return 1.0 - front * beta_continued_fraction(b, a, y) / b;
 }
@@ -155,13 +159,13 @@ Interval mean_interval(std::span<const double> x, Bounds bounds) {
   if (bounds == Bounds::nonnegative && m.mean >= 0.0) {
     if (m.mean == 0.0 || se == 0.0) return {m.mean, m.mean, m.mean};
     const double half = t * se / m.mean;
-    return {m.mean, m.mean * std::exp(-half), m.mean * std::exp(half)};
+    return {m.mean, m.mean * portable::exp(-half), m.mean * portable::exp(half)};
   }
   if (bounds == Bounds::unit && m.mean >= 0.0 && m.mean <= 1.0) {
     if (m.mean == 0.0 || m.mean == 1.0 || se == 0.0) return {m.mean, m.mean, m.mean};
-    const double logit = std::log(m.mean / (1.0 - m.mean));
+    const double logit = portable::log(m.mean / (1.0 - m.mean));
     const double half = t * se / (m.mean * (1.0 - m.mean));
-    const auto expit = [](double z) { return 1.0 / (1.0 + std::exp(-z)); };
+    const auto expit = [](double z) { return 1.0 / (1.0 + portable::exp(-z)); };
     return {m.mean, expit(logit - half), expit(logit + half)};
   }
   return {m.mean, m.mean - t * se, m.mean + t * se};
@@ -202,7 +206,7 @@ Interval ratio_of_means(std::span<const double> arm, std::span<const double> ref
   const double var_log = ma.variance / (n * ma.mean * ma.mean) + mb.variance / (n * mb.mean * mb.mean) -
                          2.0 * covariance / (n * ma.mean * mb.mean);
   const double half = t_975(n - 1.0) * std::sqrt(std::max(var_log, 0.0));
-  return {ratio, ratio * std::exp(-half), ratio * std::exp(half)};
+  return {ratio, ratio * portable::exp(-half), ratio * portable::exp(half)};
 }
 
 SurvivalCurve kaplan_meier(std::span<const std::int32_t> time, std::span<const std::uint8_t> event, std::int64_t days) {
@@ -241,10 +245,10 @@ SurvivalCurve kaplan_meier(std::span<const std::int32_t> time, std::span<const s
     if (s <= 0.0 || s >= 1.0) {
       curve.low[t] = curve.high[t] = s;
     } else {
-      const double log_s = std::log(s);
+      const double log_s = portable::log(s);
       const double se = std::sqrt(greenwood) / std::fabs(log_s);  // se of log(-log S)
-      curve.low[t] = std::pow(s, std::exp(z_975 * se));
-      curve.high[t] = std::pow(s, std::exp(-z_975 * se));
+      curve.low[t] = portable::pow(s, portable::exp(z_975 * se));
+      curve.high[t] = portable::pow(s, portable::exp(-z_975 * se));
     }
     at_risk -= exits[t];
   }
@@ -283,7 +287,7 @@ SurvivalCurve mean_curve(std::span<const SurvivalCurve> curves) {
 double discounted_sum(std::span<const double> daily, double annual_rate) {
   double sum = 0.0;
   for (std::size_t t = 0; t < daily.size(); ++t)
-    sum += daily[t] / std::pow(1.0 + annual_rate, static_cast<double>(t) / 365.25);
+    sum += daily[t] / portable::pow(1.0 + annual_rate, static_cast<double>(t) / 365.25);
   return sum;
 }
 
@@ -315,7 +319,7 @@ Interval icer_bootstrap(std::span<const double> cost, std::span<const double> ef
     }
     const double pc = sign * sum_cost / static_cast<double>(n), pe = sign * sum_effect / static_cast<double>(n);
     if (!(pe > 0.0)) ++unsettled;
-    points[static_cast<std::size_t>(s)] = {std::atan2(pc, pe), pc, pe};
+    points[static_cast<std::size_t>(s)] = {portable::atan2(pc, pe), pc, pe};
   }
   if (static_cast<double>(unsettled) > 0.025 * static_cast<double>(samples)) return {estimate, nan, nan};
   std::sort(points.begin(), points.end(), [](const Point& a, const Point& b) { return a.angle < b.angle; });

@@ -1,6 +1,8 @@
 // Aalen-Johansen, net Kaplan-Meier, restricted means and quantiles (see survival.hpp).
 #include "survival.hpp"
 
+#include "portable_math.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -142,9 +144,9 @@ SurvivalCurve incidence_curve(const EventTable& table, std::size_t cause) {
       continue;
     }
     const double se = std::sqrt(aj.variance[cause][t]) / (f * (1.0 - f));
-    const double logit = std::log(f / (1.0 - f));
-    curve.low[t] = 1.0 / (1.0 + std::exp(-(logit - z * se)));
-    curve.high[t] = 1.0 / (1.0 + std::exp(-(logit + z * se)));
+    const double logit = portable::log(f / (1.0 - f));
+    curve.low[t] = 1.0 / (1.0 + portable::exp(-(logit - z * se)));
+    curve.high[t] = 1.0 / (1.0 + portable::exp(-(logit + z * se)));
   }
   return curve;
 }

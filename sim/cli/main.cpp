@@ -1,9 +1,11 @@
 // The `recoverysim` command line: run, merge, validate, schema, summarize, compare, recommend, search,
 // export, scenario.
 // Exit codes: 0 success, 1 failure while running (I/O, HDF5), 2 bad input (scenario, options).
+#include "build_info.hpp"
 #include "errors.hpp"
 #include "h5.hpp"
 #include "interrupt.hpp"
+#include "kernels.hpp"
 #include "progress.hpp"
 #include "run/merge.hpp"
 #if RECOVERYSIM_HAVE_MPI
@@ -156,9 +158,24 @@ int report_run(const Scenario& scenario, const RunOptions& options, const RunRes
 
 }  // namespace
 
+// --version: the version, the kernel in use and those this CPU runs, and the build.
+std::string version_text() {
+  std::string supported;
+  for (const Kernel k : supported_kernels()) supported += (supported.empty() ? "" : ", ") + std::string(kernel_name(k));
+  return std::string("recoverysim ") + software_version + "\nkernel: " + kernel_name(kernel_in_use()) +
+         " (this CPU runs: " + supported + ")\nbuild: " + build_fingerprint();
+}
+
 int run_cli(int argc, char** argv) {
+  // The kernel is chosen first, once: a kernel asked for that this CPU lacks is refused here.
+  try {
+    kernel_in_use();
+  } catch (const KernelError& e) {
+    std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
+    return exit_input_error;
+  }
   CLI::App app{"recoverysim: agent-based simulation of recovery from substance use disorders"};
-  app.set_version_flag("--version", std::string("recoverysim ") + software_version);
+  app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
 
   RunCommand run;

@@ -1,6 +1,8 @@
 // Rendering of summaries and comparisons.
 #include "tables.hpp"
 
+#include "portable_math.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -16,7 +18,7 @@ namespace {
 // Three significant digits without exponents: 0.461, 52.5, 157476.
 int decimals_for(double x) {
   if (!std::isfinite(x) || x == 0.0) return 3;
-  return std::clamp(2 - static_cast<int>(std::floor(std::log10(std::fabs(x)))), 0, 6);
+  return std::clamp(2 - portable::decimal_exponent(std::fabs(x)), 0, 6);
 }
 
 std::string fixed(double x, int decimals) {
