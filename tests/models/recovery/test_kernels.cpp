@@ -49,7 +49,7 @@ Run run_with(bool fused) {
   return r;
 }
 
-bool runs(Kernel kernel) {
+[[maybe_unused]] bool runs(Kernel kernel) {  // unused in a one-kernel build
   const std::vector<Kernel> supported = supported_kernels();
   return std::find(supported.begin(), supported.end(), kernel) != supported.end();
 }
