@@ -4,8 +4,8 @@
 Usage: scripts/same_results.py A.h5 B.h5 [--ignore-attribute NAME ...]
 
 Every group, dataset and attribute must be present in both, with the same type, shape and
-bytes (NaN included). The root attribute `created_utc` is ignored, as is anything named with
---ignore-attribute. Exit 0 when the files match; 1 with the differences listed otherwise.
+bytes (NaN included). The root attributes `created_utc` and `build` (the build that wrote the
+file) are ignored, as is anything named with --ignore-attribute. Exit 0 when the files match; 1 with the differences listed otherwise.
 How the bytes are laid out inside each file (chunk order, free space) is not compared.
 """
 import argparse
@@ -55,7 +55,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("first")
     parser.add_argument("second")
-    parser.add_argument("--ignore-attribute", action="append", default=["created_utc"])
+    parser.add_argument("--ignore-attribute", action="append", default=["created_utc", "build"])
     args = parser.parse_args()
     differences = []
     with h5py.File(args.first, "r") as a, h5py.File(args.second, "r") as b:

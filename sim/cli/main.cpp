@@ -310,6 +310,11 @@ int run_cli(int argc, char** argv) {
       std::printf("merged %zu part(s) into %s in %.2f s (copying %.2f s; summaries %.2f s)\n",
                   merge_parts_given.size(), result.output_path.c_str(), result.seconds, result.output_seconds,
                   result.analysis_seconds);
+      if (result.part_builds.size() > 1) {
+        std::printf("note: the parts were written by %zu different builds (the same results by design, docs/hpc.md):\n",
+                    result.part_builds.size());
+        for (const auto& [build, parts] : result.part_builds) std::printf("  %zu part(s): %s\n", parts, build.c_str());
+      }
       print_run_summary(result);
       return 0;
     }

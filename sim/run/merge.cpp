@@ -34,6 +34,9 @@ class PartChecks {
     const std::int64_t seed = root.integer_attribute("seed");
     const std::string version = root.string_attribute("software_version");
     const Shard shard = *opened->shard;
+    // Parts may come from different builds (nodes of different CPUs): noted, not refused, since
+    // every build gives the same results (docs/hpc.md).
+    ++builds_[root.has_attribute("build") ? root.string_attribute("build") : std::string("(not recorded)")];
     if (first_path_.empty()) {
       first_path_ = path;
       first_yaml_ = yaml;
@@ -97,6 +100,7 @@ class PartChecks {
                                                                  "different splits?");
   }
 
+  const std::map<std::string, std::size_t>& builds() const { return builds_; }
   const std::string& first_path() const { return first_path_; }
   const std::string& scenario_yaml() const { return first_yaml_; }
 
@@ -126,6 +130,7 @@ class PartChecks {
   std::vector<std::string> arm_names_;  // the first part's; the others' scenarios match it
   std::size_t replicates_ = 0;
   std::map<std::int64_t, std::string> by_index_;
+  std::map<std::string, std::size_t> builds_;
   std::vector<std::uint8_t> held_;
   std::map<std::string, std::pair<std::map<std::string, std::string>, std::string>> types_;
 };
@@ -170,6 +175,7 @@ RunResult merge_parts(const std::vector<std::string>& paths, const std::string& 
   result.output_path = output_path;
   for (const auto& arm : scenario.arms) result.arm_names.push_back(arm.name);
   result.units = sources.size();
+  result.part_builds = checks.builds();
   assemble_results(scenario, scenario_yaml, sources, output_path, Shard{}, result);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

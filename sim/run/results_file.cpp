@@ -2,6 +2,7 @@
 // at the start of an arm and filled one replicate at a time; the event record grows instead.
 #include "results_file.hpp"
 
+#include "build_info.hpp"
 #include "safe_files.hpp"
 #include "version.hpp"
 
@@ -82,6 +83,7 @@ ResultsFile::ResultsFile(std::string final_path, ResultsHeader header)
   root.set_attribute("format", std::string("recoverysim"));
   root.set_attribute("format_version", format_version);
   root.set_attribute("software_version", std::string(software_version));
+  root.set_attribute("build", build_fingerprint());
   root.set_attribute("scenario_name", header_.scenario_name);
   root.set_attribute("scenario_yaml", header_.scenario_yaml);
   root.set_attribute("seed", header_.seed);

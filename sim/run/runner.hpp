@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct RunResult {
   std::size_t units = 0;          // units of this run (or shard)
   std::size_t resumed_units = 0;  // of which found finished
   std::vector<std::string> discarded_units;  // found damaged on resuming, run again (with why)
+  std::map<std::string, std::size_t> part_builds;  // merge: the builds that wrote the parts, with their counts
   std::vector<std::string> arm_names;
   Analysis analysis;  // as stored in the file; empty for a shard's part
 };

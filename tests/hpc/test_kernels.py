@@ -83,6 +83,17 @@ def same_results():
     for kernel in supported[1:]:
         check_same(outputs[reference], outputs[kernel], f"{kernel} kernel: the same datasets as {reference}")
 
+    # Parts from nodes of different CPUs: merged, the builds listed, the results the same.
+    if len(supported) > 1:
+        parts = [WORK / "part1.h5", WORK / "part2.h5"]
+        run(["run"] + SCENARIO + ["--shard", "1/2", "-o", str(parts[0])], supported[0])
+        run(["run"] + SCENARIO + ["--shard", "2/2", "-o", str(parts[1])], supported[-1])
+        merged = WORK / "merged.h5"
+        text = run(["merge", str(parts[0]), str(parts[1]), "-o", str(merged)]).stdout
+        check("written by 2 different builds" in text and f"kernel {supported[0]}" in text
+              and f"kernel {supported[-1]}" in text, "merge lists the builds of parts from two kernels", text)
+        check_same(outputs[reference], merged, "parts from two kernels merge to the same datasets")
+
     # Refusals: one line, exit code 2, before anything runs.
     unknown = run(["--version"], "sse9", expect=2)
     check(unknown.stderr.count("\n") == 1 and "sse9" in unknown.stderr, "an unknown kernel is refused in one line",
