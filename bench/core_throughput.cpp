@@ -7,6 +7,7 @@
 #include "measure.hpp"
 
 #include "models/recovery/arm_simulation.hpp"
+#include "models/registry.hpp"
 
 #include <CLI/CLI.hpp>
 

@@ -2,7 +2,7 @@
 // block of random stream ids (so that adding a module never moves another's draws).
 #include "group/group.hpp"
 #include "peer_mentor/peer_mentor.hpp"
-#include "recovery/intervention.hpp"
+#include "registry.hpp"
 #include "twelve_step/twelve_step.hpp"
 
 namespace recoverysim::recovery {

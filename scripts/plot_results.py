@@ -43,7 +43,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
 import matplotlib.ticker  # noqa: E402
 
 NOT_RESULTS = "not a recoverysim results file with summaries (run it with a current recoverysim)"
-# The results-file versions these scripts read (sim/run/results_reader.hpp: the same range).
+# The results-file versions these scripts read (sim/app/run/results_reader.hpp: the same range).
 OLDEST_FORMAT, FORMAT_VERSION = 4, 6
 DPI = 110
 CURVES = {

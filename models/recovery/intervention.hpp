@@ -306,7 +306,5 @@ class InterventionRegistry {
   std::vector<Entry> entries_;
 };
 
-// The built-in modules, registered in one place.
-const InterventionRegistry& builtin_interventions();
 
 }  // namespace recoverysim::recovery

@@ -1,6 +1,6 @@
 // Every constant of the recovery model, with its default from the reference model. The
 // fields are plain data; declare_parameters() is the one place that names, documents and
-// bounds them (see sim/params.hpp).
+// bounds them (see sim/engine/params.hpp).
 #pragma once
 
 #include "states.hpp"

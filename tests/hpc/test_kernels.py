@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""One binary for every node (sim/kernels.hpp): the same results with every kernel and on an old CPU.
+"""One binary for every node (sim/engine/kernels.hpp): the same results with every kernel and on an old CPU.
 
 Usage: test_kernels.py CHECK BINARY SOURCE_DIR WORK_DIR
 CHECK:

@@ -3,6 +3,7 @@
 #include "models/recovery/intervention.hpp"
 
 #include "support/module_contract.hpp"
+#include "models/registry.hpp"
 
 #include <doctest/doctest.h>
 

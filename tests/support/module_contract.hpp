@@ -23,6 +23,7 @@
 #include "models/recovery/intervention.hpp"
 
 #include "support/defaults.hpp"
+#include "models/registry.hpp"
 
 #include <doctest/doctest.h>
 

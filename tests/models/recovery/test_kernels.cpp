@@ -1,4 +1,4 @@
-// The kernels (sim/kernels.hpp): every kernel this CPU runs gives the baseline kernel's results,
+// The kernels (sim/engine/kernels.hpp): every kernel this CPU runs gives the baseline kernel's results,
 // bit for bit: the day kernel (day by day and fused, so Philox in the kernel's own instruction
 // set too) and the modules' vectorised helpers. The whole model with the modules, through the
 // command line, is compared by tests/hpc/test_kernels.py.

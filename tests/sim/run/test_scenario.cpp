@@ -1,6 +1,7 @@
 // Scenario assembly: the shipped scenarios load, the generated reference is current, and
 // checks across keys name where the keys were set.
 #include "run/scenario.hpp"
+#include "models/registry.hpp"
 
 #include <doctest/doctest.h>
 

@@ -19,6 +19,7 @@
 #include "tables.hpp"
 #include "run/scenario.hpp"
 #include "version.hpp"
+#include "models/registry.hpp"
 
 #include <CLI/CLI.hpp>
 

@@ -4,6 +4,7 @@
 
 #include "models/recovery/intervention.hpp"
 #include "scenario_file.hpp"
+#include "models/registry.hpp"
 
 #include <algorithm>
 #include <cmath>

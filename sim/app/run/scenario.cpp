@@ -8,6 +8,7 @@
 #include "scenario_file.hpp"
 
 #include "models/recovery/arm_simulation.hpp"
+#include "models/registry.hpp"
 
 #include <yaml-cpp/yaml.h>
 

@@ -3,7 +3,7 @@
 // otherwise the first such instruction would kill the process with SIGILL and no message.
 //
 // It runs from .preinit_array, before any initialiser of the program or of its libraries, and
-// this file alone is compiled for plain x86-64 (sim/cli/CMakeLists.txt), so that the check
+// this file alone is compiled for plain x86-64 (sim/app/cli/CMakeLists.txt), so that the check
 // itself runs on any x86-64 CPU. GCC's CPU model (libgcc, also plain x86-64) answers.
 #include <unistd.h>
 
