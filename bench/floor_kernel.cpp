@@ -4,8 +4,8 @@
 // ratio between the two says how much of the model's time is the model itself.
 //
 //   build/release/recoverysim_floor --agents 1000000 --days 365 --threads 1,2
+#include "floor_tiles.hpp"
 #include "measure.hpp"
-#include "random.hpp"
 
 #include <CLI/CLI.hpp>
 #include <tbb/blocked_range.h>
@@ -31,11 +31,11 @@ int main(int argc, char** argv) {
 
   // A six-state chain with constant daily transition probabilities, as 32-bit thresholds:
   // the next state is the first j with u < threshold[state][j].
-  constexpr int states = 6;
+  constexpr int states = bench::floor_states;
   const double p[states][states] = {
       {0.80, 0.15, 0.00, 0.04, 0.00, 0.01}, {0.00, 0.97, 0.01, 0.02, 0.00, 0.00}, {0.00, 0.00, 0.995, 0.005, 0.0, 0.0},
       {0.00, 0.60, 0.00, 0.00, 0.40, 0.00}, {0.00, 0.01, 0.00, 0.00, 0.989, 0.001}, {0, 0, 0, 0, 0, 1.0}};
-  std::array<std::array<std::uint32_t, states>, states> threshold{};
+  bench::FloorThresholds threshold{};
   for (int i = 0; i < states; ++i) {
     double cumulative = 0.0;
     for (int j = 0; j < states; ++j) {
@@ -45,8 +45,7 @@ int main(int argc, char** argv) {
   }
 
   std::vector<std::uint8_t> state(static_cast<std::size_t>(agents));
-  constexpr std::size_t tile = 64;  // as in the model's kernel: one vectorised Philox call per tile
-  const std::size_t tiles = (state.size() + tile - 1) / tile;
+  const std::size_t tiles = (state.size() + bench::floor_tile - 1) / bench::floor_tile;
   bench::print_table_header();
   return bench::measure_throughput(
       "floor", agents, days, threads, repeats, [&](int) { std::fill(state.begin(), state.end(), std::uint8_t{0}); },
@@ -57,23 +56,11 @@ int main(int argc, char** argv) {
           deceased = tbb::parallel_reduce(
               tbb::blocked_range<std::size_t>(0, tiles, 16), std::int64_t{0},
               [&](const tbb::blocked_range<std::size_t>& r, std::int64_t count) {
-                for (std::size_t k = r.begin(); k != r.end(); ++k) {
-                  const std::size_t first = k * tile;
-                  const std::size_t n = std::min(tile, state.size() - first);
-                  std::uint32_t u[4][tile];
-                  philox_lanes<tile>(key, static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(t), 0, 0, u);
-                  std::uint8_t* s = state.data() + first;
-                  // The next state is the number of thresholds of the current row that u passes.
-#pragma omp simd reduction(+ : count)
-                  for (std::size_t l = 0; l < n; ++l) {
-                    const auto& row = threshold[s[l]];
-                    std::uint32_t next = 0;
-                    for (int j = 0; j + 1 < states; ++j) next += u[0][l] >= row[static_cast<std::size_t>(j)];
-                    s[l] = static_cast<std::uint8_t>(next);
-                    count += next == 5;
-                  }
-                }
-                return count;
+                // The kernel in use, as the model's kernel: one choice per range of tiles.
+                return count + with_kernel([&]<class KernelTag>(KernelTag) {
+                         return bench::floor_tiles<KernelTag>(key, static_cast<std::uint32_t>(t), threshold,
+                                                              state.data(), state.size(), r.begin(), r.end());
+                       });
               },
               [](std::int64_t a, std::int64_t b) { return a + b; });
         }
