@@ -1,5 +1,5 @@
 // The floor kernel's loop over a range of tiles (floor_tiles.cpp), compiled once per kernel as
-// the model's own kernel is (sim/kernels.hpp), so that the two are measured alike.
+// the model's own kernel is (sim/engine/kernels.hpp), so that the two are measured alike.
 #pragma once
 
 #include "random.hpp"
