@@ -43,6 +43,7 @@ class PartChecks {
       seed_ = seed;
       version_ = version;
       shards_ = shard.count;
+      first_shard_ = shard.to_string();
       for (const auto& arm : opened->scenario.arms) arm_names_.push_back(arm.name);
       replicates_ = static_cast<std::size_t>(opened->scenario.run.replicates);
       held_.assign(arm_names_.size() * replicates_, 0);
@@ -63,7 +64,7 @@ class PartChecks {
                                          ": rerun the parts with one version");
     if (shard.count != shards_)
       throw InputError({path, 0, 0}, "shard " + shard.to_string() + ", but " + first_path_ + " is shard " +
-                                         std::to_string(1) + "/" + std::to_string(shards_) + ": parts of different splits");
+                                         first_shard_ + ": parts of different splits");
     if (const auto [it, added] = by_index_.emplace(shard.index, path); !added)
       throw InputError({path, 0, 0}, "shard " + shard.to_string() + " given twice: also " + it->second);
 
@@ -125,7 +126,7 @@ class PartChecks {
         throw InputError({path, 0, 0}, "/" + group + "/" + name + ": missing, but present in " + where);
   }
 
-  std::string first_path_, first_yaml_, version_;
+  std::string first_path_, first_yaml_, version_, first_shard_;
   std::int64_t seed_ = 0, shards_ = 0;
   std::vector<std::string> arm_names_;  // the first part's; the others' scenarios match it
   std::size_t replicates_ = 0;
