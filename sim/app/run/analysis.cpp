@@ -3,6 +3,7 @@
 #include "analysis.hpp"
 
 #include "analysis/survival.hpp"
+#include "results_reader.hpp"
 #include "models/recovery/outcome_estimates.hpp"
 #include "models/recovery/outcomes.hpp"
 
@@ -23,9 +24,19 @@ namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-template <class T>
-std::vector<T> read(const h5::Group& group, const std::string& path) {
-  return group.open_dataset(path).read_all<T>();
+// Counts (at most `most`), and values within `bounds`, as read (checked: results_reader.hpp).
+std::vector<std::int64_t> read_count_table(const h5::Group& group, const std::string& path, std::int64_t most,
+                                           CountKind kind) {
+  const h5::Dataset dataset = group.open_dataset(path);
+  auto counts = dataset.read_all<std::int64_t>();
+  check_counts_read(dataset, counts, most, kind);
+  return counts;
+}
+std::vector<double> read_values(const h5::Group& group, const std::string& path, Bounds bounds, bool nan_allowed) {
+  const h5::Dataset dataset = group.open_dataset(path);
+  auto values = dataset.read_all<double>();
+  check_values_read(dataset, values, bounds, nan_allowed);
+  return values;
 }
 
 bool is_contrast(const OutcomeDefinition& d) {
@@ -34,20 +45,20 @@ bool is_contrast(const OutcomeDefinition& d) {
 
 // One definition's counts for every replicate, from /arms/<arm>/tables/<definition>.
 std::vector<OutcomeCounts> read_counts(const h5::Group& arm, const OutcomeDefinition& d, std::int64_t replicates,
-                                       std::size_t periods, std::int64_t days) {
+                                       std::size_t periods, std::int64_t days, std::int64_t agents) {
   const auto R = static_cast<std::size_t>(replicates), P = periods, T = static_cast<std::size_t>(days);
   const std::string at = "tables/" + d.name;
   std::vector<OutcomeCounts> out(R);
   std::vector<std::int64_t> event_table, counts;
   const std::size_t K = d.causes.size();
-  if (d.statistic == OutcomeStatistic::cumulative_incidence) event_table = read<std::int64_t>(arm, at + "/event_table");
+  const std::int64_t most = agents * days;  // agent-days
+  if (d.statistic == OutcomeStatistic::cumulative_incidence) event_table = read_count_table(arm, at + "/event_table", most, count_kind(d, "event_table"));
   std::size_t rows = 0, width = 0;
   if (arm.exists(at + "/counts")) {
-    const h5::Dataset dataset = arm.open_dataset(at + "/counts");
-    const auto dims = dataset.dims();
+    const auto dims = arm.open_dataset(at + "/counts").dims();
     rows = dims.at(2);
     width = dims.at(3);
-    counts = dataset.read_all<std::int64_t>();
+    counts = read_count_table(arm, at + "/counts", most, count_kind(d, "counts"));
   }
   for (std::size_t r = 0; r < R; ++r) {
     OutcomeCounts& c = out[r];
@@ -164,7 +175,7 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
       completed(static_cast<std::size_t>(R), 0.0), relapse_free_years(static_cast<std::size_t>(R), 0.0);
   for (const OutcomeDefinition& d : plan.definitions) {
     if (is_contrast(d)) continue;
-    const std::vector<OutcomeCounts> counts = read_counts(group, d, R, P, T);
+    const std::vector<OutcomeCounts> counts = read_counts(group, d, R, P, T, scenario.model.population.size);
     const auto quantities = recovery::outcome_quantities(d);
     std::vector<std::vector<double>> values(quantities.size(), std::vector<double>(static_cast<std::size_t>(R), nan));
     std::vector<std::vector<std::vector<double>>> by_period(
@@ -220,7 +231,8 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
                                       }() + ")",
                           summarise_curves(tables, 0, false)});
   }
-  for (const auto& q : recovery::horizon_outcomes()) add(q.name, q.bounds, read<double>(group, "outcomes/" + q.name), q.unit);
+  for (const auto& q : recovery::horizon_outcomes())
+    add(q.name, q.bounds, read_values(group, "outcomes/" + q.name, q.bounds, true), q.unit);
   add("participants", Bounds::nonnegative, participants, "people");
   add("relapses", Bounds::nonnegative, relapses, "people");
   add("completed_episodes", Bounds::nonnegative, completed, "people");
@@ -236,7 +248,8 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
   std::vector<MetricMean> metrics;
   for (const auto& m : arm.interventions) {
     for (const auto& [metric, unit, description] : m.module->metrics()) {
-      const auto daily = read<double>(group, "modules/" + m.type + "/daily/" + metric);
+      // Every metric counts or measures something: never below zero, never NaN.
+      const auto daily = read_values(group, "modules/" + m.type + "/daily/" + metric, Bounds::nonnegative, false);
       std::vector<double> mean_per_day(R);
       for (std::int64_t r = 0; r < R; ++r) {
         const std::span<const double> days(daily.data() + r * T, static_cast<std::size_t>(T));

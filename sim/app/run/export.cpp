@@ -5,6 +5,7 @@
 #include "analysis.hpp"
 #include "errors.hpp"
 #include "interrupt.hpp"
+#include "results_reader.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -264,7 +265,11 @@ void export_daily(const h5::Group& root, const Scenario& scenario, const std::ve
     for (std::int64_t r = 0; r < scenario.run.replicates; ++r) {
       throw_if_interrupted();
       std::vector<std::vector<double>> rows;
-      for (const auto& d : datasets) rows.push_back(d.read_rows<double>(static_cast<hsize_t>(r), 1));
+      for (const auto& d : datasets) {
+        rows.push_back(d.read_rows<double>(static_cast<hsize_t>(r), 1));
+        // Counts (whole numbers by their type) and metrics alike: never below zero, never NaN.
+        check_values_read(d, rows.back(), analysis::Bounds::nonnegative, false, static_cast<hsize_t>(r));
+      }
       for (std::size_t day = 0; day < T; ++day)
         for (const Series& s : series) {
           const std::vector<double>& row = rows[s.dataset];
@@ -319,8 +324,9 @@ void export_agents(const h5::Group& root, const Scenario& scenario, const std::v
         cells.emplace_back(static_cast<std::int64_t>(i));
         for (std::size_t k = 0; k < fields.size(); ++k) {
           const double v = values[k][i];
-          const auto code = static_cast<std::size_t>(v);
-          if (!labels[k].empty() && v >= 0 && code < labels[k].size()) cells.emplace_back(labels[k][code]);
+          // A code is converted only once known to be one (-1, "none", is not).
+          if (!labels[k].empty() && v >= 0 && v < static_cast<double>(labels[k].size()))
+            cells.emplace_back(labels[k][static_cast<std::size_t>(v)]);
           else if (single[k]) cells.emplace_back(static_cast<float>(v));
           else cells.emplace_back(v);
         }
@@ -330,7 +336,8 @@ void export_agents(const h5::Group& root, const Scenario& scenario, const std::v
   }
 }
 
-void export_events(const h5::Group& root, const std::vector<const Arm*>& arms, const Identity& id, TidyWriter& writer) {
+void export_events(const h5::Group& root, const Scenario& scenario, const std::vector<const Arm*>& arms,
+                   const Identity& id, TidyWriter& writer) {
   std::vector<Cell> cells;
   for (const Arm* arm : arms) {
     const h5::Group events = root.open_group("arms/" + arm->name + "/events");
@@ -350,6 +357,11 @@ void export_events(const h5::Group& root, const std::vector<const Arm*>& arms, c
       const auto r = replicate.read_range<std::int64_t>(first, count), a = agent.read_range<std::int64_t>(first, count),
                  d = day.read_range<std::int64_t>(first, count), c = code.read_range<std::int64_t>(first, count),
                  x = detail.read_range<std::int64_t>(first, count);
+      // Each replicate, agent and day indexes the run's (checked here: the record is too large
+      // to check when the file is opened).
+      check_indices_read(replicate, r, 0, scenario.run.replicates, first);
+      check_indices_read(agent, a, 0, scenario.model.population.size, first);
+      check_indices_read(day, d, 0, scenario.run.days, first);
       for (hsize_t k = 0; k < count; ++k) {
         id.fill(cells, *arm, r[k]);
         cells.emplace_back(a[k]);
@@ -396,7 +408,7 @@ std::int64_t export_table(const h5::Group& root, const Scenario& scenario, const
     case ExportTable::outcomes: export_outcomes(root, scenario, arms, id, writer); break;
     case ExportTable::daily: export_daily(root, scenario, arms, id, writer); break;
     case ExportTable::agents: export_agents(root, scenario, arms, id, writer); break;
-    case ExportTable::events: export_events(root, arms, id, writer); break;
+    case ExportTable::events: export_events(root, scenario, arms, id, writer); break;
   }
   return writer.finish();
 }

@@ -55,6 +55,14 @@ Handle variable_string_type() {
   return type;
 }
 
+// An attribute read as one value (a string, an integer, a real) must hold exactly one: HDF5
+// would write every element of a list into the single value's memory.
+void check_single_value(hid_t attr, const std::string& what) {
+  Handle space(checked(H5Aget_space(attr), what), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id());
+  if (n != 1) throw Error("HDF5: " + what + ": " + std::to_string(n) + " values, expected one");
+}
+
 void write_string_attribute(hid_t object, const std::string& object_path, const std::string& name,
                             const std::vector<std::string>& values, bool scalar) {
   const std::string what = "attribute '" + name + "' of " + object_path;
@@ -340,6 +348,7 @@ void Group::set_attribute(const std::string& name, double value) {
 double Group::real_attribute(const std::string& name) const {
   const std::string what = "reading attribute '" + name + "' of " + path_;
   Handle attr(checked(H5Aopen(id(), name.c_str(), H5P_DEFAULT), what), H5Aclose);
+  check_single_value(attr.id(), what);
   double value = 0;
   check(H5Aread(attr.id(), H5T_NATIVE_DOUBLE, &value), what);
   return value;
@@ -352,6 +361,7 @@ void Group::set_attribute(const std::string& name, const std::vector<std::string
 std::string Group::string_attribute(const std::string& name) const {
   const std::string what = "reading attribute '" + name + "' of " + path_;
   Handle attr(checked(H5Aopen(id(), name.c_str(), H5P_DEFAULT), what), H5Aclose);
+  check_single_value(attr.id(), what);
   Handle type = variable_string_type();
   char* value = nullptr;
   check(H5Aread(attr.id(), type.id(), &value), what);
@@ -394,6 +404,7 @@ std::vector<std::string> read_string_list_attribute(hid_t object, const std::str
 std::int64_t Group::integer_attribute(const std::string& name) const {
   const std::string what = "reading attribute '" + name + "' of " + path_;
   Handle attr(checked(H5Aopen(id(), name.c_str(), H5P_DEFAULT), what), H5Aclose);
+  check_single_value(attr.id(), what);
   std::int64_t value = 0;
   check(H5Aread(attr.id(), H5T_NATIVE_INT64, &value), what);
   return value;
@@ -416,6 +427,15 @@ std::vector<hsize_t> chunk_shape(const Dataset& dataset) {
 void copy_object(const Group& from, const std::string& name, Group& to, const std::string& new_name) {
   check(H5Ocopy(from.id(), name.c_str(), to.id(), new_name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
         "copying " + name + " to " + new_name);
+}
+
+std::string file_name(hid_t object) {
+  const ssize_t length = H5Fget_name(object, nullptr, 0);
+  if (length <= 0) return "(unknown file)";
+  std::string name(static_cast<std::size_t>(length) + 1, '\0');
+  H5Fget_name(object, name.data(), name.size());
+  name.resize(static_cast<std::size_t>(length));
+  return name;
 }
 
 void copy_rows(const Dataset& from, hsize_t from_row, Dataset& to, hsize_t to_row, hsize_t rows) {

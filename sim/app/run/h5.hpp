@@ -207,6 +207,9 @@ class Group {
   std::string path_;
 };
 
+// The name of the file an object (a group, a dataset) is in, as it was opened, for messages.
+std::string file_name(hid_t object);
+
 // Copies rows [from_row, from_row + rows) of `from` to rows starting at `to_row` of `to`, a
 // dataset created like it. Chunks of one row are copied as stored, still compressed; other
 // layouts go through memory.
