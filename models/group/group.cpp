@@ -11,14 +11,13 @@ namespace recoverysim::recovery {
 
 namespace {
 
-constexpr double days_per_year = 365.0;
-constexpr std::int32_t days_per_week = 7;
+constexpr std::int32_t whole_days_per_week = 7;  // sessions fall on whole days
 
 }  // namespace
 
 bool is_session_day(std::uint32_t day, std::int64_t sessions_per_week) {
   const auto d = static_cast<std::int64_t>(day);
-  return (d + 1) * sessions_per_week / days_per_week > d * sessions_per_week / days_per_week;
+  return (d + 1) * sessions_per_week / whole_days_per_week > d * sessions_per_week / whole_days_per_week;
 }
 
 void Group::declare(ParamTable& t) {
@@ -254,7 +253,7 @@ void Group::release_members(const DayView& view) {
 
   // A closed cycle filled on day s has its members on days s+1 .. s+cycle_days.
   if (p_.admission == GroupAdmission::closed) {
-    const auto cycle_days = static_cast<std::int32_t>(p_.closed_cycle_weeks * days_per_week);
+    const auto cycle_days = static_cast<std::int32_t>(p_.closed_cycle_weeks * whole_days_per_week);
     for (std::size_t g = 0; g < groups_; ++g) {
       if (member_count_[g] == 0 || day - cycle_start_day_[g] < cycle_days) continue;
       std::int32_t* slots = members_.data() + g * group_size_;

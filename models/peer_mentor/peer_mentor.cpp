@@ -22,7 +22,6 @@ namespace {
 
 constexpr std::int32_t open_ended = INT32_MAX;  // eligibility end while in treatment
 constexpr std::uint64_t agent_mask = (std::uint64_t{1} << 31) - 1;  // the agent in a queue key
-constexpr double days_per_year = 365.0;
 
 // Metric columns, in metrics() order.
 enum MetricColumn : std::size_t {

@@ -15,8 +15,6 @@
 
 namespace recoverysim::recovery {
 
-inline constexpr double days_per_week = 7.0;
-
 enum class MentorMatchOn : std::uint8_t { admission, discharge };
 enum class MentorQueuePriority : std::uint8_t { fifo, severity };
 

@@ -28,6 +28,7 @@
 #include "population.hpp"
 #include "parallel.hpp"
 
+#include "calendar.hpp"
 #include "kernels.hpp"
 #include "params.hpp"
 #include "random.hpp"

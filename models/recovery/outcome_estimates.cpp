@@ -1,6 +1,8 @@
 // A definition's quantities from its counts (see outcome_estimates.hpp and docs/output.md).
 #include "outcome_estimates.hpp"
 
+#include "calendar.hpp"
+
 #include <cmath>
 #include <limits>
 
@@ -9,7 +11,6 @@ namespace recoverysim::recovery {
 namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-constexpr double days_per_year = 365.25;
 
 double share(std::int64_t part, std::int64_t whole) {
   return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : nan;

@@ -6,6 +6,7 @@
 //  - abstinent_person_years: abstinent person-days / 365.25.
 #include "outcomes.hpp"
 
+#include "calendar.hpp"
 #include "outcome_estimates.hpp"
 
 #include <limits>
@@ -53,8 +54,8 @@ std::vector<double> compute_horizon_outcomes(const Population& pop, std::int64_t
   const double alive = static_cast<double>(days_alive);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   return {days_alive > 0 ? 100.0 * static_cast<double>(abstinent_days) / alive : nan,
-          days_alive > 0 ? static_cast<double>(readmissions) / (alive / 365.25) : nan, static_cast<double>(deaths),
-          static_cast<double>(abstinent_days) / 365.25};
+          days_alive > 0 ? static_cast<double>(readmissions) / (alive / days_per_year) : nan, static_cast<double>(deaths),
+          static_cast<double>(abstinent_days) / days_per_year};
 }
 
 std::vector<OutcomeQuantity> replicate_outcome_quantities(const ObservationPlan& plan) {

@@ -248,7 +248,7 @@ void TwelveStep::after_day(DayView& view, std::span<double> metrics) {
   double affiliation = 0.0;
   for (const double tile_sum : tile_affiliation_) affiliation += tile_sum;
   const double per_participant = participants > 0 ? 1.0 / static_cast<double>(participants) : 0.0;
-  const double cost = p_.facilitation_fte * p_.salary_per_year / 365.0 +
+  const double cost = p_.facilitation_fte * p_.salary_per_year / days_per_year +
                       p_.facilitation_cost_per_participant_day * static_cast<double>(participants);
   // In metric_names() order. Every sponsored agent is a living participant.
   const double values[] = {static_cast<double>(attenders_), affiliation * per_participant,

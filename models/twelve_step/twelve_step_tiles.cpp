@@ -44,7 +44,7 @@ std::int64_t TwelveStep::add_effects_for(const TileView& tile, TileEffects& fx) 
                stream_base_ + stream_meeting, 0, u);
 
   // Single precision, as the core day: 16 lanes to a vector rather than 8.
-  const auto meeting_share = static_cast<float>(p_.meetings_per_week / 7.0);
+  const auto meeting_share = static_cast<float>(p_.meetings_per_week / days_per_week);
   const auto support_per_affiliation = static_cast<float>(p_.support_connections_per_affiliation);
   const auto self_efficacy = static_cast<float>(p_.self_efficacy_per_meeting);
   // The lapse multiplier by links, as the product 1 x sponsored x helper is formed agent by agent.

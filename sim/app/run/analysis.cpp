@@ -3,9 +3,10 @@
 #include "analysis.hpp"
 
 #include "analysis/survival.hpp"
-#include "results_reader.hpp"
+#include "calendar.hpp"
 #include "models/recovery/outcome_estimates.hpp"
 #include "models/recovery/outcomes.hpp"
+#include "results_reader.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -219,7 +220,7 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
         const auto aj = analysis::aalen_johansen(tables[r]);
         for (std::size_t t = 0; t < tables[r].days; ++t) {
           relapses[r] += static_cast<double>(tables[r].event(t, 0));
-          relapse_free_years[r] += static_cast<double>(aj.at_risk[t]) / 365.25;
+          relapse_free_years[r] += static_cast<double>(aj.at_risk[t]) / days_per_year;
         }
       }
     out.curves.push_back({d.name, "cumulative incidence of the first " + d.cause_names[0] + " after " + d.origin.text +
@@ -258,7 +259,7 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
         mean_per_day[r] = sum / static_cast<double>(T);
         if (metric == "cost") {
           cost[r] += analysis::discounted_sum(days, rate);
-          cost_per_year[r] += sum / (static_cast<double>(T) / 365.25);  // undiscounted
+          cost_per_year[r] += sum / (static_cast<double>(T) / days_per_year);  // undiscounted
         }
         if (metric == "staff_fte") staff[r] += mean_per_day[r];
       }

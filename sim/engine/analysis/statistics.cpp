@@ -1,6 +1,7 @@
 // Statistics of replicated runs (see statistics.hpp).
 #include "statistics.hpp"
 
+#include "calendar.hpp"
 #include "portable_math.hpp"
 
 #include <algorithm>
@@ -287,7 +288,7 @@ SurvivalCurve mean_curve(std::span<const SurvivalCurve> curves) {
 double discounted_sum(std::span<const double> daily, double annual_rate) {
   double sum = 0.0;
   for (std::size_t t = 0; t < daily.size(); ++t)
-    sum += daily[t] / portable::pow(1.0 + annual_rate, static_cast<double>(t) / 365.25);
+    sum += daily[t] / portable::pow(1.0 + annual_rate, static_cast<double>(t) / days_per_year);
   return sum;
 }
 

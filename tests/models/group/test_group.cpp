@@ -150,7 +150,7 @@ TEST_CASE("group: capacity and group size are never exceeded and the queue only 
       CHECK(m[0] <= static_cast<double>(g.member_count().size()));
       CHECK(m[3] == static_cast<double>(g.queue().size()));
       CHECK(m[4] == static_cast<double>(gp.facilitators));
-      const double expected_cost = static_cast<double>(gp.facilitators) * gp.salary_per_year / 365.0 +
+      const double expected_cost = static_cast<double>(gp.facilitators) * gp.salary_per_year / 365.25 +
                                    (session ? gp.cost_per_session * m[0] : 0.0);
       CHECK(m[5] == Approx(expected_cost).epsilon(1e-12));
       if (!session) CHECK(m[2] == 0.0);

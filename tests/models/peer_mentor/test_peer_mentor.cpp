@@ -287,7 +287,7 @@ TEST_CASE("peer_mentor: staff and costs of a fixed team") {
   PeerMentor module;
   configure(module, {"mentors=4", "departure_hazard_per_day=0", "recruit_probability_per_day=0"});
   const auto r = run(p, &module, 3, {51, 0});
-  const double daily = 4.0 * 34000.0 / 365.0 + 4.0 * 2.0 / 7.0 * 40.0;
+  const double daily = 4.0 * 34000.0 / 365.25 + 4.0 * 2.0 / 7.0 * 40.0;
   CHECK(r.metrics[0][staff_fte] == doctest::Approx(4.0 + 4.0 * 2.0 / 40.0));
   CHECK(r.metrics[0][cost] == doctest::Approx(daily + 4.0 * 45.0 * 25.0));  // initial training on day 0
   CHECK(r.metrics[1][cost] == doctest::Approx(daily));

@@ -51,7 +51,6 @@ class SupportLine final : public Intervention {
   std::vector<AgentColumn> agent_columns() const override { return {}; }
 
  private:
-  static constexpr double days_per_year = 365.25;
   double lapse_multiplier_ = 0.0, callers_per_worker_ = 0.0, salary_per_year_ = 0.0;
 };
 
