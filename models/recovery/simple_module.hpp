@@ -1,0 +1,87 @@
+// The simple way to write an intervention module: say what happens to one agent today, and the
+// engine applies it to every tile of agents, compiled for each kernel (AVX2, AVX-512) so the
+// loop over a tile's 64 lanes is vectorised for the module. Tiles, masks and lanes stay here.
+//
+//   class Vouchers final : public SimpleModule<Vouchers> {
+//    public:
+//     static constexpr std::uint32_t effect_stream = 0;  // optional: a uniform draw per agent
+//     std::int64_t effect(const AgentToday& a, AgentEffect& e) const {
+//       const bool on = enrolled_[a.agent] != 0;
+//       e.lapse_multiplier = on ? 0.8f : 1.0f;
+//       return on;  // summed over the day's tiles into DayView::effects_total
+//     }
+//     ...
+//   };
+//
+// with, in a source file listed by recoverysim_kernel_sources in the module's module.cmake:
+//
+//   #include "vouchers.hpp"
+//   #include "kernel_region.hpp"  // what follows is compiled for this file's kernel
+//   #include "models/recovery/simple_module_tiles.hpp"
+//   RECOVERYSIM_SIMPLE_MODULE_EFFECTS(recoverysim::recovery::Vouchers)
+//
+// effect() must be const, depend only on agent a.agent's own state (and the module's state
+// fixed for the day), and write no module state: tiles run in parallel. Write it without
+// branches where it can be (`?:` on values, `&` between conditions) so that it vectorises; it
+// is evaluated for every agent of the tile, living or dead, enrolled or not. A module that
+// needs more (per-tile bookkeeping, a pass only over selected lanes) overrides add_effects
+// itself: the tile API (intervention.hpp) stays the fast path.
+//
+// SimpleModule also resets the module's AgentColumns (kit.hpp) at the start of every replicate
+// and keeps its stream base, then calls the module's start(ctx).
+#pragma once
+
+#include "intervention.hpp"
+#include "kit.hpp"
+
+namespace recoverysim::recovery {
+
+// What happens to one agent today: neutral unless the module writes it. Increments add up
+// across modules, multipliers multiply (the channels of TileEffects).
+struct AgentEffect {
+  float support_connections = 0.0f;
+  float craving_increment = 0.0f;
+  float self_efficacy_increment = 0.0f;
+  float skills_increment = 0.0f;
+  float engagement_increment = 0.0f;
+  float lapse_multiplier = 1.0f;
+  float stress_lapse_multiplier = 1.0f;
+  float relapse_odds_multiplier = 1.0f;
+  float dropout_multiplier = 1.0f;
+};
+
+// One agent as the effect hook sees it: the population holds its state at the start of the day.
+struct AgentToday {
+  std::size_t agent;
+  std::uint32_t day;
+  const Population& pop;
+  std::uint32_t draw;  // a uniform 32-bit number on the module's effect_stream (0 without one)
+};
+
+template <class Module>
+class SimpleModule : public Intervention {
+ public:
+  void start_replicate(const ReplicateContext& ctx, std::size_t agents) final {
+    stream_base_ = ctx.stream_base;
+    columns_.reset(agents);
+    static_cast<Module*>(this)->start(ctx, agents);
+  }
+
+  std::int64_t add_effects(const TileView& tile, TileEffects& fx) final {
+    return with_kernel([&]<class KernelTag>(KernelTag) { return tile_effects<KernelTag>(tile, fx); });
+  }
+
+  // The loop over one tile's lanes, for one kernel (simple_module_tiles.hpp).
+  template <class KernelTag>
+  std::int64_t tile_effects(const TileView& tile, TileEffects& fx) const;
+
+ protected:
+  std::uint32_t stream_base() const { return stream_base_; }
+  AgentColumns& columns() { return columns_; }
+
+ private:
+  AgentColumns columns_;
+  std::uint32_t stream_base_ = 0;
+};
+
+}  // namespace recoverysim::recovery
