@@ -1,0 +1,84 @@
+// The programme intervention: a service described in YAML alone. Who is eligible and from
+// when (eligible.*), how many places there are and how the queue is served (capacity.*), how
+// it is delivered (delivery.*), what it does while someone is enrolled and at each contact
+// (while_enrolled.*, per_contact.*), and what it costs (costs.*). Recovery housing, contingency
+// management or a mental-health referral service is then a block of keys (scenarios/).
+// Built on the programme kit (kit.hpp) with the scalar effect hook (simple_module.hpp).
+#pragma once
+
+#include "models/recovery/simple_module.hpp"
+
+namespace recoverysim::recovery {
+
+enum class ProgrammePriority : std::uint8_t { arrival, severity, mental_health };
+
+class Programme final : public SimpleModule<Programme> {
+ public:
+  // Random streams, offsets from the module's stream base.
+  enum StreamOffset : std::uint32_t {
+    stream_contact = 0,   // id = agent: a contact today while enrolled (the effect hook's draw)
+    stream_leave = 1,     // id = agent: disengages today
+    stream_staff = 2,     // id = position: a member of staff leaves today
+  };
+  static constexpr std::uint32_t effect_stream = stream_contact;
+  enum Event : EventCode { event_queued = 0, event_enrolled = 1, event_ended = 2, event_left = 3 };
+
+  Programme();
+  void declare(ParamTable& table) override;
+  std::vector<Metric> metrics() const override;
+  void start(const ReplicateContext& ctx, std::size_t agents);
+  void after_day(DayView& view, std::span<double> metrics) override;
+  std::vector<AgentColumn> agent_columns() const override;
+  std::vector<EventName> event_names() const override;
+  std::vector<OutcomeDefinition> outcome_definitions(EventCode first_code, std::int64_t days) const override;
+  std::vector<TimeToEventRecord> outcome_records(const OutcomeDefinition&, const Population& pop) const override;
+
+  // What happens to one agent today: the effects while enrolled, and a contact's.
+  std::int64_t effect(const AgentToday& a, AgentEffect& e) const {
+    const bool on = enrolled_[a.agent] != 0;
+    const bool contact = on & bernoulli(a.draw, contact_probability_);
+    e.support_connections = on ? enrolled_effect_.support_connections : 0.0f;
+    e.lapse_multiplier = on ? enrolled_effect_.lapse_multiplier : 1.0f;
+    e.stress_lapse_multiplier = on ? enrolled_effect_.stress_lapse_multiplier : 1.0f;
+    e.relapse_odds_multiplier = on ? enrolled_effect_.relapse_odds_multiplier : 1.0f;
+    e.dropout_multiplier = on ? enrolled_effect_.dropout_multiplier : 1.0f;
+    e.self_efficacy_increment = contact ? contact_effect_.self_efficacy_increment : 0.0f;
+    e.skills_increment = contact ? contact_effect_.skills_increment : 0.0f;
+    e.engagement_increment = contact ? contact_effect_.engagement_increment : 0.0f;
+    e.craving_increment = contact ? contact_effect_.craving_increment : 0.0f;
+    return contact;
+  }
+
+ private:
+  void end(std::int32_t agent, std::int32_t day, DayView& view);
+  std::int64_t places(std::int64_t staff) const;
+
+  // Parameters.
+  Eligibility eligible_;
+  std::int64_t places_{}, staff_{}, caseload_{}, max_wait_days_{}, hiring_delay_days_{};
+  double staff_leave_probability_per_day_{};
+  ProgrammePriority priority_ = ProgrammePriority::arrival;
+  double contacts_per_week_{}, attendance_probability_{}, disengage_probability_per_day_{};
+  std::int64_t duration_days_{};
+  double enrolled_values_[5]{}, contact_values_[4]{};  // as declared; copied to the effects
+  ProgrammeCosts costs_;
+
+  // Fixed for the replicate.
+  AgentEffect enrolled_effect_, contact_effect_;
+  double contact_probability_ = 0.0;
+
+  // Per agent (reset by SimpleModule).
+  PerAgent<std::uint8_t> enrolled_{columns(), 0};
+  PerAgent<std::int32_t> window_last_day_{columns(), -1};   // the last day of the open window
+  PerAgent<std::int32_t> enrolled_since_{columns(), -1};
+  PerAgent<std::int32_t> enrolled_days_{columns(), 0};
+  PerAgent<std::int32_t> first_enrolled_day_{columns(), -1};
+  PerAgent<std::int32_t> enrolments_{columns(), 0};
+
+  CapacityQueue queue_;
+  StaffPositions staff_positions_;
+  std::vector<std::int32_t> participants_, waiting_, opened_;  // in increasing order
+  std::int32_t last_day_ = -1;  // the last day after_day ran
+};
+
+}  // namespace recoverysim::recovery
