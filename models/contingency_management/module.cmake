@@ -1,0 +1,2 @@
+target_sources(recoverysim_modules PRIVATE ${CMAKE_CURRENT_LIST_DIR}/contingency_management.cpp)
+recoverysim_kernel_sources(recoverysim_modules SOURCES ${CMAKE_CURRENT_LIST_DIR}/contingency_management_effects.cpp)
