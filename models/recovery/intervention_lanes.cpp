@@ -26,31 +26,11 @@ inline __m512i philox_first_16(RandomKey key, __m512i agent, std::uint32_t day, 
   return x0;
 }
 #elif RECOVERYSIM_KERNEL_AVX2
-// Random123's Philox4x32 multipliers and key increments (random.hpp's philox_lanes).
-constexpr std::uint32_t philox_m0 = 0xD2511F53u, philox_m1 = 0xCD9E8D57u;
-constexpr std::uint32_t philox_w0 = 0x9E3779B9u, philox_w1 = 0xBB67AE85u;
-
 // The same for 8 counters.
 inline __m256i philox_first_8(RandomKey key, __m256i agent, std::uint32_t day, std::uint32_t stream) {
-  const __m256i m0 = _mm256_set1_epi64x(philox_m0), m1 = _mm256_set1_epi64x(philox_m1);
-  constexpr int odd = 0xAA;
   __m256i x0 = agent, x1 = _mm256_set1_epi32(static_cast<int>(day)), x2 = _mm256_set1_epi32(static_cast<int>(stream));
   __m256i x3 = _mm256_setzero_si256();
-  std::uint32_t k0 = key.seed, k1 = key.replicate;
-  for (int round = 0; round < 10; ++round) {
-    const __m256i even0 = _mm256_mul_epu32(x0, m0), odd0 = _mm256_mul_epu32(_mm256_srli_epi64(x0, 32), m0);
-    const __m256i even2 = _mm256_mul_epu32(x2, m1), odd2 = _mm256_mul_epu32(_mm256_srli_epi64(x2, 32), m1);
-    const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(even0, 32), odd0, odd);
-    const __m256i lo0 = _mm256_blend_epi32(even0, _mm256_slli_epi64(odd0, 32), odd);
-    const __m256i hi2 = _mm256_blend_epi32(_mm256_srli_epi64(even2, 32), odd2, odd);
-    const __m256i lo2 = _mm256_blend_epi32(even2, _mm256_slli_epi64(odd2, 32), odd);
-    x0 = _mm256_xor_si256(_mm256_xor_si256(hi2, x1), _mm256_set1_epi32(static_cast<int>(k0)));
-    x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32(static_cast<int>(k1)));
-    x1 = lo2;
-    x3 = lo0;
-    k0 += philox_w0;
-    k1 += philox_w1;
-  }
+  philox_8(key, x0, x1, x2, x3);
   return x0;
 }
 #endif

@@ -27,6 +27,15 @@ namespace recoverysim {
 
 using Philox = r123::Philox4x32;  // Philox4x32-10, exactly as Random123 defines it
 
+// Philox4x32-10's multipliers, key increments and rounds, as Random123 defines them: the one
+// definition that the lane versions below write out (philox_lanes, philox_8, philox_16), each
+// checked against Random123 output for output (tests/sim/test_random.cpp).
+namespace philox_constants {
+inline constexpr std::uint32_t m0 = 0xD2511F53u, m1 = 0xCD9E8D57u;  // multipliers
+inline constexpr std::uint32_t w0 = 0x9E3779B9u, w1 = 0xBB67AE85u;  // key increments
+inline constexpr int rounds = 10;
+}  // namespace philox_constants
+
 // Stream ids: one per kind of decision. Core ids are below 1000; each intervention module
 // gets its own block of ids (module_stream_base), so adding a module never moves a core draw.
 enum class Stream : std::uint32_t {
@@ -68,8 +77,8 @@ template <std::size_t lanes, class Isa>
 [[gnu::always_inline]] inline void philox_lanes(Isa, RandomKey key, std::uint32_t first_agent, std::uint32_t day,
                                                 std::uint32_t stream, std::uint32_t draw,
                                                 std::uint32_t (&out)[4][lanes]) {
-  constexpr std::uint64_t m0 = 0xD2511F53u, m1 = 0xCD9E8D57u;  // Random123's multipliers
-  constexpr std::uint32_t w0 = 0x9E3779B9u, w1 = 0xBB67AE85u;  // and key increments
+  constexpr std::uint64_t m0 = philox_constants::m0, m1 = philox_constants::m1;
+  constexpr std::uint32_t w0 = philox_constants::w0, w1 = philox_constants::w1;
   std::uint32_t* __restrict x0 = out[0];
   std::uint32_t* __restrict x1 = out[1];
   std::uint32_t* __restrict x2 = out[2];
@@ -81,7 +90,7 @@ template <std::size_t lanes, class Isa>
     x3[l] = draw;
   }
   std::uint32_t k0 = key.seed, k1 = key.replicate;
-  for (int round = 0; round < 10; ++round) {
+  for (int round = 0; round < philox_constants::rounds; ++round) {
     for (std::size_t l = 0; l < lanes; ++l) {
       const std::uint64_t p0 = m0 * x0[l];
       const std::uint64_t p1 = m1 * x2[l];
@@ -114,14 +123,14 @@ inline void philox_lanes(RandomKey key, std::uint32_t first_agent, std::uint32_t
 // kernel calls it (the target attribute lets it be inlined there, and nowhere else).
 [[gnu::target("avx512f"), gnu::always_inline]] inline void philox_16(RandomKey key, __m512i& x0, __m512i& x1,
                                                                      __m512i& x2, __m512i& x3) {
-  const __m512i m0 = _mm512_set1_epi64(0xD2511F53u), m1 = _mm512_set1_epi64(0xCD9E8D57u);
+  const __m512i m0 = _mm512_set1_epi64(philox_constants::m0), m1 = _mm512_set1_epi64(philox_constants::m1);
   // Lane 2j of a result from lane 2j (+1 for the high half) of the even products, lane 2j + 1
   // from the same lane of the odd ones (indices 16 and up).
   const __m512i high_halves = _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
   const __m512i low_halves = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
   constexpr __mmask8 all = 0xFF;
   std::uint32_t k0 = key.seed, k1 = key.replicate;
-  for (int round = 0; round < 10; ++round) {
+  for (int round = 0; round < philox_constants::rounds; ++round) {
     const __m512i even0 = _mm512_maskz_mul_epu32(all, x0, m0);
     const __m512i odd0 = _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, x0, 32), m0);
     const __m512i even2 = _mm512_maskz_mul_epu32(all, x2, m1);
@@ -134,8 +143,31 @@ inline void philox_lanes(RandomKey key, std::uint32_t first_agent, std::uint32_t
     x2 = _mm512_ternarylogic_epi32(hi0, x3, _mm512_set1_epi32(static_cast<int>(k1)), 0x96);
     x1 = lo2;
     x3 = lo0;
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
+    k0 += philox_constants::w0;
+    k1 += philox_constants::w1;
+  }
+}
+
+// The same on 8 counters in AVX2 registers: the even and odd lanes' products with vpmuludq, their
+// halves blended back into place. Only the AVX2 kernel calls it.
+[[gnu::target("avx2"), gnu::always_inline]] inline void philox_8(RandomKey key, __m256i& x0, __m256i& x1, __m256i& x2,
+                                                                  __m256i& x3) {
+  const __m256i m0 = _mm256_set1_epi64x(philox_constants::m0), m1 = _mm256_set1_epi64x(philox_constants::m1);
+  constexpr int odd = 0xAA;
+  std::uint32_t k0 = key.seed, k1 = key.replicate;
+  for (int round = 0; round < philox_constants::rounds; ++round) {
+    const __m256i even0 = _mm256_mul_epu32(x0, m0), odd0 = _mm256_mul_epu32(_mm256_srli_epi64(x0, 32), m0);
+    const __m256i even2 = _mm256_mul_epu32(x2, m1), odd2 = _mm256_mul_epu32(_mm256_srli_epi64(x2, 32), m1);
+    const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(even0, 32), odd0, odd);
+    const __m256i lo0 = _mm256_blend_epi32(even0, _mm256_slli_epi64(odd0, 32), odd);
+    const __m256i hi2 = _mm256_blend_epi32(_mm256_srli_epi64(even2, 32), odd2, odd);
+    const __m256i lo2 = _mm256_blend_epi32(even2, _mm256_slli_epi64(odd2, 32), odd);
+    x0 = _mm256_xor_si256(_mm256_xor_si256(hi2, x1), _mm256_set1_epi32(static_cast<int>(k0)));
+    x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32(static_cast<int>(k1)));
+    x1 = lo2;
+    x3 = lo0;
+    k0 += philox_constants::w0;
+    k1 += philox_constants::w1;
   }
 }
 
