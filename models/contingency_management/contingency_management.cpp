@@ -25,7 +25,7 @@ void ContingencyManagement::declare(ParamTable& t) {
 
 std::vector<Metric> ContingencyManagement::metrics() const {
   return {{"participants", "people", "people enrolled at the end of the day"},
-          standard_metric::queue_length(), standard_metric::mean_wait_days(), standard_metric::utilisation(),
+          standard_metric::queue_length(), standard_metric::queue_mean_days_so_far(), standard_metric::utilisation(),
           {"tests", "tests", "tests taken today"}, {"vouchers", "currency units", "vouchers earned today"},
           standard_metric::staff_fte(), standard_metric::cost()};
 }
@@ -73,7 +73,7 @@ void ContingencyManagement::after_day(DayView& view, std::span<double> metrics) 
                      participants_.end());
   const auto n = static_cast<double>(participants_.size());
   const double staff = static_cast<double>(staff_fte_);
-  const double values[] = {n, static_cast<double>(queue_.size()), queue_.mean_wait_days(day),
+  const double values[] = {n, static_cast<double>(queue_.size()), queue_.mean_days_so_far(day),
                            n / static_cast<double>(places_), static_cast<double>(tests), vouchers, staff,
                            costs_.day(staff, tests, static_cast<std::int64_t>(participants_.size())) + vouchers};
   std::copy(std::begin(values), std::end(values), metrics.begin());

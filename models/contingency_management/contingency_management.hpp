@@ -40,8 +40,8 @@ class ContingencyManagement final : public SimpleModule<ContingencyManagement> {
 
   std::int64_t effect(const AgentToday& a, AgentEffect& e) const {
     const bool on = enrolled_[a.agent] != 0;
-    e.lapse_multiplier = on & (streak_[a.agent] > 0) ? static_cast<float>(streak_lapse_multiplier_) : 1.0f;
-    e.dropout_multiplier = on ? static_cast<float>(enrolled_dropout_multiplier_) : 1.0f;
+    e.lapse_multiplier *= on & (streak_[a.agent] > 0) ? static_cast<float>(streak_lapse_multiplier_) : 1.0f;
+    e.dropout_multiplier *= on ? static_cast<float>(enrolled_dropout_multiplier_) : 1.0f;
     return 0;
   }
 

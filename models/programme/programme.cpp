@@ -52,7 +52,7 @@ void Programme::declare(ParamTable& t) {
 std::vector<Metric> Programme::metrics() const {
   return {{"participants", "people", "people enrolled at the end of the day"},
           standard_metric::queue_length(),
-          standard_metric::mean_wait_days(),
+          standard_metric::queue_mean_days_so_far(),
           standard_metric::utilisation(),
           {"contacts", "contacts", "contacts that took place today"},
           standard_metric::staff_fte(),
@@ -160,7 +160,7 @@ void Programme::after_day(DayView& view, std::span<double> metrics) {
   const double staff = static_cast<double>(staff_positions_.working());
   const double values[] = {n,
                            static_cast<double>(queue_.size()),
-                           queue_.mean_wait_days(day),
+                           queue_.mean_days_so_far(day),
                            available == std::numeric_limits<std::int64_t>::max() || available == 0
                                ? 0.0
                                : n / static_cast<double>(available),

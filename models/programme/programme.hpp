@@ -37,17 +37,21 @@ class Programme final : public SimpleModule<Programme> {
   std::int64_t effect(const AgentToday& a, AgentEffect& e) const {
     const bool on = enrolled_[a.agent] != 0;
     const bool contact = on & bernoulli(a.draw, contact_probability_);
-    e.support_connections = on ? enrolled_effect_.support_connections : 0.0f;
-    e.lapse_multiplier = on ? enrolled_effect_.lapse_multiplier : 1.0f;
-    e.stress_lapse_multiplier = on ? enrolled_effect_.stress_lapse_multiplier : 1.0f;
-    e.relapse_odds_multiplier = on ? enrolled_effect_.relapse_odds_multiplier : 1.0f;
-    e.dropout_multiplier = on ? enrolled_effect_.dropout_multiplier : 1.0f;
-    e.self_efficacy_increment = contact ? contact_effect_.self_efficacy_increment : 0.0f;
-    e.skills_increment = contact ? contact_effect_.skills_increment : 0.0f;
-    e.engagement_increment = contact ? contact_effect_.engagement_increment : 0.0f;
-    e.craving_increment = contact ? contact_effect_.craving_increment : 0.0f;
+    const AgentEffect& in = enrolled_effect_;
+    const AgentEffect& at = contact_effect_;
+    e.support_connections += on ? in.support_connections : 0.0f;
+    e.lapse_multiplier *= on ? in.lapse_multiplier : 1.0f;
+    e.stress_lapse_multiplier *= on ? in.stress_lapse_multiplier : 1.0f;
+    e.relapse_odds_multiplier *= on ? in.relapse_odds_multiplier : 1.0f;
+    e.dropout_multiplier *= on ? in.dropout_multiplier : 1.0f;
+    e.self_efficacy_increment += contact ? at.self_efficacy_increment : 0.0f;
+    e.skills_increment += contact ? at.skills_increment : 0.0f;
+    e.engagement_increment += contact ? at.engagement_increment : 0.0f;
+    e.craving_increment += contact ? at.craving_increment : 0.0f;
     return contact;
   }
+  // Contacts are drawn only on days someone is enrolled.
+  bool draws_today() const { return contact_probability_ > 0.0 && !participants_.empty(); }
 
  private:
   void end(std::int32_t agent, std::int32_t day, DayView& view);

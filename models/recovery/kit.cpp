@@ -57,7 +57,7 @@ void Eligibility::opened_today(const DayView& view, std::vector<std::int32_t>& o
 
 void CapacityQueue::reset(std::size_t agents) {
   heap_ = {};
-  joined_day_.assign(agents, -1);
+  entry_.assign(agents, none);
   first_queued_day_.assign(agents, -1);
   first_served_day_.assign(agents, -1);
   left_unserved_day_.assign(agents, -1);
@@ -66,20 +66,20 @@ void CapacityQueue::reset(std::size_t agents) {
 
 void CapacityQueue::join(std::int32_t agent, std::int32_t day, std::uint16_t priority) {
   const auto i = static_cast<std::size_t>(agent);
-  if (joined_day_[i] >= 0) return;
-  joined_day_[i] = day;
+  if (entry_[i] != none) return;
+  entry_[i] = (Key{priority} << 48) | (Key(static_cast<std::uint32_t>(day)) << 32) | static_cast<std::uint32_t>(agent);
+  heap_.push(entry_[i]);
   if (first_queued_day_[i] < 0) first_queued_day_[i] = day;
-  heap_.push((Key{priority} << 48) | (Key(static_cast<std::uint32_t>(day)) << 32) | static_cast<std::uint32_t>(agent));
   ++waiting_;
   joined_day_sum_ += day;
 }
 
 void CapacityQueue::leave(std::int32_t agent, std::int32_t day) {
   const auto i = static_cast<std::size_t>(agent);
-  if (joined_day_[i] < 0) return;
-  // The heap entry stays until it reaches the top: it no longer matches joined_day_.
-  joined_day_sum_ -= joined_day_[i];
-  joined_day_[i] = -1;
+  if (entry_[i] == none) return;
+  // The heap entry stays until it reaches the top: it no longer matches entry_.
+  joined_day_sum_ -= joined_day(agent);
+  entry_[i] = none;
   --waiting_;
   if (first_served_day_[i] < 0 && left_unserved_day_[i] < 0) left_unserved_day_[i] = day;
 }
@@ -89,22 +89,33 @@ std::int32_t CapacityQueue::serve(std::int32_t day) {
     const Key key = heap_.top();
     heap_.pop();
     const auto agent = static_cast<std::int32_t>(key & 0xffffffffu);
-    const auto joined = static_cast<std::int32_t>((key >> 32) & 0xffffu);
     const auto i = static_cast<std::size_t>(agent);
-    if (joined_day_[i] != joined) continue;  // left since, or a later wait's entry
-    joined_day_sum_ -= joined;
-    joined_day_[i] = -1;
+    if (entry_[i] != key) continue;  // left since, or a later wait's entry
+    joined_day_sum_ -= joined_day(agent);
+    entry_[i] = none;
     --waiting_;
-    if (first_served_day_[i] < 0 && left_unserved_day_[i] < 0) first_served_day_[i] = day;
+    if (first_served_day_[i] < 0) first_served_day_[i] = day;
     return agent;
   }
   return -1;
 }
 
-double CapacityQueue::mean_wait_days(std::int32_t day) const {
+double CapacityQueue::mean_days_so_far(std::int32_t day) const {
   if (waiting_ == 0) return 0.0;
   // Days waited so far, the day joined counting as one.
   return static_cast<double>(waiting_ * (day + 1) - joined_day_sum_) / static_cast<double>(waiting_);
+}
+
+std::vector<std::int32_t> CapacityQueue::in_order() const {
+  auto heap = heap_;
+  std::vector<std::int32_t> agents;
+  for (; !heap.empty(); heap.pop()) {
+    const auto agent = static_cast<std::int32_t>(heap.top() & 0xffffffffu);
+    // An agent who left and joined again the same day has two equal entries, one after the other.
+    if (entry_[static_cast<std::size_t>(agent)] == heap.top() && (agents.empty() || agents.back() != agent))
+      agents.push_back(agent);
+  }
+  return agents;
 }
 
 std::vector<TimeToEventRecord> CapacityQueue::wait_records(const Population& pop) const {
@@ -149,8 +160,9 @@ void ProgrammeCosts::declare(ParamTable& t, const std::string& prefix, Programme
 
 namespace standard_metric {
 Metric queue_length() { return {"queue_length", "people", "people waiting for a place at the end of the day"}; }
-Metric mean_wait_days() {
-  return {"mean_wait_days", "days", "mean days waited so far by those waiting at the end of the day (0 if none)"};
+Metric queue_mean_days_so_far() {
+  return {"queue_mean_days_so_far", "days",
+          "mean days waited so far by those waiting at the end of the day (0 if none)"};
 }
 Metric utilisation() { return {"utilisation", "share", "places filled / places available at the end of the day"}; }
 Metric staff_fte() { return {"staff_fte", "FTE", "staff working today, full-time equivalents"}; }

@@ -97,9 +97,10 @@ struct Eligibility {
 // ---- The capacity queue --------------------------------------------------------------------
 
 // People waiting for a place, served by priority (lower first), then by the day they joined,
-// then by agent index: the same order on any number of threads. It records each person's first
-// wait (the day they first joined, were first served, or first left unserved), from which the
-// module reports the per-person wait (wait_definition, wait_records).
+// then by agent index: the same order on any number of threads. It records for each person the
+// first day they joined, the first day they were served, and the day their first wait ended
+// unserved (if it did), from which the module reports the per-person wait (wait_definition,
+// wait_records: a first wait that ended unserved ended then, whatever came later).
 class CapacityQueue {
  public:
   void reset(std::size_t agents);
@@ -109,20 +110,32 @@ class CapacityQueue {
   void leave(std::int32_t agent, std::int32_t day);
   // The next agent to serve today (no longer waiting), or -1 if none waits.
   std::int32_t serve(std::int32_t day);
-  bool waiting(std::int32_t agent) const { return joined_day_[static_cast<std::size_t>(agent)] >= 0; }
+  bool waiting(std::int32_t agent) const { return entry_[static_cast<std::size_t>(agent)] != none; }
   // The day a waiting agent joined (-1 if not waiting).
-  std::int32_t joined_day(std::int32_t agent) const { return joined_day_[static_cast<std::size_t>(agent)]; }
+  std::int32_t joined_day(std::int32_t agent) const {
+    const Key key = entry_[static_cast<std::size_t>(agent)];
+    return key == none ? -1 : static_cast<std::int32_t>((key >> 32) & 0xffffu);
+  }
   std::int64_t size() const { return waiting_; }
   // Mean days waited so far by those waiting at the end of `day` (0 if none).
-  double mean_wait_days(std::int32_t day) const;
+  double mean_days_so_far(std::int32_t day) const;
   // The records of each agent's first wait, for Intervention::outcome_records.
   std::vector<TimeToEventRecord> wait_records(const Population& pop) const;
+  // Per agent: the first day in the queue, first served, and the day the first wait ended
+  // unserved (-1: never), as output columns.
+  const std::vector<std::int32_t>& first_queued_day() const { return first_queued_day_; }
+  const std::vector<std::int32_t>& first_served_day() const { return first_served_day_; }
+  const std::vector<std::int32_t>& left_unserved_day() const { return left_unserved_day_; }
+  // Those waiting, in the order they would be served (a copy: for tests and diagnostics).
+  std::vector<std::int32_t> in_order() const;
 
  private:
   // (priority << 48) | (day << 32) | agent: ordered as the queue serves.
   using Key = std::uint64_t;
+  static constexpr Key none = ~Key{0};
   std::priority_queue<Key, std::vector<Key>, std::greater<>> heap_;
-  std::vector<std::int32_t> joined_day_;  // while waiting: the day joined; else -1
+  // While waiting, the key of the agent's entry (others in the heap are stale); else none.
+  std::vector<Key> entry_;
   std::vector<std::int32_t> first_queued_day_, first_served_day_, left_unserved_day_;
   std::int64_t waiting_ = 0;
   std::int64_t joined_day_sum_ = 0;  // over those waiting
@@ -173,7 +186,7 @@ struct ProgrammeCosts {
 // description: a module that reports one of them uses these.
 namespace standard_metric {
 Metric queue_length();    // people waiting at the end of the day
-Metric mean_wait_days();  // mean days waited so far by those waiting
+Metric queue_mean_days_so_far();  // mean days waited so far by those waiting (not a person's wait)
 Metric utilisation();     // places filled / places available
 Metric staff_fte();       // staff working, full-time equivalents
 Metric cost();            // the day's cost, undiscounted

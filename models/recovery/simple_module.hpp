@@ -5,9 +5,10 @@
 //   class Vouchers final : public SimpleModule<Vouchers> {
 //    public:
 //     static constexpr std::uint32_t effect_stream = 0;  // optional: a uniform draw per agent
-//     std::int64_t effect(const AgentToday& a, AgentEffect& e) const {
+//     bool draws_today() const { return ...; }            // optional: skip the draws on days without use
+//     std::int64_t effect(const AgentToday& a, AgentEffect& e) {
 //       const bool on = enrolled_[a.agent] != 0;
-//       e.lapse_multiplier = on ? 0.8f : 1.0f;
+//       e.lapse_multiplier *= on ? 0.8f : 1.0f;
 //       return on;  // summed over the day's tiles into DayView::effects_total
 //     }
 //     ...
@@ -20,12 +21,15 @@
 //   #include "models/recovery/simple_module_tiles.hpp"
 //   RECOVERYSIM_SIMPLE_MODULE_EFFECTS(recoverysim::recovery::Vouchers)
 //
-// effect() must be const, depend only on agent a.agent's own state (and the module's state
-// fixed for the day), and write no module state: tiles run in parallel. Write it without
-// branches where it can be (`?:` on values, `&` between conditions) so that it vectorises; it
-// is evaluated for every agent of the tile, living or dead, enrolled or not. A module that
-// needs more (per-tile bookkeeping, a pass only over selected lanes) overrides add_effects
-// itself: the tile API (intervention.hpp) stays the fast path.
+// `e` holds the agent's effects so far today (those of the modules before this one): effect()
+// adds to the increments and multiplies the multipliers, in its own order. It reads agent
+// a.agent's state and the module's state fixed for the day, and writes at most the module's own
+// per-agent columns at a.agent (a count of sessions, say): tiles run in parallel, so nothing
+// else. Write it without branches where it can be (`?:` on values, `&` between conditions) so
+// that it vectorises; it is evaluated for every agent of the tile, living or dead, enrolled or
+// not. A module that needs more (per-tile bookkeeping, a pass over selected lanes only, another
+// agent's state) overrides add_effects itself: the tile API (intervention.hpp) stays the fast
+// path.
 //
 // SimpleModule also resets the module's AgentColumns (kit.hpp) at the start of every replicate
 // and keeps its stream base, then calls the module's start(ctx).
@@ -36,8 +40,8 @@
 
 namespace recoverysim::recovery {
 
-// What happens to one agent today: neutral unless the module writes it. Increments add up
-// across modules, multipliers multiply (the channels of TileEffects).
+// What happens to one agent today, on the channels of TileEffects: increments add up across
+// modules, multipliers multiply.
 struct AgentEffect {
   float support_connections = 0.0f;
   float craving_increment = 0.0f;
@@ -73,7 +77,7 @@ class SimpleModule : public Intervention {
 
   // The loop over one tile's lanes, for one kernel (simple_module_tiles.hpp).
   template <class KernelTag>
-  std::int64_t tile_effects(const TileView& tile, TileEffects& fx) const;
+  std::int64_t tile_effects(const TileView& tile, TileEffects& fx);
 
  protected:
   std::uint32_t stream_base() const { return stream_base_; }

@@ -9,28 +9,39 @@ namespace recoverysim::recovery {
 
 template <class Module>
 concept HasEffectStream = requires { Module::effect_stream; };
+// Optional: `bool draws_today() const`, false on days no agent's effect reads its draw.
+template <class Module>
+concept HasDrawsToday = requires(const Module& m) { static_cast<bool>(m.draws_today()); };
 
 template <class Module>
 template <class KernelTag>
-std::int64_t SimpleModule<Module>::tile_effects(const TileView& tile, TileEffects& fx) const {
-  const Module& module = *static_cast<const Module*>(this);
+std::int64_t SimpleModule<Module>::tile_effects(const TileView& tile, TileEffects& fx) {
+  Module& module = *static_cast<Module*>(this);
   std::uint32_t draws[agents_per_tile] = {};
-  if constexpr (HasEffectStream<Module>)
-    first_draws_of_range_for<KernelTag>(tile.key, tile.first, tile.n, tile.day, stream_base_ + Module::effect_stream,
-                                        draws);
+  if constexpr (HasEffectStream<Module>) {
+    bool needed = true;
+    if constexpr (HasDrawsToday<Module>) needed = module.draws_today();
+    if (needed)
+      first_draws_of_range_for<KernelTag>(tile.key, tile.first, tile.n, tile.day, stream_base_ + Module::effect_stream,
+                                          draws);
+  }
   std::int64_t total = 0;
   for (std::size_t l = 0; l < tile.n; ++l) {
-    AgentEffect e;
+    // The lane's effects so far (the modules before this one): the module adds to them and
+    // multiplies them in its own order, exactly as it would on the tile's channels.
+    AgentEffect e{fx.support_connections[l],   fx.craving_increment[l],      fx.self_efficacy_increment[l],
+                  fx.skills_increment[l],      fx.engagement_increment[l],   fx.lapse_multiplier[l],
+                  fx.stress_lapse_multiplier[l], fx.relapse_odds_multiplier[l], fx.dropout_multiplier[l]};
     total += module.effect(AgentToday{tile.first + l, tile.day, tile.pop, draws[l]}, e);
-    fx.support_connections[l] += e.support_connections;
-    fx.craving_increment[l] += e.craving_increment;
-    fx.self_efficacy_increment[l] += e.self_efficacy_increment;
-    fx.skills_increment[l] += e.skills_increment;
-    fx.engagement_increment[l] += e.engagement_increment;
-    fx.lapse_multiplier[l] *= e.lapse_multiplier;
-    fx.stress_lapse_multiplier[l] *= e.stress_lapse_multiplier;
-    fx.relapse_odds_multiplier[l] *= e.relapse_odds_multiplier;
-    fx.dropout_multiplier[l] *= e.dropout_multiplier;
+    fx.support_connections[l] = e.support_connections;
+    fx.craving_increment[l] = e.craving_increment;
+    fx.self_efficacy_increment[l] = e.self_efficacy_increment;
+    fx.skills_increment[l] = e.skills_increment;
+    fx.engagement_increment[l] = e.engagement_increment;
+    fx.lapse_multiplier[l] = e.lapse_multiplier;
+    fx.stress_lapse_multiplier[l] = e.stress_lapse_multiplier;
+    fx.relapse_odds_multiplier[l] = e.relapse_odds_multiplier;
+    fx.dropout_multiplier[l] = e.dropout_multiplier;
   }
   return total;
 }
@@ -40,4 +51,4 @@ std::int64_t SimpleModule<Module>::tile_effects(const TileView& tile, TileEffect
 // Instantiates Module's tile loop for the kernel of the source it is in (after kernel_region.hpp).
 #define RECOVERYSIM_SIMPLE_MODULE_EFFECTS(Module)                                                        \
   template std::int64_t recoverysim::recovery::SimpleModule<Module>::tile_effects<RECOVERYSIM_THIS_KERNEL>( \
-      const recoverysim::recovery::TileView&, recoverysim::recovery::TileEffects&) const;
+      const recoverysim::recovery::TileView&, recoverysim::recovery::TileEffects&);
