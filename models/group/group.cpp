@@ -89,37 +89,18 @@ std::vector<OutcomeDefinition> Group::outcome_definitions(EventCode first_code, 
 }
 
 std::vector<TimeToEventRecord> Group::outcome_records(const OutcomeDefinition&, const Population& pop) const {
-  return wait_records(first_queued_day_, first_joined_day_, left_unserved_day_, pop);
+  return queue_.wait_records(pop);
 }
 
 std::int64_t Group::capacity() const { return p_.facilitators * p_.groups_per_facilitator * p_.group_size; }
 
-void Group::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
-  stream_base_ = ctx.stream_base;
+void Group::start(const ReplicateContext&, std::size_t agents) {
   groups_ = static_cast<std::size_t>(p_.facilitators * p_.groups_per_facilitator);
   group_size_ = static_cast<std::size_t>(p_.group_size);
-
-  group_of_.assign(agents, no_group);
-  queued_.assign(agents, 0);
-  ticket_.assign(agents, 0);
-  cycle_done_.assign(agents, 0);
-  treatment_end_day_.assign(agents, -1);
-  pending_craving_.assign(agents, 0.0f);
-  pending_self_efficacy_.assign(agents, 0.0f);
-  sessions_attended_.assign(agents, 0);
-  member_days_.assign(agents, 0);
-  member_since_.assign(agents, 0);
-  first_queued_day_.assign(agents, -1);
-  first_joined_day_.assign(agents, -1);
-  left_unserved_day_.assign(agents, -1);
-
   member_count_.assign(groups_, 0);
   members_.assign(groups_ * group_size_, -1);
   cycle_start_day_.assign(groups_, 0);
-
-  queue_.clear();
-  queue_head_ = 0;
-  queued_count_ = 0;
+  queue_.reset(agents);
   pending_.clear();
   aftercare_end_.clear();
   started_ = false;
@@ -127,7 +108,7 @@ void Group::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
   groups_running_today_ = members_today_ = attendance_today_ = sessions_held_today_ = 0;
 }
 
-// ---- before_day and add_effects: today's figures and effects ------------------------------------
+// ---- before_day: today's figures ---------------------------------------------------------------
 
 void Group::before_day(DayView& view) {
   session_today_ = is_session_day(view.day, p_.sessions_per_week);
@@ -138,11 +119,6 @@ void Group::before_day(DayView& view) {
   }
   sessions_held_today_ = session_today_ ? groups_running_today_ : 0;
   last_before_day_ = static_cast<std::int32_t>(view.day);
-}
-
-// add_effects of the kernel in use (group_tiles.cpp).
-std::int64_t Group::add_effects(const TileView& tile, TileEffects& fx) {
-  return with_kernel([&]<class KernelTag>(KernelTag) { return add_effects_for<KernelTag>(tile, fx); });
 }
 
 // ---- after_day: contagion, leaving, queueing, joining -------------------------------------------
@@ -159,11 +135,6 @@ bool Group::eligible(const Population& pop, std::size_t i, std::int32_t day) con
 
 bool Group::is_milestone(std::int32_t abstinent_run) const {
   return abstinent_run == p_.first_milestone_days || abstinent_run == p_.second_milestone_days;
-}
-
-bool Group::is_live(QueueEntry entry) const {
-  const auto i = static_cast<std::size_t>(entry.agent);
-  return queued_[i] && ticket_[i] == entry.ticket;
 }
 
 // Each group counts its members' lapses and milestones; each member hears of the others'
@@ -272,15 +243,6 @@ void Group::release_members(const DayView& view) {
   }
 }
 
-void Group::enqueue(std::size_t agent, std::int32_t day) {
-  emit(agent, event_queued);
-  if (first_queued_day_[agent] < 0) first_queued_day_[agent] = day;
-  queued_[agent] = 1;
-  ++ticket_[agent];
-  ++queued_count_;
-  queue_.push_back({static_cast<std::int32_t>(agent), ticket_[agent]});
-}
-
 void Group::update_queue(const DayView& view) {
   const auto& pop = view.pop;
   const auto day = static_cast<std::int32_t>(view.day);
@@ -288,17 +250,17 @@ void Group::update_queue(const DayView& view) {
   // entries stay behind, no longer live.
   for (const std::int32_t agent : candidates_) {
     const auto i = static_cast<std::size_t>(agent);
-    if (!queued_[i] || eligible(pop, i, day)) continue;
-    queued_[i] = 0;
-    --queued_count_;
-    if (first_joined_day_[i] < 0 && left_unserved_day_[i] < 0) left_unserved_day_[i] = day;
+    if (!queue_.waiting(agent) || eligible(pop, i, day)) continue;
+    queue_.leave(agent, day);
     emit(i, event_left);
   }
   // Newly eligible people join the back, in agent order: fifo by eligibility day, then index.
   // After the first day only an event can make someone newly eligible.
   const auto join = [&](std::size_t i) {
-    if (group_of_[i] != no_group || queued_[i] || cycle_done_[i] || !eligible(pop, i, day)) return;
-    enqueue(i, day);
+    const auto agent = static_cast<std::int32_t>(i);
+    if (group_of_[i] != no_group || queue_.waiting(agent) || cycle_done_[i] || !eligible(pop, i, day)) return;
+    emit(i, event_queued);
+    queue_.join(agent, day);
   };
   if (started_) {
     for (const std::int32_t agent : with_events_) join(static_cast<std::size_t>(agent));
@@ -310,46 +272,19 @@ void Group::update_queue(const DayView& view) {
 void Group::fill_groups(std::int32_t day) {
   const auto size = static_cast<std::int32_t>(p_.group_size);
   const bool closed = p_.admission == GroupAdmission::closed;
-  for (std::size_t g = 0; g < groups_ && queued_count_ > 0; ++g) {
+  for (std::size_t g = 0; g < groups_ && queue_.size() > 0; ++g) {
     if (closed && member_count_[g] > 0) continue;  // a closed group admits no one mid-cycle
     if (closed) cycle_start_day_[g] = day;
-    while (member_count_[g] < size && queued_count_ > 0) {
-      const QueueEntry entry = queue_[queue_head_++];
-      if (!is_live(entry)) continue;
-      const auto i = static_cast<std::size_t>(entry.agent);
-      queued_[i] = 0;
-      --queued_count_;
+    while (member_count_[g] < size && queue_.size() > 0) {
+      const std::int32_t agent = queue_.serve(day);
+      const auto i = static_cast<std::size_t>(agent);
       group_of_[i] = static_cast<std::int32_t>(g);
       member_since_[i] = day;
-      members_[g * group_size_ + static_cast<std::size_t>(member_count_[g])] = entry.agent;
+      members_[g * group_size_ + static_cast<std::size_t>(member_count_[g])] = agent;
       ++member_count_[g];
-      if (first_joined_day_[i] < 0) first_joined_day_[i] = day;
       emit(i, event_joined, static_cast<std::int16_t>(std::min<std::size_t>(g, 32767)));
     }
   }
-  compact_queue();
-}
-
-// Drops taken and dead entries once they outnumber the live ones (amortised: each dead entry
-// is copied at most a few times).
-void Group::compact_queue() {
-  const auto live = static_cast<std::size_t>(queued_count_);
-  const auto head = queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_);
-  if (queue_.size() - queue_head_ > 2 * live + 4096) {
-    queue_.erase(std::remove_if(head, queue_.end(), [&](QueueEntry e) { return !is_live(e); }), queue_.end());
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
-    queue_head_ = 0;
-  } else if (queue_head_ > 4096 && 2 * queue_head_ > queue_.size()) {
-    queue_.erase(queue_.begin(), head);
-    queue_head_ = 0;
-  }
-}
-
-std::vector<std::int32_t> Group::queue() const {
-  std::vector<std::int32_t> agents;
-  for (std::size_t k = queue_head_; k < queue_.size(); ++k)
-    if (is_live(queue_[k])) agents.push_back(queue_[k].agent);
-  return agents;
 }
 
 void Group::after_day(DayView& view, std::span<double> metrics) {
@@ -375,7 +310,7 @@ void Group::after_day(DayView& view, std::span<double> metrics) {
   metrics[0] = static_cast<double>(groups_running_today_);
   metrics[1] = static_cast<double>(members_today_);
   metrics[2] = static_cast<double>(attendance_today_);
-  metrics[3] = static_cast<double>(queued_count_);
+  metrics[3] = static_cast<double>(queue_.size());
   metrics[4] = staff_fte;
   metrics[5] =
       staff_fte * p_.salary_per_year / days_per_year + p_.cost_per_session * static_cast<double>(sessions_held_today_);
@@ -388,9 +323,10 @@ std::vector<AgentColumn> Group::agent_columns() const {
     if (group_of_[i] != no_group) member_days[i] += last_before_day_ - member_since_[i];
   return {{"sessions_attended", sessions_attended_, "sessions", "sessions the person attended"},
           {"member_days", std::move(member_days), "days", "days the person held a seat"},
-          {"first_queued_day", first_queued_day_, "day", "first day in the queue (start of the first wait); -1 if never"},
-          {"first_joined_day", first_joined_day_, "day", "first day with a seat; -1 if never"},
-          {"left_unserved_day", left_unserved_day_, "day",
+          {"first_queued_day", queue_.first_queued_day(), "day",
+           "first day in the queue (start of the first wait); -1 if never"},
+          {"first_joined_day", queue_.first_served_day(), "day", "first day with a seat; -1 if never"},
+          {"left_unserved_day", queue_.left_unserved_day(), "day",
            "day the first wait ended without a seat (eligibility ended, or death); -1 if seated or still waiting"}};
 }
 

@@ -5,7 +5,7 @@
 // models one-to-one therapy. See docs/models/group.md.
 #pragma once
 
-#include "models/recovery/intervention.hpp"
+#include "models/recovery/simple_module.hpp"
 
 #include <cstdint>
 #include <span>
@@ -53,88 +53,89 @@ struct GroupParameters {
 // week: floor((day + 1) s / 7) > floor(day s / 7).
 bool is_session_day(std::uint32_t day, std::int64_t sessions_per_week);
 
-class Group final : public Intervention {
+class Group final : public SimpleModule<Group> {
  public:
   // Random streams, as offsets from the module's stream_base (one per kind of decision).
   static constexpr std::uint32_t stream_attendance = 0;  // slot 0 of draw 0: attends today's session
+  static constexpr std::uint32_t effect_stream = stream_attendance;
   static constexpr std::int32_t no_group = -1;
   // The module's events (event_names() order).
   enum Event : EventCode { event_queued = 0, event_joined = 1, event_left_group = 2, event_left = 3 };
 
   void declare(ParamTable& table) override;
   std::vector<Metric> metrics() const override;
-  void start_replicate(const ReplicateContext& ctx, std::size_t agents) override;
+  void start(const ReplicateContext& ctx, std::size_t agents);
   void before_day(DayView& view) override;
-  std::int64_t add_effects(const TileView& tile, TileEffects& fx) override;
   void after_day(DayView& view, std::span<double> metrics) override;
   std::vector<AgentColumn> agent_columns() const override;
   std::vector<EventName> event_names() const override;
   std::vector<OutcomeDefinition> outcome_definitions(EventCode first_code, std::int64_t days) const override;
   std::vector<TimeToEventRecord> outcome_records(const OutcomeDefinition& definition, const Population& pop) const override;
 
+  // One agent's day: contagion recorded yesterday (zero for everyone but yesterday's members),
+  // support for members, and on a session day the session for those who attend (counted).
+  std::int64_t effect(const AgentToday& a, AgentEffect& e) {
+    const std::size_t i = a.agent;
+    e.craving_increment += pending_craving_[i];
+    e.self_efficacy_increment += pending_self_efficacy_[i];
+    const bool member = group_of_[i] != no_group;
+    e.support_connections += member ? static_cast<float>(p_.member_support_connections) : 0.0f;
+    if (!member || !session_today_) return 0;
+    const double p = logistic(p_.attendance_intercept +
+                              p_.attendance_engagement_coefficient * (a.pop.engagement[i] - p_.attendance_engagement_centre));
+    if (!bernoulli(a.draw, p)) return 0;
+    ++sessions_attended_[i];
+    // The skills gain uses k as it stands before today's core update.
+    e.skills_increment += static_cast<float>(p_.skills_gain_per_session * (1.0 - a.pop.skills[i]));
+    e.self_efficacy_increment += static_cast<float>(p_.self_efficacy_increment_per_session);
+    return 1;
+  }
+  // Attendance is drawn on session days only, when someone holds a seat.
+  bool draws_today() const { return session_today_ && members_today_ > 0; }
+
   // Read-only views of the current assignment (for tests and diagnostics).
   const GroupParameters& parameters() const { return p_; }
   std::span<const std::int32_t> group_of() const { return group_of_; }          // per agent, or no_group
   std::span<const std::int32_t> member_count() const { return member_count_; }  // per group
-  std::vector<std::int32_t> queue() const;                                      // front first
+  std::vector<std::int32_t> queue() const { return queue_.in_order(); }         // front first
   std::int64_t capacity() const;
 
  private:
-  // add_effects for one kernel (group_tiles.cpp, instantiated for each kernel of the build).
-  template <class KernelTag>
-  std::int64_t add_effects_for(const TileView& tile, TileEffects& fx);
-  // A place in the queue. An agent who leaves the queue keeps its entry until the next
-  // compaction; the entry is live while the agent is queued under the same ticket.
-  struct QueueEntry {
-    std::int32_t agent;
-    std::uint32_t ticket;
-  };
-
   bool eligible(const Population& pop, std::size_t i, std::int32_t day) const;
   bool is_milestone(std::int32_t abstinent_run) const;
-  bool is_live(QueueEntry entry) const;
   void record_contagion(const DayView& view);
   void release_members(const DayView& view);
   void leave_group(std::size_t agent, std::int32_t day);
   void remove_member(std::size_t agent, std::int32_t day);
   void update_queue(const DayView& view);
-  void enqueue(std::size_t agent, std::int32_t day);
   void emit(std::size_t agent, Event event, std::int16_t detail = 0) const {
     if (emitted_) emitted_->push_back({static_cast<std::int32_t>(agent), event, detail});
   }
   void fill_groups(std::int32_t day);
-  void compact_queue();
 
   GroupParameters p_;
-  std::uint32_t stream_base_ = 0;
   std::size_t groups_ = 0;
   std::size_t group_size_ = 0;
 
   // Per agent.
-  std::vector<std::int32_t> group_of_;
-  std::vector<std::uint8_t> queued_;
-  std::vector<std::uint32_t> ticket_;            // of the agent's latest queue entry
-  std::vector<std::uint8_t> cycle_done_;         // finished a closed cycle in the current episode
-  std::vector<std::int32_t> treatment_end_day_;  // day the latest episode ended, -1 if none
-  std::vector<float> pending_craving_;           // contagion due tomorrow
-  std::vector<float> pending_self_efficacy_;
-  std::vector<std::int32_t> sessions_attended_;
+  PerAgent<std::int32_t> group_of_{columns(), no_group};
+  PerAgent<std::uint8_t> cycle_done_{columns(), 0};          // finished a closed cycle in the current episode
+  PerAgent<std::int32_t> treatment_end_day_{columns(), -1};  // day the latest episode ended, -1 if none
+  PerAgent<float> pending_craving_{columns(), 0.0f};         // contagion due tomorrow
+  PerAgent<float> pending_self_efficacy_{columns(), 0.0f};
+  PerAgent<std::int32_t> sessions_attended_{columns(), 0};
   // Days as a member: kept up to date when a membership ends, completed for the current one in
   // agent_columns().
-  std::vector<std::int32_t> member_days_;
-  std::vector<std::int32_t> member_since_;  // the day the current membership began
-  std::vector<std::int32_t> first_queued_day_;   // the first day in the queue: the start of the first wait
-  std::vector<std::int32_t> first_joined_day_;   // the first day with a seat, or -1
-  std::vector<std::int32_t> left_unserved_day_;  // the day the first wait ended without a seat, or -1
+  PerAgent<std::int32_t> member_days_{columns(), 0};
+  PerAgent<std::int32_t> member_since_{columns(), 0};  // the day the current membership began
 
   // Per group.
   std::vector<std::int32_t> member_count_;
   std::vector<std::int32_t> members_;          // group_size_ slots per group, the first member_count_ used
   std::vector<std::int32_t> cycle_start_day_;  // closed: the day the current cycle was filled
 
-  std::vector<QueueEntry> queue_;
-  std::size_t queue_head_ = 0;
-  std::int64_t queued_count_ = 0;
+  // First come, first served: those who become eligible on the same day in agent order.
+  CapacityQueue queue_;
 
   // Agents with non-zero contagion due tomorrow, and its parts by chunk of groups.
   std::vector<std::int32_t> pending_;

@@ -1,0 +1,7 @@
+// The group module's effect hook (Group::effect), compiled once per kernel (simple_module.hpp).
+#include "group.hpp"
+
+#include "kernel_region.hpp"  // what follows is compiled for this file's kernel
+#include "models/recovery/simple_module_tiles.hpp"
+
+RECOVERYSIM_SIMPLE_MODULE_EFFECTS(recoverysim::recovery::Group)
