@@ -160,18 +160,7 @@ void PeerMentor::start_replicate(const ReplicateContext& ctx, std::size_t agents
   stream_base_ = ctx.stream_base;
   caseload_ = static_cast<std::size_t>(p_.caseload);
 
-  status_.assign(agents, MenteeStatus::ineligible);
-  mentor_.assign(agents, -1);
-  eligible_until_.assign(agents, -1);
-  eligible_since_.assign(agents, -1);
-  status_since_.assign(agents, -1);
-  queue_key_.assign(agents, 0);
-  matched_days_.assign(agents, 0);
-  wait_days_.assign(agents, -1);
-  first_match_day_.assign(agents, -1);
-  first_queued_day_.assign(agents, -1);
-  left_unserved_day_.assign(agents, -1);
-  recruited_day_.assign(agents, -1);
+  columns_.reset(agents);
 
   const auto positions = static_cast<std::size_t>(p_.mentors);
   mentor_status_.assign(positions, MentorStatus::active);

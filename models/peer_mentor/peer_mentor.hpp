@@ -5,7 +5,7 @@
 // abstinence. Mechanism and parameters: docs/models/peer_mentor.md.
 #pragma once
 
-#include "models/recovery/intervention.hpp"
+#include "models/recovery/kit.hpp"
 
 #include <cstdint>
 #include <span>
@@ -137,21 +137,22 @@ class PeerMentor final : public Intervention {
   std::uint32_t stream_base_ = 0;
   std::size_t caseload_ = 0;  // p_.caseload fixed for the replicate (mentee slots per position)
 
-  // Per agent.
-  std::vector<MenteeStatus> status_;
-  std::vector<std::int32_t> mentor_;          // position, or -1
-  std::vector<std::int32_t> eligible_until_;  // last day of eligibility; open while in treatment
-  std::vector<std::int32_t> eligible_since_;  // day the current eligibility began (fifo key)
-  std::vector<std::int32_t> status_since_;    // day the agent last entered the queue, or was matched
-  std::vector<std::uint64_t> queue_key_;      // the key of the agent's queue entry
+  // Per agent, reset at every replicate.
+  AgentColumns columns_;
+  PerAgent<MenteeStatus> status_{columns_, MenteeStatus::ineligible};
+  PerAgent<std::int32_t> mentor_{columns_, -1};          // position, or -1
+  PerAgent<std::int32_t> eligible_until_{columns_, -1};  // last day of eligibility; open while in treatment
+  PerAgent<std::int32_t> eligible_since_{columns_, -1};  // day the current eligibility began (fifo key)
+  PerAgent<std::int32_t> status_since_{columns_, -1};    // day the agent last entered the queue, or was matched
+  PerAgent<std::uint64_t> queue_key_{columns_, 0};       // the key of the agent's queue entry
   // Counters kept up to date when a status ends (matched_days_, wait_days_) and completed for
   // the current status in agent_columns().
-  std::vector<std::int32_t> matched_days_;
-  std::vector<std::int32_t> wait_days_;
-  std::vector<std::int32_t> first_match_day_;
-  std::vector<std::int32_t> first_queued_day_;   // the first day in the queue: the start of the first wait
-  std::vector<std::int32_t> left_unserved_day_;  // the day the first wait ended without a match, or -1
-  std::vector<std::int32_t> recruited_day_;
+  PerAgent<std::int32_t> matched_days_{columns_, 0};
+  PerAgent<std::int32_t> wait_days_{columns_, -1};
+  PerAgent<std::int32_t> first_match_day_{columns_, -1};
+  PerAgent<std::int32_t> first_queued_day_{columns_, -1};   // the first day in the queue: the start of the first wait
+  PerAgent<std::int32_t> left_unserved_day_{columns_, -1};  // the day the first wait ended without a match, or -1
+  PerAgent<std::int32_t> recruited_day_{columns_, -1};
 
   // Per mentor position.
   std::vector<MentorStatus> mentor_status_;

@@ -82,14 +82,7 @@ std::vector<Metric> TwelveStep::metrics() const {
 
 void TwelveStep::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
   stream_base_ = ctx.stream_base;
-  participant_.assign(agents, 0);
-  attended_.assign(agents, Attended::no);
-  links_.assign(agents, Links::none);
-  affiliation_.assign(agents, 0.0f);
-  steps_.assign(agents, 0);
-  meetings_.assign(agents, 0);
-  sponsor_.assign(agents, no_sponsor);
-  sponsees_.assign(agents, 0);
+  columns_.reset(agents);
   external_sponsees_ = 0;
   sponsoring_ = 0;
   sponsored_.clear();

@@ -5,7 +5,7 @@
 // cohort. Sponsoring others lowers the sponsor's own lapse hazard (helper effect).
 #pragma once
 
-#include "models/recovery/intervention.hpp"
+#include "models/recovery/kit.hpp"
 
 #include <tbb/enumerable_thread_specific.h>
 
@@ -105,15 +105,16 @@ class TwelveStep final : public Intervention {
   TwelveStepParameters p_;
   std::uint32_t stream_base_ = 0;
 
-  // Per-agent state (agent i is index i).
-  std::vector<std::uint8_t> participant_;  // took up an offer
-  std::vector<Attended> attended_;
-  std::vector<Links> links_;
-  std::vector<float> affiliation_;         // f in [0, 1]
-  std::vector<std::int32_t> steps_;        // 0 .. 12
-  std::vector<std::int32_t> meetings_;     // meetings attended so far
-  std::vector<std::int32_t> sponsor_;      // agent index, no_sponsor or external_sponsor
-  std::vector<std::int32_t> sponsees_;     // in-cohort sponsees of this agent
+  // Per-agent state (agent i is index i), reset at every replicate.
+  AgentColumns columns_;
+  PerAgent<std::uint8_t> participant_{columns_, 0};  // took up an offer
+  PerAgent<Attended> attended_{columns_, Attended::no};
+  PerAgent<Links> links_{columns_, Links::none};
+  PerAgent<float> affiliation_{columns_, 0.0f};              // f in [0, 1]
+  PerAgent<std::int32_t> steps_{columns_, 0};                // 0 .. 12
+  PerAgent<std::int32_t> meetings_{columns_, 0};             // meetings attended so far
+  PerAgent<std::int32_t> sponsor_{columns_, no_sponsor};     // agent index, no_sponsor or external_sponsor
+  PerAgent<std::int32_t> sponsees_{columns_, 0};             // in-cohort sponsees of this agent
   std::int64_t external_sponsees_ = 0;     // links held by the external pool
 
   // Kept up to date as agents join, die, step and link.
