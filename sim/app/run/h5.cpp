@@ -152,6 +152,12 @@ std::string Dataset::type_name() const {
   }
 }
 
+bool Dataset::same_stored_type(const Dataset& other) const {
+  const Handle a(checked(H5Dget_type(id()), "reading the type of " + path_), H5Tclose);
+  const Handle b(checked(H5Dget_type(other.id()), "reading the type of " + other.path_), H5Tclose);
+  return H5Tequal(a.id(), b.id()) > 0;
+}
+
 bool Dataset::is_single_precision() const {
   Handle type(checked(H5Dget_type(id()), "reading the type of " + path_), H5Tclose);
   return H5Tget_class(type.id()) == H5T_FLOAT && H5Tget_size(type.id()) == 4;

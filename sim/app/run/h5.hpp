@@ -134,6 +134,8 @@ class Dataset {
   // The stored type in words: "int8", "uint16", "float32", "float64", "string", ... (for
   // checks and messages).
   std::string type_name() const;
+  // The same stored type as `other`, byte order included (what copy_rows needs).
+  bool same_stored_type(const Dataset& other) const;
 
   // Reads `count` rows (indices along the first dimension) from `first_row` as bytes of the
   // stored type.

@@ -3,6 +3,7 @@
 #include "results_file.hpp"
 
 #include "build_info.hpp"
+#include "errors.hpp"
 #include "safe_files.hpp"
 #include "version.hpp"
 
@@ -515,6 +516,12 @@ void ResultsFile::copy_arm_rows(const h5::Group& source_arm, std::size_t arm, st
       }
       const h5::Dataset source = from.open_dataset(name);
       h5::Dataset dataset = target.exists(path) ? target.open_dataset(path) : target.create_dataset_like(path, source, R);
+      // A part or unit read from disk: another stored type than the file's would be copied as
+      // garbage (copy_rows refuses it), so say which file and dataset.
+      if (!source.same_stored_type(dataset))
+        throw InputError({h5::file_name(source.id()), 0, 0}, source.path() + ": stored as " + source.type_name() +
+                                                                 " (or another byte order), expected " +
+                                                                 dataset.type_name() + " (a damaged or altered file?)");
       h5::copy_rows(source, u(source_row), dataset, u(row), u(rows));
     }
   };
