@@ -3,7 +3,8 @@
 
 Usage: test_kernels.py CHECK BINARY SOURCE_DIR WORK_DIR
 CHECK:
-  same-results  runs a small shipped scenario with every kernel this CPU runs
+  same-results  runs two small shipped scenarios (every tile pass; the modules on the scalar
+                effect hook) with every kernel this CPU runs
                 (RECOVERYSIM_KERNELS) and under `qemu-x86_64 -cpu Nehalem` (x86-64-v2, no AVX:
                 the baseline kernel, and the C library's non-FMA code), and checks that every
                 dataset is byte for byte the same (scripts/same_results.py); that --version
@@ -26,6 +27,9 @@ CHECK, BINARY, SOURCE, WORK = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(
 SAME = [sys.executable, str(SOURCE / "scripts" / "same_results.py")]
 # Every module, five arms, open intake: the day kernel and every tile pass.
 SCENARIO = [str(SOURCE / "scenarios" / "combined.yaml"), "-q", "--replicates", "2", "--set", "days=60"]
+# The modules written on the scalar effect hook (programme, contingency_management).
+HOOK_SCENARIO = [str(SOURCE / "scenarios" / "services" / "contingency_management.yaml"), "-q", "--replicates", "2",
+                 "--set", "days=90"]
 SKIP = 77
 failures = []
 
@@ -79,9 +83,12 @@ def same_results():
         check(version(env_kernel=kernel)[0] == kernel, f"RECOVERYSIM_KERNELS={kernel} is the kernel in use")
         outputs[kernel] = WORK / f"{kernel}.h5"
         run(["run"] + SCENARIO + ["-o", str(outputs[kernel])], kernel)
+        run(["run"] + HOOK_SCENARIO + ["-o", str(WORK / f"{kernel}.hook.h5")], kernel)
     reference = supported[0]
     for kernel in supported[1:]:
         check_same(outputs[reference], outputs[kernel], f"{kernel} kernel: the same datasets as {reference}")
+        check_same(WORK / f"{reference}.hook.h5", WORK / f"{kernel}.hook.h5",
+                   f"{kernel} kernel: the same datasets as {reference} for the modules on the scalar hook")
 
     # Parts from nodes of different CPUs: merged, the builds listed, the results the same.
     if len(supported) > 1:
@@ -117,6 +124,9 @@ def same_results():
     old = WORK / "nehalem.h5"
     run(["run"] + SCENARIO + ["-o", str(old)], prefix=nehalem)
     check_same(outputs[reference], old, "qemu -cpu Nehalem: the same datasets as this CPU's kernels")
+    old_hook = WORK / "nehalem.hook.h5"
+    run(["run"] + HOOK_SCENARIO + ["-o", str(old_hook)], prefix=nehalem)
+    check_same(WORK / f"{reference}.hook.h5", old_hook, "qemu -cpu Nehalem: the same datasets for the scalar hook")
 
     if "; x86-64-v2;" in build:
         # Core 2: no SSE4.2 nor POPCNT. The program must say so, not die of SIGILL.
