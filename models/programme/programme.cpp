@@ -49,6 +49,12 @@ void Programme::declare(ParamTable& t) {
   costs_.declare(t, "costs.", ProgrammeCosts{34000.0, 0.0, 0.0, 0.0});
 }
 
+void Programme::validate(const ParamTable& table) const {
+  if (caseload_ > 0 && staff_ == 0)
+    throw InputError(table.where_set("capacity.caseload"),
+                     "programme: capacity.caseload without capacity.staff leaves no places; set capacity.staff");
+}
+
 std::vector<Metric> Programme::metrics() const {
   return {{"participants", "people", "people enrolled at the end of the day"},
           standard_metric::queue_length(),

@@ -25,6 +25,7 @@ class Programme final : public SimpleModule<Programme> {
 
   Programme();
   void declare(ParamTable& table) override;
+  void validate(const ParamTable& table) const override;
   std::vector<Metric> metrics() const override;
   void start(const ReplicateContext& ctx, std::size_t agents);
   void after_day(DayView& view, std::span<double> metrics) override;
