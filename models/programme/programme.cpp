@@ -167,9 +167,10 @@ void Programme::after_day(DayView& view, std::span<double> metrics) {
   const double values[] = {n,
                            static_cast<double>(queue_.size()),
                            queue_.mean_days_so_far(day),
-                           available == std::numeric_limits<std::int64_t>::max() || available == 0
+                           // Staff who leave end no enrolment: those enrolled keep their places.
+                           available == std::numeric_limits<std::int64_t>::max() || n == 0.0
                                ? 0.0
-                               : n / static_cast<double>(available),
+                               : n / std::max(n, static_cast<double>(available)),
                            static_cast<double>(view.effects_total),
                            staff,
                            costs_.day(staff, view.effects_total, static_cast<std::int64_t>(participants_.size()))};

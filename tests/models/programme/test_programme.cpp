@@ -55,6 +55,22 @@ TEST_CASE("programme: staff and caseload set the places, and without a limit nob
   CHECK(std::any_of(open.metrics.begin(), open.metrics.end(), [](const auto& d) { return d[metric("participants")] > 0; }));
 }
 
+TEST_CASE("programme: staff who leave shrink the places but end no enrolment") {
+  const auto r = run({"capacity.staff=4", "capacity.caseload=5", "capacity.staff_leave_probability_per_day=0.02",
+                      "capacity.hiring_delay_days=30", "delivery.duration_days=90"});
+  double fewest_staff = 4.0;
+  for (std::size_t d = 1; d < r.metrics.size(); ++d) {
+    const auto& day = r.metrics[d];
+    fewest_staff = std::min(fewest_staff, day[metric("staff_fte")]);
+    CHECK(day[metric("participants")] <= 20.0);
+    CHECK(day[metric("utilisation")] <= 1.0);
+    // No one is taken while the enrolled fill the places that staff can hold.
+    if (day[metric("participants")] > r.metrics[d - 1][metric("participants")])
+      CHECK(day[metric("participants")] <= 5.0 * day[metric("staff_fte")]);
+  }
+  CHECK(fewest_staff < 4.0);  // somebody left
+}
+
 TEST_CASE("programme: only eligible people are enrolled, for at most the enrolment's length") {
   const recovery::Parameters p = open_cohort(20.0, 200);
   recovery::Population pop;
