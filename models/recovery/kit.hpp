@@ -5,8 +5,9 @@
 // what happens to one agent in a scalar effect hook (SimpleModule, simple_module.hpp).
 //
 //   AgentColumns / PerAgent  per-agent columns, each with its starting value, reset together
-//   Eligibility              who may take part (substance, co-occurring condition, treatment)
-//                            and from which event (admission, discharge, ...) for how long
+//   Eligibility              who may take part (substance, co-occurring condition, treatment
+//                            status, state) and from which event (admission, discharge, ...)
+//                            for how long
 //   CapacityQueue            places in priority then arrival order, with per-person waits
 //   StaffPositions           positions that leave at a daily hazard and are refilled after a
 //                            hiring delay
@@ -16,6 +17,7 @@
 
 #include "intervention.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <queue>
