@@ -44,7 +44,7 @@ TEST_CASE("programme: places are never exceeded, and a queue forms when they are
   CHECK(longest_queue > 0.0);
 }
 
-TEST_CASE("programme: staff and caseload set the places; without a limit nobody waits") {
+TEST_CASE("programme: staff and caseload set the places, and without a limit nobody waits") {
   const auto staffed = run({"capacity.staff=2", "capacity.caseload=5"});
   for (const auto& day : staffed.metrics) CHECK(day[metric("participants")] <= 10.0);
   const auto open = run({});
