@@ -209,9 +209,16 @@ OutcomeDefinition read_one(const Reader& r) {
       } else {
         for (const auto& item : r.one_or_more(node, "competing")) competing.emplace_back(item, &r.event(item, "competing"));
       }
-    } else if (std::find(d.causes[0].begin(), d.causes[0].end(), event_code_died) == d.causes[0].end()) {
+    } else {
+      // By default death competes: `died`, or for a death of one cause, the other cause.
+      const auto has = [&](EventCode c) { return std::find(d.causes[0].begin(), d.causes[0].end(), c) != d.causes[0].end(); };
       static const EventName died{"died", {event_code_died}, "", ""};
-      competing.emplace_back(r.map, &died);
+      static const EventName died_other{"died_other_causes", {event_code_died_other_causes}, "", ""};
+      static const EventName died_substance{"died_substance_related", {event_code_died_substance_related}, "", ""};
+      const bool other = has(event_code_died_other_causes), substance = has(event_code_died_substance_related);
+      if (other && !substance) competing.emplace_back(r.map, &died_substance);
+      else if (substance && !other) competing.emplace_back(r.map, &died_other);
+      else if (!other && !substance && !has(event_code_died)) competing.emplace_back(r.map, &died);
     }
     for (const auto& [node, e] : competing) {
       for (const auto& codes : d.causes)
@@ -221,6 +228,18 @@ OutcomeDefinition read_one(const Reader& r) {
       d.causes.push_back(e->codes);
       d.cause_names.push_back(e->name);
     }
+  }
+  if (time_to_event || rate) {
+    // `died` and a death of a given cause are reported together: one definition names one or the other.
+    bool died = false, by_cause = false;
+    for (const auto& codes : d.causes)
+      for (const EventCode c : codes) {
+        died = died || c == event_code_died;
+        by_cause = by_cause || c == event_code_died_other_causes || c == event_code_died_substance_related;
+      }
+    if (died && by_cause)
+      r.fail(r.map, "event", "names both 'died' and a death of a given cause (died_other_causes, died_substance_related), "
+                             "which are reported together: use one or the other");
   }
 
   if (!contrast) {
@@ -339,6 +358,8 @@ const std::vector<EventName>& event_vocabulary() {
 
 const std::vector<std::string>& fixed_quantity_names() {
   static const std::vector<std::string> names = {"percent_days_abstinent", "readmissions_per_person_year", "deaths",
+                                                 "deaths_other_causes", "deaths_substance_related",
+                                                 "deaths_in_treatment", "deaths_out_of_treatment",
                                                  "abstinent_person_years", "participants", "relapses",
                                                  "completed_episodes", "relapse_free_person_years", "cost_total",
                                                  "cost_per_participant", "cost_per_year", "staff_fte"};

@@ -773,7 +773,7 @@ std::string outcomes_reference_markdown() {
       "| `name` | all | letters, digits and `_`, starting with a letter; its quantities are named from it |\n"
       "| `statistic` | all | `cumulative_incidence` (default), `state_share`, `rate`, `ratio` or `difference` |\n"
       "| `event` | cumulative_incidence, rate | an event name (table below), or a list of them (any one) |\n"
-      "| `competing` | cumulative_incidence | events that prevent the event; default `[died]` (unless the event is death); `[]`: none (a death then ends the follow-up as a censoring) |\n"
+      "| `competing` | cumulative_incidence | events that prevent the event; default `[died]` (unless the event is death; for `died_substance_related` the default is `[died_other_causes]` and the other way round); `[]`: none (a death then ends the follow-up as a censoring). `died` and a death of one cause are reported together: a definition names one or the other |\n"
       "| `origin` | all but contrasts | when each person's clock starts: `arrival` (default: entry into the cohort, the start of the first episode), `day0` (day 0 of the run; people enter the risk set when they arrive), or an event name |\n"
       "| `occurrence` | with an event origin | the n-th occurrence of the origin event after arrival (default 1) |\n"
       "| `days` | cumulative_incidence, state_share | days after the origin: `<name>_by_day_D` (the event within D days) or `<name>_on_day_D` (in the state at the end of day D, the origin's day being day 1) |\n"
