@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 
 namespace recoverysim::recovery {
 
@@ -319,8 +318,9 @@ struct DayContext {
   const float h_death = h_other + h_substance;
   const float p_death = probability_within_day_lane(h_death);
   const bool died = alive & bernoulli_lane(u.death, p_death);
-  const float substance_share = h_substance / std::max(h_death, std::numeric_limits<float>::min());
-  const bool died_substance = died & bernoulli_lane(u.death, p_death * substance_share);
+  // u < p h_S / h (u as a fraction of 2^32), multiplied out: no division, and h = 0 never dies.
+  const bool died_substance =
+      died & (static_cast<float>(u.death) * h_death < p_death * h_substance * 4294967296.0f);
   const bool lives = alive & !died;
 
   // 4-6. the exit from the current state (one draw: these never happen on the same day)
