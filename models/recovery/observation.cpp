@@ -316,6 +316,10 @@ bool Observation::in_subgroup(const OutcomeDefinition& d, std::size_t i) const {
       case A::mental_health:
         if (!std::count(c.codes.begin(), c.codes.end(), static_cast<std::int32_t>(pop_->mental_health[i]))) return false;
         continue;
+      case A::sex:
+        if (!std::count(c.codes.begin(), c.codes.end(), static_cast<std::int32_t>(pop_->male[i]))) return false;
+        continue;
+      case A::age_years: value = pop_->age_years[i]; break;
       case A::severity: value = pop_->severity[i]; break;
       case A::baseline_support: value = pop_->baseline_support[i]; break;
       case A::baseline_engagement: value = pop_->baseline_engagement[i]; break;

@@ -779,7 +779,7 @@ std::string outcomes_reference_markdown() {
       "| `days` | cumulative_incidence, state_share | days after the origin: `<name>_by_day_D` (the event within D days) or `<name>_on_day_D` (in the state at the end of day D, the origin's day being day 1) |\n"
       "| `restricted_mean_days` | cumulative_incidence | also `<name>_mean_days`: the mean time to the event or a competing one, up to this many days |\n"
       "| `quantiles` | cumulative_incidence | also `<name>_p<q>_days`: the days by which a share q has had the event (`not reached` when fewer ever do) |\n"
-      "| `subgroup` | all but contrasts | a mapping of attributes to values, all of which must hold: `substance` (a name or a list), `mental_health` (0 or 1), `severity`, `baseline_support`, `baseline_engagement` ([low, high], low <= value < high, 1 included when high is 1), `admission_day` ([first, after]) |\n"
+      "| `subgroup` | all but contrasts | a mapping of attributes to values, all of which must hold: `substance` (a name or a list), `mental_health` (0 or 1), `severity`, `baseline_support`, `baseline_engagement` ([low, high], low <= value < high, 1 included when high is 1), `admission_day` ([first, after]), `age_years` ([low, high]: age at admission, low <= age < high), `sex` (female or male, or a list) |\n"
       "| `state` | state_share | a state (table below) |\n"
       "| `split` | rate | `none`, `treatment_status` (in / out of treatment) or `after_leaving` (in treatment, the first `after_leaving_days` days after leaving it, later) |\n"
       "| `after_leaving_days` | rate | with `split: after_leaving` |\n"

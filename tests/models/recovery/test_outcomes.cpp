@@ -210,6 +210,11 @@ TEST_CASE("outcomes: deaths by cause, as events of definitions and in the per-ag
   rate.split = RateSplit::after_leaving;
   rate.after_leaving_days = 14;
   plan.definitions.push_back(rate);
+  OutcomeDefinition young_men = definition("young_men", OutcomeStatistic::cumulative_incidence,
+                                           {{event_code_died_substance_related}, {event_code_died_other_causes}});
+  young_men.subgroup = {{SubgroupCondition::Attribute::age_years, {}, 18.0, 40.0},
+                        {SubgroupCondition::Attribute::sex, {1}, 0.0, 0.0}};
+  plan.definitions.push_back(young_men);
   ArmSimulation arm(p, {}, plan);
   arm.start_replicate({11, 0}, 200);
   std::vector<DayCounts> counts(200);
@@ -254,6 +259,17 @@ TEST_CASE("outcomes: deaths by cause, as events of definitions and in the per-ag
   CHECK(rows[0 * 2] == substance_in_treatment);
   CHECK(rows[1 * 2] == substance_soon_after);
   CHECK(rows[2 * 2] == substance - substance_in_treatment - substance_soon_after);
+
+  // A subgroup by age at admission and sex.
+  std::int64_t young_men_count = 0, young_men_substance = 0;
+  for (std::size_t i = 0; i < pop.size(); ++i)
+    if (pop.age_years[i] < 40.0f && pop.male[i] == 1) {
+      ++young_men_count;
+      young_men_substance += pop.death_cause[i] == DeathCause::substance_related ? 1 : 0;
+    }
+  CHECK(young_men_count > 1000);
+  CHECK(c[3].event[0].total_entered() == young_men_count);
+  CHECK(events_of(c[3].event[0], 0) == young_men_substance);
 
   // The horizon outcomes by cause and status.
   const auto horizon = compute_horizon_outcomes(pop, 200);
