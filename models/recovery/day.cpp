@@ -1,6 +1,7 @@
 // The day's constants, converted once from the parameters to the kernel's precision.
 #include "day.hpp"
 
+#include "calendar.hpp"
 #include "portable_math.hpp"
 
 #include <algorithm>
@@ -39,10 +40,18 @@ DayContext::DayContext(const Parameters& params) : p(params) {
   engagement_adjustment_rate = as_float(m.engagement_adjustment_rate_per_day);
   engagement_violation_factor = as_float(m.engagement_violation_factor);
 
-  copy(death_base_hazard, m.death_base_hazard_per_day);
-  death_abstinent_multiplier = as_float(m.death_abstinent_multiplier);
-  death_in_treatment_multiplier = as_float(m.death_in_treatment_multiplier);
-  opioid_death_multiplier = as_float(setting.opioid_death_multiplier);
+  years_per_day = as_float(1.0 / days_per_year);
+  for (std::size_t s = 0; s < substance_count; ++s)
+    other_causes_base_hazard[s] = as_float(m.gompertz_base_hazard_per_day * m.other_causes_smr[s]);
+  gompertz_slope_per_year = as_float(m.gompertz_slope_per_year);
+  gompertz_reference_age = as_float(m.gompertz_reference_age_years);
+  other_causes_male_multiplier = as_float(m.other_causes_male_multiplier);
+  copy(substance_death_base_hazard, m.substance_death_base_hazard_per_day);
+  substance_death_withdrawal_multiplier = as_float(m.substance_death_withdrawal_multiplier);
+  substance_death_abstinent_multiplier = as_float(m.substance_death_abstinent_multiplier);
+  overdose_multiplier_in_treatment = as_float(setting.overdose_multiplier_in_treatment);
+  exit_overdose_excess = as_float(setting.exit_overdose_multiplier - 1.0);
+  exit_overdose_decay_per_day = as_float(1.0 / setting.exit_overdose_decay_days);
   death_loss_of_tolerance_multiplier = as_float(m.death_loss_of_tolerance_multiplier);
   loss_of_tolerance_window_days = as_day_count(m.loss_of_tolerance_window_days);
   loss_of_tolerance_min_abstinent_days = as_day_count(m.loss_of_tolerance_min_abstinent_days);
@@ -55,6 +64,8 @@ DayContext::DayContext(const Parameters& params) : p(params) {
   lapse_mental_health_coefficient = as_float(m.lapse_mental_health_coefficient);
   lapse_withdrawal_multiplier = as_float(m.lapse_withdrawal_multiplier);
   lapse_multiplier_in_treatment = as_float(setting.lapse_multiplier_in_treatment);
+  exit_lapse_excess = as_float(setting.exit_lapse_multiplier - 1.0);
+  exit_lapse_decay_per_day = as_float(1.0 / setting.exit_lapse_decay_days);
 
   relapse_intercept = as_float(m.relapse_intercept);
   relapse_craving_coefficient = as_float(m.relapse_craving_coefficient);

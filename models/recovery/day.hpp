@@ -30,6 +30,8 @@ struct AgentState {
   float baseline_support = 0.0f;     // g0
   float baseline_engagement = 0.0f;  // w0
   float craving_peak = 0.0f;         // c_peak
+  float age_years = 0.0f;            // today's age (the kernel advances the age at admission)
+  std::int32_t male = 0;
 
   float craving = 0.0f;        // c
   float self_efficacy = 0.0f;  // e
@@ -43,7 +45,7 @@ struct AgentState {
   std::int32_t abstinent_before_use = 0;
   std::int32_t days_since_use = 0;
   std::int32_t withdrawal_days_left = 1;  // d_W minus the withdrawal days done
-  std::int32_t episode_days = 0;
+  std::int32_t status_days = 0;  // days in the current treatment status (population.hpp)
 
   std::int32_t first_lapse_day = -1;
   std::int32_t first_relapse_day = -1;
@@ -51,6 +53,7 @@ struct AgentState {
   std::int32_t first_episode_days = 0;
   std::int32_t readmissions = 0;
   std::int32_t death_day = -1;
+  Wide<DeathCause> death_cause = DeathCause::none;
   std::int32_t abstinent_days = 0;
 };
 
@@ -101,10 +104,17 @@ struct DayContext {
   float engagement_adjustment_rate;
   float engagement_violation_factor;
 
-  float death_base_hazard[substance_count];
-  float death_abstinent_multiplier;
-  float death_in_treatment_multiplier;
-  float opioid_death_multiplier;
+  float years_per_day;  // 1 / days_per_year: the age advances by this each day
+  float other_causes_base_hazard[substance_count];  // Gompertz base x SMR
+  float gompertz_slope_per_year;
+  float gompertz_reference_age;
+  float other_causes_male_multiplier;
+  float substance_death_base_hazard[substance_count];
+  float substance_death_withdrawal_multiplier;
+  float substance_death_abstinent_multiplier;
+  float overdose_multiplier_in_treatment;
+  float exit_overdose_excess;       // M_exit - 1
+  float exit_overdose_decay_per_day;  // 1 / tau_exit
   float death_loss_of_tolerance_multiplier;
   std::int32_t loss_of_tolerance_window_days;
   std::int32_t loss_of_tolerance_min_abstinent_days;
@@ -117,6 +127,8 @@ struct DayContext {
   float lapse_mental_health_coefficient;
   float lapse_withdrawal_multiplier;
   float lapse_multiplier_in_treatment;
+  float exit_lapse_excess;          // M_L - 1
+  float exit_lapse_decay_per_day;   // 1 / tau_L
 
   float relapse_intercept;
   float relapse_craving_coefficient;
@@ -186,14 +198,39 @@ struct DayContext {
          (a.abstinent_before_use >= ctx.loss_of_tolerance_min_abstinent_days);
 }
 
-[[gnu::always_inline]] inline float death_hazard(const DayContext& ctx, const AgentState& a) {
-  const bool in_treatment = a.treatment == TreatmentStatus::in_treatment;
-  float h = of_substance(ctx.death_base_hazard, a.substance);
-  h *= is_abstinent(a.state) ? ctx.death_abstinent_multiplier : 1.0f;
-  h *= in_treatment ? ctx.death_in_treatment_multiplier : 1.0f;
-  h *= in_treatment & (a.substance == Substance::opioid) ? ctx.opioid_death_multiplier : 1.0f;
+// Out of treatment after an episode (completed or dropped out): the post-exit multipliers apply.
+[[gnu::always_inline]] inline bool left_treatment(const AgentState& a) {
+  return (a.treatment == TreatmentStatus::completed) | (a.treatment == TreatmentStatus::dropped_out);
+}
+
+// 1 + (M - 1) exp(-d / tau) while out of treatment after an episode, d = days since leaving
+// (0 on the first day out); 1 otherwise.
+[[gnu::always_inline]] inline float after_exit_multiplier(float excess, float decay_per_day, const AgentState& a) {
+  const float m = 1.0f + excess * exp_lane(-static_cast<float>(a.status_days) * decay_per_day);
+  return left_treatment(a) ? m : 1.0f;
+}
+
+// Other causes: Gompertz in today's age, times the substance's SMR (and the male multiplier).
+[[gnu::always_inline]] inline float other_causes_hazard(const DayContext& ctx, const AgentState& a) {
+  const float h = of_substance(ctx.other_causes_base_hazard, a.substance) *
+                  exp_lane(ctx.gompertz_slope_per_year * (a.age_years - ctx.gompertz_reference_age));
+  return a.male != 0 ? h * ctx.other_causes_male_multiplier : h;
+}
+
+// Substance-related acute death: base by substance, times the use, treatment, tolerance and
+// post-exit multipliers.
+[[gnu::always_inline]] inline float substance_death_hazard(const DayContext& ctx, const AgentState& a) {
+  float h = of_substance(ctx.substance_death_base_hazard, a.substance);
+  h *= is_abstinent(a.state) ? ctx.substance_death_abstinent_multiplier : 1.0f;
+  h *= a.state == ClinicalState::withdrawal ? ctx.substance_death_withdrawal_multiplier : 1.0f;
+  h *= a.treatment == TreatmentStatus::in_treatment ? ctx.overdose_multiplier_in_treatment : 1.0f;
   h *= in_loss_of_tolerance_window(ctx, a) ? ctx.death_loss_of_tolerance_multiplier : 1.0f;
-  return h;
+  return h * after_exit_multiplier(ctx.exit_overdose_excess, ctx.exit_overdose_decay_per_day, a);
+}
+
+// The death hazard, both causes together.
+[[gnu::always_inline]] inline float death_hazard(const DayContext& ctx, const AgentState& a) {
+  return other_causes_hazard(ctx, a) + substance_death_hazard(ctx, a);
 }
 
 // ---- steps 4-6: leaving the current state ----------------------------------------------------
@@ -209,6 +246,7 @@ struct DayContext {
   h *= a.state == ClinicalState::withdrawal ? ctx.lapse_withdrawal_multiplier : 1.0f;
   h *= stress ? ctx.stress_lapse_multiplier * fx.stress_lapse_multiplier : 1.0f;
   h *= a.treatment == TreatmentStatus::in_treatment ? ctx.lapse_multiplier_in_treatment : 1.0f;
+  h *= after_exit_multiplier(ctx.exit_lapse_excess, ctx.exit_lapse_decay_per_day, a);
   return h * fx.lapse_multiplier;
 }
 
@@ -248,12 +286,13 @@ struct DayContext {
 
 // ---- the whole day ---------------------------------------------------------------------------
 
-// Advances one agent by one day and returns what happened (DayEvent bits); a deceased agent
+// Advances one agent by one day and returns what happened (DayEvent bits, and
+// event_died_substance_related for a death of that cause); a deceased agent
 // is left as it is. Every field is assigned by a select on the day's decisions, each of which
 // already excludes death, so that the code has no branch for the vectoriser to trip on. On
 // readmission (event_readmitted) the caller draws the new episode's withdrawal length from the
 // agent's withdrawal_length stream into withdrawal_days_left: a rare event, kept out of this code.
-[[gnu::always_inline]] inline std::uint8_t advance_one_day(const DayContext& ctx, AgentState& a, std::int32_t day, const DayDraws& u,
+[[gnu::always_inline]] inline std::int32_t advance_one_day(const DayContext& ctx, AgentState& a, std::int32_t day, const DayDraws& u,
                                     const AgentEffects& fx) {
   const Wide<ClinicalState> start = a.state;
   const bool alive = start != ClinicalState::deceased;
@@ -271,8 +310,17 @@ struct DayContext {
   a.skills = alive ? a.skills : latent_before[3];
   a.engagement = alive ? a.engagement : latent_before[4];
 
-  // 3. death, resolved first: on that day nothing below happens (`lives` is false)
-  const bool died = alive & bernoulli_lane(u.death, probability_within_day_lane(death_hazard(ctx, a)));
+  // 3. death, resolved first: on that day nothing below happens (`lives` is false). One uniform
+  // decides death with the hazard of both causes, and its position below the death probability
+  // the cause: substance-related if below p h_S / (h_O + h_S), so in proportion to the hazards.
+  const float h_other = other_causes_hazard(ctx, a);
+  const float h_substance = substance_death_hazard(ctx, a);
+  const float h_death = h_other + h_substance;
+  const float p_death = probability_within_day_lane(h_death);
+  const bool died = alive & bernoulli_lane(u.death, p_death);
+  // u < p h_S / h (u as a fraction of 2^32), multiplied out: no division, and h = 0 never dies.
+  const bool died_substance =
+      died & (static_cast<float>(u.death) * h_death < p_death * h_substance * 4294967296.0f);
   const bool lives = alive & !died;
 
   // 4-6. the exit from the current state (one draw: these never happen on the same day)
@@ -302,13 +350,14 @@ struct DayContext {
              : next;
   a.state = died ? ClinicalState::deceased : next;
   a.death_day = died ? day : a.death_day;
+  a.death_cause = !died ? a.death_cause : died_substance ? DeathCause::substance_related : DeathCause::other_causes;
 
   // 8. treatment, with the state after steps 4-7: dropout or progress towards completion; or
   // readmission for someone in relapse after treatment
   const bool treated_today = lives & in_treatment;
   const bool dropped_out = treated_today & bernoulli_lane(u.treatment_exit, probability_within_day_lane(
                                                                                   dropout_hazard(ctx, a, fx)));
-  const bool completed = treated_today & !dropped_out & (a.episode_days + 1 >= ctx.episode_length_days);
+  const bool completed = treated_today & !dropped_out & (a.status_days + 1 >= ctx.episode_length_days);
   const bool readmitted = lives & !in_treatment & (a.state == ClinicalState::relapse) &
                           bernoulli_lane(u.treatment_exit, ctx.readmission_probability);
 
@@ -321,22 +370,23 @@ struct DayContext {
                             : completed         ? EpisodeOutcome::completed
                                                 : EpisodeOutcome::died;
   // The days begun in treatment, the last one included.
-  a.first_episode_days = first_episode_ends ? a.episode_days + 1 : a.first_episode_days;
-  a.episode_days += treated_today & !dropped_out ? 1 : 0;
+  a.first_episode_days = first_episode_ends ? a.status_days + 1 : a.first_episode_days;
+  // The status clock: a day more in treatment or out of it; 0 at the end of the day an episode
+  // ends (so 0 on the first day out) and on readmission.
+  a.status_days = dropped_out | completed ? 0 : lives ? std::min(a.status_days + 1, max_day_count) : a.status_days;
   a.treatment = dropped_out ? TreatmentStatus::dropped_out
                 : completed ? TreatmentStatus::completed
                 : readmitted ? TreatmentStatus::in_treatment
                              : a.treatment;
   a.state = readmitted ? ClinicalState::withdrawal : a.state;
-  a.episode_days = readmitted ? 0 : a.episode_days;
+  a.status_days = readmitted ? 0 : a.status_days;
   a.abstinent_run = readmitted ? 0 : a.abstinent_run;
   a.readmissions += readmitted ? 1 : 0;
   a.abstinent_days += is_abstinent(a.state) ? 1 : 0;  // never true of the deceased
 
-  return static_cast<std::uint8_t>((died ? event_died : 0) | (lapsed ? event_lapsed : 0) |
-                                   (relapsed ? event_relapsed : 0) | (resumed ? event_resumed : 0) |
-                                   (dropped_out ? event_dropped_out : 0) | (completed ? event_completed : 0) |
-                                   (readmitted ? event_readmitted : 0));
+  return (died ? event_died : 0) | (died_substance ? event_died_substance_related : 0) | (lapsed ? event_lapsed : 0) |
+         (relapsed ? event_relapsed : 0) | (resumed ? event_resumed : 0) | (dropped_out ? event_dropped_out : 0) |
+         (completed ? event_completed : 0) | (readmitted ? event_readmitted : 0);
 }
 
 }  // namespace recoverysim::recovery

@@ -16,6 +16,12 @@ const std::vector<EventInfo>& core_events() {
       {event_code_dropped_out, "dropped_out", "leaves treatment before completing it (detail: episode number)"},
       {event_code_completed, "completed", "completes a treatment episode (detail: episode number)"},
       {event_code_readmitted, "readmitted", "starts a new treatment episode after an earlier one (detail: its number)"},
+      {event_code_died_other_causes, "died_other_causes",
+       "dies of other causes, reported with `died` (detail: days since leaving treatment, 0 on the first day out; "
+       "-1 in treatment or never admitted)"},
+      {event_code_died_substance_related, "died_substance_related",
+       "dies a substance-related acute death (overdose; for alcohol, poisoning or injury), reported with `died` "
+       "(detail: days since leaving treatment, 0 on the first day out; -1 in treatment)"},
   };
   return events;
 }

@@ -27,12 +27,16 @@ template <std::size_t lanes>
 struct TileColumns {
   std::int32_t substance[lanes], mental_health[lanes];
   float baseline_support[lanes], baseline_engagement[lanes], craving_peak[lanes];
+  float age_years[lanes];                // at admission
+  std::int32_t male[lanes];
+  std::int32_t admission_day[lanes];     // not a column: from the population's intake
   float craving[lanes], self_efficacy[lanes], support[lanes], skills[lanes], engagement[lanes];
   std::int32_t state[lanes], treatment[lanes];
   std::int32_t abstinent_run[lanes], abstinent_before_use[lanes], days_since_use[lanes], withdrawal_days_left[lanes],
-      episode_days[lanes];
+      status_days[lanes];
   std::int32_t first_lapse_day[lanes], first_relapse_day[lanes], first_episode_outcome[lanes];
-  std::int32_t first_episode_days[lanes], readmissions[lanes], death_day[lanes], abstinent_days[lanes];
+  std::int32_t first_episode_days[lanes], readmissions[lanes], death_day[lanes], death_cause[lanes];
+  std::int32_t abstinent_days[lanes];
 };
 
 // Calls f(population column, tile column) for every column the day reads (read_only) or
@@ -42,21 +46,27 @@ void for_each_day_column(Population& pop, Tile& t, ReadOnly&& read_only, ReadWri
   read_only(pop.substance, t.substance), read_only(pop.mental_health, t.mental_health);
   read_only(pop.baseline_support, t.baseline_support), read_only(pop.baseline_engagement, t.baseline_engagement);
   read_only(pop.craving_peak, t.craving_peak);
+  read_only(pop.age_years, t.age_years), read_only(pop.male, t.male);
   read_write(pop.craving, t.craving), read_write(pop.self_efficacy, t.self_efficacy);
   read_write(pop.support, t.support), read_write(pop.skills, t.skills), read_write(pop.engagement, t.engagement);
   read_write(pop.state, t.state), read_write(pop.treatment, t.treatment);
   read_write(pop.abstinent_run, t.abstinent_run), read_write(pop.abstinent_before_use, t.abstinent_before_use);
   read_write(pop.days_since_use, t.days_since_use), read_write(pop.withdrawal_days_left, t.withdrawal_days_left);
-  read_write(pop.episode_days, t.episode_days);
+  read_write(pop.status_days, t.status_days);
   read_write(pop.first_lapse_day, t.first_lapse_day), read_write(pop.first_relapse_day, t.first_relapse_day);
   read_write(pop.first_episode_outcome, t.first_episode_outcome);
   read_write(pop.first_episode_days, t.first_episode_days), read_write(pop.readmissions, t.readmissions);
-  read_write(pop.death_day, t.death_day), read_write(pop.abstinent_days, t.abstinent_days);
+  read_write(pop.death_day, t.death_day), read_write(pop.death_cause, t.death_cause);
+  read_write(pop.abstinent_days, t.abstinent_days);
 }
 
+// Lane l's agent on day `today`, its age advanced by the days since its admission.
 template <std::size_t lanes>
-[[gnu::always_inline]] inline AgentState load_agent(const TileColumns<lanes>& t, std::size_t l) {
+[[gnu::always_inline]] inline AgentState load_agent(const TileColumns<lanes>& t, std::size_t l, std::int32_t today,
+                                                    float years_per_day) {
   AgentState a;
+  a.age_years = t.age_years[l] + static_cast<float>(today - t.admission_day[l]) * years_per_day;
+  a.male = t.male[l];
   a.substance = Wide<Substance>::from_code(t.substance[l]);
   a.mental_health = t.mental_health[l];
   a.baseline_support = t.baseline_support[l];
@@ -73,13 +83,14 @@ template <std::size_t lanes>
   a.abstinent_before_use = t.abstinent_before_use[l];
   a.days_since_use = t.days_since_use[l];
   a.withdrawal_days_left = t.withdrawal_days_left[l];
-  a.episode_days = t.episode_days[l];
+  a.status_days = t.status_days[l];
   a.first_lapse_day = t.first_lapse_day[l];
   a.first_relapse_day = t.first_relapse_day[l];
   a.first_episode_outcome = Wide<EpisodeOutcome>::from_code(t.first_episode_outcome[l]);
   a.first_episode_days = t.first_episode_days[l];
   a.readmissions = t.readmissions[l];
   a.death_day = t.death_day[l];
+  a.death_cause = Wide<DeathCause>::from_code(t.death_cause[l]);
   a.abstinent_days = t.abstinent_days[l];
   return a;
 }
@@ -98,13 +109,14 @@ template <std::size_t lanes>
   t.abstinent_before_use[l] = a.abstinent_before_use;
   t.days_since_use[l] = a.days_since_use;
   t.withdrawal_days_left[l] = a.withdrawal_days_left;
-  t.episode_days[l] = a.episode_days;
+  t.status_days[l] = a.status_days;
   t.first_lapse_day[l] = a.first_lapse_day;
   t.first_relapse_day[l] = a.first_relapse_day;
   t.first_episode_outcome[l] = a.first_episode_outcome.code;
   t.first_episode_days[l] = a.first_episode_days;
   t.readmissions[l] = a.readmissions;
   t.death_day[l] = a.death_day;
+  t.death_cause[l] = a.death_cause.code;
   t.abstinent_days[l] = a.abstinent_days;
 }
 
@@ -136,7 +148,7 @@ template <bool with_effects, class Effects>
 [[gnu::always_inline]] inline std::int32_t step_lane(const DayContext& ctx, TileColumns<tile>& t, const Effects& effects,
                                                      const std::uint32_t (&u)[4][tile], std::int32_t today,
                                                      std::size_t l) {
-  AgentState a = load_agent(t, l);
+  AgentState a = load_agent(t, l, today, ctx.years_per_day);
   AgentEffects fx;
   if constexpr (with_effects) fx = effects_of(effects, l);
   const DayDraws draws{u[slot_stress][l], u[slot_death][l], u[slot_state_exit][l], u[slot_treatment_exit][l]};
@@ -157,6 +169,7 @@ struct Tile {
       for (std::size_t l = 0; l < n; ++l) lanes[l] = static_cast<Lane>(column[first + l]);
     };
     for_each_day_column(pop, columns, copy_in, copy_in);
+    for (std::size_t l = 0; l < n; ++l) columns.admission_day[l] = pop.admission_day(first + l);
   }
   void store(Population& pop) {
     const auto ignore = [](const auto&, const auto*) {};
@@ -215,7 +228,8 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
   }
   if (observe) {
     const TileDay view{today, first, n, arrived_before, admitted, start_of_day ? state_before : nullptr,
-                       start_of_day ? treatment_before : nullptr, t.state, t.treatment, t.readmissions, events};
+                       start_of_day ? treatment_before : nullptr, t.state, t.treatment, t.readmissions, events,
+                       t.status_days};
     out.observation->observe(view, *out.observation_local);
   }
 

@@ -68,6 +68,10 @@ std::size_t lane_events(const TileDay& t, std::size_t l, EventCode* codes, std::
   if (l >= t.arrived_before) add(event_code_arrival, 1);
   if (ev & event_died) {
     add(event_code_died, t.treatment[l]);
+    const bool left = (t.treatment[l] == static_cast<std::int32_t>(TreatmentStatus::completed)) ||
+                      (t.treatment[l] == static_cast<std::int32_t>(TreatmentStatus::dropped_out));
+    add((ev & event_died_substance_related) ? event_code_died_substance_related : event_code_died_other_causes,
+        left && t.status_days ? t.status_days[l] : -1);
     return k;
   }
   if (ev & event_lapsed) add(event_code_lapse, 0);
@@ -98,7 +102,9 @@ Observation::Observation(ObservationPlan plan)
   for (const auto& d : plan_.definitions) {
     Definition def;
     def.d = &d;
-    def.died_is_cause = cause_of(d, event_code_died) >= 0;
+    def.cause_specific =
+        cause_of(d, event_code_died_other_causes) >= 0 || cause_of(d, event_code_died_substance_related) >= 0;
+    def.died_is_cause = cause_of(d, event_code_died) >= 0 || def.cause_specific;
     const auto uses_origin_slot = [&] {
       if (d.origin.kind != Origin::Kind::event) return;
       for (std::size_t s = 0; s < origins_.size(); ++s)
@@ -158,6 +164,11 @@ Observation::Observation(ObservationPlan plan)
         for (const auto& cause : def.d->causes)
           for (const EventCode c : cause) f(c, i, false);
         if (def.mode == Mode::tracked && !def.died_is_cause) f(event_code_died, i, false);
+        // A death of the cause that is not among the causes ends the follow-up.
+        if (def.mode == Mode::tracked && def.cause_specific) {
+          f(event_code_died_other_causes, i, false);
+          f(event_code_died_substance_related, i, false);
+        }
       }
     }
     for (std::size_t s = 0; s < origins_.size(); ++s)
@@ -180,7 +191,9 @@ Observation::Observation(ObservationPlan plan)
     }
     switch (c) {
       case event_code_arrival: interesting_arrivals_ = true; break;
-      case event_code_died: interesting_events_ |= event_died; break;
+      case event_code_died:
+      case event_code_died_other_causes:
+      case event_code_died_substance_related: interesting_events_ |= event_died; break;
       case event_code_lapse: interesting_events_ |= event_lapsed; break;
       case event_code_relapse: interesting_events_ |= event_relapsed; break;
       case event_code_resumed: interesting_events_ |= event_resumed; break;
@@ -303,6 +316,10 @@ bool Observation::in_subgroup(const OutcomeDefinition& d, std::size_t i) const {
       case A::mental_health:
         if (!std::count(c.codes.begin(), c.codes.end(), static_cast<std::int32_t>(pop_->mental_health[i]))) return false;
         continue;
+      case A::sex:
+        if (!std::count(c.codes.begin(), c.codes.end(), static_cast<std::int32_t>(pop_->male[i]))) return false;
+        continue;
+      case A::age_years: value = pop_->age_years[i]; break;
       case A::severity: value = pop_->severity[i]; break;
       case A::baseline_support: value = pop_->baseline_support[i]; break;
       case A::baseline_engagement: value = pop_->baseline_engagement[i]; break;
@@ -372,7 +389,11 @@ void Observation::on_event(std::size_t agent, std::int32_t day, EventCode code, 
       const std::int32_t o = origin_day(def, agent);
       if (o == not_reached || has_bit(done, agent)) continue;
       const int k = cause_of(d, code);
-      if (k < 0 && !(code == event_code_died && !def.died_is_cause)) continue;
+      // A death not among the causes ends the follow-up: `died` where no death is a cause, its
+      // cause where the other cause is (then `died` itself, reported first, is passed over).
+      const bool ends_follow_up = def.cause_specific ? code != event_code_died && is_death_code(code)
+                                                     : code == event_code_died && !def.died_is_cause;
+      if (k < 0 && !ends_follow_up) continue;
       if (!d.subgroup.empty() && !in_subgroup(d, agent)) continue;
       set_bit(done, agent);
       const std::size_t s = stratum_of(agent);

@@ -2,7 +2,8 @@
 // admission, so open and closed cohorts are read alike:
 //  - percent_days_abstinent: abstinent person-days / person-days alive, in percent;
 //  - readmissions_per_person_year: readmissions / (person-days alive / 365.25);
-//  - deaths: number of deaths in the cohort;
+//  - deaths: number of deaths in the cohort; deaths_other_causes and deaths_substance_related
+//    by cause; deaths_in_treatment and deaths_out_of_treatment by the status at death;
 //  - abstinent_person_years: abstinent person-days / 365.25.
 #include "outcomes.hpp"
 
@@ -15,7 +16,7 @@ namespace recoverysim::recovery {
 
 void finalise_records(Population& pop) {
   for (std::size_t i = 0; i < pop.size(); ++i)
-    if (pop.first_episode_outcome[i] == EpisodeOutcome::ongoing) pop.first_episode_days[i] = pop.episode_days[i];
+    if (pop.first_episode_outcome[i] == EpisodeOutcome::ongoing) pop.first_episode_days[i] = pop.status_days[i];
 }
 
 const std::vector<OutcomeQuantity>& horizon_outcomes() {
@@ -26,6 +27,12 @@ const std::vector<OutcomeQuantity>& horizon_outcomes() {
       {"readmissions_per_person_year", Bounds::nonnegative, true, "per person-year",
        "readmissions per person-year alive after admission, within the horizon"},
       {"deaths", Bounds::nonnegative, true, "people", "people who died within the horizon"},
+      {"deaths_other_causes", Bounds::nonnegative, true, "people", "people who died of other causes within the horizon"},
+      {"deaths_substance_related", Bounds::nonnegative, true, "people",
+       "people who died a substance-related acute death within the horizon"},
+      {"deaths_in_treatment", Bounds::nonnegative, true, "people", "people who died in treatment within the horizon"},
+      {"deaths_out_of_treatment", Bounds::nonnegative, true, "people",
+       "people who died out of treatment (after an episode ended) within the horizon"},
       {"abstinent_person_years", Bounds::nonnegative, true, "person-years",
        "person-years alive and abstinent after admission, within the horizon"},
   };
@@ -43,10 +50,15 @@ const std::vector<std::string>& horizon_outcome_names() {
 
 std::vector<double> compute_horizon_outcomes(const Population& pop, std::int64_t days) {
   std::int64_t deaths = 0, readmissions = 0, abstinent_days = 0, days_alive = 0;
+  std::int64_t substance_related = 0, in_treatment = 0;
   for (std::size_t i = 0; i < pop.size(); ++i) {
     const std::int64_t start = pop.admission_day(i);
     if (start >= days) break;  // agents arrive in index order
-    if (pop.death_day[i] >= 0) ++deaths;
+    if (pop.death_day[i] >= 0) {
+      ++deaths;
+      substance_related += pop.death_cause[i] == DeathCause::substance_related ? 1 : 0;
+      in_treatment += pop.treatment[i] == TreatmentStatus::in_treatment ? 1 : 0;
+    }
     readmissions += pop.readmissions[i];
     abstinent_days += pop.abstinent_days[i];
     days_alive += (pop.death_day[i] >= 0 ? pop.death_day[i] : days) - start;
@@ -55,6 +67,8 @@ std::vector<double> compute_horizon_outcomes(const Population& pop, std::int64_t
   const double nan = std::numeric_limits<double>::quiet_NaN();
   return {days_alive > 0 ? 100.0 * static_cast<double>(abstinent_days) / alive : nan,
           days_alive > 0 ? static_cast<double>(readmissions) / (alive / days_per_year) : nan, static_cast<double>(deaths),
+          static_cast<double>(deaths - substance_related), static_cast<double>(substance_related),
+          static_cast<double>(in_treatment), static_cast<double>(deaths - in_treatment),
           static_cast<double>(abstinent_days) / days_per_year};
 }
 

@@ -13,7 +13,8 @@ namespace recoverysim::recovery {
 // Closes records still open at the horizon (e.g. the length of an ongoing first episode).
 void finalise_records(Population& pop);
 
-// percent_days_abstinent, readmissions_per_person_year, deaths, abstinent_person_years.
+// percent_days_abstinent, readmissions_per_person_year, deaths (all, by cause, by treatment
+// status at death), abstinent_person_years.
 const std::vector<std::string>& horizon_outcome_names();
 // The same with their ranges, units and descriptions.
 const std::vector<OutcomeQuantity>& horizon_outcomes();

@@ -29,17 +29,22 @@ struct SettingDefaults {
   double skills;
   double lapse;
   double craving;
-  double death;
+  double overdose;        // substance-related death hazard multiplier in treatment
+  double exit_lapse;      // M_L: lapse hazard multiplier on the first day out
+  double exit_lapse_decay_days;  // tau_L
 };
 
-// The treatment-settings table of the reference model.
+// The treatment-settings table of the reference model (version 2 for the death and post-exit
+// columns; the medication setting `moud` stands for buprenorphine).
 constexpr std::array<SettingDefaults, setting_count> setting_defaults = {{
-    {7, 0.06, 0.005, 1.0, 1.0, 1.0},     // detox: withdrawal management only
-    {28, 0.018, 0.01, 0.5, 1.0, 1.0},    // residential: controlled environment
-    {90, 0.0075, 0.01, 1.0, 1.0, 1.0},   // outpatient
-    {60, 0.0095, 0.015, 1.0, 1.0, 1.0},  // intensive outpatient
-    {365, 0.0025, 0.01, 1.0, 0.6, 0.3},  // medication for opioid use disorder
+    {7, 0.06, 0.005, 1.0, 1.0, 0.33, 4.0, 7.0},     // detox: withdrawal management only
+    {28, 0.018, 0.01, 0.5, 1.0, 0.33, 4.0, 7.0},    // residential: controlled environment
+    {90, 0.0075, 0.01, 1.0, 1.0, 0.33, 1.5, 7.0},   // outpatient
+    {60, 0.0095, 0.015, 1.0, 1.0, 0.33, 1.5, 7.0},  // intensive outpatient
+    {365, 0.0025, 0.01, 1.0, 0.6, 0.35, 3.0, 14.0}, // medication for opioid use disorder
 }};
+constexpr double exit_overdose_default = 6.0;
+constexpr double exit_overdose_decay_days_default = 14.0;
 
 }  // namespace
 
@@ -57,6 +62,16 @@ void declare_parameters(ParamTable& t, Parameters& p) {
        "Baseline treatment engagement w0 in [0,1]");
   per_substance(t, "population.withdrawal_mean_days", pop.withdrawal_mean_days, {5.0, 7.0, 10.0}, 1.0, 365.0, "days",
                 "Mean of the geometric withdrawal duration d_W, redrawn at each treatment episode");
+  per_substance(t, "population.age_years.mean", pop.age_mean_years, {42.0, 35.0, 36.0}, 0.0, 120.0, "years",
+                "Mean of the normal distribution of age at admission, before truncation");
+  per_substance(t, "population.age_years.sd", pop.age_sd_years, {12.0, 10.0, 10.0}, 0.0, 100.0, "years",
+                "Standard deviation of the normal distribution of age at admission, before truncation");
+  t.add_real("population.age_years.min", pop.age_min_years, 18.0, 0.0, 120.0, "years",
+             "Lower truncation point of age at admission");
+  t.add_real("population.age_years.max", pop.age_max_years, 85.0, 0.0, 120.0, "years",
+             "Upper truncation point of age at admission");
+  t.add_real("population.male_probability", pop.male_probability, 0.65, 0.0, 1.0, "probability",
+             "Probability that an agent is male (else female)");
 
   // ---- intake: closed or open cohort ------------------------------------------------------
   t.add_real("intake.arrivals_per_day", p.intake.arrivals_per_day, 0.0, 0.0, 1.0e6, "agents per day",
@@ -85,8 +100,19 @@ void declare_parameters(ParamTable& t, Parameters& p) {
                "multiplier", "Lapse hazard multiplier while in treatment (" + name + ")");
     t.add_real(base + "opioid_craving_target_multiplier", sp.opioid_craving_target_multiplier, d.craving, 0.0, 1.0,
                "multiplier", "Craving target c* multiplier for opioid users while in treatment (" + name + ")");
-    t.add_real(base + "opioid_death_multiplier", sp.opioid_death_multiplier, d.death, 0.0, 100.0, "multiplier",
-               "Death hazard multiplier for opioid users while in treatment (" + name + ")");
+    t.add_real(base + "overdose_multiplier_in_treatment", sp.overdose_multiplier_in_treatment, d.overdose, 0.0, 100.0,
+               "multiplier", "Substance-related death hazard multiplier while in treatment (" + name + ")");
+    t.add_real(base + "exit_lapse_multiplier", sp.exit_lapse_multiplier, d.exit_lapse, 0.0, 100.0, "multiplier",
+               "M_L: lapse hazard multiplier on the first day out of treatment after an episode of this setting; "
+               "it decays to 1 as 1 + (M_L - 1) exp(-d / tau_L) (" + name + ")");
+    t.add_real(base + "exit_lapse_decay_days", sp.exit_lapse_decay_days, d.exit_lapse_decay_days, 0.01, 100000.0,
+               "days", "tau_L: time constant of the decay of the post-exit lapse multiplier (" + name + ")");
+    t.add_real(base + "exit_overdose_multiplier", sp.exit_overdose_multiplier, exit_overdose_default, 0.0, 1000.0,
+               "multiplier",
+               "M_exit: substance-related death hazard multiplier on the first day out of treatment after an episode "
+               "of this setting; it decays to 1 as 1 + (M_exit - 1) exp(-d / tau_exit) (" + name + ")");
+    t.add_real(base + "exit_overdose_decay_days", sp.exit_overdose_decay_days, exit_overdose_decay_days_default, 0.01,
+               100000.0, "days", "tau_exit: time constant of the decay of the post-exit death multiplier (" + name + ")");
   }
 
   // ---- model: the daily dynamics --------------------------------------------------------------
@@ -136,18 +162,48 @@ void declare_parameters(ParamTable& t, Parameters& p) {
   t.add_real("model.engagement.violation_factor", m.engagement_violation_factor, 0.9, 0.0, 1.0, "factor",
              "Engagement is multiplied by this on a return to use");
 
-  per_substance(t, "model.death.base_hazard_per_day", m.death_base_hazard_per_day, {2.7e-5, 6.4e-5, 2.2e-5}, 0.0, 1.0,
-                "per day", "Death hazard out of treatment, not abstinent and outside the loss-of-tolerance window");
-  t.add_real("model.death.abstinent_multiplier", m.death_abstinent_multiplier, 0.2, 0.0, 100.0, "multiplier",
-             "Death hazard multiplier while abstinent (early or stable recovery)");
-  t.add_real("model.death.in_treatment_multiplier", m.death_in_treatment_multiplier, 1.0 / 3.0, 0.0, 100.0,
-             "multiplier", "Death hazard multiplier while in treatment");
-  t.add_real("model.death.loss_of_tolerance_multiplier", m.death_loss_of_tolerance_multiplier, 8.0, 0.0, 1000.0,
-             "multiplier", "Opioid death hazard multiplier in the loss-of-tolerance window");
-  t.add_integer("model.death.loss_of_tolerance_window_days", m.loss_of_tolerance_window_days, 14, 0, 100000, "days",
-                "Length of the loss-of-tolerance window after a return to use");
-  t.add_integer("model.death.loss_of_tolerance_min_abstinent_days", m.loss_of_tolerance_min_abstinent_days, 14, 0,
-                100000, "days", "Abstinent days before the return to use that open the window");
+  t.add_real("model.death.other_causes.gompertz_base_hazard_per_day", m.gompertz_base_hazard_per_day, 6.5e-6, 0.0,
+             1.0, "per day", "Hazard of death from other causes at the reference age, before the SMR");
+  t.add_real("model.death.other_causes.gompertz_slope_per_year", m.gompertz_slope_per_year, 0.085, -1.0, 1.0,
+             "log-hazard per year", "Gompertz slope: the log-hazard of death from other causes per year of age");
+  t.add_real("model.death.other_causes.reference_age_years", m.gompertz_reference_age_years, 40.0, 0.0, 120.0,
+             "years", "Age at which the other-causes hazard equals its base (before the SMR)");
+  per_substance(t, "model.death.other_causes.smr", m.other_causes_smr, {2.0, 3.0, 3.0}, 0.0, 1000.0, "ratio",
+                "Standardised mortality ratio of death from other causes");
+  t.add_real("model.death.other_causes.male_multiplier", m.other_causes_male_multiplier, 1.0, 0.0, 100.0,
+             "multiplier", "Other-causes hazard multiplier for men (1: the Gompertz base holds for both sexes)");
+  per_substance(t, "model.death.substance_related.base_hazard_per_day", m.substance_death_base_hazard_per_day,
+                {4e-6, 4e-5, 1.5e-5}, 0.0, 1.0, "per day",
+                "Substance-related (acute) death hazard in lapse or relapse, out of treatment, outside the "
+                "loss-of-tolerance window and long after any treatment");
+  t.add_real("model.death.substance_related.withdrawal_multiplier", m.substance_death_withdrawal_multiplier, 0.2, 0.0,
+             100.0, "multiplier", "Substance-related death hazard multiplier while in withdrawal");
+  t.add_real("model.death.substance_related.abstinent_multiplier", m.substance_death_abstinent_multiplier, 0.02, 0.0,
+             100.0, "multiplier", "Substance-related death hazard multiplier while abstinent (early or stable recovery)");
+  t.add_real("model.death.substance_related.loss_of_tolerance_multiplier", m.death_loss_of_tolerance_multiplier, 8.0,
+             0.0, 1000.0, "multiplier", "Substance-related death hazard multiplier for opioid users in the "
+             "loss-of-tolerance window");
+  t.add_integer("model.death.substance_related.loss_of_tolerance_window_days", m.loss_of_tolerance_window_days, 14, 0,
+                100000, "days", "Length of the loss-of-tolerance window after a return to use");
+  t.add_integer("model.death.substance_related.loss_of_tolerance_min_abstinent_days",
+                m.loss_of_tolerance_min_abstinent_days, 14, 0, 100000, "days",
+                "Abstinent days before the return to use that open the window");
+
+  // Version 1's death keys: one all-cause hazard became two causes (docs/model.md, section 3.3.2).
+  t.retire("model.death.base_hazard_per_day", "`model.death.substance_related.base_hazard_per_day.*` and `model.death.other_causes.*`",
+           "the all-cause hazard became two causes: other causes (Gompertz in age x SMR) and substance-related", "2");
+  t.retire("model.death.abstinent_multiplier", "`model.death.substance_related.abstinent_multiplier`",
+           "applies to the substance-related cause only (default 0.02); withdrawal has its own multiplier", "2");
+  t.retire("model.death.in_treatment_multiplier", "`treatment.settings.<setting>.overdose_multiplier_in_treatment`",
+           "per setting, on the substance-related cause only", "2");
+  for (const char* key : {"loss_of_tolerance_multiplier", "loss_of_tolerance_window_days",
+                          "loss_of_tolerance_min_abstinent_days"})
+    t.retire(std::string("model.death.") + key, "`model.death.substance_related." + std::string(key) + "`",
+             "same meaning, on the substance-related cause only", "2");
+  for (std::string_view setting : setting_names)
+    t.retire("treatment.settings." + std::string(setting) + ".opioid_death_multiplier",
+             "`treatment.settings." + std::string(setting) + ".overdose_multiplier_in_treatment`",
+             "applies to the substance-related cause of every agent in treatment, not to all deaths of opioid users", "2");
 
   per_substance(t, "model.lapse.base_hazard_per_day", m.lapse_base_hazard_per_day, {0.0030, 0.0048, 0.0039}, 0.0, 1.0,
                 "per day", "Lapse hazard with every covariate at its centre");
@@ -214,6 +270,12 @@ void validate_parameters(const ParamTable& table, Parameters& p) {
   } else if (table.where_set("intake.for_days").known() && p.intake.for_days > 0) {
     throw InputError(table.where_set("intake.for_days"), "intake.for_days: set intake.arrivals_per_day too");
   }
+
+  if (p.population.age_min_years > p.population.age_max_years)
+    throw InputError(table.where_set("population.age_years.min").known() ? table.where_set("population.age_years.min")
+                                                                          : table.where_set("population.age_years.max"),
+                     "population.age_years: min (" + format_value(p.population.age_min_years) +
+                         ") must not exceed max (" + format_value(p.population.age_max_years) + ")");
 
   double mix = 0.0;
   for (double share : p.population.substance_mix) mix += share;

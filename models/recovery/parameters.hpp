@@ -26,7 +26,12 @@ struct SettingParameters {
   double skills_growth_rate_per_day = 0.01;
   double lapse_multiplier_in_treatment = 1.0;
   double opioid_craving_target_multiplier = 1.0;  // while in treatment, opioid users only
-  double opioid_death_multiplier = 1.0;           // while in treatment, opioid users only
+  double overdose_multiplier_in_treatment = 0.33;  // substance-related death hazard, while in treatment
+  // After an episode ends, while out of treatment: 1 + (M - 1) exp(-d / tau), d = days since leaving.
+  double exit_lapse_multiplier = 1.0;
+  double exit_lapse_decay_days = 7.0;
+  double exit_overdose_multiplier = 6.0;
+  double exit_overdose_decay_days = 14.0;
 };
 
 struct PopulationParameters {
@@ -37,6 +42,12 @@ struct PopulationParameters {
   BetaShape baseline_support;
   BetaShape baseline_engagement;
   PerSubstance withdrawal_mean_days{};
+  // Age at admission: normal by substance, truncated to [age_min_years, age_max_years].
+  PerSubstance age_mean_years{};
+  PerSubstance age_sd_years{};
+  double age_min_years = 18.0;
+  double age_max_years = 85.0;
+  double male_probability = 0.65;
 };
 
 // Open cohorts: agents arrive evenly spaced, arrivals_per_day of them a day for for_days days.
@@ -81,9 +92,16 @@ struct ModelParameters {
   double engagement_adjustment_rate_per_day = 0.05;
   double engagement_violation_factor = 0.9;
 
-  PerSubstance death_base_hazard_per_day{};
-  double death_abstinent_multiplier = 0.2;
-  double death_in_treatment_multiplier = 1.0 / 3.0;
+  // Death from other causes: a Gompertz hazard in age times a standardised mortality ratio.
+  double gompertz_base_hazard_per_day = 6.5e-6;  // at the reference age
+  double gompertz_slope_per_year = 0.085;
+  double gompertz_reference_age_years = 40.0;
+  PerSubstance other_causes_smr{};
+  double other_causes_male_multiplier = 1.0;
+  // Substance-related acute death ("overdose").
+  PerSubstance substance_death_base_hazard_per_day{};
+  double substance_death_withdrawal_multiplier = 0.2;
+  double substance_death_abstinent_multiplier = 0.02;
   double death_loss_of_tolerance_multiplier = 8.0;
   std::int64_t loss_of_tolerance_window_days = 14;
   std::int64_t loss_of_tolerance_min_abstinent_days = 14;

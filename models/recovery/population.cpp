@@ -11,6 +11,17 @@ namespace recoverysim::recovery {
 
 namespace {
 float clamp01(double x) { return static_cast<float>(std::clamp(x, 0.0, 1.0)); }
+
+// Normal(mean, sd) truncated to [low, high], by rejection from the agent's own sequence; after
+// many rejections (a range far in a tail) the last draw is clamped, so the draw always ends.
+double truncated_normal(DrawSequence& sequence, double mean, double sd, double low, double high) {
+  double x = mean;
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    x = mean + sd * sequence.next_normal();
+    if (x >= low && x <= high) return x;
+  }
+  return std::clamp(x, low, high);
+}
 }  // namespace
 
 void Population::resize(std::size_t n) {
@@ -64,6 +75,11 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
       pop.baseline_support[i] = static_cast<float>(g0);
       pop.baseline_engagement[i] = static_cast<float>(w0);
       pop.craving_peak[i] = clamp01(c_peak);
+      DrawSequence age = sequence(Stream::age);
+      const auto si = static_cast<std::size_t>(s);
+      pop.age_years[i] = static_cast<float>(
+          truncated_normal(age, pp.age_mean_years[si], pp.age_sd_years[si], pp.age_min_years, pp.age_max_years));
+      pop.male[i] = bernoulli(draw(Stream::sex), pp.male_probability) ? 1 : 0;
 
       pop.craving[i] = pop.craving_peak[i];
       pop.self_efficacy[i] = clamp01(m.self_efficacy_initial_intercept + m.self_efficacy_initial_severity_slope * (1.0 - v));
@@ -77,7 +93,7 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
       pop.abstinent_before_use[i] = 0;
       pop.days_since_use[i] = 0;
       pop.withdrawal_days_left[i] = draw_withdrawal_length(p, s, key, agent, 0);
-      pop.episode_days[i] = 0;
+      pop.status_days[i] = 0;
 
       pop.first_lapse_day[i] = -1;
       pop.first_relapse_day[i] = -1;
@@ -85,6 +101,7 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
       pop.first_episode_days[i] = 0;
       pop.readmissions[i] = 0;
       pop.death_day[i] = -1;
+      pop.death_cause[i] = DeathCause::none;
       pop.abstinent_days[i] = 0;
     }
   });

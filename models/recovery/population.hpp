@@ -13,7 +13,7 @@
 namespace recoverysim::recovery {
 
 // Day numbers and day counters are 16-bit (at most max_day_count, states.hpp): with float
-// latent variables this keeps the whole state of an agent within 64 bytes (bytes_per_agent()),
+// latent variables this keeps the whole state of an agent within 72 bytes (bytes_per_agent()),
 // so that 10^7 agents fit in well under a gigabyte and a day streams through little memory.
 using DayCount = std::int16_t;
 
@@ -28,6 +28,8 @@ struct Population {
   std::vector<float> baseline_support;
   std::vector<float> baseline_engagement;
   std::vector<float> craving_peak;
+  std::vector<float> age_years;        // at admission; on day t: + (t - admission day) / days_per_year
+  std::vector<std::uint8_t> male;      // sex: 1 male, 0 female
 
   // Latent variables in [0, 1].
   std::vector<float> craving;
@@ -43,7 +45,9 @@ struct Population {
   std::vector<DayCount> abstinent_before_use;  // a_prior: a at the last return to use
   std::vector<DayCount> days_since_use;        // days since the last return to use
   std::vector<DayCount> withdrawal_days_left;  // d_W of the current episode, less the days done
-  std::vector<DayCount> episode_days;          // days in the current treatment episode
+  // Days in the current treatment status: in treatment, the days of the episode so far; out of
+  // it after an episode, the days since leaving (0 on the first day out).
+  std::vector<DayCount> status_days;
 
   // Per-agent records written to the output (-1 = never).
   std::vector<DayCount> first_lapse_day;
@@ -52,6 +56,7 @@ struct Population {
   std::vector<DayCount> first_episode_days;
   std::vector<DayCount> readmissions;
   std::vector<DayCount> death_day;
+  std::vector<DeathCause> death_cause;
   std::vector<DayCount> abstinent_days;
 
   std::size_t size() const { return state.size(); }
@@ -68,11 +73,12 @@ struct Population {
   template <class F>
   void for_each_column(F&& f) {
     f(substance), f(severity), f(mental_health), f(baseline_support), f(baseline_engagement), f(craving_peak);
+    f(age_years), f(male);
     f(craving), f(self_efficacy), f(support), f(skills), f(engagement);
     f(state), f(treatment), f(abstinent_run), f(abstinent_before_use), f(days_since_use), f(withdrawal_days_left);
-    f(episode_days);
+    f(status_days);
     f(first_lapse_day), f(first_relapse_day), f(first_episode_outcome), f(first_episode_days), f(readmissions);
-    f(death_day), f(abstinent_days);
+    f(death_day), f(death_cause), f(abstinent_days);
   }
 
   // Bytes of state per agent, summed over the columns.

@@ -26,6 +26,12 @@ inline constexpr std::array<std::string_view, treatment_status_count> treatment_
 enum class EpisodeOutcome : std::int8_t { completed, dropped_out, died, ongoing };
 inline constexpr std::array<std::string_view, 4> episode_outcome_names = {"completed", "dropped_out", "died", "ongoing"};
 
+// The cause of a death (model version 2): none while alive.
+enum class DeathCause : std::uint8_t { none, other_causes, substance_related };
+inline constexpr std::size_t death_cause_count = 3;
+inline constexpr std::array<std::string_view, death_cause_count> death_cause_names = {"none", "other_causes",
+                                                                                      "substance_related"};
+
 enum class Setting : std::uint8_t { detox, residential, outpatient, intensive_outpatient, moud };
 inline constexpr std::size_t setting_count = 5;
 inline constexpr std::array<std::string_view, setting_count> setting_names = {
@@ -42,6 +48,10 @@ enum DayEvent : std::uint8_t {
   event_readmitted = 1u << 6,
   event_admitted = 1u << 7,  // first day in the cohort: day 0 for all of a closed cohort, else the arrival day
 };
+
+// Beyond the byte of DayEvents, in the kernel's 32-bit event lanes only (the modules' event
+// column keeps the byte): the death of the day was substance-related (else: other causes).
+inline constexpr std::int32_t event_died_substance_related = 1 << 8;
 
 // Day numbers and day counters are stored in 16 bits (population.hpp), so a run lasts at most
 // this many days and every counter stays below it.

@@ -275,6 +275,25 @@ void ParamTable::copy_values_from(const ParamTable& other) {
   }
 }
 
+void ParamTable::retire(std::string path, std::string replacement, std::string note, std::string version) {
+  retired_.push_back({std::move(path), std::move(replacement), std::move(note), std::move(version)});
+}
+
+const ParamTable::RetiredKey* ParamTable::retired(std::string_view path) const {
+  const auto below = [](std::string_view inner, std::string_view outer) {
+    return inner.size() > outer.size() && inner.substr(0, outer.size()) == outer && inner[outer.size()] == '.';
+  };
+  for (const auto& r : retired_)
+    if (path == r.path || below(path, r.path) || (below(r.path, path) && !is_section(path))) return &r;
+  return nullptr;
+}
+
+void ParamTable::refuse_if_retired(std::string_view path, const SourceLocation& where) const {
+  if (const RetiredKey* r = retired(path))
+    throw InputError(where, "'" + std::string(path) + "' was replaced in model version " + r->version + " by " +
+                                r->replacement + " (" + r->note + "; docs/scenario-reference.md lists the changes)");
+}
+
 void ParamTable::assign_from_option(std::string_view path_equals_value) {
   const SourceLocation where{"--set " + std::string(path_equals_value), 0, 0};
   const auto eq = path_equals_value.find('=');
@@ -283,6 +302,7 @@ void ParamTable::assign_from_option(std::string_view path_equals_value) {
   const std::string path = trim(path_equals_value.substr(0, eq));
   const ParamSpec* spec = find(path);
   if (!spec) {
+    refuse_if_retired(path, where);
     std::vector<std::string> paths;
     for (const auto& s : specs_) paths.push_back(s.path);
     const std::string hint = closest_match(path, paths);
@@ -428,6 +448,13 @@ std::string ParamTable::schema_markdown() const {
       md << "\n## `" << section << "`\n\n" << markdown_header;
     }
     md << markdown_row(spec);
+  }
+  if (!retired_.empty()) {
+    md << "\n## Keys replaced by a later model version\n\n"
+       << "A scenario that sets one of these keys is refused with a message naming its replacement.\n\n"
+       << "| old key | model version | replaced by | what changed |\n|---|---|---|---|\n";
+    for (const auto& r : retired_)
+      md << "| `" << r.path << "` | " << r.version << " | " << r.replacement << " | " << r.note << " |\n";
   }
   return md.str();
 }

@@ -74,6 +74,22 @@ class ParamTable {
     add(std::move(spec));
   }
 
+  // A key of an earlier model version that a later one replaced: naming it (in a scenario or
+  // with --set) is an error whose message names what replaces it. `path` may be a section:
+  // then every key below it is retired. The schema's Markdown lists the retired keys.
+  struct RetiredKey {
+    std::string path;
+    std::string replacement;  // the key(s) that replace it, as written in the message
+    std::string note;         // what changed, in a few words
+    std::string version;      // the model version that retired it, e.g. "2"
+  };
+  void retire(std::string path, std::string replacement, std::string note, std::string version);
+  // The retired key that `path` names (the key itself, a key below a retired section, or a
+  // section holding only retired keys), or nullptr.
+  const RetiredKey* retired(std::string_view path) const;
+  // Throws InputError at `where` if `path` is a retired key.
+  void refuse_if_retired(std::string_view path, const SourceLocation& where) const;
+
   const std::vector<ParamSpec>& specs() const { return specs_; }
   const ParamSpec* find(std::string_view path) const;
   // True when some parameter lives below `prefix` (i.e. `prefix` names a section).
@@ -125,6 +141,7 @@ class ParamTable {
  private:
   void add(ParamSpec spec);
   std::vector<ParamSpec> specs_;
+  std::vector<RetiredKey> retired_;
   std::map<std::string, std::size_t, std::less<>> index_;
   std::map<std::string, SourceLocation, std::less<>> set_at_;
   std::map<std::string, Uncertain, std::less<>> distributions_;

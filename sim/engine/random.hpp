@@ -47,11 +47,14 @@ enum class Stream : std::uint32_t {
   baseline_engagement = 5,
   withdrawal_length = 6, // d_W, drawn at creation (day 0) and at each readmission day
   parameter_draws = 7,   // uncertain scenario parameters, once per replicate (counter: hash of the path)
+  age = 8,               // age at admission, drawn at creation
+  sex = 9,
 };
 inline constexpr std::uint32_t module_stream_base = 1000;
 
 // The four outputs of the core-day block. Decisions that can never happen to the same agent
 // on the same day (the exits from different states; dropout and readmission) share a slot.
+// The cause of a death splits the death slot's uniform: no draw of its own.
 enum CoreDaySlot : unsigned { slot_stress = 0, slot_death = 1, slot_state_exit = 2, slot_treatment_exit = 3 };
 
 struct RandomKey {

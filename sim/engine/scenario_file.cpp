@@ -90,6 +90,7 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
                          shown + ": expected a mapping of " + join_names(table.children(path)) + ", got " + describe(value));
       apply_mapping_at(table, value, path, file, handled_elsewhere, shown_prefix, errors);
     } else {
+      table.refuse_if_retired(path, key_at);
       std::vector<std::string> valid = table.children(prefix);
       for (const auto& other : handled_elsewhere)  // `arms` at the top, `outcomes` under `analysis`
         if (const auto dot = other.rfind('.'); (dot == std::string::npos ? std::string() : other.substr(0, dot)) == prefix &&

@@ -123,12 +123,15 @@ constexpr AgentField core_agent_fields[] = {
     {"mental_health", "flag", "1 with a co-occurring mental health condition, else 0"},
     {"baseline_support", "score (0 to 1)", "social support at admission"},
     {"baseline_engagement", "score (0 to 1)", "engagement with treatment at admission"},
+    {"age_years", "years", "age at admission; on day t the age is age_years + (t - admission_day) / 365.25"},
+    {"sex", "category", "sex: an index into the labels attribute (female, male)"},
     {"first_lapse_day", "day", "day of the first lapse; -1 if none within the horizon"},
     {"first_relapse_day", "day", "day of the first relapse; -1 if none within the horizon"},
     {"first_episode_outcome", "category", "how the first treatment episode ended: an index into the labels attribute"},
     {"first_episode_days", "days", "length of the first treatment episode (to the horizon if ongoing)"},
     {"readmissions", "admissions", "readmissions to treatment within the horizon"},
     {"death_day", "day", "day of death; -1 if alive at the horizon"},
+    {"death_cause", "category", "cause of death: an index into the labels attribute (none if alive at the horizon)"},
     {"abstinent_days", "days", "days alive and abstinent after admission, within the horizon"},
 };
 
@@ -193,6 +196,9 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
   add("mental_health", static_cast<std::int8_t*>(nullptr));
   add("baseline_support", static_cast<float*>(nullptr));
   add("baseline_engagement", static_cast<float*>(nullptr));
+  add("age_years", static_cast<float*>(nullptr));
+  add("sex", static_cast<std::int8_t*>(nullptr));
+  a->agents["sex"].set_attribute("labels", labels(std::array<std::string_view, 2>{"female", "male"}));
   add("first_lapse_day", static_cast<recovery::DayCount*>(nullptr));
   add("first_relapse_day", static_cast<recovery::DayCount*>(nullptr));
   add("first_episode_outcome", static_cast<std::int8_t*>(nullptr));
@@ -200,6 +206,8 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
   add("first_episode_days", static_cast<recovery::DayCount*>(nullptr));
   add("readmissions", static_cast<recovery::DayCount*>(nullptr));
   add("death_day", static_cast<recovery::DayCount*>(nullptr));
+  add("death_cause", static_cast<std::int8_t*>(nullptr));
+  a->agents["death_cause"].set_attribute("labels", labels(recovery::death_cause_names));
   add("abstinent_days", static_cast<recovery::DayCount*>(nullptr));
 
   for (const auto& outcome : recovery::replicate_outcome_quantities(arm.observed)) {
@@ -298,12 +306,15 @@ void ResultsFile::write_agents(std::size_t arm_index, std::int64_t replicate, co
   write("mental_health", as_int8(pop.mental_health));
   write("baseline_support", pop.baseline_support);
   write("baseline_engagement", pop.baseline_engagement);
+  write("age_years", pop.age_years);
+  write("sex", as_int8(pop.male));
   write("first_lapse_day", pop.first_lapse_day);
   write("first_relapse_day", pop.first_relapse_day);
   write("first_episode_outcome", as_int8(pop.first_episode_outcome));
   write("first_episode_days", pop.first_episode_days);
   write("readmissions", pop.readmissions);
   write("death_day", pop.death_day);
+  write("death_cause", as_int8(pop.death_cause));
   write("abstinent_days", pop.abstinent_days);
 }
 

@@ -18,8 +18,9 @@ namespace recoverysim {
 // 2: summaries, comparisons, sweeps, drawn parameters; 3: /tasks/complete, shard parts;
 // 4: outcome definitions and their count tables, competing-risk estimands, outcomes by
 // admission period, per-person waits, the event record; 5: units and descriptions of every
-// dataset; 6: a shard's part holds only its own units, under /units (docs/output.md, change log)
-inline constexpr std::int64_t format_version = 6;
+// dataset; 6: a shard's part holds only its own units, under /units; 7: model version 2's age,
+// sex and causes of death (docs/output.md, change log)
+inline constexpr std::int64_t format_version = 7;
 
 // The core's per-agent columns (/arms/<arm>/agents/<name>), in the order they are written.
 std::vector<std::string> core_agent_column_names();

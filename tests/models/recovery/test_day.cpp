@@ -33,10 +33,12 @@ AgentState typical_agent() {
   a.treatment = TreatmentStatus::in_treatment;
   a.abstinent_run = 30;
   a.withdrawal_days_left = 5;
+  a.age_years = 40.0f;
+  a.male = 1;
   return a;
 }
 
-bool has(std::uint8_t events, DayEvent e) { return (events & e) != 0; }
+bool has(std::int32_t events, DayEvent e) { return (events & e) != 0; }
 
 }  // namespace
 
@@ -97,20 +99,63 @@ TEST_CASE("latent update follows the reference equations") {
   CHECK(high.craving == 1.0);  // clamped
 }
 
-TEST_CASE("death hazard: base by substance, times abstinence, treatment and loss-of-tolerance factors") {
-  const Parameters p = testing::default_parameters();
+TEST_CASE("death from other causes: Gompertz in age, times the SMR and the male multiplier") {
+  Parameters p = testing::default_parameters();
+  p.model.other_causes_male_multiplier = 1.5;
   const DayContext ctx(p);
   AgentState a = typical_agent();
-  CHECK(death_hazard(ctx, a) == Approx(2.7e-5 * 0.2 / 3.0));
+  CHECK(other_causes_hazard(ctx, a) == Approx(6.5e-6 * 2.0 * 1.5));  // at the reference age, alcohol's SMR
+  a.male = 0;
+  CHECK(other_causes_hazard(ctx, a) == Approx(6.5e-6 * 2.0));
+  a.age_years = 50.0f;
+  CHECK(other_causes_hazard(ctx, a) == Approx(6.5e-6 * 2.0 * std::exp(0.085 * 10.0)).epsilon(1e-5));
+  a.age_years = 25.0f;
+  CHECK(other_causes_hazard(ctx, a) == Approx(6.5e-6 * 2.0 * std::exp(-0.085 * 15.0)).epsilon(1e-5));
+  // Doubling per ln 2 / slope years: the Gompertz shape.
+  const float h30 = (a.age_years = 30.0f, other_causes_hazard(ctx, a));
+  const float h60 = (a.age_years = 60.0f, other_causes_hazard(ctx, a));
+  CHECK(h60 / h30 == Approx(std::exp(0.085 * 30.0)).epsilon(1e-5));
+  a.substance = Substance::opioid;
+  CHECK(other_causes_hazard(ctx, a) == Approx(6.5e-6 * 3.0 * std::exp(0.085 * 20.0)).epsilon(1e-5));
+  // Neither the state nor treatment changes it.
+  const float before = other_causes_hazard(ctx, a);
+  a.state = ClinicalState::relapse;
+  a.treatment = TreatmentStatus::dropped_out;
+  CHECK(other_causes_hazard(ctx, a) == before);
+}
+
+TEST_CASE("substance-related death: base by substance, times use, treatment, tolerance and exit factors") {
+  const Parameters p = testing::default_parameters();
+  const DayContext ctx(p);
+  AgentState a = typical_agent();  // alcohol, early recovery, in treatment
+  CHECK(substance_death_hazard(ctx, a) == Approx(4e-6 * 0.02 * 0.33));
+  a.state = ClinicalState::withdrawal;
+  CHECK(substance_death_hazard(ctx, a) == Approx(4e-6 * 0.2 * 0.33));
+  a.state = ClinicalState::lapse;
+  CHECK(substance_death_hazard(ctx, a) == Approx(4e-6 * 0.33));
+  CHECK(death_hazard(ctx, a) == Approx(4e-6 * 0.33 + 6.5e-6 * 2.0));
+
+  // Out of treatment long after leaving: the base; just after leaving, up to M_exit.
   a.treatment = TreatmentStatus::dropped_out;
   a.state = ClinicalState::relapse;
-  CHECK(death_hazard(ctx, a) == Approx(2.7e-5));
+  a.status_days = 10000;
+  CHECK(substance_death_hazard(ctx, a) == Approx(4e-6));
+  a.status_days = 0;  // the first day out
+  CHECK(substance_death_hazard(ctx, a) == Approx(4e-6 * 6.0));
+  a.status_days = 14;
+  CHECK(substance_death_hazard(ctx, a) == Approx(4e-6 * (1.0 + 5.0 * std::exp(-1.0))).epsilon(1e-5));
+  a.treatment = TreatmentStatus::completed;
+  CHECK(substance_death_hazard(ctx, a) == Approx(4e-6 * (1.0 + 5.0 * std::exp(-1.0))).epsilon(1e-5));
+  a.status_days = 10000;
 
   a.substance = Substance::opioid;
   a.days_since_use = 3;
   a.abstinent_before_use = 20;
   CHECK(in_loss_of_tolerance_window(ctx, a));
-  CHECK(death_hazard(ctx, a) == Approx(6.4e-5 * 8.0));
+  CHECK(substance_death_hazard(ctx, a) == Approx(4e-5 * 8.0));
+  a.status_days = 0;  // the tolerance and exit multipliers multiply
+  CHECK(substance_death_hazard(ctx, a) == Approx(4e-5 * 8.0 * 6.0));
+  a.status_days = 10000;
   a.days_since_use = 14;
   CHECK_FALSE(in_loss_of_tolerance_window(ctx, a));
   a.days_since_use = 13;
@@ -125,7 +170,94 @@ TEST_CASE("death hazard: base by substance, times abstinence, treatment and loss
   const DayContext moud_ctx(moud);
   AgentState o = typical_agent();
   o.substance = Substance::opioid;
-  CHECK(death_hazard(moud_ctx, o) == Approx(6.4e-5 * 0.2 / 3.0 * 0.3));
+  CHECK(substance_death_hazard(moud_ctx, o) == Approx(4e-5 * 0.02 * 0.35));
+}
+
+TEST_CASE("a day: one uniform decides death and its cause, in proportion to the two hazards") {
+  Parameters p = testing::default_parameters();
+  // Large hazards, so that the thresholds fall far from both ends of the 32-bit range.
+  p.model.gompertz_base_hazard_per_day = 0.05;    // x SMR 3 for opioid: 0.15
+  p.model.substance_death_base_hazard_per_day = {0.1, 0.1, 0.1};
+  const DayContext ctx(p);
+  AgentState base = typical_agent();
+  base.substance = Substance::opioid;
+  base.state = ClinicalState::relapse;
+  base.treatment = TreatmentStatus::dropped_out;
+  base.status_days = 10000;
+  const double h_o = 0.15, h_s = 0.1;
+  const double p_death = -std::expm1(-(h_o + h_s));
+  const double p_substance = p_death * h_s / (h_o + h_s);
+  const auto at = [](double share) { return static_cast<std::uint32_t>(share * 4294967296.0); };
+  const auto cause_at = [&](std::uint32_t u) {
+    AgentState a = base;
+    DayDraws d = quiet_day;
+    d.death = u;
+    const std::int32_t ev = advance_one_day(ctx, a, 7, d, AgentEffects{});
+    CHECK(((ev & event_died) != 0) == (a.state == ClinicalState::deceased));
+    CHECK(((ev & event_died_substance_related) != 0) == (a.death_cause == DeathCause::substance_related));
+    return a.death_cause.value();
+  };
+  CHECK(cause_at(at(p_substance * 0.99)) == DeathCause::substance_related);
+  CHECK(cause_at(at(p_substance * 1.01)) == DeathCause::other_causes);
+  CHECK(cause_at(at(p_death * 0.99)) == DeathCause::other_causes);
+  CHECK(cause_at(at(p_death * 1.01)) == DeathCause::none);
+  CHECK(cause_at(0) == DeathCause::substance_related);
+  // With no hazard of one cause, every death is of the other.
+  Parameters q = p;
+  q.model.substance_death_base_hazard_per_day = {0.0, 0.0, 0.0};
+  const DayContext q_ctx(q);
+  AgentState a = base;
+  DayDraws d = quiet_day;
+  d.death = always;
+  advance_one_day(q_ctx, a, 7, d, AgentEffects{});
+  CHECK(a.death_cause == DeathCause::other_causes);
+}
+
+TEST_CASE("a day: the lapse hazard after an episode ends decays from M_L, only while out of treatment") {
+  Parameters p = testing::default_parameters();
+  p.treatment.setting = Setting::residential;  // M_L 4, tau_L 7
+  const DayContext ctx(p);
+  AgentState a = typical_agent();
+  a.status_days = 27;  // the 28th and last day of the episode
+  const auto ev = advance_one_day(ctx, a, 27, quiet_day, AgentEffects{});
+  CHECK((ev & event_completed) != 0);
+  CHECK(a.status_days == 0);  // d = 0 on the first day out
+
+  // The same agent in treatment, to compare with: only the post-exit factor differs (the
+  // residential setting's in-treatment multiplier 0.5 aside).
+  const auto without_exit = [&](AgentState b) {
+    b.treatment = TreatmentStatus::in_treatment;
+    return lapse_hazard(ctx, b, false, AgentEffects{}) / 0.5f;
+  };
+  for (int d = 0; d < 30; ++d) {
+    INFO("day out ", d);
+    CHECK(a.status_days == d);
+    const double expected = 1.0 + 3.0 * std::exp(-d / 7.0);
+    CHECK(lapse_hazard(ctx, a, false, AgentEffects{}) / without_exit(a) == Approx(expected).epsilon(1e-5));
+    advance_one_day(ctx, a, 28 + d, quiet_day, AgentEffects{});
+  }
+  // In treatment again (a readmission): no post-exit factor, and the clock restarts.
+  a.state = ClinicalState::relapse;
+  DayDraws u = quiet_day;
+  u.treatment_exit = always;
+  const auto readmitted = advance_one_day(ctx, a, 60, u, AgentEffects{});
+  CHECK((readmitted & event_readmitted) != 0);
+  CHECK(a.status_days == 0);
+  a.state = ClinicalState::early_recovery;
+  CHECK(lapse_hazard(ctx, a, false, AgentEffects{}) / without_exit(a) == Approx(0.5));  // in treatment: x 0.5 only
+
+  // Dropping out starts it as well; out of treatment with the default outpatient setting, M_L 1.5.
+  const DayContext outpatient(testing::default_parameters());
+  AgentState b = typical_agent();
+  b.treatment = TreatmentStatus::dropped_out;
+  b.status_days = 0;
+  AgentState c = b;
+  c.treatment = TreatmentStatus::in_treatment;
+  CHECK(lapse_hazard(outpatient, b, false, AgentEffects{}) / lapse_hazard(outpatient, c, false, AgentEffects{}) ==
+        Approx(1.5));
+  b.status_days = 7;
+  CHECK(lapse_hazard(outpatient, b, false, AgentEffects{}) / lapse_hazard(outpatient, c, false, AgentEffects{}) ==
+        Approx(1.0 + 0.5 * std::exp(-1.0)).epsilon(1e-5));
 }
 
 TEST_CASE("lapse hazard: log-linear in the centred covariates, with its multipliers") {
@@ -149,7 +281,10 @@ TEST_CASE("lapse hazard: log-linear in the centred covariates, with its multipli
   a.state = ClinicalState::early_recovery;
   CHECK(lapse_hazard(res_ctx, a, false, AgentEffects{}) == Approx(base * 0.5));
   a.treatment = TreatmentStatus::completed;
+  a.status_days = 10000;  // long after leaving: no post-exit factor left
   CHECK(lapse_hazard(res_ctx, a, false, AgentEffects{}) == Approx(base));
+  a.status_days = 0;  // the first day out: M_L = 4
+  CHECK(lapse_hazard(res_ctx, a, false, AgentEffects{}) == Approx(base * 4.0));
 }
 
 TEST_CASE("relapse probability is logistic and interventions multiply its odds") {
@@ -196,6 +331,7 @@ TEST_CASE("a day: death ends the day and closes the first episode") {
   CHECK(a.first_episode_outcome == EpisodeOutcome::died);
   CHECK(a.first_episode_days == 1);
   CHECK(a.abstinent_run == 30);  // no bookkeeping after death
+  CHECK(a.death_cause != DeathCause::none);
 }
 
 TEST_CASE("a day: withdrawal lasts d_W days, then early recovery starts counting abstinence") {
@@ -263,7 +399,7 @@ TEST_CASE("a day: treatment completes at length_days or ends by dropout") {
   const Parameters p = testing::default_parameters();
   const DayContext ctx(p);
   AgentState a = typical_agent();
-  a.episode_days = 89;
+  a.status_days = 89;
   const auto ev = advance_one_day(ctx, a, 89, quiet_day, AgentEffects{});
   CHECK(has(ev, event_completed));
   CHECK(a.treatment == TreatmentStatus::completed);
@@ -271,7 +407,7 @@ TEST_CASE("a day: treatment completes at length_days or ends by dropout") {
   CHECK(a.first_episode_days == 90);
 
   AgentState b = typical_agent();
-  b.episode_days = 10;
+  b.status_days = 10;
   DayDraws u = quiet_day;
   u.treatment_exit = always;
   const auto ev2 = advance_one_day(ctx, b, 10, u, AgentEffects{});
@@ -289,7 +425,7 @@ TEST_CASE("a day: someone in relapse out of treatment may be readmitted to a new
   a.treatment = TreatmentStatus::dropped_out;
   a.first_episode_outcome = EpisodeOutcome::dropped_out;
   a.first_episode_days = 10;
-  a.episode_days = 10;
+  a.status_days = 10;
   a.abstinent_run = 0;
   DayDraws u = quiet_day;
   u.treatment_exit = always;
@@ -297,7 +433,7 @@ TEST_CASE("a day: someone in relapse out of treatment may be readmitted to a new
   CHECK(has(ev, event_readmitted));  // the caller then draws the new episode's withdrawal length
   CHECK(a.treatment == TreatmentStatus::in_treatment);
   CHECK(a.state == ClinicalState::withdrawal);
-  CHECK(a.episode_days == 0);
+  CHECK(a.status_days == 0);
   CHECK(a.readmissions == 1);
   CHECK(a.first_episode_outcome == EpisodeOutcome::dropped_out);  // the first episode's record stays
   CHECK(a.first_episode_days == 10);

@@ -8,10 +8,12 @@
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include <cmath>
 #include <vector>
 
 using namespace recoverysim;
 using namespace recoverysim::recovery;
+using doctest::Approx;
 
 namespace {
 
@@ -70,6 +72,8 @@ void check_same(const Run& a, const Run& b) {
   CHECK(a.pop.first_relapse_day == b.pop.first_relapse_day);
   CHECK(a.pop.readmissions == b.pop.readmissions);
   CHECK(a.pop.death_day == b.pop.death_day);
+  CHECK(a.pop.death_cause == b.pop.death_cause);
+  CHECK(a.pop.status_days == b.pop.status_days);
   CHECK(a.pop.abstinent_days == b.pop.abstinent_days);
 }
 
@@ -88,4 +92,59 @@ TEST_CASE("days fused per tile give exactly the day-by-day results, at any threa
   SUBCASE("fused in blocks of 64 days, 2 threads") { check_same(day_by_day, run(2, 64)); }
   SUBCASE("fused in one block of 200 days, 2 threads") { check_same(day_by_day, run(2, 200)); }
   SUBCASE("day by day, 2 threads") { check_same(day_by_day, run(2, 1)); }
+}
+
+TEST_CASE("age advances with the days simulated, from each agent's admission") {
+  // All aged 40 at admission, and a Gompertz hazard so steep that it is negligible until the age
+  // passes the reference age (half a day into day 183 after admission) and certain after it:
+  // everyone dies of other causes on the 183rd day after their admission.
+  Parameters p = testing::open_cohort(20.0, 10);  // 200 agents, arriving on days 0 to 9
+  p.model.gompertz_base_hazard_per_day = 1.0;
+  p.model.gompertz_slope_per_year = 20000.0;
+  p.model.gompertz_reference_age_years = 40.0 + 182.5 / 365.25;
+  p.model.substance_death_base_hazard_per_day = {0.0, 0.0, 0.0};
+  const DayContext ctx(p);
+  Population pop;
+  pop.resize(static_cast<std::size_t>(p.population.size));
+  const RandomKey key{5, 0};
+  initialise(pop, p, key);
+  for (auto& age : pop.age_years) age = 40.0f;
+  std::vector<DayCounts> counts(200);
+  step_population_days(ctx, pop, key, 0, counts);
+  for (std::size_t i = 0; i < pop.size(); ++i) {
+    INFO("agent ", i, " admitted on day ", pop.admission_day(i));
+    CHECK(pop.death_day[i] == pop.admission_day(i) + 183);
+    CHECK(pop.death_cause[i] == DeathCause::other_causes);
+  }
+}
+
+TEST_CASE("ages at admission are truncated normal by substance, and sex is Bernoulli") {
+  Parameters p = testing::closed_cohort(20000);
+  Population pop;
+  pop.resize(static_cast<std::size_t>(p.population.size));
+  initialise(pop, p, RandomKey{8, 1});
+  double sum[substance_count] = {}, n[substance_count] = {}, male = 0.0;
+  for (std::size_t i = 0; i < pop.size(); ++i) {
+    const auto s = static_cast<std::size_t>(pop.substance[i]);
+    CHECK(pop.age_years[i] >= 18.0f);
+    CHECK(pop.age_years[i] <= 85.0f);
+    sum[s] += pop.age_years[i];
+    n[s] += 1.0;
+    male += pop.male[i];
+  }
+  // The mean of a normal truncated to [18, 85]: mu + sigma (phi(a) - phi(b)) / (Phi(b) - Phi(a)).
+  const auto truncated_mean = [](double mu, double sigma) {
+    const double a = (18.0 - mu) / sigma, b = (85.0 - mu) / sigma;
+    const auto phi = [](double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * 3.141592653589793); };
+    const auto Phi = [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); };
+    return mu + sigma * (phi(a) - phi(b)) / (Phi(b) - Phi(a));
+  };
+  const double mean[] = {truncated_mean(42.0, 12.0), truncated_mean(35.0, 10.0), truncated_mean(36.0, 10.0)};
+  const double sd[] = {12.0, 10.0, 10.0};
+  for (std::size_t s = 0; s < substance_count; ++s) {
+    INFO(substance_names[s], ": mean age ", sum[s] / n[s], ", expected ", mean[s]);
+    CHECK(std::fabs(sum[s] / n[s] - mean[s]) <= 4.0 * sd[s] / std::sqrt(n[s]));  // 4 SE (sd bounds the SE)
+  }
+  const double se = std::sqrt(0.65 * 0.35 / 20000.0);
+  CHECK(std::fabs(male / 20000.0 - 0.65) <= 4.0 * se);
 }

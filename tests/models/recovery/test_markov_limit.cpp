@@ -2,6 +2,9 @@
 // hazard is a constant and the clinical state is a Markov chain (expanded with the count of
 // abstinent days, since early recovery turns stable after a fixed number of them). The
 // simulated daily occupancy must match pi_0 P^t, computed with Eigen, within 4 standard errors.
+// Death keeps its two causes: a Gompertz slope of 0 makes the other-causes hazard a constant,
+// the post-exit and in-treatment multipliers are 1, and the chain's two absorbing states (one
+// per cause) give the expected split of the deaths at the horizon.
 #include "models/recovery/kernel.hpp"
 
 #include "support/defaults.hpp"
@@ -29,12 +32,18 @@ Parameters neutral_parameters() {
   m.relapse_craving_coefficient = m.relapse_self_efficacy_coefficient = m.relapse_support_coefficient = 0.0;
   m.resume_self_efficacy_coefficient = m.resume_support_coefficient = 0.0;
   m.resume_in_treatment_multiplier = 1.0;
-  m.death_in_treatment_multiplier = 1.0;
   m.death_loss_of_tolerance_multiplier = 1.0;
+  m.gompertz_slope_per_year = 0.0;  // the other-causes hazard no longer depends on age
+  for (auto& setting : p.treatment.settings) {
+    setting.overdose_multiplier_in_treatment = 1.0;
+    setting.exit_overdose_multiplier = 1.0;
+    setting.exit_lapse_multiplier = 1.0;
+  }
   p.treatment.readmission_hazard_per_day = 0.0;
   // Faster dynamics than the defaults, so that every transition is exercised in 120 days.
   m.lapse_base_hazard_per_day = {0.02, 0.035, 0.05};
-  m.death_base_hazard_per_day = {0.001, 0.003, 0.002};
+  m.gompertz_base_hazard_per_day = 4e-4;  // times the SMR: 8e-4 / 1.2e-3 / 1.2e-3 a day
+  m.substance_death_base_hazard_per_day = {0.001, 0.003, 0.002};
   m.resume_base_hazard_per_day = 0.03;
   return p;
 }
@@ -47,8 +56,9 @@ struct Chain {
   static constexpr int S = K;
   static constexpr int L = K + 1;
   static constexpr int R = K + 2;
-  static constexpr int D = K + 3;
-  static constexpr int size = K + 4;
+  static constexpr int D = K + 3;       // died of other causes
+  static constexpr int D_S = K + 4;     // died a substance-related death
+  static constexpr int size = K + 5;
   // After an abstinent day ending with a days: E_a, or S once a reaches K.
   static int abstinent(int a) { return a >= K ? S : E(a); }
   // The reported clinical state of a chain state.
@@ -65,8 +75,17 @@ struct Chain {
 Eigen::MatrixXd transition_matrix(const Parameters& p, Substance s) {
   const auto& m = p.model;
   const auto si = static_cast<std::size_t>(s);
-  const double death_using = hazard_to_probability(m.death_base_hazard_per_day[si]);
-  const double death_abstinent = hazard_to_probability(m.death_base_hazard_per_day[si] * m.death_abstinent_multiplier);
+  // Each state's death probability for both causes, and the share of it that is substance-related.
+  const double other = m.gompertz_base_hazard_per_day * m.other_causes_smr[si];
+  const double substance = m.substance_death_base_hazard_per_day[si];
+  const double substance_withdrawal = substance * m.substance_death_withdrawal_multiplier;
+  const double substance_abstinent = substance * m.substance_death_abstinent_multiplier;
+  const double death_using = hazard_to_probability(other + substance);
+  const double death_withdrawal = hazard_to_probability(other + substance_withdrawal);
+  const double death_abstinent = hazard_to_probability(other + substance_abstinent);
+  const double share_using = substance / (other + substance);
+  const double share_withdrawal = substance_withdrawal / (other + substance_withdrawal);
+  const double share_abstinent = substance_abstinent / (other + substance_abstinent);
   const double lapse = hazard_to_probability(m.lapse_base_hazard_per_day[si]);
   const double leave_withdrawal = 1.0 / p.population.withdrawal_mean_days[si];
   const double relapse = logistic(m.relapse_intercept);
@@ -74,26 +93,31 @@ Eigen::MatrixXd transition_matrix(const Parameters& p, Substance s) {
 
   using C = Chain;
   Eigen::MatrixXd P = Eigen::MatrixXd::Zero(C::size, C::size);
-  // Withdrawal is not "abstinent" for the death hazard.
-  P(C::W, C::D) = death_using;
-  P(C::W, C::L) = (1 - death_using) * lapse;
-  P(C::W, C::abstinent(1)) = (1 - death_using) * (1 - lapse) * leave_withdrawal;
-  P(C::W, C::W) = (1 - death_using) * (1 - lapse) * (1 - leave_withdrawal);
+  // Death from state i: split between the two absorbing states by the cause's share.
+  const auto dies = [&](int i, double p_death, double share) {
+    P(i, C::D) = p_death * (1 - share);
+    P(i, C::D_S) = p_death * share;
+  };
+  dies(C::W, death_withdrawal, share_withdrawal);
+  P(C::W, C::L) = (1 - death_withdrawal) * lapse;
+  P(C::W, C::abstinent(1)) = (1 - death_withdrawal) * (1 - lapse) * leave_withdrawal;
+  P(C::W, C::W) = (1 - death_withdrawal) * (1 - lapse) * (1 - leave_withdrawal);
   for (int a = 1; a < C::K; ++a) {
-    P(C::E(a), C::D) = death_abstinent;
+    dies(C::E(a), death_abstinent, share_abstinent);
     P(C::E(a), C::L) = (1 - death_abstinent) * lapse;
     P(C::E(a), C::abstinent(a + 1)) = (1 - death_abstinent) * (1 - lapse);
   }
-  P(C::S, C::D) = death_abstinent;
+  dies(C::S, death_abstinent, share_abstinent);
   P(C::S, C::L) = (1 - death_abstinent) * lapse;
   P(C::S, C::S) = (1 - death_abstinent) * (1 - lapse);
-  P(C::L, C::D) = death_using;
+  dies(C::L, death_using, share_using);
   P(C::L, C::R) = (1 - death_using) * relapse;
   P(C::L, C::abstinent(1)) = (1 - death_using) * (1 - relapse);
-  P(C::R, C::D) = death_using;
+  dies(C::R, death_using, share_using);
   P(C::R, C::abstinent(1)) = (1 - death_using) * resume;
   P(C::R, C::R) = (1 - death_using) * (1 - resume);
   P(C::D, C::D) = 1.0;
+  P(C::D_S, C::D_S) = 1.0;
   return P;
 }
 
@@ -114,6 +138,7 @@ TEST_CASE("Markov limit: daily state occupancy equals the powers of the transiti
 
   // Expected occupancy at the end of each day, mixing substances by their shares.
   std::vector<std::array<double, clinical_state_count>> expected(days);
+  double expected_substance_deaths = 0.0;  // share of the cohort dead of that cause at the horizon
   for (std::size_t s = 0; s < substance_count; ++s) {
     Eigen::RowVectorXd pi = Eigen::RowVectorXd::Zero(Chain::size);
     pi(Chain::W) = 1.0;
@@ -123,10 +148,12 @@ TEST_CASE("Markov limit: daily state occupancy equals the powers of the transiti
         expected[static_cast<std::size_t>(t)][static_cast<std::size_t>(Chain::reported(i))] +=
             p.population.substance_mix[s] * pi(i);
     }
+    expected_substance_deaths += p.population.substance_mix[s] * pi(Chain::D_S);
   }
 
   // Simulated occupancy, pooled over replicates.
   std::vector<std::array<std::int64_t, clinical_state_count>> simulated(days);
+  std::int64_t substance_deaths = 0;
   Population pop;
   pop.resize(agents);
   const DayContext ctx(p);
@@ -137,6 +164,7 @@ TEST_CASE("Markov limit: daily state occupancy equals the powers of the transiti
       const DayCounts counts = step_population(ctx, pop, key, static_cast<std::uint32_t>(t));
       for (std::size_t x = 0; x < clinical_state_count; ++x) simulated[static_cast<std::size_t>(t)][x] += counts.state[x];
     }
+    for (const DeathCause c : pop.death_cause) substance_deaths += c == DeathCause::substance_related ? 1 : 0;
   }
 
   // Agents are independent, so each count is Binomial(n, pi): SE = sqrt(pi (1 - pi) / n).
@@ -154,6 +182,16 @@ TEST_CASE("Markov limit: daily state occupancy equals the powers of the transiti
     }
   }
   CHECK(compared == 12 * 6);
+  // The deaths by cause at the horizon (the other causes are the rest of the deceased, above).
+  {
+    const double pi = expected_substance_deaths;
+    const double share = static_cast<double>(substance_deaths) / n;
+    const double se = std::sqrt(pi * (1.0 - pi) / n);
+    INFO("substance-related deaths by day ", days, ": simulated ", share, ", exact ", pi, ", SE ", se);
+    CHECK(std::fabs(share - pi) <= 4.0 * se);
+    CHECK(pi > 0.05);
+    CHECK(expected[days - 1][static_cast<std::size_t>(ClinicalState::deceased)] - pi > 0.05);
+  }
   // The test is only meaningful if every state is visited.
   for (std::size_t x = 0; x < clinical_state_count; ++x) {
     double most = 0.0;

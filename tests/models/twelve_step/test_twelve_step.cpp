@@ -135,7 +135,7 @@ TEST_CASE("twelve_step: sponsors keep within max_sponsees and every link is to a
 TEST_CASE("twelve_step: links end on the sponsor's lapse, relapse or death") {
   Parameters p = sponsorship_cohort(3000);
   // More deaths and lapses among sponsors, so the rule is exercised many times.
-  p.model.death_base_hazard_per_day = {0.01, 0.01, 0.01};
+  p.model.gompertz_base_hazard_per_day = 0.004;  // x SMR 2 to 3: about 0.01 a day in every state
   for (auto& h : p.model.lapse_base_hazard_per_day) h *= 3.0;
   TwelveStep module;
   ParamTable table;

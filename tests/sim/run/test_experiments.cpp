@@ -429,7 +429,7 @@ TEST_CASE("experiments: draws of every family have the requested mean and sd") {
       {"model.stress.lapse_multiplier", "{dist: gamma, mean: 3, sd: 0.6}", "gamma(mean=3.0, sd=0.6)", 3.0, 0.6},
       {"model.stress.probability_per_day", "{dist: gamma, shape: 4, scale: 0.01}", "gamma(shape=4.0, scale=0.01)", 0.04,
        0.02},
-      {"model.death.loss_of_tolerance_multiplier", "{dist: lognormal, mean: 8, sd: 2}", "lognormal(mean=8.0, sd=2.0)",
+      {"model.death.substance_related.loss_of_tolerance_multiplier", "{dist: lognormal, mean: 8, sd: 2}", "lognormal(mean=8.0, sd=2.0)",
        8.0, 2.0},
       {"model.dropout.use_multiplier", "{dist: lognormal, meanlog: 1, sdlog: 0.2}", "lognormal(meanlog=1.0, sdlog=0.2)",
        lognormal_mean, lognormal_mean * std::sqrt(std::exp(0.04) - 1.0)},

@@ -87,7 +87,7 @@ TEST_CASE("the results file follows the documented layout") {
   const auto f = h5::File::open_read_only(path);
   const auto& root = f.root();
   CHECK(root.string_attribute("format") == "recoverysim");
-  CHECK(root.integer_attribute("format_version") == 6);
+  CHECK(root.integer_attribute("format_version") == 7);
   CHECK(root.open_dataset("tasks/complete").read_all<std::uint8_t>() == std::vector<std::uint8_t>(3, 1));
   CHECK_FALSE(root.has_attribute("shard"));
   CHECK(root.integer_attribute("seed") == 77);

@@ -183,15 +183,17 @@ TEST_CASE("analysis.outcomes: the resolved scenario reads back to the same defin
                          " window: [1, 85]}\n"
                          "    - {name: share, statistic: state_share, state: abstinent_in_treatment, days: [180], origin: day0}\n"
                          "    - {name: net, event: relapse, competing: [], days: [30]}\n"
-                         "    - {name: ratio, statistic: ratio, of: [after_by_day_30, relapse_by_day_30]}\n";
+                         "    - {name: ratio, statistic: ratio, of: [after_by_day_30, relapse_by_day_30]}\n"
+                         "    - {name: overdose, event: died_substance_related, days: [90],"
+                         " subgroup: {age_years: [18, 40], sex: male}}\n";
   Scenario a;
   a.load(path.string());
   const std::string resolved = a.resolved_yaml();
   Scenario b;
   b.load_text(resolved, "resolved");
   CHECK(b.resolved_yaml() == resolved);
-  REQUIRE(b.analysis.outcomes.size() == 5);
-  for (std::size_t k = 0; k < 5; ++k) {
+  REQUIRE(b.analysis.outcomes.size() == 6);
+  for (std::size_t k = 0; k < 6; ++k) {
     const auto& x = a.analysis.outcomes[k];
     const auto& y = b.analysis.outcomes[k];
     INFO(x.name);
@@ -208,6 +210,15 @@ TEST_CASE("analysis.outcomes: the resolved scenario reads back to the same defin
   CHECK(a.analysis.outcomes[1].window_from == 1);
   CHECK(a.analysis.outcomes[1].window_to == 85);
   CHECK(resolved.find("competing: [died]") != std::string::npos);  // the default, written out
+  // A death of one cause: the other cause competes by default; age and sex subgroups read back.
+  const auto& overdose = a.analysis.outcomes[5];
+  CHECK(overdose.causes == std::vector<std::vector<recovery::EventCode>>{{recovery::event_code_died_substance_related},
+                                                                         {recovery::event_code_died_other_causes}});
+  REQUIRE(overdose.subgroup.size() == 2);
+  CHECK(overdose.subgroup[0].low == 18.0);
+  CHECK(overdose.subgroup[0].high == 40.0);
+  CHECK(overdose.subgroup[1].codes == std::vector<std::int32_t>{1});
+  CHECK(resolved.find("competing: [died_other_causes]") != std::string::npos);
 }
 
 TEST_CASE("analysis-only keys do not change what a run is, its outcomes do") {
