@@ -106,6 +106,9 @@ def main():
     refused("a newer format_version is refused", ["summarize", newer], "newer recoverysim (format_version 99)")
     no_version = altered(whole, "no_version.h5", lambda f: f.attrs.__delitem__("format_version"))
     refused("a file without format_version is refused", ["summarize", no_version], "format_version missing")
+    version_1 = altered(whole, "format6.h5", lambda f: f.attrs.__setitem__("format_version", np.int64(6)))
+    refused("a file of model version 1 (format 6) is refused, advising to run it again", ["summarize", version_1],
+            "format_version 6", "reads versions 7 to", "run the scenario again")
 
     # 7. merge checks the parts' datasets.
     merged = WORK / "merged.h5"
@@ -126,7 +129,7 @@ def main():
             str(shifted), f"units/{unit}", "outside the scenario's")
     old_part = altered(parts[1], "part2_v5.h5", lambda f: f.attrs.__setitem__("format_version", np.int64(5)))
     refused("merge refuses a part of the old layout", ["merge", parts[0], old_part, "-o", WORK / "m5.h5"],
-            str(old_part), "format_version 5", "run its shard again")
+            str(old_part), "format_version 5", "run the scenario again")
     refused("merge refuses a whole file given as a part", ["merge", parts[0], whole, "-o", WORK / "m3.h5"],
             str(whole), "not the part")
     check("refused merges write nothing", not any((WORK / m).exists() for m in ("m1.h5", "m2.h5", "m3.h5", "m4.h5", "m5.h5")))
