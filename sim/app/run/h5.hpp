@@ -62,6 +62,7 @@ hid_t file_type();
 template <class T>
 hid_t memory_type();
 
+// clang-format off
 template <> inline hid_t file_type<std::int8_t>() { return H5T_STD_I8LE; }
 template <> inline hid_t file_type<std::uint8_t>() { return H5T_STD_U8LE; }
 template <> inline hid_t file_type<std::int16_t>() { return H5T_STD_I16LE; }
@@ -78,6 +79,7 @@ template <> inline hid_t memory_type<std::int32_t>() { return H5T_NATIVE_INT32; 
 template <> inline hid_t memory_type<std::int64_t>() { return H5T_NATIVE_INT64; }
 template <> inline hid_t memory_type<float>() { return H5T_NATIVE_FLOAT; }
 template <> inline hid_t memory_type<double>() { return H5T_NATIVE_DOUBLE; }
+// clang-format on
 
 struct DatasetOptions {
   std::vector<hsize_t> chunk;  // empty: contiguous
