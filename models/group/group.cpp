@@ -389,7 +389,8 @@ std::vector<AgentColumn> Group::agent_columns() const {
     if (group_of_[i] != no_group) member_days[i] += last_before_day_ - member_since_[i];
   return {{"sessions_attended", sessions_attended_, "sessions", "sessions the person attended"},
           {"member_days", std::move(member_days), "days", "days the person held a seat"},
-          {"first_queued_day", first_queued_day_, "day", "first day in the queue (start of the first wait); -1 if never"},
+          {"first_queued_day", first_queued_day_, "day",
+           "first day in the queue (start of the first wait); -1 if never"},
           {"first_joined_day", first_joined_day_, "day", "first day with a seat; -1 if never"},
           {"left_unserved_day", left_unserved_day_, "day",
            "day the first wait ended without a seat (eligibility ended, or death); -1 if seated or still waiting"}};

@@ -133,9 +133,9 @@ constexpr std::size_t tile = agents_per_tile;
 // `#pragma omp simd` would give each lane its own copy in an array of structs, which the
 // compiler cannot vectorise; here, inlined, they become vector registers.
 template <bool with_effects, class Effects>
-[[gnu::always_inline]] inline std::int32_t step_lane(const DayContext& ctx, TileColumns<tile>& t, const Effects& effects,
-                                                     const std::uint32_t (&u)[4][tile], std::int32_t today,
-                                                     std::size_t l) {
+[[gnu::always_inline]] inline std::int32_t step_lane(const DayContext& ctx, TileColumns<tile>& t,
+                                                     const Effects& effects, const std::uint32_t (&u)[4][tile],
+                                                     std::int32_t today, std::size_t l) {
   AgentState a = load_agent(t, l);
   AgentEffects fx;
   if constexpr (with_effects) fx = effects_of(effects, l);
@@ -173,7 +173,7 @@ struct TileOutputs {
   DayCounts* counts = nullptr;
   const TrajectorySink* trajectory = nullptr;  // the day's slot is trajectory->offset + day_slot
   std::size_t day_slot = 0;
-  std::uint8_t* events = nullptr;  // the modules' event column, indexed by agent
+  std::uint8_t* events = nullptr;      // the modules' event column, indexed by agent
   Observation* observation = nullptr;  // sees the tile at the end of the day, if it asks to
   Observation::Local* observation_local = nullptr;
 };
@@ -214,8 +214,17 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
                                                        static_cast<std::uint32_t>(today));
   }
   if (observe) {
-    const TileDay view{today, first, n, arrived_before, admitted, start_of_day ? state_before : nullptr,
-                       start_of_day ? treatment_before : nullptr, t.state, t.treatment, t.readmissions, events};
+    const TileDay view{today,
+                       first,
+                       n,
+                       arrived_before,
+                       admitted,
+                       start_of_day ? state_before : nullptr,
+                       start_of_day ? treatment_before : nullptr,
+                       t.state,
+                       t.treatment,
+                       t.readmissions,
+                       events};
     out.observation->observe(view, *out.observation_local);
   }
 
@@ -228,7 +237,8 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
   constexpr auto deceased = static_cast<std::int32_t>(ClinicalState::deceased);
   for (std::size_t x = 0; x < treatment_status_count; ++x) {
     std::int32_t c = 0;
-    for (std::size_t l = 0; l < admitted; ++l) c += (t.treatment[l] == static_cast<std::int32_t>(x)) & (t.state[l] != deceased);
+    for (std::size_t l = 0; l < admitted; ++l)
+      c += (t.treatment[l] == static_cast<std::int32_t>(x)) & (t.state[l] != deceased);
     counts.treatment[x] += c;
   }
   // Agents not yet admitted: counted as waiting, otherwise untouched.
@@ -236,8 +246,9 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
 
   if (out.events) {
     for (std::size_t l = 0; l < n; ++l)
-      out.events[first + l] = l >= admitted ? std::uint8_t{0}
-                                            : static_cast<std::uint8_t>(events[l] | (l >= arrived_before ? event_admitted : 0));
+      out.events[first + l] = l >= admitted
+                                  ? std::uint8_t{0}
+                                  : static_cast<std::uint8_t>(events[l] | (l >= arrived_before ? event_admitted : 0));
   }
   if (out.trajectory) {
     const TrajectorySink& sink = *out.trajectory;

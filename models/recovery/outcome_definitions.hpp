@@ -39,7 +39,12 @@ struct Origin {
 // One condition on a fixed attribute of the agent (all conditions of a subgroup must hold).
 struct SubgroupCondition {
   enum class Attribute : std::uint8_t {
-    substance, mental_health, severity, baseline_support, baseline_engagement, admission_day
+    substance,
+    mental_health,
+    severity,
+    baseline_support,
+    baseline_engagement,
+    admission_day
   } attribute = Attribute::substance;
   std::vector<std::int32_t> codes;  // substance, mental_health: the values allowed
   double low = 0.0;                 // the others: low <= value < high
@@ -69,7 +74,7 @@ struct OutcomeDefinition {
   std::vector<std::string> cause_names;  // each cause's event (or group) name
   std::vector<std::string> event_text;   // the event as written: one name or several (cause 0)
   Origin origin;
-  std::vector<std::int32_t> days;  // cumulative_incidence: by day D; state_share: on day D
+  std::vector<std::int32_t> days;         // cumulative_incidence: by day D; state_share: on day D
   std::int32_t restricted_mean_days = 0;  // > 0: also the mean time to the first cause, up to this
   std::vector<double> quantiles;          // also the days by which these shares had the event
   std::vector<SubgroupCondition> subgroup;

@@ -66,7 +66,8 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
       pop.craving_peak[i] = clamp01(c_peak);
 
       pop.craving[i] = pop.craving_peak[i];
-      pop.self_efficacy[i] = clamp01(m.self_efficacy_initial_intercept + m.self_efficacy_initial_severity_slope * (1.0 - v));
+      pop.self_efficacy[i] =
+          clamp01(m.self_efficacy_initial_intercept + m.self_efficacy_initial_severity_slope * (1.0 - v));
       pop.support[i] = static_cast<float>(g0);
       pop.skills[i] = clamp01(m.skills_initial);
       pop.engagement[i] = static_cast<float>(w0);

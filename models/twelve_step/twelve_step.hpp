@@ -109,12 +109,12 @@ class TwelveStep final : public Intervention {
   std::vector<std::uint8_t> participant_;  // took up an offer
   std::vector<Attended> attended_;
   std::vector<Links> links_;
-  std::vector<float> affiliation_;         // f in [0, 1]
-  std::vector<std::int32_t> steps_;        // 0 .. 12
-  std::vector<std::int32_t> meetings_;     // meetings attended so far
-  std::vector<std::int32_t> sponsor_;      // agent index, no_sponsor or external_sponsor
-  std::vector<std::int32_t> sponsees_;     // in-cohort sponsees of this agent
-  std::int64_t external_sponsees_ = 0;     // links held by the external pool
+  std::vector<float> affiliation_;      // f in [0, 1]
+  std::vector<std::int32_t> steps_;     // 0 .. 12
+  std::vector<std::int32_t> meetings_;  // meetings attended so far
+  std::vector<std::int32_t> sponsor_;   // agent index, no_sponsor or external_sponsor
+  std::vector<std::int32_t> sponsees_;  // in-cohort sponsees of this agent
+  std::int64_t external_sponsees_ = 0;  // links held by the external pool
 
   // Kept up to date as agents join, die, step and link.
   std::int64_t sponsoring_ = 0;                // agents with at least one in-cohort sponsee

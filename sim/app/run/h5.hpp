@@ -152,8 +152,8 @@ class Dataset {
   }
 
  private:
-  void write_raw(const std::vector<hsize_t>& offset, const std::vector<hsize_t>& count, const void* data,
-                 std::size_t n, hid_t mem_type);
+  void write_raw(const std::vector<hsize_t>& offset, const std::vector<hsize_t>& count, const void* data, std::size_t n,
+                 hid_t mem_type);
   void read_raw(void* data, hid_t mem_type) const;
   void append_raw(const void* data, std::size_t n, hid_t mem_type);
   void read_range_raw(hsize_t first, hsize_t count, void* data, hid_t mem_type) const;
@@ -175,7 +175,8 @@ class Group {
   bool has_attribute(const std::string& name) const;
 
   template <class T>
-  Dataset create_dataset(const std::string& name, const std::vector<hsize_t>& dims, const DatasetOptions& options = {}) {
+  Dataset create_dataset(const std::string& name, const std::vector<hsize_t>& dims,
+                         const DatasetOptions& options = {}) {
     return create_dataset_raw(name, dims, file_type<T>(), options);
   }
   // A one-dimensional dataset that starts empty and grows by Dataset::append, in chunks of
