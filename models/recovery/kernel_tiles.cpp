@@ -315,7 +315,7 @@ DayCounts step_population_for(const DayContext& ctx, Population& pop, RandomKey 
     Observation::Local* observed;
   };
   const auto locals = [&] {
-    return Locals{&counts.local()[0], &module_totals.local(), observation ? &observation->local() : nullptr};
+    return Locals{counts.local().data(), &module_totals.local(), observation ? &observation->local() : nullptr};
   };
   for_each_tile(pop.size(), locals, [&](Tile& t, const Locals& local) {
     const TileOutputs out{local.counts, trajectory, 0, channels.events, observation, local.observed};
