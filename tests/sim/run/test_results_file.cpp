@@ -27,7 +27,7 @@ void small_scenario(Scenario& s, bool trajectories) {
 std::string run_to(const std::string& name, int threads, bool trajectories = true) {
   Scenario s;
   small_scenario(s, trajectories);
-  const std::string path = (tmp_dir / name).string();
+  std::string path = (tmp_dir / name).string();
   std::filesystem::remove(path);
   std::filesystem::remove_all(path + ".partial.d");
   run_scenario(s, testing::quiet_run(path, threads));
