@@ -6,10 +6,10 @@
 #
 # scripts/check_style.sh (run by CI) fails on any file this would change.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 if [ $# -gt 0 ]; then
-  files=("$@")
+  files=("$@")  # clang-format finds .clang-format from each file's directory up
 else
+  cd "$(dirname "$0")/.."
   mapfile -t files < <(scripts/cxx_files.sh)
 fi
-printf '%s\0' "${files[@]}" | xargs -0 -n 32 -P 2 clang-format-14 -i --style=file
+printf '%s\0' "${files[@]}" | xargs -0 -n 32 -P "$(nproc)" clang-format-14 -i --style=file
