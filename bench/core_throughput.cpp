@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
   std::vector<ModuleSlot> slots;
   std::vector<std::vector<double>> metrics;
   for (const auto& m : modules) {
-    slots.push_back({m->module.get(), builtin_interventions().stream_base(builtin_interventions().types()[slots.size()])});
+    slots.push_back(
+        {m->module.get(), builtin_interventions().stream_base(builtin_interventions().types()[slots.size()])});
     metrics.emplace_back(m->module->metric_names().size() * static_cast<std::size_t>(days));
   }
   std::vector<std::span<double>> metric_spans(metrics.begin(), metrics.end());
@@ -80,7 +81,9 @@ int main(int argc, char** argv) {
   bench::print_table_header();
   return bench::measure_throughput(
       with_modules ? "core + 3 modules" : "core", agents, days, threads, repeats,
-      [&](int rep) { arm.start_replicate({1, static_cast<std::uint32_t>(rep)}, days); },
+      [&](int rep) {
+        arm.start_replicate({1, static_cast<std::uint32_t>(rep)}, days);
+      },
       [&](int) {
         std::vector<DayCounts> counts(static_cast<std::size_t>(days));
         if (day_by_day) {

@@ -7,9 +7,9 @@
 #include "floor_tiles.hpp"
 #include "measure.hpp"
 
-#include <CLI/CLI.hpp>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_reduce.h>
+#include <CLI/CLI.hpp>
 
 #include <array>
 #include <cstdio>
@@ -32,9 +32,9 @@ int main(int argc, char** argv) {
   // A six-state chain with constant daily transition probabilities, as 32-bit thresholds:
   // the next state is the first j with u < threshold[state][j].
   constexpr int states = bench::floor_states;
-  const double p[states][states] = {
-      {0.80, 0.15, 0.00, 0.04, 0.00, 0.01}, {0.00, 0.97, 0.01, 0.02, 0.00, 0.00}, {0.00, 0.00, 0.995, 0.005, 0.0, 0.0},
-      {0.00, 0.60, 0.00, 0.00, 0.40, 0.00}, {0.00, 0.01, 0.00, 0.00, 0.989, 0.001}, {0, 0, 0, 0, 0, 1.0}};
+  const double p[states][states] = {{0.80, 0.15, 0.00, 0.04, 0.00, 0.01},   {0.00, 0.97, 0.01, 0.02, 0.00, 0.00},
+                                    {0.00, 0.00, 0.995, 0.005, 0.0, 0.0},   {0.00, 0.60, 0.00, 0.00, 0.40, 0.00},
+                                    {0.00, 0.01, 0.00, 0.00, 0.989, 0.001}, {0, 0, 0, 0, 0, 1.0}};
   bench::FloorThresholds threshold{};
   for (int i = 0; i < states; ++i) {
     double cumulative = 0.0;

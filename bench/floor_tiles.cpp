@@ -8,8 +8,8 @@
 namespace recoverysim::bench {
 
 template <class KernelTag>
-std::int64_t floor_tiles(RandomKey key, std::uint32_t day, const FloorThresholds& threshold,
-                         std::uint8_t* state, std::size_t agents, std::size_t first_tile, std::size_t last_tile) {
+std::int64_t floor_tiles(RandomKey key, std::uint32_t day, const FloorThresholds& threshold, std::uint8_t* state,
+                         std::size_t agents, std::size_t first_tile, std::size_t last_tile) {
   std::int64_t count = 0;
   for (std::size_t k = first_tile; k != last_tile; ++k) {
     const std::size_t first = k * floor_tile;

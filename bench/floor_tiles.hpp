@@ -17,7 +17,7 @@ using FloorThresholds = std::array<std::array<std::uint32_t, floor_states>, floo
 // Advances the agents of tiles [first_tile, last_tile) of `state` (agents in all) by one day;
 // returns how many are then in the last, absorbing state.
 template <class KernelTag>
-std::int64_t floor_tiles(RandomKey key, std::uint32_t day, const FloorThresholds& threshold,
-                         std::uint8_t* state, std::size_t agents, std::size_t first_tile, std::size_t last_tile);
+std::int64_t floor_tiles(RandomKey key, std::uint32_t day, const FloorThresholds& threshold, std::uint8_t* state,
+                         std::size_t agents, std::size_t first_tile, std::size_t last_tile);
 
 }  // namespace recoverysim::bench

@@ -14,7 +14,8 @@
 namespace recoverysim::bench {
 
 inline void print_table_header() {
-  std::printf("| model | agents | days | threads | seconds | agent-days/s | speed-up |\n|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| model | agents | days | threads | seconds | agent-days/s | speed-up |\n|---|---|---|---|---|---|---|\n");
 }
 
 // `prepare(repeat)` is untimed set-up inside the arena; `run(repeat)` is timed and returns a

@@ -8,7 +8,7 @@ packages=(
   libeigen3-dev libtbb-dev libcli11-dev libyaml-cpp-dev libhdf5-dev hdf5-tools
   doctest-dev librandom123-dev
   openmpi-bin libopenmpi-dev slurm-wlm munge
-  clang-14 libfuzzer-14-dev
+  clang-14 libfuzzer-14-dev clang-format-14 clang-tidy-14 editorconfig
   qemu-user
   python3 python3-h5py python3-numpy python3-matplotlib python3-scipy
   chromium python3-websocket

@@ -33,7 +33,7 @@ struct GroupParameters {
   GroupEligibility eligibility = GroupEligibility::in_treatment;
   std::int64_t aftercare_days{};
 
-  double attendance_intercept{};              // log-odds at engagement == centre
+  double attendance_intercept{};               // log-odds at engagement == centre
   double attendance_engagement_coefficient{};  // log-odds per unit of (w - centre)
   double attendance_engagement_centre{};
 
@@ -45,8 +45,8 @@ struct GroupParameters {
   std::int64_t first_milestone_days{};
   std::int64_t second_milestone_days{};
 
-  double salary_per_year{};  // per facilitator FTE
-  double cost_per_session{};    // per group session held
+  double salary_per_year{};   // per facilitator FTE
+  double cost_per_session{};  // per group session held
 };
 
 // True when `day` holds a session, with `sessions_per_week` sessions spread evenly over each
@@ -70,7 +70,8 @@ class Group final : public SimpleModule<Group> {
   std::vector<AgentColumn> agent_columns() const override;
   std::vector<EventName> event_names() const override;
   std::vector<OutcomeDefinition> outcome_definitions(EventCode first_code, std::int64_t days) const override;
-  std::vector<TimeToEventRecord> outcome_records(const OutcomeDefinition& definition, const Population& pop) const override;
+  std::vector<TimeToEventRecord> outcome_records(const OutcomeDefinition& definition,
+                                                 const Population& pop) const override;
 
   // One agent's day: contagion recorded yesterday (zero for everyone but yesterday's members),
   // support for members, and on a session day the session for those who attend (counted).
@@ -147,8 +148,8 @@ class Group final : public SimpleModule<Group> {
   // Aftercare that ends on a known day, in the order it ends: (day, agent).
   DueList aftercare_end_;
   std::vector<ModuleEvent>* emitted_ = nullptr;  // today's events, during after_day
-  std::size_t admitted_ = 0;  // agents admitted by today
-  bool started_ = false;      // the replicate's first after_day has run
+  std::size_t admitted_ = 0;                     // agents admitted by today
+  bool started_ = false;                         // the replicate's first after_day has run
   std::int32_t last_before_day_ = -1;
 
   // Today's figures, fixed in before_day (membership during the day).

@@ -20,7 +20,7 @@ namespace recoverysim::recovery {
 
 namespace {
 
-constexpr std::int32_t open_ended = INT32_MAX;  // eligibility end while in treatment
+constexpr std::int32_t open_ended = INT32_MAX;                      // eligibility end while in treatment
 constexpr std::uint64_t agent_mask = (std::uint64_t{1} << 31) - 1;  // the agent in a queue key
 
 // Metric columns, in metrics() order.
@@ -74,8 +74,8 @@ void PeerMentor::declare(ParamTable& t) {
              "Share of a mentor's burnout removed per hour of supervision (spread evenly over the week)");
   t.add_real("departure_hazard_per_day", p.departure_hazard_per_day, 0.00137, 0.0, 1.0, "per day",
              "Hazard that a mentor leaves, at burnout 0 (0.00137: a mean tenure of about two years)");
-  t.add_real("departure_burnout_coefficient", p.departure_burnout_coefficient, 2.0, 0.0, 50.0,
-             "log-hazard per unit", "Departure log-hazard added per unit of burnout (hazard x exp(coefficient x b))");
+  t.add_real("departure_burnout_coefficient", p.departure_burnout_coefficient, 2.0, 0.0, 50.0, "log-hazard per unit",
+             "Departure log-hazard added per unit of burnout (hazard x exp(coefficient x b))");
   t.add_integer("hiring_delay_days", p.hiring_delay_days, 60, 1, 3650, "days",
                 "A departed mentor's position is filled by a new mentor (burnout 0) this many days later");
 
@@ -143,7 +143,8 @@ std::vector<Metric> PeerMentor::metrics() const {
 std::vector<Intervention::EventName> PeerMentor::event_names() const {
   return {{"queued", "becomes eligible and joins the queue for a mentor"},
           {"matched", "is matched with a mentor (detail: the mentor's position)"},
-          {"match_ended", "the match ends (detail: 1 the mentor left, the mentee back in the queue; 2 eligibility ended)"},
+          {"match_ended",
+           "the match ends (detail: 1 the mentor left, the mentee back in the queue; 2 eligibility ended)"},
           {"left", "leaves the programme: eligibility ended, or died (detail: 1 while waiting, 2 while matched)"}};
 }
 
@@ -384,8 +385,8 @@ void PeerMentor::update_eligibility(const DayView& view) {
 void PeerMentor::recruit(const DayView& view) {
   std::int64_t open = 0;
   for (std::size_t m = 0; m < mentor_status_.size(); ++m)
-    open += recruit_agent_[m] >= 0 && (mentor_status_[m] == MentorStatus::active ||
-                                       mentor_status_[m] == MentorStatus::training);
+    open += recruit_agent_[m] >= 0 &&
+            (mentor_status_[m] == MentorStatus::active || mentor_status_[m] == MentorStatus::training);
   if (open >= p_.recruits_max || p_.recruit_probability_per_day <= 0.0) return;
 
   const auto& pop = view.pop;
@@ -477,19 +478,18 @@ void PeerMentor::match_queue(std::int32_t day) {
         status_[i] = MenteeStatus::matched;
         status_since_[i] = day;
         if (first_match_day_[i] < 0) first_match_day_[i] = day;
-        emit(static_cast<std::int32_t>(i), event_matched, static_cast<std::int16_t>(std::min<std::size_t>(best, 32767)));
+        emit(static_cast<std::int32_t>(i), event_matched,
+             static_cast<std::int16_t>(std::min<std::size_t>(best, 32767)));
       }
     }
   }
   compact_queue();
-
 }
 
 // Drops consumed and dead entries once they outnumber the live ones (amortised: each dead
 // entry is copied at most a few times).
 void PeerMentor::compact_queue() {
-  const std::size_t physical =
-      front_queue_.keys.size() - front_queue_.head + queue_.keys.size() - queue_.head;
+  const std::size_t physical = front_queue_.keys.size() - front_queue_.head + queue_.keys.size() - queue_.head;
   const bool sweep = physical > 2 * static_cast<std::size_t>(queued_) + 4096;
   for (KeyQueue* queue : {&front_queue_, &queue_}) {
     auto& keys = queue->keys;
@@ -618,7 +618,8 @@ std::vector<AgentColumn> PeerMentor::agent_columns() const {
            "days in the queue before the first match (0 if matched the day it became eligible); -1 if never queued"},
           {"first_match_day", first_match_day_, "day", "day of the first match; -1 if never matched"},
           {"recruited_day", recruited_day_, "day", "day the person was recruited as a mentor; -1 if never"},
-          {"first_queued_day", first_queued_day_, "day", "first day in the queue (start of the first wait); -1 if never"},
+          {"first_queued_day", first_queued_day_, "day",
+           "first day in the queue (start of the first wait); -1 if never"},
           {"left_unserved_day", left_unserved_day_, "day",
            "day the first wait ended without a match (eligibility ended, or death); -1 if matched or still waiting"}};
 }

@@ -84,7 +84,8 @@ class PeerMentor final : public Intervention {
   std::vector<AgentColumn> agent_columns() const override;
   std::vector<EventName> event_names() const override;
   std::vector<OutcomeDefinition> outcome_definitions(EventCode first_code, std::int64_t days) const override;
-  std::vector<TimeToEventRecord> outcome_records(const OutcomeDefinition& definition, const Population& pop) const override;
+  std::vector<TimeToEventRecord> outcome_records(const OutcomeDefinition& definition,
+                                                 const Population& pop) const override;
 
   PeerMentorParameters& parameters() { return p_; }
 
@@ -162,7 +163,7 @@ class PeerMentor final : public Intervention {
     float engagement, self_efficacy, craving;
   };
   std::vector<ContactIncrements> contact_;
-  std::vector<std::int32_t> start_day_;  // vacant: the hire starts; training: the recruit starts
+  std::vector<std::int32_t> start_day_;      // vacant: the hire starts; training: the recruit starts
   std::vector<std::int32_t> recruit_agent_;  // the recruited agent, or -1 for hired positions
   std::vector<std::int32_t> load_;
   std::vector<std::int32_t> mentees_;  // caseload_ slots per position, the first load_ used
@@ -171,8 +172,8 @@ class PeerMentor final : public Intervention {
   // priority order.
   KeyQueue front_queue_;
   KeyQueue queue_;
-  std::int64_t queued_ = 0;              // agents with status queued
-  std::int64_t queued_since_sum_ = 0;    // their status_since_, summed
+  std::int64_t queued_ = 0;            // agents with status queued
+  std::int64_t queued_since_sum_ = 0;  // their status_since_, summed
   std::vector<std::int32_t> entering_;
   std::vector<std::int32_t> returned_today_;
   std::vector<std::uint64_t> new_keys_;

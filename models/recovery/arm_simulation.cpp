@@ -35,10 +35,7 @@ ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> m
     : ArmSimulation(params, modules, with_module_outcomes(shipped_outcomes(params, days), modules)) {}
 
 ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> modules, ObservationPlan observed)
-    : params_(params),
-      ctx_(std::in_place, params),
-      modules_(std::move(modules)),
-      observation_(std::move(observed)) {
+    : params_(params), ctx_(std::in_place, params), modules_(std::move(modules)), observation_(std::move(observed)) {
   for (const auto& m : modules_) {
     metric_counts_.push_back(m.module->metric_names().size());
     module_pointers_.push_back(m.module);
@@ -82,11 +79,12 @@ DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajector
   if (modules_.size() > 1 && distinct_modules_) {
     // A module's after_day reads the population and the day's events and changes only its own
     // state: the modules' after_days run at the same time, with the same results.
-    recoverysim::parallel_for(tbb::blocked_range<std::size_t>(0, modules_.size(), 1),
-                              [&](const tbb::blocked_range<std::size_t>& r) {
-                                for (std::size_t i = r.begin(); i != r.end(); ++i) after_day(i);
-                              },
-                              tbb::simple_partitioner{});
+    recoverysim::parallel_for(
+        tbb::blocked_range<std::size_t>(0, modules_.size(), 1),
+        [&](const tbb::blocked_range<std::size_t>& r) {
+          for (std::size_t i = r.begin(); i != r.end(); ++i) after_day(i);
+        },
+        tbb::simple_partitioner{});
   } else {
     for (std::size_t i = 0; i < modules_.size(); ++i) after_day(i);
   }
@@ -106,7 +104,8 @@ void ArmSimulation::step_days(std::uint32_t first, std::span<DayCounts> counts, 
   if (modules_.empty()) return step_population_days(*ctx_, pop_, key_, first, counts, trajectory, &observation_);
   std::vector<std::span<double>> today(modules_.size());
   for (std::size_t d = 0; d < counts.size(); ++d) {
-    for (std::size_t m = 0; m < modules_.size(); ++m) today[m] = metrics[m].subspan(d * metric_counts_[m], metric_counts_[m]);
+    for (std::size_t m = 0; m < modules_.size(); ++m)
+      today[m] = metrics[m].subspan(d * metric_counts_[m], metric_counts_[m]);
     TrajectorySink sink;
     if (trajectory) sink = {trajectory->data, trajectory->stride, trajectory->offset + d};
     counts[d] = step(first + static_cast<std::uint32_t>(d), trajectory ? &sink : nullptr, today);

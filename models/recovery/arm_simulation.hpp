@@ -65,8 +65,8 @@ class ArmSimulation {
   std::vector<OutcomeCounts> outcome_counts_;
   std::vector<std::vector<ModuleEvent>> emitted_;  // per module: today's events
   std::vector<ModuleEvent> module_events_;         // all of today's, with global codes
-  std::vector<Intervention*> module_pointers_;  // modules_' modules, for the day kernel
-  std::vector<std::int64_t> effects_totals_;    // per module: today's sum of add_effects
+  std::vector<Intervention*> module_pointers_;     // modules_' modules, for the day kernel
+  std::vector<std::int64_t> effects_totals_;       // per module: today's sum of add_effects
   std::vector<std::uint8_t> events_;
   std::vector<std::int32_t> event_agents_;  // today's agents with an event, for the modules
   bool distinct_modules_ = true;            // no module object is listed twice

@@ -10,7 +10,9 @@ namespace recoverysim::recovery {
 
 namespace {
 float as_float(double x) { return static_cast<float>(x); }
-std::int32_t as_day_count(std::int64_t x) { return static_cast<std::int32_t>(std::min<std::int64_t>(x, max_day_count + 1)); }
+std::int32_t as_day_count(std::int64_t x) {
+  return static_cast<std::int32_t>(std::min<std::int64_t>(x, max_day_count + 1));
+}
 void copy(float (&to)[substance_count], const PerSubstance& from) {
   for (std::size_t s = 0; s < substance_count; ++s) to[s] = as_float(from[s]);
 }

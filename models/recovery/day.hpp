@@ -163,15 +163,16 @@ struct DayContext {
 
 [[gnu::always_inline]] inline float craving_target(const DayContext& ctx, const AgentState& a) {
   const float decayed =
-      ctx.craving_floor + (a.craving_peak - ctx.craving_floor) *
-                              exp_lane(-static_cast<float>(a.abstinent_run) * ctx.craving_decay_per_day);
+      ctx.craving_floor +
+      (a.craving_peak - ctx.craving_floor) * exp_lane(-static_cast<float>(a.abstinent_run) * ctx.craving_decay_per_day);
   const bool at_peak = is_using(a.state) | (a.state == ClinicalState::withdrawal);
   const float target = at_peak ? a.craving_peak : decayed;
   const bool moud = (a.treatment == TreatmentStatus::in_treatment) & (a.substance == Substance::opioid);
   return moud ? target * ctx.opioid_craving_target_multiplier : target;
 }
 
-[[gnu::always_inline]] inline void update_latent(const DayContext& ctx, AgentState& a, bool stress, const AgentEffects& fx) {
+[[gnu::always_inline]] inline void update_latent(const DayContext& ctx, AgentState& a, bool stress,
+                                                 const AgentEffects& fx) {
   const float c_star = craving_target(ctx, a);
   const float jump = stress ? ctx.stress_craving_jump * (1.0f - a.skills) * (1.0f - a.craving) : 0.0f;
   a.craving = clamp01(a.craving + ctx.craving_adjustment_rate * (c_star - a.craving) + jump + fx.craving_increment);
@@ -235,13 +236,13 @@ struct DayContext {
 
 // ---- steps 4-6: leaving the current state ----------------------------------------------------
 
-[[gnu::always_inline]] inline float lapse_hazard(const DayContext& ctx, const AgentState& a, bool stress, const AgentEffects& fx) {
+[[gnu::always_inline]] inline float lapse_hazard(const DayContext& ctx, const AgentState& a, bool stress,
+                                                 const AgentEffects& fx) {
   const float x0 = ctx.covariate_centre;
-  const float log_relative = ctx.lapse_craving_coefficient * (a.craving - x0) +
-                             ctx.lapse_self_efficacy_coefficient * (a.self_efficacy - x0) +
-                             ctx.lapse_support_coefficient * (a.support - x0) +
-                             ctx.lapse_skills_coefficient * (a.skills - x0) +
-                             (a.mental_health != 0 ? ctx.lapse_mental_health_coefficient : 0.0f);
+  const float log_relative =
+      ctx.lapse_craving_coefficient * (a.craving - x0) + ctx.lapse_self_efficacy_coefficient * (a.self_efficacy - x0) +
+      ctx.lapse_support_coefficient * (a.support - x0) + ctx.lapse_skills_coefficient * (a.skills - x0) +
+      (a.mental_health != 0 ? ctx.lapse_mental_health_coefficient : 0.0f);
   float h = of_substance(ctx.lapse_base_hazard, a.substance) * exp_lane(log_relative);
   h *= a.state == ClinicalState::withdrawal ? ctx.lapse_withdrawal_multiplier : 1.0f;
   h *= stress ? ctx.stress_lapse_multiplier * fx.stress_lapse_multiplier : 1.0f;
@@ -250,7 +251,8 @@ struct DayContext {
   return h * fx.lapse_multiplier;
 }
 
-[[gnu::always_inline]] inline float relapse_probability(const DayContext& ctx, const AgentState& a, const AgentEffects& fx) {
+[[gnu::always_inline]] inline float relapse_probability(const DayContext& ctx, const AgentState& a,
+                                                        const AgentEffects& fx) {
   const float x0 = ctx.covariate_centre;
   const float log_odds = ctx.relapse_intercept + ctx.relapse_craving_coefficient * (a.craving - x0) +
                          ctx.relapse_self_efficacy_coefficient * (a.self_efficacy - x0) +
@@ -268,7 +270,8 @@ struct DayContext {
 
 // The probability of leaving today's state: lapsing from withdrawal or recovery, a lapse
 // becoming a relapse, or resuming abstinence from relapse.
-[[gnu::always_inline]] inline float exit_probability(const DayContext& ctx, const AgentState& a, bool stress, const AgentEffects& fx) {
+[[gnu::always_inline]] inline float exit_probability(const DayContext& ctx, const AgentState& a, bool stress,
+                                                     const AgentEffects& fx) {
   const float lapse = probability_within_day_lane(lapse_hazard(ctx, a, stress, fx));
   const float relapse = relapse_probability(ctx, a, fx);
   const float resume = probability_within_day_lane(resume_hazard(ctx, a));
@@ -332,8 +335,8 @@ struct DayContext {
   a.withdrawal_days_left -= withdrawal_day ? 1 : 0;
   Wide<ClinicalState> next = start;
   next = withdrawal_day & (a.withdrawal_days_left <= 0) ? ClinicalState::early_recovery : next;
-  next = lives & (start == ClinicalState::lapse) ? (exits ? ClinicalState::relapse : ClinicalState::early_recovery)
-                                                 : next;
+  next =
+      lives & (start == ClinicalState::lapse) ? (exits ? ClinicalState::relapse : ClinicalState::early_recovery) : next;
   next = resumed ? ClinicalState::early_recovery : next;
   next = lapsed ? ClinicalState::lapse : next;
 

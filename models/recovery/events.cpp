@@ -29,7 +29,9 @@ const std::vector<EventInfo>& core_events() {
 const std::vector<EventGroup>& event_groups() {
   static const std::vector<EventGroup> groups = {
       {"admission", {event_code_arrival, event_code_readmitted}, "a treatment episode starts (arrival or readmission)"},
-      {"episode_end", {event_code_dropped_out, event_code_completed}, "a treatment episode ends (dropout or completion)"},
+      {"episode_end",
+       {event_code_dropped_out, event_code_completed},
+       "a treatment episode ends (dropout or completion)"},
   };
   return groups;
 }

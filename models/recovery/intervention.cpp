@@ -24,9 +24,8 @@ void first_draws(RandomKey key, std::span<const std::int32_t> agents, std::uint3
 
 void first_draws_of_range(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day, std::uint32_t stream,
                           std::uint32_t* out) {
-  with_kernel([&]<class KernelTag>(KernelTag) {
-    first_draws_of_range_for<KernelTag>(key, first, n, day, stream, out);
-  });
+  with_kernel(
+      [&]<class KernelTag>(KernelTag) { first_draws_of_range_for<KernelTag>(key, first, n, day, stream, out); });
 }
 
 std::size_t flagged_agents(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out) {

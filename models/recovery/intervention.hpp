@@ -25,8 +25,8 @@
 
 #include "observation.hpp"
 #include "outcome_definitions.hpp"
-#include "population.hpp"
 #include "parallel.hpp"
+#include "population.hpp"
 
 #include "calendar.hpp"
 #include "kernels.hpp"
@@ -66,8 +66,8 @@ struct TileEffects {
 
   // Inline, so that the day kernel fills the channels with its own instruction set.
   void set_neutral() {
-    for (float* c : {support_connections, craving_increment, self_efficacy_increment, skills_increment,
-                     engagement_increment})
+    for (float* c :
+         {support_connections, craving_increment, self_efficacy_increment, skills_increment, engagement_increment})
       std::fill_n(c, agents_per_tile, 0.0f);
     for (float* c : {lapse_multiplier, stress_lapse_multiplier, relapse_odds_multiplier, dropout_multiplier})
       std::fill_n(c, agents_per_tile, 1.0f);
@@ -244,8 +244,8 @@ template <class KernelTag>
 void first_draws_for(RandomKey key, std::span<const std::int32_t> agents, std::uint32_t day, std::uint32_t stream,
                      std::span<std::uint32_t> out);
 template <class KernelTag>
-void first_draws_of_range_for(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day,
-                              std::uint32_t stream, std::uint32_t* out);
+void first_draws_of_range_for(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day, std::uint32_t stream,
+                              std::uint32_t* out);
 
 // The agents i of `tile` for which keep(i) holds, in increasing order, into `out` (room for
 // agents_per_tile); returns how many. keep(i) is evaluated for every agent of the tile, without
@@ -306,6 +306,5 @@ class InterventionRegistry {
   };
   std::vector<Entry> entries_;
 };
-
 
 }  // namespace recoverysim::recovery

@@ -74,8 +74,8 @@ void first_draws_for(RandomKey key, std::span<const std::int32_t> agents, std::u
 }
 
 template <class KernelTag>
-void first_draws_of_range_for(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day,
-                              std::uint32_t stream, std::uint32_t* out) {
+void first_draws_of_range_for(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day, std::uint32_t stream,
+                              std::uint32_t* out) {
   std::size_t l = 0;
 #if RECOVERYSIM_KERNEL_AVX512
   const __m512i step = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);

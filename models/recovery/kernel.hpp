@@ -17,8 +17,8 @@
 namespace recoverysim::recovery {
 
 struct DayCounts {
-  std::array<std::int64_t, clinical_state_count> state{};         // living and deceased
-  std::array<std::int64_t, treatment_status_count> treatment{};   // living only
+  std::array<std::int64_t, clinical_state_count> state{};        // living and deceased
+  std::array<std::int64_t, treatment_status_count> treatment{};  // living only
 
   DayCounts& operator+=(const DayCounts& other) {
     for (std::size_t i = 0; i < state.size(); ++i) state[i] += other.state[i];

@@ -186,7 +186,7 @@ struct TileOutputs {
   DayCounts* counts = nullptr;
   const TrajectorySink* trajectory = nullptr;  // the day's slot is trajectory->offset + day_slot
   std::size_t day_slot = 0;
-  std::uint8_t* events = nullptr;  // the modules' event column, indexed by agent
+  std::uint8_t* events = nullptr;      // the modules' event column, indexed by agent
   Observation* observation = nullptr;  // sees the tile at the end of the day, if it asks to
   Observation::Local* observation_local = nullptr;
 };
@@ -242,7 +242,8 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
   constexpr auto deceased = static_cast<std::int32_t>(ClinicalState::deceased);
   for (std::size_t x = 0; x < treatment_status_count; ++x) {
     std::int32_t c = 0;
-    for (std::size_t l = 0; l < admitted; ++l) c += (t.treatment[l] == static_cast<std::int32_t>(x)) & (t.state[l] != deceased);
+    for (std::size_t l = 0; l < admitted; ++l)
+      c += (t.treatment[l] == static_cast<std::int32_t>(x)) & (t.state[l] != deceased);
     counts.treatment[x] += c;
   }
   // Agents not yet admitted: counted as waiting, otherwise untouched.
@@ -250,8 +251,9 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
 
   if (out.events) {
     for (std::size_t l = 0; l < n; ++l)
-      out.events[first + l] = l >= admitted ? std::uint8_t{0}
-                                            : static_cast<std::uint8_t>(events[l] | (l >= arrived_before ? event_admitted : 0));
+      out.events[first + l] = l >= admitted
+                                  ? std::uint8_t{0}
+                                  : static_cast<std::uint8_t>(events[l] | (l >= arrived_before ? event_admitted : 0));
   }
   if (out.trajectory) {
     const TrajectorySink& sink = *out.trajectory;
@@ -318,7 +320,7 @@ DayCounts step_population_for(const DayContext& ctx, Population& pop, RandomKey 
     Observation::Local* observed;
   };
   const auto locals = [&] {
-    return Locals{&counts.local()[0], &module_totals.local(), observation ? &observation->local() : nullptr};
+    return Locals{counts.local().data(), &module_totals.local(), observation ? &observation->local() : nullptr};
   };
   for_each_tile(pop.size(), locals, [&](Tile& t, const Locals& local) {
     const TileOutputs out{local.counts, trajectory, 0, channels.events, observation, local.observed};

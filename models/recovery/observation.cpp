@@ -93,12 +93,16 @@ std::size_t lane_events(const TileDay& t, std::size_t l, EventCode* codes, std::
 bool has_bit(const std::vector<std::uint64_t>& bits, std::size_t agent) {
   return ((bits[agent / 64] >> (agent % 64)) & 1u) != 0;
 }
-void set_bit(std::vector<std::uint64_t>& bits, std::size_t agent) { bits[agent / 64] |= std::uint64_t{1} << (agent % 64); }
+void set_bit(std::vector<std::uint64_t>& bits, std::size_t agent) {
+  bits[agent / 64] |= std::uint64_t{1} << (agent % 64);
+}
 
 }  // namespace
 
 Observation::Observation(ObservationPlan plan)
-    : plan_(std::move(plan)), locals_([this] { return Local{empty_counts(), {}}; }) {
+    : plan_(std::move(plan)), locals_([this] {
+        return Local{empty_counts(), {}};
+      }) {
   for (const auto& d : plan_.definitions) {
     Definition def;
     def.d = &d;
@@ -146,9 +150,7 @@ Observation::Observation(ObservationPlan plan)
         if (d.split == RateSplit::after_leaving) tracks_exits_ = true;
         break;
       case OutcomeStatistic::ratio:
-      case OutcomeStatistic::difference:
-        def.mode = Mode::contrast;
-        break;
+      case OutcomeStatistic::difference: def.mode = Mode::contrast; break;
     }
     definitions_.push_back(def);
   }
@@ -220,7 +222,8 @@ Observation::Observation(ObservationPlan plan)
 
 std::size_t Observation::stratum_of_day(std::int32_t admission_day) const {
   if (plan_.periods <= 1 || plan_.period_days <= 0.0) return 0;
-  const auto p = static_cast<std::size_t>(std::floor(static_cast<double>(std::max(admission_day, 0)) / plan_.period_days));
+  const auto p =
+      static_cast<std::size_t>(std::floor(static_cast<double>(std::max(admission_day, 0)) / plan_.period_days));
   return std::min(p, plan_.periods - 1);
 }
 
@@ -235,8 +238,7 @@ std::vector<OutcomeCounts> Observation::empty_counts() const {
     c.definition = def.d;
     const std::size_t K = def.d->causes.size();
     switch (def.mode) {
-      case Mode::contrast:
-        break;
+      case Mode::contrast: break;
       case Mode::derived:
       case Mode::tracked:
       case Mode::module_records:
@@ -288,7 +290,8 @@ void Observation::start_replicate(const Population& pop) {
         }
         const std::int32_t arrival = t - (d.days[j] - 1);
         if (arrival < 0) continue;
-        range = {static_cast<std::int32_t>(pop.admitted_by(arrival - 1)), static_cast<std::int32_t>(pop.admitted_by(arrival))};
+        range = {static_cast<std::int32_t>(pop.admitted_by(arrival - 1)),
+                 static_cast<std::int32_t>(pop.admitted_by(arrival))};
       }
   }
   range_hull_.assign(range_definitions_.empty() ? 0 : static_cast<std::size_t>(T), {0, 0});
@@ -299,8 +302,9 @@ void Observation::start_replicate(const Population& pop) {
         const auto& range = ranges_[r][t * per_day + j];
         if (range.first >= range.second) continue;
         auto& hull = range_hull_[t];
-        hull = hull.first >= hull.second ? range
-                                         : std::pair{std::min(hull.first, range.first), std::max(hull.second, range.second)};
+        hull = hull.first >= hull.second
+                   ? range
+                   : std::pair{std::min(hull.first, range.first), std::max(hull.second, range.second)};
       }
   }
 }
@@ -314,7 +318,8 @@ bool Observation::in_subgroup(const OutcomeDefinition& d, std::size_t i) const {
         if (!std::count(c.codes.begin(), c.codes.end(), static_cast<std::int32_t>(pop_->substance[i]))) return false;
         continue;
       case A::mental_health:
-        if (!std::count(c.codes.begin(), c.codes.end(), static_cast<std::int32_t>(pop_->mental_health[i]))) return false;
+        if (!std::count(c.codes.begin(), c.codes.end(), static_cast<std::int32_t>(pop_->mental_health[i])))
+          return false;
         continue;
       case A::sex:
         if (!std::count(c.codes.begin(), c.codes.end(), static_cast<std::int32_t>(pop_->male[i]))) return false;
@@ -480,8 +485,9 @@ void Observation::observe(const TileDay& tile, Local& local) {
       const std::size_t agent = tile.first + l;
       for (std::size_t i = 0; i < definitions_.size(); ++i)
         if (definitions_[i].mode == Mode::rate && in_rate(definitions_[i], agent, tile.day))
-          ++local.counts[i].rows[stratum_of(agent)][rate_category(*definitions_[i].d, agent, tile.day,
-                                                                     tile.treatment_before[l] == in_treatment) * 2 + 1];
+          ++local.counts[i].rows[stratum_of(
+              agent)][rate_category(*definitions_[i].d, agent, tile.day, tile.treatment_before[l] == in_treatment) * 2 +
+                      1];
     }
   // The lanes with an event some definition (or the record) cares about, found without branches.
   std::int32_t flags[agents_per_tile];
@@ -549,8 +555,8 @@ void Observation::add_derived(OutcomeCounts& counts, const Definition& def, cons
   const OutcomeDefinition& d = *def.d;
   const auto T = static_cast<std::int32_t>(plan_.days);
   const bool day0 = d.origin.kind == Origin::Kind::day0;
-  const bool first_episode = union_of(d.causes) == std::vector<EventCode>{event_code_died, event_code_dropped_out,
-                                                                           event_code_completed};
+  const bool first_episode =
+      union_of(d.causes) == std::vector<EventCode>{event_code_died, event_code_dropped_out, event_code_completed};
   const int lapse_cause = cause_of(d, event_code_lapse), relapse_cause = cause_of(d, event_code_relapse);
   const int died_cause = cause_of(d, event_code_died);
   for (std::size_t i = 0; i < pop.size(); ++i) {
@@ -569,8 +575,8 @@ void Observation::add_derived(OutcomeCounts& counts, const Definition& def, cons
       if (how != EpisodeOutcome::ongoing) {
         when = arrival + pop.first_episode_days[i] - 1;
         cause = cause_of(d, how == EpisodeOutcome::completed     ? event_code_completed
-                             : how == EpisodeOutcome::dropped_out ? event_code_dropped_out
-                                                                  : event_code_died);
+                            : how == EpisodeOutcome::dropped_out ? event_code_dropped_out
+                                                                 : event_code_died);
       }
     } else {
       const auto consider = [&](std::int32_t day, int k) {
@@ -593,16 +599,15 @@ void Observation::add_derived(OutcomeCounts& counts, const Definition& def, cons
     // not one of the causes.
     const std::int32_t followed_to = cause >= 0 ? T - 1 : when;
     const auto t = static_cast<std::size_t>(when - o);
-    if (cause >= 0)
-      ++table.event(t, static_cast<std::size_t>(cause));
-    else
-      ++table.censored[t];
+    if (cause >= 0) ++table.event(t, static_cast<std::size_t>(cause));
+    else ++table.censored[t];
     if (day0) continue;
     auto& row = counts.rows[s];
     for (std::size_t j = 0; j < d.days.size(); ++j) {
       if (arrival + d.days[j] > T || followed_to - arrival < d.days[j] - 1) continue;
       ++row[j * counts.width];
-      if (cause >= 0 && static_cast<std::int32_t>(t) < d.days[j]) ++row[j * counts.width + 1 + static_cast<std::size_t>(cause)];
+      if (cause >= 0 && static_cast<std::int32_t>(t) < d.days[j])
+        ++row[j * counts.width + 1 + static_cast<std::size_t>(cause)];
     }
   }
 }
@@ -625,7 +630,8 @@ void Observation::close_tracked(OutcomeCounts& counts, const Definition& def, co
       for (std::size_t j = 0; j < d.days.size(); ++j)
         if (arrival + d.days[j] <= T) ++counts.rows[s][j * counts.width];
     }
-    if (!has_bit(done, i)) ++table.censored[static_cast<std::size_t>(d.origin.kind == Origin::Kind::day0 ? T - 1 : T - 1 - o)];
+    if (!has_bit(done, i))
+      ++table.censored[static_cast<std::size_t>(d.origin.kind == Origin::Kind::day0 ? T - 1 : T - 1 - o)];
   }
 }
 
@@ -640,8 +646,7 @@ void Observation::add_records(OutcomeCounts& counts, const std::vector<TimeToEve
     ++table.entered[0];
     if (r.cause >= 0)
       ++table.event(static_cast<std::size_t>(r.end_day - r.origin_day), static_cast<std::size_t>(r.cause));
-    else
-      ++table.censored[static_cast<std::size_t>(T - 1 - r.origin_day)];
+    else ++table.censored[static_cast<std::size_t>(T - 1 - r.origin_day)];
   }
 }
 

@@ -69,10 +69,10 @@ struct RecordedEvent {
 // One definition's counts for one replicate (see the file comment), by stratum.
 struct OutcomeCounts {
   const OutcomeDefinition* definition = nullptr;
-  std::vector<analysis::EventTable> event;       // cumulative_incidence: [stratum]
-  std::vector<std::vector<std::int64_t>> rows;   // [stratum][row * width + column]
-  std::size_t width = 0;                         // columns of a row
-  std::size_t row_count = 0;                     // rows per stratum
+  std::vector<analysis::EventTable> event;      // cumulative_incidence: [stratum]
+  std::vector<std::vector<std::int64_t>> rows;  // [stratum][row * width + column]
+  std::size_t width = 0;                        // columns of a row
+  std::size_t row_count = 0;                    // rows per stratum
 };
 
 // What a replicate observes: the definitions (the shipped ones, the scenario's and the
@@ -109,7 +109,7 @@ class Observation {
     if (lane_work_) return true;
     if (range_hull_.empty()) return false;
     const auto& [begin, end] = range_hull_[static_cast<std::size_t>(day)];
-    return static_cast<std::int64_t>(first) < end && static_cast<std::int64_t>(first + n) > begin;
+    return static_cast<std::int64_t>(first)<end&& static_cast<std::int64_t>(first + n)> begin;
   }
   // True when observe() reads the start-of-day state (the kernel then keeps a copy).
   bool needs_start_of_day() const { return needs_transitions_ || has_rates_ || plan_.record_events; }
@@ -135,13 +135,13 @@ class Observation {
 
  private:
   enum class Mode : std::uint8_t {
-    contrast,         // nothing to count
-    derived,          // cumulative_incidence read off the per-agent records at the horizon
-    tracked,          // cumulative_incidence followed day by day
-    state_by_range,   // state_share from arrival or day 0: agents whose day D is today form a range
-    state_tracked,    // state_share from an event origin
+    contrast,        // nothing to count
+    derived,         // cumulative_incidence read off the per-agent records at the horizon
+    tracked,         // cumulative_incidence followed day by day
+    state_by_range,  // state_share from arrival or day 0: agents whose day D is today form a range
+    state_tracked,   // state_share from an event origin
     rate,
-    module_records,   // cumulative_incidence from a module's records at the horizon
+    module_records,  // cumulative_incidence from a module's records at the horizon
   };
   struct Definition {
     const OutcomeDefinition* d = nullptr;
@@ -154,8 +154,8 @@ class Observation {
   // A distinct event origin, shared by the definitions that use it.
   struct OriginSlot {
     Origin origin;
-    std::vector<std::int16_t> day;      // -1: not reached
-    std::vector<std::uint8_t> count;    // occurrences so far (occurrence > 1)
+    std::vector<std::int16_t> day;    // -1: not reached
+    std::vector<std::uint8_t> count;  // occurrences so far (occurrence > 1)
   };
 
   bool in_subgroup(const OutcomeDefinition& d, std::size_t agent) const;
@@ -188,7 +188,7 @@ class Observation {
   // The definitions and origin slots that an event code concerns (tracked, rate), by code.
   std::vector<std::vector<std::uint16_t>> definitions_by_code_;
   std::vector<std::vector<std::uint16_t>> origins_by_code_;
-  bool tracks_exits_ = false;                   // a rate split by the days since leaving treatment
+  bool tracks_exits_ = false;  // a rate split by the days since leaving treatment
   std::vector<OriginSlot> origins_;
   std::vector<std::vector<std::uint64_t>> done_;  // [slot][tile]: bit l = agent 64 tile + l
   std::vector<std::int16_t> last_exit_day_;       // the day the agent last left treatment, or -1

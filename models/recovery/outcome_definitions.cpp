@@ -21,7 +21,6 @@ OutcomeDefinition first_event(std::string name, EventCode event, std::vector<std
   return d;
 }
 
-
 }  // namespace
 
 std::vector<OutcomeDefinition> default_outcome_definitions(std::int64_t days, std::int64_t episode_length_days) {
@@ -67,7 +66,8 @@ std::string quantile_name(double q) {
 std::vector<OutcomeQuantity> outcome_quantities(const OutcomeDefinition& d) {
   using analysis::Bounds;
   std::vector<OutcomeQuantity> q;
-  const auto add = [&](std::string name, Bounds bounds, std::string unit, std::string description, bool headline = true) {
+  const auto add = [&](std::string name, Bounds bounds, std::string unit, std::string description,
+                       bool headline = true) {
     q.push_back({std::move(name), bounds, headline, std::move(unit), std::move(description)});
   };
   const std::string event = d.cause_names.empty() ? d.name : d.cause_names[0];
@@ -102,7 +102,8 @@ std::vector<OutcomeQuantity> outcome_quantities(const OutcomeDefinition& d) {
             "days from " + origin + " by which " + quantile_name(quantile) + "% had a first " + event +
                 " (NaN: fewer ever did)" + among);
       if (!d.never_name.empty())
-        add(d.never_name, Bounds::unit, "share", "share who never had a " + event + " after " + origin + against + among);
+        add(d.never_name, Bounds::unit, "share",
+            "share who never had a " + event + " after " + origin + against + among);
       break;
     }
     case OutcomeStatistic::state_share:
@@ -119,7 +120,8 @@ std::vector<OutcomeQuantity> outcome_quantities(const OutcomeDefinition& d) {
         const std::string part = c.empty() ? "" : " (" + c.substr(1) + ")";
         add(d.name + "_per_1000py" + c, Bounds::nonnegative, "per 1000 person-years",
             event + " per 1000 person-years after " + origin + part + among);
-        add(d.name + "_events" + c, Bounds::nonnegative, "events", event + " events after " + origin + part + among, false);
+        add(d.name + "_events" + c, Bounds::nonnegative, "events", event + " events after " + origin + part + among,
+            false);
         add(d.name + "_person_years" + c, Bounds::nonnegative, "person-years",
             "person-years followed after " + origin + part + among, false);
       }
@@ -130,7 +132,8 @@ std::vector<OutcomeQuantity> outcome_quantities(const OutcomeDefinition& d) {
       break;
     case OutcomeStatistic::difference:
       if (d.arms.empty())
-        add(d.name, Bounds::none, "difference", "difference " + (d.of.size() == 2 ? d.of[0] + " - " + d.of[1] : d.name));
+        add(d.name, Bounds::none, "difference",
+            "difference " + (d.of.size() == 2 ? d.of[0] + " - " + d.of[1] : d.name));
       break;
   }
   return q;
@@ -153,13 +156,17 @@ const std::vector<NamedStateSet>& named_state_sets() {
   constexpr std::uint32_t living = (1u << clinical_state_count) - 1 - bit(ClinicalState::deceased);
   constexpr std::uint32_t in_treatment = bit(TreatmentStatus::in_treatment);
   static const std::vector<NamedStateSet> sets = {
-      {"abstinent", {bit(ClinicalState::early_recovery) | bit(ClinicalState::stable_recovery), every_treatment_status},
+      {"abstinent",
+       {bit(ClinicalState::early_recovery) | bit(ClinicalState::stable_recovery), every_treatment_status},
        "alive and in early or stable recovery"},
-      {"using", {bit(ClinicalState::lapse) | bit(ClinicalState::relapse), every_treatment_status},
+      {"using",
+       {bit(ClinicalState::lapse) | bit(ClinicalState::relapse), every_treatment_status},
        "alive and in lapse or relapse"},
       {"withdrawal", {bit(ClinicalState::withdrawal), every_treatment_status}, "alive and in withdrawal"},
       {"early_recovery", {bit(ClinicalState::early_recovery), every_treatment_status}, "alive and in early recovery"},
-      {"stable_recovery", {bit(ClinicalState::stable_recovery), every_treatment_status}, "alive and in stable recovery"},
+      {"stable_recovery",
+       {bit(ClinicalState::stable_recovery), every_treatment_status},
+       "alive and in stable recovery"},
       {"lapse", {bit(ClinicalState::lapse), every_treatment_status}, "alive and in lapse"},
       {"relapse", {bit(ClinicalState::relapse), every_treatment_status}, "alive and in relapse"},
       {"alive", {living, every_treatment_status}, "alive"},

@@ -69,7 +69,7 @@ struct OutcomeDefinition {
   std::vector<std::string> cause_names;  // each cause's event (or group) name
   std::vector<std::string> event_text;   // the event as written: one name or several (cause 0)
   Origin origin;
-  std::vector<std::int32_t> days;  // cumulative_incidence: by day D; state_share: on day D
+  std::vector<std::int32_t> days;         // cumulative_incidence: by day D; state_share: on day D
   std::int32_t restricted_mean_days = 0;  // > 0: also the mean time to the first cause, up to this
   std::vector<double> quantiles;          // also the days by which these shares had the event
   std::vector<SubgroupCondition> subgroup;

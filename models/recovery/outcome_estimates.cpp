@@ -53,7 +53,8 @@ std::vector<double> outcome_values(const OutcomeCounts& counts, std::span<const 
       // A curve is known on day t while someone is still followed then, or once everyone has
       // had an event: past the last day anyone is followed, it is not estimated (NaN).
       const auto known = [&](std::int32_t t) {
-        return t >= 0 && t < T && (aj.at_risk[static_cast<std::size_t>(t)] > 0 || aj.survival[static_cast<std::size_t>(t)] == 0.0);
+        return t >= 0 && t < T &&
+               (aj.at_risk[static_cast<std::size_t>(t)] > 0 || aj.survival[static_cast<std::size_t>(t)] == 0.0);
       };
       for (std::size_t j = 0; j < d.days.size(); ++j) {
         const std::int32_t D = d.days[j];
@@ -104,8 +105,7 @@ std::vector<double> outcome_values(const OutcomeCounts& counts, std::span<const 
       break;
     }
     case OutcomeStatistic::ratio:
-    case OutcomeStatistic::difference:
-      break;
+    case OutcomeStatistic::difference: break;
   }
   return values;
 }

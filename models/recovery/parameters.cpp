@@ -19,8 +19,10 @@ void per_substance(ParamTable& t, const std::string& path, PerSubstance& target,
 }
 
 void beta(ParamTable& t, const std::string& path, BetaShape& target, BetaShape defaults, const std::string& what) {
-  t.add_real(path + ".beta_a", target.a, defaults.a, 0.01, 1000.0, "shape", what + ": first shape of its Beta distribution");
-  t.add_real(path + ".beta_b", target.b, defaults.b, 0.01, 1000.0, "shape", what + ": second shape of its Beta distribution");
+  t.add_real(path + ".beta_a", target.a, defaults.a, 0.01, 1000.0, "shape",
+             what + ": first shape of its Beta distribution");
+  t.add_real(path + ".beta_b", target.b, defaults.b, 0.01, 1000.0, "shape",
+             what + ": second shape of its Beta distribution");
 }
 
 struct SettingDefaults {
@@ -81,8 +83,8 @@ void declare_parameters(ParamTable& t, Parameters& p) {
 
   // ---- treatment ----------------------------------------------------------------------------
   auto& tr = p.treatment;
-  t.add_choice("treatment.setting", tr.setting, Setting::outpatient,
-               {setting_names.begin(), setting_names.end()}, "Treatment programme of every episode");
+  t.add_choice("treatment.setting", tr.setting, Setting::outpatient, {setting_names.begin(), setting_names.end()},
+               "Treatment programme of every episode");
   t.add_real("treatment.readmission_hazard_per_day", tr.readmission_hazard_per_day, 0.003, 0.0, 1.0, "per day",
              "Hazard of starting a new episode for someone out of treatment and in relapse");
   for (std::size_t s = 0; s < setting_count; ++s) {
@@ -141,12 +143,12 @@ void declare_parameters(ParamTable& t, Parameters& p) {
   t.add_real("model.craving.adjustment_rate_per_day", m.craving_adjustment_rate_per_day, 0.1, 0.0, 1.0, "per day",
              "Share of the gap to the craving target closed each day");
 
-  t.add_real("model.self_efficacy.initial_intercept", m.self_efficacy_initial_intercept, 0.2, 0.0, 1.0,
-             "self-efficacy", "Initial self-efficacy at severity 1");
+  t.add_real("model.self_efficacy.initial_intercept", m.self_efficacy_initial_intercept, 0.2, 0.0, 1.0, "self-efficacy",
+             "Initial self-efficacy at severity 1");
   t.add_real("model.self_efficacy.initial_severity_slope", m.self_efficacy_initial_severity_slope, 0.3, -1.0, 1.0,
              "self-efficacy", "Initial self-efficacy rises by this much per unit of (1 - severity)");
-  t.add_real("model.self_efficacy.growth_rate_per_day", m.self_efficacy_growth_rate_per_day, 0.01, 0.0, 1.0,
-             "per day", "Rate at which self-efficacy approaches 1 on abstinent days (early or stable recovery)");
+  t.add_real("model.self_efficacy.growth_rate_per_day", m.self_efficacy_growth_rate_per_day, 0.01, 0.0, 1.0, "per day",
+             "Rate at which self-efficacy approaches 1 on abstinent days (early or stable recovery)");
   t.add_real("model.self_efficacy.violation_factor", m.self_efficacy_violation_factor, 0.7, 0.0, 1.0, "factor",
              "Self-efficacy is multiplied by this on a return to use (abstinence-violation effect)");
 
@@ -262,7 +264,8 @@ void validate_parameters(const ParamTable& table, Parameters& p) {
     if (table.where_set("population.size").known() && p.population.size != n)
       throw InputError(table.where_set("population.size"),
                        "population.size: not allowed with intake; the cohort size is intake.arrivals_per_day x "
-                       "intake.for_days = " + std::to_string(n));
+                       "intake.for_days = " +
+                           std::to_string(n));
     if (n < 1 || n > 2'000'000'000)
       throw InputError(rate_at, "intake: arrivals_per_day x for_days must give 1 to 2000000000 agents, got " +
                                     std::to_string(n));
@@ -285,8 +288,9 @@ void validate_parameters(const ParamTable& table, Parameters& p) {
       const SourceLocation w = table.where_set("population.substance." + std::string(name));
       if (w.known()) where = w;
     }
-    throw InputError(where, "population.substance: expected shares of alcohol, opioid and stimulant summing to 1, got " +
-                                format_value(mix));
+    throw InputError(where,
+                     "population.substance: expected shares of alcohol, opioid and stimulant summing to 1, got " +
+                         format_value(mix));
   }
 }
 

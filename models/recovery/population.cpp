@@ -82,7 +82,8 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
       pop.male[i] = bernoulli(draw(Stream::sex), pp.male_probability) ? 1 : 0;
 
       pop.craving[i] = pop.craving_peak[i];
-      pop.self_efficacy[i] = clamp01(m.self_efficacy_initial_intercept + m.self_efficacy_initial_severity_slope * (1.0 - v));
+      pop.self_efficacy[i] =
+          clamp01(m.self_efficacy_initial_intercept + m.self_efficacy_initial_severity_slope * (1.0 - v));
       pop.support[i] = static_cast<float>(g0);
       pop.skills[i] = clamp01(m.skills_initial);
       pop.engagement[i] = static_cast<float>(w0);

@@ -96,6 +96,6 @@ void initialise(Population& pop, const Parameters& p, RandomKey key);
 
 // Geometric withdrawal duration for one agent, from its withdrawal_length stream on `day`.
 DayCount draw_withdrawal_length(const Parameters& p, Substance s, RandomKey key, std::uint32_t agent,
-                                     std::uint32_t day);
+                                std::uint32_t day);
 
 }  // namespace recoverysim::recovery

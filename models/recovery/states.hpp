@@ -19,12 +19,15 @@ inline constexpr std::array<std::string_view, clinical_state_count> clinical_sta
 
 enum class TreatmentStatus : std::uint8_t { waiting, in_treatment, completed, dropped_out };
 inline constexpr std::size_t treatment_status_count = 4;
-inline constexpr std::array<std::string_view, treatment_status_count> treatment_status_names = {
-    "waiting", "in_treatment", "completed", "dropped_out"};
+inline constexpr std::array<std::string_view, treatment_status_count> treatment_status_names = {"waiting",
+                                                                                                "in_treatment",
+                                                                                                "completed",
+                                                                                                "dropped_out"};
 
 // How the first treatment episode ended (or that it had not ended by the horizon).
 enum class EpisodeOutcome : std::int8_t { completed, dropped_out, died, ongoing };
-inline constexpr std::array<std::string_view, 4> episode_outcome_names = {"completed", "dropped_out", "died", "ongoing"};
+inline constexpr std::array<std::string_view, 4> episode_outcome_names = {"completed", "dropped_out", "died",
+                                                                          "ongoing"};
 
 // The cause of a death (model version 2): none while alive.
 enum class DeathCause : std::uint8_t { none, other_causes, substance_related };
@@ -34,8 +37,8 @@ inline constexpr std::array<std::string_view, death_cause_count> death_cause_nam
 
 enum class Setting : std::uint8_t { detox, residential, outpatient, intensive_outpatient, moud };
 inline constexpr std::size_t setting_count = 5;
-inline constexpr std::array<std::string_view, setting_count> setting_names = {
-    "detox", "residential", "outpatient", "intensive_outpatient", "moud"};
+inline constexpr std::array<std::string_view, setting_count> setting_names = {"detox", "residential", "outpatient",
+                                                                              "intensive_outpatient", "moud"};
 
 // What happened to each agent during the core day (bit flags, one byte per agent).
 enum DayEvent : std::uint8_t {

@@ -160,7 +160,7 @@ void TwelveStep::find_sponsors(const DayView& view) {
   for (const auto& bucket : buckets) sorted.insert(sorted.end(), bucket.begin(), bucket.end());
   // A sorted array is already a min-heap.
   std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, std::greater<>> sponsors(std::greater<>{},
-                                                                                           std::move(sorted));
+                                                                                          std::move(sorted));
   std::vector<std::uint64_t> passed_over;
   const std::size_t linked_before = sponsored_.size();
 
@@ -244,10 +244,13 @@ void TwelveStep::after_day(DayView& view, std::span<double> metrics) {
   const double cost = p_.facilitation_fte * p_.salary_per_year / days_per_year +
                       p_.facilitation_cost_per_participant_day * static_cast<double>(participants);
   // In metric_names() order. Every sponsored agent is a living participant.
-  const double values[] = {static_cast<double>(attenders_), affiliation * per_participant,
+  const double values[] = {static_cast<double>(attenders_),
+                           affiliation * per_participant,
                            static_cast<double>(living_steps_) * per_participant,
-                           static_cast<double>(sponsored_.size()), static_cast<double>(sponsoring_),
-                           p_.facilitation_fte, cost};
+                           static_cast<double>(sponsored_.size()),
+                           static_cast<double>(sponsoring_),
+                           p_.facilitation_fte,
+                           cost};
   std::copy(std::begin(values), std::end(values), metrics.begin());
 }
 
@@ -257,7 +260,8 @@ std::vector<AgentColumn> TwelveStep::agent_columns() const {
        "1 if the person took up an offer, else 0"},
       {"meetings", meetings_, "meetings", "meetings attended"},
       {"steps", steps_, "steps", "steps completed, 0 to 12"},
-      {"sponsor", sponsor_, "agent index", "the sponsor's agent index; -1 no sponsor; -2 a sponsor from outside the cohort"},
+      {"sponsor", sponsor_, "agent index",
+       "the sponsor's agent index; -1 no sponsor; -2 a sponsor from outside the cohort"},
       {"sponsees", sponsees_, "people", "people of the cohort this person sponsors"},
       {"affiliation", affiliation_, "affiliation (0 to 1)", "affiliation with the fellowship at the horizon"},
   };

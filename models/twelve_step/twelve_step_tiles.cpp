@@ -50,7 +50,8 @@ std::int64_t TwelveStep::add_effects_for(const TileView& tile, TileEffects& fx) 
   // The lapse multiplier by links, as the product 1 x sponsored x helper is formed agent by agent.
   const float lapse_by_links[4] = {1.0f, static_cast<float>(1.0 * p_.sponsored_lapse_multiplier),
                                    static_cast<float>(1.0 * p_.helper_lapse_multiplier),
-                                   static_cast<float>(1.0 * p_.sponsored_lapse_multiplier * p_.helper_lapse_multiplier)};
+                                   static_cast<float>(1.0 * p_.sponsored_lapse_multiplier *
+                                                      p_.helper_lapse_multiplier)};
   // The step probability by links: a sponsor multiplies it.
   const auto step = static_cast<float>(p_.step_probability_per_meeting);
   const auto sponsored_step = static_cast<float>(p_.step_probability_per_meeting * p_.sponsor_step_multiplier);
@@ -72,7 +73,8 @@ std::int64_t TwelveStep::add_effects_for(const TileView& tile, TileEffects& fx) 
     const bool steps_up = attends & (steps[l] < all_steps) & bernoulli_lane(u[1][l], step_probability);
     went[l] = (attends ? 1 : 0) + (steps_up ? 1 : 0);
     attenders += attends ? 1 : 0;
-    fx.support_connections[l] = in ? fx.support_connections[l] + support_per_affiliation * f : fx.support_connections[l];
+    fx.support_connections[l] =
+        in ? fx.support_connections[l] + support_per_affiliation * f : fx.support_connections[l];
     fx.lapse_multiplier[l] = in ? fx.lapse_multiplier[l] * lapse : fx.lapse_multiplier[l];
     fx.self_efficacy_increment[l] =
         in ? fx.self_efficacy_increment[l] + (attends ? self_efficacy : 0.0f) : fx.self_efficacy_increment[l];
@@ -106,13 +108,13 @@ void TwelveStep::after_tile_for(const TileView& tile, std::span<const std::uint8
   // Every lane is computed, without branches, in 32-bit lanes (the vectoriser's masks need one
   // width); a lane that is not a living participant keeps its values.
   std::int32_t living[agents_per_tile], went[agents_per_tile], relapsed[agents_per_tile];
-  std::int32_t stepped[agents_per_tile];   // attended today and advanced a step
-  std::int32_t dying[agents_per_tile];     // participants who died today
-  std::int32_t offered[agents_per_tile];   // alive, not participants, offered today
-  float kept[agents_per_tile];             // the living participants' new affiliation, else 0
-  std::int32_t seeking[agents_per_tile];   // may look for a sponsor (see may_seek_)
+  std::int32_t stepped[agents_per_tile];  // attended today and advanced a step
+  std::int32_t dying[agents_per_tile];    // participants who died today
+  std::int32_t offered[agents_per_tile];  // alive, not participants, offered today
+  float kept[agents_per_tile];            // the living participants' new affiliation, else 0
+  std::int32_t seeking[agents_per_tile];  // may look for a sponsor (see may_seek_)
   const std::int32_t offers = p_.offer_at == TwelveStepOffer::admission ? event_admitted | event_readmitted
-                                                                         : event_completed | event_dropped_out;
+                                                                        : event_completed | event_dropped_out;
   constexpr auto deceased = static_cast<std::int32_t>(ClinicalState::deceased);
   constexpr auto no = static_cast<std::int32_t>(Attended::no);
   constexpr auto and_step = static_cast<std::int32_t>(Attended::yes_and_step);
@@ -177,9 +179,9 @@ void TwelveStep::after_tile_for(const TileView& tile, std::span<const std::uint8
         totals.steps -= steps[l];
         --totals.participants;
       }
-      if (offered[l] == 0 || !bernoulli(philox_block(tile.key, static_cast<std::uint32_t>(first + l), tile.day,
-                                                     uptake_stream, 0)[0],
-                                        p_.uptake_probability))
+      if (offered[l] == 0 ||
+          !bernoulli(philox_block(tile.key, static_cast<std::uint32_t>(first + l), tile.day, uptake_stream, 0)[0],
+                     p_.uptake_probability))
         continue;
       participant_[first + l] = 1;
       affiliation[l] = initial;

@@ -64,8 +64,8 @@ Distribution Distribution::parse(const YAML::Node& node, const std::string& file
     if (dist.Scalar() == f.name) family = &f;
   if (!family) {
     const std::string hint = closest_match(dist.Scalar(), names);
-    fail(dist, "unknown distribution '" + dist.Scalar() + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                   "; expected one of " + join_names(names));
+    fail(dist, "unknown distribution '" + dist.Scalar() + "'" +
+                   (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; expected one of " + join_names(names));
   }
 
   Distribution d;
@@ -88,9 +88,10 @@ Distribution Distribution::parse(const YAML::Node& node, const std::string& file
     const std::string& text = entry.second.IsScalar() ? entry.second.Scalar() : std::string();
     const auto r = std::from_chars(text.data(), text.data() + text.size(), x);
     if (!entry.second.IsScalar() || r.ec != std::errc() || r.ptr != text.data() + text.size() || !std::isfinite(x))
-      fail(entry.second, name + ": expected a finite number, got " +
-                             (entry.second.IsScalar() ? "'" + text + "'" : std::string("a ") +
-                                                                             (entry.second.IsMap() ? "mapping" : "list")));
+      fail(entry.second,
+           name + ": expected a finite number, got " +
+               (entry.second.IsScalar() ? "'" + text + "'"
+                                        : std::string("a ") + (entry.second.IsMap() ? "mapping" : "list")));
     given.push_back(name);
     d.written_.emplace_back(name, x);
   }
@@ -121,8 +122,8 @@ Distribution Distribution::parse(const YAML::Node& node, const std::string& file
         if (m <= 0.0 || m >= 1.0) fail(node, "mean: a beta distribution's mean must lie strictly between 0 and 1");
         const double k = m * (1.0 - m) / (sd * sd) - 1.0;
         if (k <= 0.0)
-          fail(node, "sd: too large for a beta distribution with mean " + number_text(m) + " (sd must be below sqrt(mean (1 - mean)) = " +
-                         number_text(std::sqrt(m * (1.0 - m))) + ")");
+          fail(node, "sd: too large for a beta distribution with mean " + number_text(m) +
+                         " (sd must be below sqrt(mean (1 - mean)) = " + number_text(std::sqrt(m * (1.0 - m))) + ")");
         d.p1_ = m * k;
         d.p2_ = (1.0 - m) * k;
       } else {
@@ -194,7 +195,9 @@ double Distribution::mean() const {
 double Distribution::support_min() const {
   constexpr double inf = std::numeric_limits<double>::infinity();
   switch (family_) {
-    case Family::beta: case Family::gamma: case Family::lognormal: return 0.0;
+    case Family::beta:
+    case Family::gamma:
+    case Family::lognormal: return 0.0;
     case Family::normal: return -inf;
     case Family::uniform: return p1_;
   }

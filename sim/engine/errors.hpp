@@ -66,8 +66,7 @@ class ErrorList {
   void add(const InputError& e) {
     if (const auto* many = dynamic_cast<const InputErrors*>(&e))
       errors_.insert(errors_.end(), many->errors().begin(), many->errors().end());
-    else
-      errors_.push_back(e);
+    else errors_.push_back(e);
   }
   // Runs `f`, keeping the input error it throws (if any).
   template <class F>

@@ -238,7 +238,8 @@ void ParamTable::assign_text(const ParamSpec& spec, std::string_view raw, const 
 
 void ParamTable::set_distribution(const ParamSpec& spec, Distribution dist, const SourceLocation& where) {
   if (spec.kind != ParamKind::real && spec.kind != ParamKind::integer)
-    throw InputError(where, spec.path + ": only a number can be given as a distribution; expected " + expectation(spec));
+    throw InputError(where,
+                     spec.path + ": only a number can be given as a distribution; expected " + expectation(spec));
   const double mean = dist.mean();
   const std::string range = "[" + format_bound(spec.min) + ", " + format_bound(spec.max) + "]";
   if (mean < spec.min || mean > spec.max)
@@ -246,8 +247,8 @@ void ParamTable::set_distribution(const ParamSpec& spec, Distribution dist, cons
                                 ", outside the key's range " + range);
   if ((std::isfinite(dist.support_min()) && dist.support_min() < spec.min) ||
       (std::isfinite(dist.support_max()) && dist.support_max() > spec.max))
-    throw InputError(where, spec.path + ": the distribution " + dist.describe() + " can draw values outside the key's range " +
-                                range);
+    throw InputError(where, spec.path + ": the distribution " + dist.describe() +
+                                " can draw values outside the key's range " + range);
   if (spec.kind == ParamKind::real) spec.assign(mean);
   else spec.assign(static_cast<std::int64_t>(std::llround(mean)));
   set_at_[spec.path] = where;
@@ -297,8 +298,7 @@ void ParamTable::refuse_if_retired(std::string_view path, const SourceLocation& 
 void ParamTable::assign_from_option(std::string_view path_equals_value) {
   const SourceLocation where{"--set " + std::string(path_equals_value), 0, 0};
   const auto eq = path_equals_value.find('=');
-  if (eq == std::string_view::npos)
-    throw InputError(where, "expected path.to.key=value");
+  if (eq == std::string_view::npos) throw InputError(where, "expected path.to.key=value");
   const std::string path = trim(path_equals_value.substr(0, eq));
   const ParamSpec* spec = find(path);
   if (!spec) {
@@ -307,10 +307,12 @@ void ParamTable::assign_from_option(std::string_view path_equals_value) {
     for (const auto& s : specs_) paths.push_back(s.path);
     const std::string hint = closest_match(path, paths);
     throw InputError(where, "unknown key '" + path + "'" +
-                                (hint.empty() ? std::string(" (see `recoverysim schema`)") : " (did you mean '" + hint + "'?)"));
+                                (hint.empty() ? std::string(" (see `recoverysim schema`)")
+                                              : " (did you mean '" + hint + "'?)"));
   }
   const std::string value = trim(path_equals_value.substr(eq + 1));
-  if (!value.empty() && value.front() == '{') set_distribution(*spec, Distribution::parse_text(value, where, path), where);
+  if (!value.empty() && value.front() == '{')
+    set_distribution(*spec, Distribution::parse_text(value, where, path), where);
   else assign_text(*spec, value, where);
 }
 
@@ -325,7 +327,7 @@ namespace {
 struct TreeNode {
   std::string name;
   const ParamSpec* spec = nullptr;
-  const Distribution* distribution = nullptr;  // set when the key is drawn per replicate
+  const Distribution* distribution = nullptr;                 // set when the key is drawn per replicate
   const std::function<void(YAML::Emitter&)>* emit = nullptr;  // a value the table does not hold
   std::vector<TreeNode> children;
 
@@ -379,7 +381,8 @@ void ParamTable::emit_entries(YAML::Emitter& out, const EmitOptions& options) co
     if (std::find(options.skip.begin(), options.skip.end(), spec.path) != options.skip.end()) continue;
     TreeNode* node = node_at(spec.path);
     node->spec = &spec;
-    if (const auto d = distributions_.find(spec.path); d != distributions_.end()) node->distribution = &d->second.distribution;
+    if (const auto d = distributions_.find(spec.path); d != distributions_.end())
+      node->distribution = &d->second.distribution;
   }
   for (const auto& [path, emit] : options.extra) node_at(path)->emit = &emit;
   emit_children(out, root);
@@ -398,12 +401,10 @@ std::string markdown_row(const ParamSpec& spec) {
   std::string range;
   if (spec.kind == ParamKind::real || spec.kind == ParamKind::integer)
     range = "[" + format_bound(spec.min) + ", " + format_bound(spec.max) + "]";
-  else if (spec.kind == ParamKind::choice)
-    range = expectation(spec).substr(7);
-  else if (spec.kind == ParamKind::boolean)
-    range = "true, false";
-  return "| `" + spec.path + "` | " + kind_name(spec.kind) + " | `" + format_value(spec.default_value) + "` | " + range +
-         " | " + spec.unit + " | " + spec.doc + " |\n";
+  else if (spec.kind == ParamKind::choice) range = expectation(spec).substr(7);
+  else if (spec.kind == ParamKind::boolean) range = "true, false";
+  return "| `" + spec.path + "` | " + kind_name(spec.kind) + " | `" + format_value(spec.default_value) + "` | " +
+         range + " | " + spec.unit + " | " + spec.doc + " |\n";
 }
 constexpr const char* markdown_header =
     "| key | type | default | range | unit | description |\n|---|---|---|---|---|---|\n";
@@ -458,7 +459,6 @@ std::string ParamTable::schema_markdown() const {
   }
   return md.str();
 }
-
 
 std::string ParamTable::markdown_table() const {
   std::string md = markdown_header;

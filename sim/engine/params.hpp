@@ -46,8 +46,8 @@ std::string expectation(const ParamSpec& spec);
 
 class ParamTable {
  public:
-  void add_real(std::string path, double& target, double default_value, double min, double max,
-                std::string unit, std::string doc);
+  void add_real(std::string path, double& target, double default_value, double min, double max, std::string unit,
+                std::string doc);
   void add_integer(std::string path, std::int64_t& target, std::int64_t default_value, std::int64_t min,
                    std::int64_t max, std::string unit, std::string doc);
   void add_boolean(std::string path, bool& target, bool default_value, std::string doc);
@@ -55,8 +55,7 @@ class ParamTable {
 
   // An enumeration stored in `target`; `names[i]` is the name of the value with index i.
   template <class Enum>
-  void add_choice(std::string path, Enum& target, Enum default_value, std::vector<std::string> names,
-                  std::string doc) {
+  void add_choice(std::string path, Enum& target, Enum default_value, std::vector<std::string> names, std::string doc) {
     ParamSpec spec;
     spec.path = std::move(path);
     spec.kind = ParamKind::choice;

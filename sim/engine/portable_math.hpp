@@ -139,8 +139,8 @@ inline Sum log_sum(double x) {
   const double s_lo = (((f - p.hi) - p.lo) - s * d_lo) / d;
   const double z = s * s;
   double t = 2.0 / 25.0;
-  for (const double c : {2.0 / 23.0, 2.0 / 21.0, 2.0 / 19.0, 2.0 / 17.0, 2.0 / 15.0, 2.0 / 13.0, 2.0 / 11.0,
-                         2.0 / 9.0, 2.0 / 7.0, 2.0 / 5.0, 2.0 / 3.0})
+  for (const double c : {2.0 / 23.0, 2.0 / 21.0, 2.0 / 19.0, 2.0 / 17.0, 2.0 / 15.0, 2.0 / 13.0, 2.0 / 11.0, 2.0 / 9.0,
+                         2.0 / 7.0, 2.0 / 5.0, 2.0 / 3.0})
     t = t * z + c;
   const double tail = s * z * t;  // 2 s^3 / 3 + ...: about 1% of ln m at most
   const double kd = static_cast<double>(k);
@@ -152,8 +152,8 @@ inline Sum log_sum(double x) {
 inline double cos_kernel(double r, double r_lo) {
   const double z = r * r;
   double c = -1.0 / 6402373705728000.0;  // -1/18!
-  for (const double k : {1.0 / 20922789888000.0, -1.0 / 87178291200.0, 1.0 / 479001600.0, -1.0 / 3628800.0,
-                         1.0 / 40320.0, -1.0 / 720.0})
+  for (const double k :
+       {1.0 / 20922789888000.0, -1.0 / 87178291200.0, 1.0 / 479001600.0, -1.0 / 3628800.0, 1.0 / 40320.0, -1.0 / 720.0})
     c = c * z + k;
   const double half_z = 0.5 * z;
   const double w = 1.0 - half_z;

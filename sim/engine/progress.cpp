@@ -63,10 +63,8 @@ void Progress::finish() {
 std::string format_duration(double seconds) {
   const auto s = static_cast<long long>(std::llround(std::max(0.0, seconds)));
   char buffer[32];
-  if (s >= 3600)
-    std::snprintf(buffer, sizeof buffer, "%lld:%02lld:%02lld", s / 3600, (s / 60) % 60, s % 60);
-  else
-    std::snprintf(buffer, sizeof buffer, "%lld:%02lld", s / 60, s % 60);
+  if (s >= 3600) std::snprintf(buffer, sizeof buffer, "%lld:%02lld:%02lld", s / 3600, (s / 60) % 60, s % 60);
+  else std::snprintf(buffer, sizeof buffer, "%lld:%02lld", s / 60, s % 60);
   return buffer;
 }
 

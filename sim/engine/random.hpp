@@ -18,10 +18,10 @@
 #endif
 
 #include <array>
-#include <string_view>
 #include <cmath>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace recoverysim {
 
@@ -39,8 +39,8 @@ inline constexpr int rounds = 10;
 // Stream ids: one per kind of decision. Core ids are below 1000; each intervention module
 // gets its own block of ids (module_stream_base), so adding a module never moves a core draw.
 enum class Stream : std::uint32_t {
-  core_day = 0,          // one block per agent-day: the four slots of CoreDaySlot
-  substance = 1,         // attributes drawn at creation, one stream each
+  core_day = 0,   // one block per agent-day: the four slots of CoreDaySlot
+  substance = 1,  // attributes drawn at creation, one stream each
   severity = 2,
   mental_health = 3,
   baseline_support = 4,
@@ -175,9 +175,11 @@ inline void philox_lanes(RandomKey key, std::uint32_t first_agent, std::uint32_t
 }
 
 // philox_lanes for the 16 agents from first_agent.
-[[gnu::target("avx512f"), gnu::always_inline]] inline void philox_16(
-    RandomKey key, std::uint32_t first_agent, std::uint32_t day, std::uint32_t stream, std::uint32_t draw,
-    std::uint32_t* x0_out, std::uint32_t* x1_out, std::uint32_t* x2_out, std::uint32_t* x3_out) {
+[[gnu::target("avx512f"), gnu::always_inline]] inline void philox_16(RandomKey key, std::uint32_t first_agent,
+                                                                     std::uint32_t day, std::uint32_t stream,
+                                                                     std::uint32_t draw, std::uint32_t* x0_out,
+                                                                     std::uint32_t* x1_out, std::uint32_t* x2_out,
+                                                                     std::uint32_t* x3_out) {
   __m512i x0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first_agent)),
                                 _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
   __m512i x1 = _mm512_set1_epi32(static_cast<int>(day)), x2 = _mm512_set1_epi32(static_cast<int>(stream));
@@ -196,8 +198,8 @@ template <std::size_t lanes>
                                                                         std::uint32_t (&out)[4][lanes]) {
   static_assert(lanes % 16 == 0, "the AVX-512 Philox works on 16 lanes at a time");
   for (std::size_t b = 0; b < lanes; b += 16)
-    philox_16(key, first_agent + static_cast<std::uint32_t>(b), day, stream, draw, out[0] + b, out[1] + b,
-              out[2] + b, out[3] + b);
+    philox_16(key, first_agent + static_cast<std::uint32_t>(b), day, stream, draw, out[0] + b, out[1] + b, out[2] + b,
+              out[3] + b);
 }
 #endif
 

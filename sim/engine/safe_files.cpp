@@ -63,10 +63,11 @@ bool create_own_directory(const std::string& path, const std::string& shown_as) 
   const int error = errno;
   struct stat st {};
   if (error != EEXIST || !look(path, st))
-    throw InputError({shown_as, 0, 0}, "cannot create " + path + " (where the run keeps its finished work): " +
-                                           std::strerror(error));
+    throw InputError({shown_as, 0, 0},
+                     "cannot create " + path + " (where the run keeps its finished work): " + std::strerror(error));
   if (const std::string why = not_ours(path, st); !why.empty()) throw InputError({shown_as, 0, 0}, why);
-  if (!S_ISDIR(st.st_mode)) throw InputError({shown_as, 0, 0}, path + " is in the way and is not a directory: remove it");
+  if (!S_ISDIR(st.st_mode))
+    throw InputError({shown_as, 0, 0}, path + " is in the way and is not a directory: remove it");
   return false;
 }
 

@@ -5,8 +5,8 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -39,37 +39,71 @@ std::string describe(const YAML::Node& node) {
 
 namespace {
 
-std::string dotted(const std::string& prefix, const std::string& key) { return prefix.empty() ? key : prefix + "." + key; }
+std::string dotted(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : prefix + "." + key;
+}
 
 void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::string& prefix, const std::string& file,
                       const std::vector<std::string>& handled_elsewhere, const std::string& shown_prefix,
                       ErrorList& errors) {
   std::set<std::string> seen;
-  for (const auto& entry : map) errors.collect([&] {
-    const YAML::Node& key_node = entry.first;
-    const YAML::Node& value = entry.second;
-    const SourceLocation key_at = location(file, key_node.Mark());
-    if (!key_node.IsScalar())
-      throw InputError(key_at, "expected a key name, got " + describe(key_node));
-    const std::string key = key_node.Scalar();
-    const std::string path = dotted(prefix, key);
-    const std::string shown = dotted(shown_prefix, path);
-    if (!seen.insert(key).second)
-      throw InputError(key_at, "duplicate key '" + shown + "' (each key may appear only once)");
-    if (std::find(handled_elsewhere.begin(), handled_elsewhere.end(), path) != handled_elsewhere.end()) return;
+  for (const auto& entry : map)
+    errors.collect([&] {
+      const YAML::Node& key_node = entry.first;
+      const YAML::Node& value = entry.second;
+      const SourceLocation key_at = location(file, key_node.Mark());
+      if (!key_node.IsScalar()) throw InputError(key_at, "expected a key name, got " + describe(key_node));
+      const std::string key = key_node.Scalar();
+      const std::string path = dotted(prefix, key);
+      const std::string shown = dotted(shown_prefix, path);
+      if (!seen.insert(key).second)
+        throw InputError(key_at, "duplicate key '" + shown + "' (each key may appear only once)");
+      if (std::find(handled_elsewhere.begin(), handled_elsewhere.end(), path) != handled_elsewhere.end()) return;
 
-    if (const ParamSpec* spec = table.find(path)) {
-      const bool numeric = spec->kind == ParamKind::real || spec->kind == ParamKind::integer;
-      if (value.IsMap() && numeric) {
-        // A distribution: the key is drawn once per replicate.
+      if (const ParamSpec* spec = table.find(path)) {
+        const bool numeric = spec->kind == ParamKind::real || spec->kind == ParamKind::integer;
+        if (value.IsMap() && numeric) {
+          // A distribution: the key is drawn once per replicate.
+          try {
+            table.set_distribution(*spec, Distribution::parse(value, file, shown), location(file, value.Mark()));
+          } catch (const InputError& e) {
+            const std::string message = std::string(e.what()).substr(e.where().to_string().size() + 2);
+            if (shown_prefix.empty() || message.rfind(shown, 0) == 0) throw;
+            throw InputError(e.where(), shown_prefix + "." + message);
+          }
+          return;
+        }
+        if (!value.IsScalar())
+          throw InputError(location(file, value.IsNull() ? key_node.Mark() : value.Mark()),
+                           shown + ": expected " + expectation(*spec) +
+                               (numeric ? " or a distribution {dist: ...}" : "") + ", got " + describe(value));
+        // yaml-cpp tags quoted scalars "!" and plain ones "?".
         try {
-          table.set_distribution(*spec, Distribution::parse(value, file, shown), location(file, value.Mark()));
+          table.assign_text(*spec, value.Scalar(), location(file, value.Mark()), value.Tag() == "!");
         } catch (const InputError& e) {
+          if (shown_prefix.empty()) throw;
+          // Name the key as the user wrote it, with its arm and module.
           const std::string message = std::string(e.what()).substr(e.where().to_string().size() + 2);
-          if (shown_prefix.empty() || message.rfind(shown, 0) == 0) throw;
           throw InputError(e.where(), shown_prefix + "." + message);
         }
-        return;
+      } else if (table.is_section(path)) {
+        if (!value.IsMap())
+          throw InputError(location(file, value.IsNull() ? key_node.Mark() : value.Mark()),
+                           shown + ": expected a mapping of " + join_names(table.children(path)) + ", got " +
+                               describe(value));
+        apply_mapping_at(table, value, path, file, handled_elsewhere, shown_prefix, errors);
+      } else {
+        std::vector<std::string> valid = table.children(prefix);
+        for (const auto& other : handled_elsewhere)  // `arms` at the top, `outcomes` under `analysis`
+          if (const auto dot = other.rfind('.');
+              (dot == std::string::npos ? std::string() : other.substr(0, dot)) == prefix &&
+              std::find(valid.begin(), valid.end(), other.substr(dot + 1)) == valid.end())
+            valid.push_back(other.substr(dot + 1));
+        const std::string hint = closest_match(key, valid);
+        std::string message = "unknown key '" + shown + "'";
+        if (!hint.empty()) message += " (did you mean '" + dotted(shown_prefix, dotted(prefix, hint)) + "'?)";
+        else message += "; valid keys here: " + join_names(valid);
+        throw InputError(key_at, message);
       }
       if (!value.IsScalar())
         throw InputError(location(file, value.IsNull() ? key_node.Mark() : value.Mark()),
@@ -123,7 +157,8 @@ SourceLocation first_binary_byte(const std::string& text, const std::string& fil
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
     std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool bad = length == 0 || i + length > text.size() || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F;
+    bool bad =
+        length == 0 || i + length > text.size() || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F;
     for (std::size_t k = 1; !bad && k < length; ++k) bad = (static_cast<unsigned char>(text[i + k]) >> 6) != 0x2;
     if (bad) {
       byte = c;
@@ -176,7 +211,8 @@ YAML::Node parse_scenario_yaml(const std::string& text, const std::string& file_
                      "nested more than " + std::to_string(e.depth()) + " levels deep; a scenario needs a few");
   } catch (const YAML::Exception& e) {
     // yaml-cpp names a tab in the indentation after the fact ("illegal map value"): name it.
-    if (const SourceLocation tab = first_indenting_tab(text, file_label, e.mark.is_null() ? -1 : e.mark.line + 1); tab.known())
+    if (const SourceLocation tab = first_indenting_tab(text, file_label, e.mark.is_null() ? -1 : e.mark.line + 1);
+        tab.known())
       throw InputError(tab, "a tab in the indentation: YAML indents with spaces only (replace the tab with spaces)");
     throw InputError(location(file_label, e.mark), "YAML syntax error: " + e.msg);
   }

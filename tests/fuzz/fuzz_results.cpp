@@ -241,7 +241,8 @@ const Bases& bases() {
         const char* kind = base == &b.whole ? "whole" : "part";
         const Catalog& c = base->catalog;
         const auto list = [&](const char* what, const std::vector<std::string>& names) {
-          for (std::size_t k = 0; k < names.size(); ++k) std::fprintf(stderr, "%s %s %zu %s\n", kind, what, k, names[k].c_str());
+          for (std::size_t k = 0; k < names.size(); ++k)
+            std::fprintf(stderr, "%s %s %zu %s\n", kind, what, k, names[k].c_str());
         };
         std::vector<std::string> datasets;  // with their shapes
         Handle file(H5Fopen(base->path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
@@ -441,15 +442,29 @@ class Alter {
     d.reset();
     std::vector<hsize_t> shape = dims;
     switch (in_.ConsumeIntegralInRange<int>(0, 9)) {
-      case 0: if (!shape.empty() && shape[0] > 0) --shape[0]; break;
-      case 1: if (!shape.empty()) ++shape[0]; break;
-      case 2: if (!shape.empty() && shape.back() > 0) --shape.back(); break;
-      case 3: if (!shape.empty()) ++shape.back(); break;
-      case 4: if (!shape.empty()) shape[0] = 0; break;
+      case 0:
+        if (!shape.empty() && shape[0] > 0) --shape[0];
+        break;
+      case 1:
+        if (!shape.empty()) ++shape[0];
+        break;
+      case 2:
+        if (!shape.empty() && shape.back() > 0) --shape.back();
+        break;
+      case 3:
+        if (!shape.empty()) ++shape.back();
+        break;
+      case 4:
+        if (!shape.empty()) shape[0] = 0;
+        break;
       case 5: shape.push_back(in_.ConsumeIntegralInRange<hsize_t>(1, 3)); break;
-      case 6: if (!shape.empty()) shape.pop_back(); break;
+      case 6:
+        if (!shape.empty()) shape.pop_back();
+        break;
       case 7: shape.clear(); break;  // a scalar
-      case 8: if (!shape.empty()) shape[0] = hsize_t{1} << in_.ConsumeIntegralInRange<int>(25, 40); break;
+      case 8:
+        if (!shape.empty()) shape[0] = hsize_t{1} << in_.ConsumeIntegralInRange<int>(25, 40);
+        break;
       default: std::reverse(shape.begin(), shape.end()); break;
     }
     const bool keep = in_.ConsumeBool();
@@ -465,12 +480,13 @@ class Alter {
     const int choice = in_.ConsumeIntegralInRange<int>(0, 11);
     if (choice == 10) H5Tset_size(string_type.id(), H5T_VARIABLE);
     if (choice == 11) H5Tset_size(string_type.id(), 8);
-    const hid_t types[] = {H5T_STD_I8LE,  H5T_STD_U8LE,  H5T_STD_I16LE,   H5T_STD_U16LE,   H5T_STD_I32LE,
-                           H5T_STD_U32LE, H5T_STD_I64LE, H5T_STD_U64BE,   H5T_IEEE_F32LE,  H5T_IEEE_F64LE};
+    const hid_t types[] = {H5T_STD_I8LE,  H5T_STD_U8LE,  H5T_STD_I16LE, H5T_STD_U16LE,  H5T_STD_I32LE,
+                           H5T_STD_U32LE, H5T_STD_I64LE, H5T_STD_U64BE, H5T_IEEE_F32LE, H5T_IEEE_F64LE};
     const bool keep = in_.ConsumeBool();
     poisoned_.erase(path);  // an impossible value may not survive the conversion
-    static const char* const names[] = {"int8", "uint8", "int16", "uint16", "int32", "uint32", "int64",
-                                        "uint64 (big-endian)", "float32", "float64", "string", "string8"};
+    static const char* const names[] = {"int8",    "uint8",   "int16",  "uint16",
+                                        "int32",   "uint32",  "int64",  "uint64 (big-endian)",
+                                        "float32", "float64", "string", "string8"};
     note("retype " + path + " as " + names[choice] + (keep ? " (attributes kept)" : ""));
     replace(path, choice < 10 ? types[choice] : string_type.id(), dims, values, keep);
   }
@@ -487,12 +503,34 @@ class Alter {
     if (points <= 0 || points > (1 << 22) || rank < 0) return;
     const bool integer = H5Tget_class(type.id()) == H5T_INTEGER;
     if (!integer && H5Tget_class(type.id()) != H5T_FLOAT) return;
-    static const double reals[] = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
-                                   -std::numeric_limits<double>::infinity(), -1.0, -0.5, 0.5, 1e300, -1e300, 1e15,
-                                   2147483648.0, 9.3e18, 1.0, 0.0, 1e-300};
-    static const long long integers[] = {-1, -2, std::numeric_limits<long long>::min(),
-                                         std::numeric_limits<long long>::max(), 2147483647, -2147483647 - 1,
-                                         255, 256, 65535, 65536, 1LL << 40, 0, 1, 1000000};
+    static const double reals[] = {std::numeric_limits<double>::quiet_NaN(),
+                                   std::numeric_limits<double>::infinity(),
+                                   -std::numeric_limits<double>::infinity(),
+                                   -1.0,
+                                   -0.5,
+                                   0.5,
+                                   1e300,
+                                   -1e300,
+                                   1e15,
+                                   2147483648.0,
+                                   9.3e18,
+                                   1.0,
+                                   0.0,
+                                   1e-300};
+    static const long long integers[] = {-1,
+                                         -2,
+                                         std::numeric_limits<long long>::min(),
+                                         std::numeric_limits<long long>::max(),
+                                         2147483647,
+                                         -2147483647 - 1,
+                                         255,
+                                         256,
+                                         65535,
+                                         65536,
+                                         1LL << 40,
+                                         0,
+                                         1,
+                                         1000000};
     long long as_integer = 0;
     double as_real = 0;
     const int pick = in_.ConsumeIntegralInRange<int>(0, 14);
@@ -501,7 +539,10 @@ class Alter {
     const auto n = static_cast<std::size_t>(points);
     const int where = in_.ConsumeIntegralInRange<int>(0, 2);
     note("write " + (integer ? std::to_string(as_integer) : std::to_string(as_real)) + " into " +
-         (where == 0 || rank == 0 ? "every element" : where == 1 ? "one element" : "one row") + " of " + path);
+         (where == 0 || rank == 0 ? "every element"
+          : where == 1            ? "one element"
+                                  : "one row") +
+         " of " + path);
     // Counts (the count tables: at most the run's agent-days, 3600 here; state and treatment
     // counts) and modules' daily metrics: never negative, NaN or infinite.
     const bool table = path.find("/tables/") != std::string::npos;
@@ -553,9 +594,27 @@ class Alter {
   }
 
   std::string some_text() {
-    static const char* const words[] = {"", "recoverysim", "1/2", "2/2", "1/1", "0/2", "3/2", "2/1", "-1/2",
-                                        "1/0", "18446744073709551617/2", "1/2 ", "usual_care", "mentors_2",
-                                        "mentors_4", "twelve_step", "mentors", "5", "999", "x,y", "\xff\xfe"};
+    static const char* const words[] = {"",
+                                        "recoverysim",
+                                        "1/2",
+                                        "2/2",
+                                        "1/1",
+                                        "0/2",
+                                        "3/2",
+                                        "2/1",
+                                        "-1/2",
+                                        "1/0",
+                                        "18446744073709551617/2",
+                                        "1/2 ",
+                                        "usual_care",
+                                        "mentors_2",
+                                        "mentors_4",
+                                        "twelve_step",
+                                        "mentors",
+                                        "5",
+                                        "999",
+                                        "x,y",
+                                        "\xff\xfe"};
     const std::size_t k = index(std::size(words) + 1);
     if (k < std::size(words)) return words[k];
     return in_.ConsumeRandomLengthString(64);
@@ -577,7 +636,17 @@ class Alter {
     };
     switch (in_.ConsumeIntegralInRange<int>(0, 7)) {
       case 0: {
-        static const long long values[] = {-1, 0, 1, 2, 3, 4, 5, 6, 99, 1LL << 32, std::numeric_limits<long long>::max(),
+        static const long long values[] = {-1,
+                                           0,
+                                           1,
+                                           2,
+                                           3,
+                                           4,
+                                           5,
+                                           6,
+                                           99,
+                                           1LL << 32,
+                                           std::numeric_limits<long long>::max(),
                                            std::numeric_limits<long long>::min()};
         const std::size_t k = index(std::size(values) + 1);
         const long long v = k < std::size(values) ? values[k] : in_.ConsumeIntegral<long long>();
@@ -588,7 +657,8 @@ class Alter {
         break;
       }
       case 1: {
-        const double v = in_.ConsumeBool() ? std::numeric_limits<double>::quiet_NaN() : in_.ConsumeFloatingPoint<double>();
+        const double v =
+            in_.ConsumeBool() ? std::numeric_limits<double>::quiet_NaN() : in_.ConsumeFloatingPoint<double>();
         Handle space(H5Screate(H5S_SCALAR), H5Sclose);
         Handle a = create(H5T_IEEE_F64LE, space.id());
         if (a) H5Awrite(a.id(), H5T_NATIVE_DOUBLE, &v);
@@ -656,8 +726,8 @@ class Alter {
   }
 
   void set_attribute() {
-    static const char* const root_names[] = {"shard", "format", "format_version", "scenario_yaml", "seed",
-                                             "software_version", "reference_arm"};
+    static const char* const root_names[] = {"shard", "format",           "format_version", "scenario_yaml",
+                                             "seed",  "software_version", "reference_arm"};
     const std::size_t k = index(catalog_.attributes.size() + std::size(root_names));
     if (k < catalog_.attributes.size()) {
       const auto& [object, name] = catalog_.attributes[k];
@@ -716,13 +786,40 @@ class Alter {
     }
     if (lines.empty()) lines.emplace_back();
     const std::size_t line = index(lines.size());
-    static const char* const values[] = {"0", "1", "2", "3", "-1", "39", "41", "120", "121", "1000000000",
-                                         "9223372036854775807", "1e308", ".nan", ".inf", "true", "false", "null",
-                                         "''", "[]", "{}", "usual_care", "mentors_2", "mentors_4", "twelve_step"};
+    static const char* const values[] = {"0",
+                                         "1",
+                                         "2",
+                                         "3",
+                                         "-1",
+                                         "39",
+                                         "41",
+                                         "120",
+                                         "121",
+                                         "1000000000",
+                                         "9223372036854775807",
+                                         "1e308",
+                                         ".nan",
+                                         ".inf",
+                                         "true",
+                                         "false",
+                                         "null",
+                                         "''",
+                                         "[]",
+                                         "{}",
+                                         "usual_care",
+                                         "mentors_2",
+                                         "mentors_4",
+                                         "twelve_step"};
     switch (in_.ConsumeIntegralInRange<int>(0, 4)) {
       case 0: yaml.resize(index(yaml.size() + 1)); break;
-      case 1: lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(line)); yaml.clear(); break;
-      case 2: lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(line), lines[line]); yaml.clear(); break;
+      case 1:
+        lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(line));
+        yaml.clear();
+        break;
+      case 2:
+        lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(line), lines[line]);
+        yaml.clear();
+        break;
       case 3:
         lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(line), in_.ConsumeRandomLengthString(80));
         yaml.clear();
@@ -731,8 +828,8 @@ class Alter {
         const std::size_t colon = lines[line].find(": ");
         if (colon == std::string::npos) return;
         const std::size_t k = index(std::size(values) + 1);
-        lines[line] = lines[line].substr(0, colon + 2) +
-                      (k < std::size(values) ? values[k] : in_.ConsumeRandomLengthString(24));
+        lines[line] =
+            lines[line].substr(0, colon + 2) + (k < std::size(values) ? values[k] : in_.ConsumeRandomLengthString(24));
         yaml.clear();
         break;
       }
@@ -782,7 +879,8 @@ class Alter {
     H5O_info_t info;
     if (H5Oget_info_by_name2(file_, path.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return;
     H5Ldelete(file_, path.c_str(), H5P_DEFAULT);
-    note((info.type == H5O_TYPE_DATASET ? "a group in place of the dataset " : "a dataset in place of the group ") + path);
+    note((info.type == H5O_TYPE_DATASET ? "a group in place of the dataset " : "a dataset in place of the group ") +
+         path);
     if (info.type == H5O_TYPE_DATASET) {
       Handle g(H5Gcreate2(file_, path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
     } else {
@@ -870,13 +968,20 @@ class Alter {
 // ---------------------------------------------------------------------------------------------
 // The readers, as the commands call them.
 
-bool names_the_file(const InputError& e, const std::string& path) {
-  return std::string(e.what()).rfind(path, 0) == 0;
-}
+bool names_the_file(const InputError& e, const std::string& path) { return std::string(e.what()).rfind(path, 0) == 0; }
 
 // The commands that read a whole file; each input runs one, as each invocation of the program
 // does.
-enum class Command { summarize, compare, recommend, export_outcomes, export_daily, export_agents, export_events, scenario };
+enum class Command {
+  summarize,
+  compare,
+  recommend,
+  export_outcomes,
+  export_daily,
+  export_agents,
+  export_events,
+  scenario
+};
 constexpr int commands = 8;
 
 void read_whole(const std::string& path, Command command, cli::Format format, std::size_t choice) {

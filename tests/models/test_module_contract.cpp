@@ -2,8 +2,8 @@
 // module added without its RECOVERYSIM_MODULE_CONTRACT line fails here.
 #include "models/recovery/intervention.hpp"
 
-#include "support/module_contract.hpp"
 #include "models/registry.hpp"
+#include "support/module_contract.hpp"
 
 #include <doctest/doctest.h>
 

@@ -59,14 +59,16 @@ TEST_CASE("values are parsed strictly by kind and range") {
   CHECK(input_error_of([&] { f.table.assign_text(rate, "1.5", at); }) ==
         "s.yaml:4:7: section.rate_per_day: expected a number in [0, 1], got '1.5' (out of range)");
   CHECK(input_error_of([&] { f.table.assign_text(rate, "fast", at); }).find("expected a number") != std::string::npos);
-  CHECK(input_error_of([&] { f.table.assign_text(rate, ".nan", at); }).find("not a finite number") != std::string::npos);
+  CHECK(input_error_of([&] { f.table.assign_text(rate, ".nan", at); }).find("not a finite number") !=
+        std::string::npos);
   CHECK(input_error_of([&] { f.table.assign_text(rate, "0.5", at, true); }).find("quoted") != std::string::npos);
-  CHECK(input_error_of([&] { f.table.assign_text(*f.table.find("section.count"), "2.5", at); })
-            .find("expected an integer in [1, 10]") != std::string::npos);
+  CHECK(input_error_of([&] {
+          f.table.assign_text(*f.table.find("section.count"), "2.5", at);
+        }).find("expected an integer in [1, 10]") != std::string::npos);
   CHECK(input_error_of([&] { f.table.assign_text(*f.table.find("flag"), "yes", at); }).find("true or false") !=
         std::string::npos);
-  CHECK(input_error_of([&] { f.table.assign_text(*f.table.find("colour"), "bleu", at); })
-            .find("did you mean 'blue'") != std::string::npos);
+  CHECK(input_error_of([&] { f.table.assign_text(*f.table.find("colour"), "bleu", at); }).find("did you mean 'blue'") !=
+        std::string::npos);
 }
 
 TEST_CASE("--set takes dotted paths and suggests the closest key") {

@@ -41,18 +41,16 @@ TEST_CASE("portable exp, expm1, log and log1p are within 1 or 2 ulp of the exact
   const auto exp_error = worst_ulps(-700.0, 700.0, portable::exp, [](long double x) { return std::exp(x); });
   const auto small_exp_error = worst_ulps(-1.0, 1.0, portable::exp, [](long double x) { return std::exp(x); });
   const auto expm1_error = worst_ulps(-40.0, 40.0, portable::expm1, [](long double x) { return std::expm1(x); });
-  const auto small_expm1_error =
-      worst_ulps(-1e-3, 1e-3, portable::expm1, [](long double x) { return std::expm1(x); });
+  const auto small_expm1_error = worst_ulps(-1e-3, 1e-3, portable::expm1, [](long double x) { return std::expm1(x); });
   const auto log_error = worst_ulps(1e-300, 1e300, portable::log, [](long double x) { return std::log(x); });
   const auto unit_log_error = worst_ulps(0.5, 2.0, portable::log, [](long double x) { return std::log(x); });
   const auto tiny_log_error =
       worst_ulps(1e-310, 1e-300, portable::log, [](long double x) { return std::log(x); });  // subnormals
   const auto log1p_error = worst_ulps(-0.999, 10.0, portable::log1p, [](long double x) { return std::log1p(x); });
-  const auto small_log1p_error =
-      worst_ulps(-1e-6, 1e-6, portable::log1p, [](long double x) { return std::log1p(x); });
-  MESSAGE("ulps: exp " << exp_error << ", " << small_exp_error << "; expm1 " << expm1_error << ", "
-                       << small_expm1_error << "; log " << log_error << ", " << unit_log_error << ", " << tiny_log_error
-                       << "; log1p " << log1p_error << ", " << small_log1p_error);
+  const auto small_log1p_error = worst_ulps(-1e-6, 1e-6, portable::log1p, [](long double x) { return std::log1p(x); });
+  MESSAGE("ulps: exp " << exp_error << ", " << small_exp_error << "; expm1 " << expm1_error << ", " << small_expm1_error
+                       << "; log " << log_error << ", " << unit_log_error << ", " << tiny_log_error << "; log1p "
+                       << log1p_error << ", " << small_log1p_error);
   CHECK(exp_error <= 1.0);
   CHECK(small_exp_error <= 1.0);
   CHECK(expm1_error <= 2.0);
@@ -75,13 +73,13 @@ TEST_CASE("portable pow, cos and atan2 are within 2 ulp of the exact values") {
     // The shapes the model uses: u^(1/shape) for u in (0, 1), discounting, the beta terms.
     const double x = i % 3 == 0 ? uniform() : i % 3 == 1 ? 1.0 + 0.1 * uniform() : 100.0 * uniform();
     const double y = i % 3 == 0 ? 1.0 / (0.02 + uniform()) : i % 3 == 1 ? 30.0 * uniform() : 20.0 * uniform() - 10.0;
-    pow_error = std::max(pow_error, ulps(portable::pow(x, y), std::pow(static_cast<long double>(x),
-                                                                       static_cast<long double>(y))));
+    pow_error = std::max(pow_error,
+                         ulps(portable::pow(x, y), std::pow(static_cast<long double>(x), static_cast<long double>(y))));
     const double angle = 6.283185307179586 * uniform();
     cos_error = std::max(cos_error, ulps(portable::cos(angle), std::cos(static_cast<long double>(angle))));
     const double a = 2.0 * uniform() - 1.0, b = (2.0 * uniform() - 1.0) * (i % 2 == 0 ? 1.0 : 1e3);
-    atan2_error = std::max(atan2_error, ulps(portable::atan2(a, b), std::atan2(static_cast<long double>(a),
-                                                                               static_cast<long double>(b))));
+    atan2_error = std::max(atan2_error, ulps(portable::atan2(a, b),
+                                             std::atan2(static_cast<long double>(a), static_cast<long double>(b))));
   }
   MESSAGE("ulps: pow " << pow_error << "; cos " << cos_error << "; atan2 " << atan2_error);
   CHECK(pow_error <= 2.0);

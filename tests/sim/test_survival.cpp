@@ -106,7 +106,7 @@ TEST_CASE("survival: restricted mean and quantiles of the time to an event") {
   CHECK(restricted_mean(aj.survival, 7) == Approx(3.76).epsilon(1e-12));
   // beyond the last day the curve stays at its last value
   CHECK(restricted_mean(aj.survival, 9) == Approx(3.76 + 2 * 0.21).epsilon(1e-12));
-  CHECK(incidence_quantile(aj.incidence[0], 0.5) == 5.0);   // 0.55 on day 5
+  CHECK(incidence_quantile(aj.incidence[0], 0.5) == 5.0);  // 0.55 on day 5
   CHECK(incidence_quantile(aj.incidence[0], 0.2) == 2.0);
   CHECK(std::isinf(incidence_quantile(aj.incidence[0], 0.6)));  // never reached: more than 40% never relapse
 }
@@ -174,7 +174,8 @@ TEST_CASE("statistics: intervals of bounded quantities stay in their range") {
   CHECK(zero.low == 0.0);
   CHECK(zero.high == 0.0);
   // An infinite value (a quantile never reached) has no interval.
-  const Interval never = mean_interval(std::vector<double>{3.0, std::numeric_limits<double>::infinity()}, Bounds::nonnegative);
+  const Interval never =
+      mean_interval(std::vector<double>{3.0, std::numeric_limits<double>::infinity()}, Bounds::nonnegative);
   CHECK(std::isinf(never.estimate));
   CHECK(std::isnan(never.low));
 }

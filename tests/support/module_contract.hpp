@@ -22,8 +22,8 @@
 #include "models/recovery/arm_simulation.hpp"
 #include "models/recovery/intervention.hpp"
 
-#include "support/defaults.hpp"
 #include "models/registry.hpp"
+#include "support/defaults.hpp"
 
 #include <doctest/doctest.h>
 
@@ -103,7 +103,8 @@ inline ContractRun contract_run(const ModuleMaker& maker, const std::vector<std:
 }
 
 // The checks for any module, registered or not.
-inline void check_module_contract(const std::string& name, const ModuleMaker& maker, const std::vector<std::string>& busy,
+inline void check_module_contract(const std::string& name, const ModuleMaker& maker,
+                                  const std::vector<std::string>& busy,
                                   const std::vector<std::string>& neutral_effects) {
   INFO("module ", name);
   const auto module = maker.make();
@@ -159,7 +160,8 @@ inline void check_module_contract(const std::string& name, const ModuleMaker& ma
       CHECK(day[cost] >= 0.0);
       paid = paid || (day[staff] > 0.0 && day[cost] > 0.0);
     }
-    const bool staffed = std::any_of(one.metrics.begin(), one.metrics.end(), [&](const auto& day) { return day[staff] > 0.0; });
+    const bool staffed =
+        std::any_of(one.metrics.begin(), one.metrics.end(), [&](const auto& day) { return day[staff] > 0.0; });
     if (staffed) CHECK(paid);
   }
   SUBCASE("per-agent columns and events are documented, one value per agent") {
@@ -186,10 +188,10 @@ inline void check_module_contract(const std::string& type, const std::vector<std
 #define RECOVERYSIM_CONTRACT_CAT(a, b) RECOVERYSIM_CONTRACT_CAT2(a, b)
 // The contract tests for module TYPE: BUSY options keep it busy; NEUTRAL options, added to them,
 // make its effects neutral.
-#define RECOVERYSIM_MODULE_CONTRACT(TYPE, BUSY, NEUTRAL)                                                     \
-  static const bool RECOVERYSIM_CONTRACT_CAT(recoverysim_contract_, __LINE__) =                              \
-      ::recoverysim::testing::modules_with_contract_tests().insert(TYPE).second;                           \
-  TEST_CASE(TYPE ": the module contract (threads, neutral effects, metrics, columns)") {                   \
-    ::recoverysim::testing::check_module_contract(TYPE, std::vector<std::string> BUSY,                      \
-                                                  std::vector<std::string> NEUTRAL);                        \
+#define RECOVERYSIM_MODULE_CONTRACT(TYPE, BUSY, NEUTRAL)                                 \
+  static const bool RECOVERYSIM_CONTRACT_CAT(recoverysim_contract_, __LINE__) =          \
+      ::recoverysim::testing::modules_with_contract_tests().insert(TYPE).second;         \
+  TEST_CASE(TYPE ": the module contract (threads, neutral effects, metrics, columns)") { \
+    ::recoverysim::testing::check_module_contract(TYPE, std::vector<std::string> BUSY,   \
+                                                  std::vector<std::string> NEUTRAL);     \
   }

@@ -46,8 +46,10 @@ void echo_overrides(const Scenario& scenario, const std::vector<std::string>& ty
 void warn_if_more_threads_than_cores(int threads) {
   const int cores = tbb::info::default_concurrency();
   if (threads > cores)
-    std::fprintf(stderr, "recoverysim: warning: --threads %d is more than the %d core(s) this process may use: the "
-                         "extra threads take turns on the same cores and slow the run down\n", threads, cores);
+    std::fprintf(stderr,
+                 "recoverysim: warning: --threads %d is more than the %d core(s) this process may use: the "
+                 "extra threads take turns on the same cores and slow the run down\n",
+                 threads, cores);
 }
 
 void add_constraint_options(CLI::App& app, Constraints& constraints) {
@@ -60,7 +62,8 @@ void add_constraint_options(CLI::App& app, Constraints& constraints) {
   auto* max_wait = app.add_option("--max-wait-days", constraints.max_wait_days,
                                   "Longest acceptable wait for a place, at --wait-quantile of people")
                        ->check(CLI::Range(0.0, 1e6));
-  app.add_option("--wait-quantile", constraints.wait_quantile, "The share of people the wait limit covers (default 0.9)")
+  app.add_option("--wait-quantile", constraints.wait_quantile,
+                 "The share of people the wait limit covers (default 0.9)")
       ->check(CLI::Range(0.01, 1.0))
       ->needs(max_wait);
   app.add_option("--confidence", constraints.confidence,

@@ -9,8 +9,9 @@
 
 namespace {
 
-#define RECOVERYSIM_CHECK_LINE(what)                                                                        \
-  "recoverysim: error: this CPU lacks " what " that this build needs; rebuild with "                       \
+#define RECOVERYSIM_CHECK_LINE(what)         \
+  "recoverysim: error: this CPU lacks " what \
+  " that this build needs; rebuild with "    \
   "-DRECOVERYSIM_BASELINE=x86-64\n"
 
 [[gnu::no_sanitize_address, gnu::no_sanitize_undefined]] void check_cpu(int, char**, char**) {

@@ -62,9 +62,8 @@ int export_command(const ExportCommand& cmd) {
   options.arms = cmd.arms;
   stop_on_signals();
   std::int64_t rows = 0;
-  write_output(cmd.output, cmd.force, [&](std::ostream& out) {
-    rows = export_table(opened->file.root(), opened->scenario, options, out);
-  });
+  write_output(cmd.output, cmd.force,
+               [&](std::ostream& out) { rows = export_table(opened->file.root(), opened->scenario, options, out); });
   if (!cmd.output.empty() && cmd.output != "-")
     std::fprintf(stderr, "%lld rows of %s -> %s\n", static_cast<long long>(rows), cmd.what.c_str(), cmd.output.c_str());
   return 0;

@@ -13,22 +13,22 @@
 
 #include <mpi.h>
 #endif
+#include "commands.hpp"
+#include "models/registry.hpp"
 #include "run/decision.hpp"
 #include "run/runner.hpp"
-#include "commands.hpp"
-#include "tables.hpp"
 #include "run/scenario.hpp"
+#include "tables.hpp"
 #include "version.hpp"
-#include "models/registry.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <memory>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <memory>
 
 namespace {
 
@@ -138,12 +138,12 @@ int run_command(const RunCommand& cmd) {
 int report_run(const Scenario& scenario, const RunOptions& options, const RunResult& result) {
   const auto& run = scenario.run;
   const double rate = result.seconds > 0 ? static_cast<double>(result.agent_days) / result.seconds : 0.0;
-  std::printf("%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.2f s (%s agent-days/s)\n"
-              "  writing output %.2f s, then summaries %.2f s -> %s\n",
-              run.name.c_str(), result.arm_names.size(), static_cast<long long>(run.replicates),
-              static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days),
-              result.seconds, format_rate(rate).c_str(), result.output_seconds, result.analysis_seconds,
-              result.output_path.c_str());
+  std::printf(
+      "%s: %zu arm(s) x %lld replicates x %lld agents x %lld days in %.2f s (%s agent-days/s)\n"
+      "  writing output %.2f s, then summaries %.2f s -> %s\n",
+      run.name.c_str(), result.arm_names.size(), static_cast<long long>(run.replicates),
+      static_cast<long long>(scenario.model.population.size), static_cast<long long>(run.days), result.seconds,
+      format_rate(rate).c_str(), result.output_seconds, result.analysis_seconds, result.output_path.c_str());
   if (result.resumed_units > 0 || !result.discarded_units.empty())
     std::printf("resumed: %zu of %zu work units were already finished\n", result.resumed_units, result.units);
   for (const auto& why : result.discarded_units)
@@ -201,7 +201,8 @@ int run_cli(int argc, char** argv) {
   std::vector<std::string> merge_parts_given;
   std::string merge_output;
   bool merge_force = false;
-  auto* merge_cmd = app.add_subcommand("merge", "Merge the parts of a sharded run (run --shard I/N) into one results file");
+  auto* merge_cmd =
+      app.add_subcommand("merge", "Merge the parts of a sharded run (run --shard I/N) into one results file");
   merge_cmd->add_option("parts", merge_parts_given, "Every part of the run (HDF5)")->required();
   merge_cmd->add_option("-o,--output", merge_output, "Results file to write")->required();
   merge_cmd->add_flag("--force", merge_force, "Replace an existing output file");
@@ -215,7 +216,8 @@ int run_cli(int argc, char** argv) {
 
   std::string summarize_file, summarize_format = "table";
   std::vector<std::string> summarize_quantities;
-  auto* summarize_cmd = app.add_subcommand("summarize", "Print each arm's outcomes with 95% intervals, from a results file");
+  auto* summarize_cmd =
+      app.add_subcommand("summarize", "Print each arm's outcomes with 95% intervals, from a results file");
   summarize_cmd->add_option("file", summarize_file, "Results file (HDF5) written by run")->required();
   summarize_cmd->add_option("--format", summarize_format, "table, csv, markdown or json")
       ->check(CLI::IsMember({"table", "csv", "markdown", "json"}));
@@ -227,9 +229,11 @@ int run_cli(int argc, char** argv) {
 
   std::string compare_file, compare_reference, compare_format = "table";
   auto* compare_cmd = app.add_subcommand(
-      "compare", "Print paired differences, ratios and cost-effectiveness against a reference arm, from a results file");
+      "compare",
+      "Print paired differences, ratios and cost-effectiveness against a reference arm, from a results file");
   compare_cmd->add_option("file", compare_file, "Results file (HDF5) written by run")->required();
-  compare_cmd->add_option("--reference", compare_reference, "Reference arm (default: the scenario's analysis.reference_arm)");
+  compare_cmd->add_option("--reference", compare_reference,
+                          "Reference arm (default: the scenario's analysis.reference_arm)");
   compare_cmd->add_option("--format", compare_format, "table, csv, markdown or json")
       ->check(CLI::IsMember({"table", "csv", "markdown", "json"}));
 
@@ -243,14 +247,16 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "markdown", "json"}));
 
   cli::SearchCommand search;
-  auto* search_cmd = app.add_subcommand(
-      "search", "Find the level of a staffing key that meets a wait limit, a budget or the best net benefit, "
-                "running the model itself");
+  auto* search_cmd =
+      app.add_subcommand("search",
+                         "Find the level of a staffing key that meets a wait limit, a budget or the best net benefit, "
+                         "running the model itself");
   cli::add_search_options(*search_cmd, search);
 
   cli::ExportCommand export_options;
-  auto* export_cmd = app.add_subcommand(
-      "export", "Write a results file's outcomes, daily series, people or events as a tidy CSV or JSON table");
+  auto* export_cmd =
+      app.add_subcommand("export",
+                         "Write a results file's outcomes, daily series, people or events as a tidy CSV or JSON table");
   cli::add_export_options(*export_cmd, export_options);
 
   cli::ScenarioCommand scenario_options;
@@ -260,8 +266,7 @@ int run_cli(int argc, char** argv) {
   std::string schema_format = "yaml";
   std::string schema_module;
   auto* schema_cmd = app.add_subcommand("schema", "Print every scenario key with default, range, unit and doc");
-  schema_cmd->add_option("--format", schema_format, "yaml or markdown")
-      ->check(CLI::IsMember({"yaml", "markdown"}));
+  schema_cmd->add_option("--format", schema_format, "yaml or markdown")->check(CLI::IsMember({"yaml", "markdown"}));
   schema_cmd->add_option("--module", schema_module, "Only this intervention module's keys")
       ->check(CLI::IsMember(recovery::builtin_interventions().types()));
 
@@ -308,9 +313,8 @@ int run_cli(int argc, char** argv) {
       refuse_to_overwrite(merge_output, merge_force);
       stop_on_signals();
       const RunResult result = merge_parts(merge_parts_given, merge_output);
-      std::printf("merged %zu part(s) into %s in %.2f s (copying %.2f s; summaries %.2f s)\n",
-                  merge_parts_given.size(), result.output_path.c_str(), result.seconds, result.output_seconds,
-                  result.analysis_seconds);
+      std::printf("merged %zu part(s) into %s in %.2f s (copying %.2f s; summaries %.2f s)\n", merge_parts_given.size(),
+                  result.output_path.c_str(), result.seconds, result.output_seconds, result.analysis_seconds);
       if (result.part_builds.size() > 1) {
         std::printf("note: the parts were written by %zu different builds (the same results by design, docs/hpc.md):\n",
                     result.part_builds.size());
@@ -331,28 +335,33 @@ int run_cli(int argc, char** argv) {
       const Scenario& scenario = opened->scenario;
       const Analysis analysis = analyse_results(opened->file.root(), scenario, scenario.analysis.reference_arm);
       for (const auto& q : summarize_quantities)
-        if (std::none_of(analysis.arms.begin(), analysis.arms.end(), [&](const ArmAnalysis& a) { return a.find(q) >= 0; })) {
+        if (std::none_of(analysis.arms.begin(), analysis.arms.end(),
+                         [&](const ArmAnalysis& a) { return a.find(q) >= 0; })) {
           const std::string hint = closest_match(q, analysis.arms.front().quantity_names);
-          throw InputError({"--quantity " + q, 0, 0}, "no quantity '" + q + "'" +
-                                                          (hint.empty() ? "; quantities: " + join_names(analysis.arms.front().quantity_names)
-                                                                        : " (did you mean '" + hint + "'?)"));
+          throw InputError({"--quantity " + q, 0, 0},
+                           "no quantity '" + q + "'" +
+                               (hint.empty() ? "; quantities: " + join_names(analysis.arms.front().quantity_names)
+                                             : " (did you mean '" + hint + "'?)"));
         }
       if (summarize_by_period) {
         if (analysis.arms.front().by_period.empty())
-          throw InputError({summarize_file, 0, 0}, "no outcomes by admission period: a closed cohort (or an intake "
-                                                   "within one period of analysis.admission_period_days)");
+          throw InputError({summarize_file, 0, 0},
+                           "no outcomes by admission period: a closed cohort (or an intake "
+                           "within one period of analysis.admission_period_days)");
         for (const auto& q : summarize_quantities)
           if (std::none_of(analysis.arms.begin(), analysis.arms.end(), [&](const ArmAnalysis& a) {
                 return std::find(a.period_quantity_names.begin(), a.period_quantity_names.end(), q) !=
                        a.period_quantity_names.end();
               }))
-            throw InputError({"--quantity " + q, 0, 0}, "'" + q + "' is not an outcome reported by admission period; "
-                                                          "those are the outcome definitions' quantities");
+            throw InputError({"--quantity " + q, 0, 0}, "'" + q +
+                                                            "' is not an outcome reported by admission period; "
+                                                            "those are the outcome definitions' quantities");
         cli::print_by_period(std::cout, analysis, scenario.run.name, cli::parse_format(summarize_format),
                              summarize_quantities);
         return 0;
       }
-      cli::print_summary(std::cout, analysis, scenario.run.name, cli::parse_format(summarize_format), summarize_quantities);
+      cli::print_summary(std::cout, analysis, scenario.run.name, cli::parse_format(summarize_format),
+                         summarize_quantities);
       return 0;
     }
     if (*compare_cmd) {
@@ -360,8 +369,7 @@ int run_cli(int argc, char** argv) {
       const Scenario& scenario = opened->scenario;
       const std::string reference = compare_reference.empty() ? scenario.analysis.reference_arm : compare_reference;
       const Analysis analysis = analyse_results(opened->file.root(), scenario, reference);
-      if (analysis.comparisons.empty())
-        throw InputError({compare_file, 0, 0}, "only one arm: nothing to compare");
+      if (analysis.comparisons.empty()) throw InputError({compare_file, 0, 0}, "only one arm: nothing to compare");
       cli::print_comparison(std::cout, analysis, decide(analysis, scenario), scenario.run.name,
                             cli::parse_format(compare_format));
       return 0;
@@ -376,8 +384,8 @@ int run_cli(int argc, char** argv) {
                                                     "), or analysis.willingness_to_pay in the scenario");
         constraints.wtp = scenario.analysis.willingness_to_pay;
       }
-      const Analysis analysis = analyse_results(opened->file.root(), scenario, scenario.analysis.reference_arm,
-                                                {constraints.wait_quantile});
+      const Analysis analysis =
+          analyse_results(opened->file.root(), scenario, scenario.analysis.reference_arm, {constraints.wait_quantile});
       const Decision decision = decide(analysis, scenario, constraints.wtp);
       cli::print_recommendation(std::cout, analysis, decision, recommend(analysis, decision, constraints),
                                 scenario.run.name, cli::parse_format(recommend_format));
@@ -402,10 +410,11 @@ int run_cli(int argc, char** argv) {
   } catch (const Interrupted& e) {
     if (*search_cmd) run_output = search.output;
     if ((*run_cmd || *search_cmd) && !run_output.empty())
-      std::fprintf(stderr, "recoverysim: %s: finished work is kept in %s; run the same command with --resume to "
-                           "continue\n", e.what(), UnitStore::directory_of(run_output).c_str());
-    else
-      std::fprintf(stderr, "recoverysim: %s: nothing was written\n", e.what());
+      std::fprintf(stderr,
+                   "recoverysim: %s: finished work is kept in %s; run the same command with --resume to "
+                   "continue\n",
+                   e.what(), UnitStore::directory_of(run_output).c_str());
+    else std::fprintf(stderr, "recoverysim: %s: nothing was written\n", e.what());
     return exit_code_of(e);
   } catch (const InputError& e) {
     if (print_input_errors) std::fprintf(stderr, "recoverysim: error: %s\n", e.what());
@@ -416,8 +425,10 @@ int run_cli(int argc, char** argv) {
     const std::string staging = run_output.empty() ? std::string() : UnitStore::directory_of(run_output);
     std::error_code ignored;
     if ((*run_cmd || *search_cmd) && !staging.empty() && std::filesystem::is_directory(staging, ignored))
-      std::fprintf(stderr, "recoverysim: finished work is kept in %s; once the cause is fixed, run the same command "
-                           "with --resume to continue\n", staging.c_str());
+      std::fprintf(stderr,
+                   "recoverysim: finished work is kept in %s; once the cause is fixed, run the same command "
+                   "with --resume to continue\n",
+                   staging.c_str());
     return exit_run_error;
   }
   return 0;

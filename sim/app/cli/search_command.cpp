@@ -23,16 +23,20 @@ std::string number(double x) {
 
 void add_search_options(CLI::App& app, SearchCommand& cmd) {
   app.add_option("scenario", cmd.scenario, "Scenario YAML file (with a reference arm and the arm to vary)")->required();
-  app.add_option("--over", cmd.options.path, "The integer key to vary: <intervention type>.<key>, e.g. peer_mentor.mentors")
+  app.add_option("--over", cmd.options.path,
+                 "The integer key to vary: <intervention type>.<key>, e.g. peer_mentor.mentors")
       ->required();
   app.add_option("--range", cmd.range, "The levels to search, LOW:HIGH (inclusive), e.g. 0:300")->required();
-  app.add_option("--arm", cmd.options.arm, "The arm whose key is varied (default: the only arm with that intervention)");
+  app.add_option("--arm", cmd.options.arm,
+                 "The arm whose key is varied (default: the only arm with that intervention)");
   add_constraint_options(app, cmd.options.constraints);
   app.add_option("--max-replicates", cmd.options.max_replicates,
                  "Most replicates per level when a decision is close (default: 4 times the scenario's)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000}));
-  app.add_option("-o,--output", cmd.output, "Results file of every level evaluated (default: the scenario's output.file)");
-  app.add_option("--threads", cmd.options.run.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  app.add_option("-o,--output", cmd.output,
+                 "Results file of every level evaluated (default: the scenario's output.file)");
+  app.add_option("--threads", cmd.options.run.threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
   app.add_option("--set", cmd.overrides, "Override a key of the scenario (repeatable)")->allow_extra_args(false);
   app.add_flag("-q,--quiet", cmd.quiet, "Print only the answer");
   app.add_flag("--force", cmd.force, "Replace an existing output file (once the new one is complete)");
@@ -70,8 +74,9 @@ int search_command(SearchCommand& cmd) {
   const Constraints& c = options.constraints;
   std::string what;
   if (std::isfinite(c.max_wait_days))
-    what = "the smallest " + options.path + " whose " + std::to_string(static_cast<int>(std::lround(100 * c.wait_quantile))) +
-           "th-percentile wait is at most " + number(c.max_wait_days) + " days";
+    what = "the smallest " + options.path + " whose " +
+           std::to_string(static_cast<int>(std::lround(100 * c.wait_quantile))) + "th-percentile wait is at most " +
+           number(c.max_wait_days) + " days";
   if (std::isfinite(c.budget_per_year))
     what += std::string(what.empty() ? "the smallest " + options.path : "") + " within a budget of " +
             number(c.budget_per_year) + " a year";
@@ -82,8 +87,8 @@ int search_command(SearchCommand& cmd) {
   for (const auto& e : result.evaluations) levels.insert(e.level);
   std::printf("search %s over %lld:%lld: %zu levels evaluated, %lld replicates each, %.3g agent-days in %.1f s\n",
               options.path.c_str(), static_cast<long long>(options.low), static_cast<long long>(options.high),
-              levels.size(), static_cast<long long>(result.replicates),
-              static_cast<double>(result.agent_days), result.run.seconds);
+              levels.size(), static_cast<long long>(result.replicates), static_cast<double>(result.agent_days),
+              result.run.seconds);
   if (result.answer >= 0)
     std::printf("answer: %s = %lld (%s, in at least %.0f%% of replicates)\n", options.path.c_str(),
                 static_cast<long long>(result.answer), what.c_str(), 100 * c.confidence);

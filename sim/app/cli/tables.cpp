@@ -88,7 +88,6 @@ std::string sweep_value(const ArmAnalysis& arm, const std::string& path) {
   return "";
 }
 
-
 // A table of text cells, printed aligned (numbers to the right) or as Markdown. An aligned
 // table wider than a terminal's 120 columns is printed in parts of columns that fit, each with
 // the first column again.
@@ -144,7 +143,8 @@ struct TextTable {
     line(header);
     if (markdown) {
       std::string s = "|";
-      for (std::size_t c = 0; c < header.size(); ++c) s += (c == 0 ? " :" : " ") + std::string(width[c] - 1, '-') + (c == 0 ? " |" : ": |");
+      for (std::size_t c = 0; c < header.size(); ++c)
+        s += (c == 0 ? " :" : " ") + std::string(width[c] - 1, '-') + (c == 0 ? " |" : ": |");
       out << s << "\n";
     } else {
       out << std::string(total - 2, '-') << "\n";
@@ -255,7 +255,8 @@ void print_summary(std::ostream& out, const Analysis& a, const std::string& scen
         out << (n ? ", " : "") << "\n  {\"name\": " << json_string(arm.name)
             << ", \"sweep_base\": " << json_string(arm.sweep_base) << ", \"sweep_point\": {";
         for (std::size_t k = 0; k < arm.sweep_point.size(); ++k)
-          out << (k ? ", " : "") << json_string(arm.sweep_point[k].first) << ": " << json_string(arm.sweep_point[k].second);
+          out << (k ? ", " : "") << json_string(arm.sweep_point[k].first) << ": "
+              << json_string(arm.sweep_point[k].second);
         out << "}, \"quantities\": {";
         bool first = true;
         for (const auto& q : quantities) {
@@ -334,7 +335,8 @@ void print_by_period(std::ostream& out, const Analysis& a, const std::string& sc
       break;
     }
     case Format::json:
-      out << "{\"scenario\": " << json_string(scenario_name) << ", \"replicates\": " << a.replicates << ", \"periods\": [";
+      out << "{\"scenario\": " << json_string(scenario_name) << ", \"replicates\": " << a.replicates
+          << ", \"periods\": [";
       for (std::size_t p = 0; p < periods.size(); ++p) out << (p ? ", " : "") << json_string(periods[p]);
       out << "], \"arms\": [";
       for (std::size_t n = 0; n < a.arms.size(); ++n) {
@@ -402,10 +404,11 @@ void print_comparison(std::ostream& out, const Analysis& a, const Decision& deci
       const ArmAnalysis& arm = *a.arm(c.arm);
       const Interval unpaired = row_of(arm, c.unpaired_differences, relapse);
       const int d = decimals_for(std::max(std::fabs(unpaired.low), std::fabs(unpaired.high)));
-      std::vector<std::string> row = {
-          c.arm, with_interval(row_of(arm, c.paired_differences, relapse)),
-          std::isnan(unpaired.low) ? "n/a" : "[" + fixed(unpaired.low, d) + ", " + fixed(unpaired.high, d) + "]",
-          with_interval(row_of(arm, c.paired_differences, "first_episode_completion"))};
+      std::vector<std::string> row = {c.arm, with_interval(row_of(arm, c.paired_differences, relapse)),
+                                      std::isnan(unpaired.low)
+                                          ? "n/a"
+                                          : "[" + fixed(unpaired.low, d) + ", " + fixed(unpaired.high, d) + "]",
+                                      with_interval(row_of(arm, c.paired_differences, "first_episode_completion"))};
       for (const auto& s : staffing) row.push_back(arm.find(s) < 0 ? "-" : with_interval(quantity_of(arm, s)));
       row.insert(row.end(), {with_interval(c.cost_effectiveness[0]), with_interval(c.cost_effectiveness[1]),
                              ratio_cell(c.cost_effectiveness[3], quadrant_of(c), "relapse added"),
@@ -441,7 +444,8 @@ void print_comparison(std::ostream& out, const Analysis& a, const Decision& deci
         out << prefix << "," << measure << "," << q << "," << exact(i.estimate, false) << "," << exact(i.low, false)
             << "," << exact(i.high, false) << "\n";
       };
-      for (std::size_t k = 0; k < ce_names.size(); ++k) emit("cost_effectiveness", ce_names[k], c.cost_effectiveness[k]);
+      for (std::size_t k = 0; k < ce_names.size(); ++k)
+        emit("cost_effectiveness", ce_names[k], c.cost_effectiveness[k]);
       for (std::size_t k = 0; k < arm.quantity_names.size(); ++k) {
         emit("paired_difference", arm.quantity_names[k], c.paired_differences[k]);
         emit("unpaired_difference", arm.quantity_names[k], c.unpaired_differences[k]);
@@ -452,8 +456,8 @@ void print_comparison(std::ostream& out, const Analysis& a, const Decision& deci
   }
   // JSON
   const auto interval = [&](const Interval& i) {
-    return "{\"mean\": " + exact(i.estimate, true) + ", \"ci_low\": " + exact(i.low, true) + ", \"ci_high\": " +
-           exact(i.high, true) + "}";
+    return "{\"mean\": " + exact(i.estimate, true) + ", \"ci_low\": " + exact(i.low, true) +
+           ", \"ci_high\": " + exact(i.high, true) + "}";
   };
   out << "{\"scenario\": " << json_string(scenario_name) << ", \"replicates\": " << a.replicates
       << ", \"reference\": " << json_string(a.reference)
@@ -508,20 +512,24 @@ void print_recommendation(std::ostream& out, const Analysis& a, const Decision& 
     out << "{\"scenario\": " << json_string(scenario_name) << ", \"replicates\": " << a.replicates
         << ", \"effect\": " << json_string(decision.effect.name) << ", \"willingness_to_pay\": " << exact(c.wtp, true)
         << ", \"confidence\": " << exact(c.confidence, true)
-        << ", \"budget_per_year\": " << exact(c.budget_per_year, true) << ", \"max_wait_days\": " << exact(c.max_wait_days, true)
+        << ", \"budget_per_year\": " << exact(c.budget_per_year, true)
+        << ", \"max_wait_days\": " << exact(c.max_wait_days, true)
         << ", \"wait_quantile\": " << exact(c.wait_quantile, true) << ", \"recommended\": "
         << (rec.recommended >= 0 ? json_string(a.arms[static_cast<std::size_t>(rec.recommended)].name) : "null")
-        << ", \"runner_up\": " << (rec.runner_up >= 0 ? json_string(a.arms[static_cast<std::size_t>(rec.runner_up)].name) : "null")
+        << ", \"runner_up\": "
+        << (rec.runner_up >= 0 ? json_string(a.arms[static_cast<std::size_t>(rec.runner_up)].name) : "null")
         << ", \"warning\": " << (rec.edge_warning.empty() ? "null" : json_string(rec.edge_warning)) << ", \"rule\": [";
     for (std::size_t k = 0; k < rec.rule.size(); ++k) out << (k ? ", " : "") << json_string(rec.rule[k]);
     out << "], \"arms\": [";
     for (std::size_t k = 0; k < rec.arms.size(); ++k) {
       const auto& v = rec.arms[k];
-      out << (k ? ", " : "") << "\n  {\"name\": " << json_string(v.arm) << ", \"feasible\": " << (v.feasible ? "true" : "false")
+      out << (k ? ", " : "") << "\n  {\"name\": " << json_string(v.arm)
+          << ", \"feasible\": " << (v.feasible ? "true" : "false")
           << ", \"net_monetary_benefit\": {\"mean\": " << exact(v.net_benefit.estimate, true)
           << ", \"ci_low\": " << exact(v.net_benefit.low, true) << ", \"ci_high\": " << exact(v.net_benefit.high, true)
           << "}, \"budget_share\": " << exact(v.budget_share, true) << ", \"wait_share\": " << exact(v.wait_share, true)
-          << ", \"mean_wait_days\": " << exact(v.mean_wait, true) << ", \"probability_best\": " << exact(v.probability_best, true)
+          << ", \"mean_wait_days\": " << exact(v.mean_wait, true)
+          << ", \"probability_best\": " << exact(v.probability_best, true)
           << ", \"probability_best_se\": " << exact(v.probability_best_se, true) << "}";
     }
     out << "\n]}\n";
@@ -533,12 +541,14 @@ void print_recommendation(std::ostream& out, const Analysis& a, const Decision& 
     out << "No arm meets every requirement: relax the budget or the wait limit, or try more staff.\n";
   } else {
     const auto& v = rec.arms[static_cast<std::size_t>(rec.recommended)];
-    out << "Recommended: " << describe_arm(rec.recommended) << "\n  net monetary benefit " << with_interval(v.net_benefit)
-        << " against " << a.reference << "; the best of the arms that meet the requirements in ";
+    out << "Recommended: " << describe_arm(rec.recommended) << "\n  net monetary benefit "
+        << with_interval(v.net_benefit) << " against " << a.reference
+        << "; the best of the arms that meet the requirements in ";
     // At 0 or 1 the binomial SE is 0, which would read as certainty: say how many replicates.
     if (v.probability_best >= 1.0)
       out << "all " << a.replicates << " replicates (a 95% lower bound of "
-          << fixed(100.0 * std::max(0.0, 1.0 - 3.0 / static_cast<double>(a.replicates)), 0) << "%, by the rule of three)\n";
+          << fixed(100.0 * std::max(0.0, 1.0 - 3.0 / static_cast<double>(a.replicates)), 0)
+          << "%, by the rule of three)\n";
     else
       out << fixed(100.0 * v.probability_best, 0) << "% of replicates (Monte Carlo SE "
           << fixed(100.0 * v.probability_best_se, 0) << "%)\n";
@@ -552,7 +562,8 @@ void print_recommendation(std::ostream& out, const Analysis& a, const Decision& 
   TextTable t;
   t.header = {"arm", "net monetary benefit"};
   if (budget) t.header.insert(t.header.end(), {"staff cost a year", "within budget"});
-  if (wait) t.header.insert(t.header.end(), {"wait p" + recovery::quantile_name(c.wait_quantile) + " (days)", "within wait"});
+  if (wait)
+    t.header.insert(t.header.end(), {"wait p" + recovery::quantile_name(c.wait_quantile) + " (days)", "within wait"});
   t.header.insert(t.header.end(), {"meets all", "best in"});
   for (std::size_t k = 0; k < rec.arms.size(); ++k) {
     const auto& v = rec.arms[k];
@@ -562,7 +573,9 @@ void print_recommendation(std::ostream& out, const Analysis& a, const Decision& 
       row.push_back(fixed(100.0 * v.budget_share, 0) + "%");
     }
     if (wait) {
-      row.push_back(std::isnan(v.mean_wait) ? "no queue" : std::isinf(v.mean_wait) ? "not reached" : fixed(v.mean_wait, decimals_for(v.mean_wait)));
+      row.push_back(std::isnan(v.mean_wait)   ? "no queue"
+                    : std::isinf(v.mean_wait) ? "not reached"
+                                              : fixed(v.mean_wait, decimals_for(v.mean_wait)));
       row.push_back(fixed(100.0 * v.wait_share, 0) + "%");
     }
     row.push_back(v.feasible ? "yes" : "no");

@@ -53,7 +53,8 @@ std::vector<OutcomeCounts> read_counts(const h5::Group& arm, const OutcomeDefini
   std::vector<std::int64_t> event_table, counts;
   const std::size_t K = d.causes.size();
   const std::int64_t most = agents * days;  // agent-days
-  if (d.statistic == OutcomeStatistic::cumulative_incidence) event_table = read_count_table(arm, at + "/event_table", most, count_kind(d, "event_table"));
+  if (d.statistic == OutcomeStatistic::cumulative_incidence)
+    event_table = read_count_table(arm, at + "/event_table", most, count_kind(d, "event_table"));
   std::size_t rows = 0, width = 0;
   if (arm.exists(at + "/counts")) {
     const auto dims = arm.open_dataset(at + "/counts").dims();
@@ -157,10 +158,11 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
   if (group.has_attribute("sweep_paths") && group.has_attribute("sweep_values")) {
     const auto paths = group.string_list_attribute("sweep_paths");
     const auto values = group.string_list_attribute("sweep_values");
-    for (std::size_t k = 0; k < std::min(paths.size(), values.size()); ++k) out.sweep_point.emplace_back(paths[k], values[k]);
+    for (std::size_t k = 0; k < std::min(paths.size(), values.size()); ++k)
+      out.sweep_point.emplace_back(paths[k], values[k]);
   }
-  const auto add = [&](const std::string& name, Bounds bounds, std::vector<double> per_replicate, const std::string& unit,
-                       bool metric = false) {
+  const auto add = [&](const std::string& name, Bounds bounds, std::vector<double> per_replicate,
+                       const std::string& unit, bool metric = false) {
     out.quantity_names.push_back(name);
     out.units.push_back(unit);
     out.bounds.push_back(bounds);
@@ -223,13 +225,16 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
           relapse_free_years[r] += static_cast<double>(aj.at_risk[t]) / days_per_year;
         }
       }
-    out.curves.push_back({d.name, "cumulative incidence of the first " + d.cause_names[0] + " after " + d.origin.text +
-                                      " (Aalen-Johansen, " + (d.cause_names.size() > 1 ? "competing: " : "nothing competing") +
-                                      [&] {
-                                        std::string c;
-                                        for (std::size_t k = 1; k < d.cause_names.size(); ++k) c += (k > 1 ? ", " : "") + d.cause_names[k];
-                                        return c;
-                                      }() + ")",
+    out.curves.push_back({d.name,
+                          "cumulative incidence of the first " + d.cause_names[0] + " after " + d.origin.text +
+                              " (Aalen-Johansen, " + (d.cause_names.size() > 1 ? "competing: " : "nothing competing") +
+                              [&] {
+                                std::string c;
+                                for (std::size_t k = 1; k < d.cause_names.size(); ++k)
+                                  c += (k > 1 ? ", " : "") + d.cause_names[k];
+                                return c;
+                              }() +
+                              ")",
                           summarise_curves(tables, 0, false)});
   }
   for (const auto& q : recovery::horizon_outcomes())
@@ -273,10 +278,12 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
   add("cost_per_year", Bounds::nonnegative, cost_per_year, "currency units per year");
   add("staff_fte", Bounds::nonnegative, staff, "FTE");
   for (auto& m : metrics)
-    add(m.name, m.name.ends_with(".utilisation") || m.name.ends_with(".mean_burnout") ? Bounds::unit : Bounds::nonnegative,
+    add(m.name,
+        m.name.ends_with(".utilisation") || m.name.ends_with(".mean_burnout") ? Bounds::unit : Bounds::nonnegative,
         std::move(m.values), m.unit, true);
 
-  for (std::size_t q = 0; q < out.values.size(); ++q) out.quantities.push_back(analysis::mean_interval(out.values[q], out.bounds[q]));
+  for (std::size_t q = 0; q < out.values.size(); ++q)
+    out.quantities.push_back(analysis::mean_interval(out.values[q], out.bounds[q]));
 
   // Contrasts within the arm: two of its quantities, paired by replicate. A ratio is the ratio
   // of the two means (its interval by the delta method on the log scale), a difference the mean
@@ -290,15 +297,16 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
     std::vector<double> v(static_cast<std::size_t>(R));
     for (std::size_t r = 0; r < v.size(); ++r)
       v[r] = d.statistic == OutcomeStatistic::difference ? x[r] - y[r] : (y[r] != 0.0 ? x[r] / y[r] : nan);
-    const Interval interval =
-        d.statistic == OutcomeStatistic::difference ? analysis::paired_difference(x, y) : analysis::ratio_of_means(x, y);
+    const Interval interval = d.statistic == OutcomeStatistic::difference ? analysis::paired_difference(x, y)
+                                                                          : analysis::ratio_of_means(x, y);
     add(d.name, d.statistic == OutcomeStatistic::difference ? Bounds::none : Bounds::nonnegative, std::move(v),
         d.statistic == OutcomeStatistic::difference ? "difference" : "ratio");
     out.quantities.push_back(interval);
   }
   for (std::size_t p = 0; p < P && P > 1; ++p) {
     std::vector<Interval> row;
-    for (std::size_t q = 0; q < period_values[p].size(); ++q) row.push_back(analysis::mean_interval(period_values[p][q], period_bounds[q]));
+    for (std::size_t q = 0; q < period_values[p].size(); ++q)
+      row.push_back(analysis::mean_interval(period_values[p][q], period_bounds[q]));
     out.by_period.push_back(std::move(row));
   }
   return out;
@@ -396,7 +404,8 @@ Analysis analyse_results(const h5::Group& root, const Scenario& scenario, const 
     }
     c.incremental_cost = difference(cost, ref_cost);
     c.relapses_averted = averted;
-    const auto additional = difference(arm.values[static_cast<std::size_t>(arm.find("completed_episodes"))], ref_completed);
+    const auto additional =
+        difference(arm.values[static_cast<std::size_t>(arm.find("completed_episodes"))], ref_completed);
     const auto samples = static_cast<int>(scenario.analysis.bootstrap_samples);
     const RandomKey key{static_cast<std::uint32_t>(scenario.run.seed), name_counter(arm.name)};
     c.cost_effectiveness = {analysis::mean_interval(c.incremental_cost), analysis::mean_interval(averted),
@@ -443,9 +452,11 @@ std::vector<std::string> units_of(const ArmAnalysis& arm, const std::vector<std:
   return units;
 }
 
-void write_curve(h5::Group& group, const std::string& name, const SurvivalCurve& curve, const std::string& description) {
+void write_curve(h5::Group& group, const std::string& name, const SurvivalCurve& curve,
+                 const std::string& description) {
   std::vector<double> data;
-  for (std::size_t t = 0; t < curve.survival.size(); ++t) data.insert(data.end(), {curve.survival[t], curve.low[t], curve.high[t]});
+  for (std::size_t t = 0; t < curve.survival.size(); ++t)
+    data.insert(data.end(), {curve.survival[t], curve.low[t], curve.high[t]});
   auto d = group.create_dataset<double>(name, {curve.survival.size(), 3});
   d.write_all<double>(data);
   d.set_attribute("columns", std::vector<std::string>{"estimate", "ci_low", "ci_high"});
@@ -475,8 +486,9 @@ void write_analysis(h5::Group& root, const Analysis& analysis) {
       d.set_attribute("labels", arm.period_quantity_names);
       d.set_attribute("columns", std::vector<std::string>{"mean", "ci_low", "ci_high"});
       d.set_attribute("units", units_of(arm, arm.period_quantity_names));
-      d.set_attribute("description", "[admission period, quantity, column]: the outcomes of the people admitted in each "
-                                     "period, mean over replicates with 95% interval (units: one per label)");
+      d.set_attribute("description",
+                      "[admission period, quantity, column]: the outcomes of the people admitted in each "
+                      "period, mean over replicates with 95% interval (units: one per label)");
     }
   }
   root.set_attribute("reference_arm", analysis.reference);

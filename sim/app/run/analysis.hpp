@@ -26,15 +26,15 @@ struct ArmAnalysis {
   std::string name;
   std::string sweep_base;
   std::vector<std::pair<std::string, std::string>> sweep_point;
-  std::vector<std::string> quantity_names;       // shared by every arm of a file up to the module metrics
-  std::vector<std::string> units;                // [quantity]: "share", "days", "currency units", ...
-  std::vector<analysis::Bounds> bounds;          // [quantity]: the range its interval keeps to
-  std::vector<std::uint8_t> module_metric;       // [quantity]: 1 for a module's daily metric (absent = 0 staff)
-  std::vector<std::vector<double>> values;       // [quantity][replicate]
-  std::vector<analysis::Interval> quantities;    // [quantity]: mean over replicates, 95% interval
-  std::vector<NamedCurve> curves;                // incidence and retention curves, by day since the origin
+  std::vector<std::string> quantity_names;     // shared by every arm of a file up to the module metrics
+  std::vector<std::string> units;              // [quantity]: "share", "days", "currency units", ...
+  std::vector<analysis::Bounds> bounds;        // [quantity]: the range its interval keeps to
+  std::vector<std::uint8_t> module_metric;     // [quantity]: 1 for a module's daily metric (absent = 0 staff)
+  std::vector<std::vector<double>> values;     // [quantity][replicate]
+  std::vector<analysis::Interval> quantities;  // [quantity]: mean over replicates, 95% interval
+  std::vector<NamedCurve> curves;              // incidence and retention curves, by day since the origin
   // Outcomes by admission period (the outcome definitions' quantities).
-  std::vector<std::string> period_labels;             // "days 0-91", ...
+  std::vector<std::string> period_labels;  // "days 0-91", ...
   std::vector<std::string> period_quantity_names;
   std::vector<std::vector<analysis::Interval>> by_period;  // [period][quantity]
 
@@ -61,14 +61,14 @@ struct ArmContrast {
   std::string kind;  // ratio or difference
   std::string quantity;
   std::string arm, other;
-  std::vector<double> values;  // per replicate
+  std::vector<double> values;   // per replicate
   analysis::Interval interval;  // ratio of the means (paired delta method) or paired difference
 };
 
 struct Analysis {
   std::string reference;
   std::int64_t replicates = 0;
-  std::vector<ArmAnalysis> arms;  // scenario order
+  std::vector<ArmAnalysis> arms;           // scenario order
   std::vector<ArmComparison> comparisons;  // every arm but the reference, scenario order
   std::vector<ArmContrast> contrasts;
   analysis::Dominance reference_dominance = analysis::Dominance::efficient;

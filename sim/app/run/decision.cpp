@@ -56,7 +56,9 @@ const EffectMeasure& effect_measure(AnalysisSettings::Effect effect) {
 Decision decide(const Analysis& analysis, const Scenario& scenario, double wtp) {
   Decision d;
   d.effect = effect_measure(scenario.analysis.effect);
-  d.wtp = !std::isnan(wtp) ? wtp : scenario.analysis.willingness_to_pay > 0 ? scenario.analysis.willingness_to_pay : nan;
+  d.wtp = !std::isnan(wtp)                           ? wtp
+          : scenario.analysis.willingness_to_pay > 0 ? scenario.analysis.willingness_to_pay
+                                                     : nan;
   d.reference = analysis.reference;
   d.drawn_parameters = !scenario.uncertain_parameters().empty();
   const ArmAnalysis& ref = *analysis.arm(analysis.reference);
@@ -160,8 +162,9 @@ void write_decision(h5::Group& root, const Decision& d) {
   wtp.set_attribute("units", "currency units per " + d.effect.unit);
   wtp.set_attribute("description", "the willingness to pay of each row of probability and standard_error");
   probability.set_attribute("units", "probability");
-  probability.set_attribute("description", "[wtp, arm]: share of replicates in which the arm has the highest net "
-                                           "monetary benefit (ties shared)");
+  probability.set_attribute("description",
+                            "[wtp, arm]: share of replicates in which the arm has the highest net "
+                            "monetary benefit (ties shared)");
   error.set_attribute("units", "probability");
   error.set_attribute("description", "[wtp, arm]: Monte Carlo standard error of probability, sqrt(p (1 - p) / R)");
 
@@ -179,7 +182,8 @@ void write_decision(h5::Group& root, const Decision& d) {
     dataset.set_attribute("description", description);
   };
   write_matrix("incremental_cost", d.cost, "currency units", "[arm, replicate]: discounted cost against the reference");
-  write_matrix("effect", d.effect_values, d.effect.units, "[arm, replicate]: " + d.effect.units + " against the reference");
+  write_matrix("effect", d.effect_values, d.effect.units,
+               "[arm, replicate]: " + d.effect.units + " against the reference");
   write_matrix("cost_per_year", d.cost_per_year, "currency units per year",
                "[arm, replicate]: mean annual staff cost over the horizon, undiscounted (what a budget limits)");
   g.open_group("replicates").set_attribute("t_975", analysis::t_quantile_975(static_cast<std::int64_t>(R) - 1));
@@ -208,13 +212,15 @@ Recommendation recommend(const Analysis& analysis, const Decision& decision, con
     std::vector<const std::vector<double>*> waits;
     for (std::size_t k = 0; k < arm.quantity_names.size(); ++k) {
       const auto& name = arm.quantity_names[k];
-      if (name.size() > quantile_suffix.size() && name.ends_with(".wait" + quantile_suffix)) waits.push_back(&arm.values[k]);
+      if (name.size() > quantile_suffix.size() && name.ends_with(".wait" + quantile_suffix))
+        waits.push_back(&arm.values[k]);
     }
     if (!waits.empty()) {
       double within = 0, sum = 0;
       for (std::size_t r = 0; r < R; ++r) {
         double worst = 0;
-        for (const auto* w : waits) worst = std::max(worst, std::isnan((*w)[r]) ? std::numeric_limits<double>::infinity() : (*w)[r]);
+        for (const auto* w : waits)
+          worst = std::max(worst, std::isnan((*w)[r]) ? std::numeric_limits<double>::infinity() : (*w)[r]);
         within += worst <= c.max_wait_days ? 1.0 : 0.0;
         sum += worst;
       }
@@ -273,8 +279,9 @@ Recommendation recommend(const Analysis& analysis, const Decision& decision, con
         double low = value, high = value;
         for (const auto& arm : analysis.arms) {
           double x = 0;
-          const bool same_family = arm.sweep_base == rec.sweep_base && arm.sweep_point.size() == rec.sweep_point.size() &&
-                                   std::equal(arm.sweep_point.begin() + 1, arm.sweep_point.end(), rec.sweep_point.begin() + 1);
+          const bool same_family =
+              arm.sweep_base == rec.sweep_base && arm.sweep_point.size() == rec.sweep_point.size() &&
+              std::equal(arm.sweep_point.begin() + 1, arm.sweep_point.end(), rec.sweep_point.begin() + 1);
           if (same_family && numeric(arm.sweep_point[0].second, x)) {
             low = std::min(low, x);
             high = std::max(high, x);
@@ -282,11 +289,11 @@ Recommendation recommend(const Analysis& analysis, const Decision& decision, con
         }
         const std::string& path = rec.sweep_point[0].first;
         if (high > low && value == high)
-          out.edge_warning = "the recommendation is the largest value tried (" + path + " = " + rec.sweep_point[0].second +
-                             "): extend the grid above " + rec.sweep_point[0].second;
+          out.edge_warning = "the recommendation is the largest value tried (" + path + " = " +
+                             rec.sweep_point[0].second + "): extend the grid above " + rec.sweep_point[0].second;
         else if (high > low && value == low)
-          out.edge_warning = "the recommendation is the smallest value tried (" + path + " = " + rec.sweep_point[0].second +
-                             "): extend the grid below " + rec.sweep_point[0].second;
+          out.edge_warning = "the recommendation is the smallest value tried (" + path + " = " +
+                             rec.sweep_point[0].second + "): extend the grid below " + rec.sweep_point[0].second;
       }
     }
   }
@@ -302,11 +309,12 @@ Recommendation recommend(const Analysis& analysis, const Decision& decision, con
                        "th percentile of each person's wait (from joining the queue to being served) is at most " +
                        number(c.max_wait_days) + " days in at least " + percent(c.confidence) +
                        " of replicates; an arm without such a programme has no wait.");
-  out.rule.push_back("Recommended: of the arms that meet every requirement, the one with the highest mean net "
-                     "benefit; 'best in' is the share of replicates in which it has the highest net benefit among "
-                     "them (Monte Carlo standard error sqrt(p (1 - p) / R)); " +
-                     std::string(decision.drawn_parameters ? "the replicates include the parameters drawn per replicate."
-                                                           : "no parameter is drawn, so this reflects simulation noise only."));
+  out.rule.push_back(
+      "Recommended: of the arms that meet every requirement, the one with the highest mean net "
+      "benefit; 'best in' is the share of replicates in which it has the highest net benefit among "
+      "them (Monte Carlo standard error sqrt(p (1 - p) / R)); " +
+      std::string(decision.drawn_parameters ? "the replicates include the parameters drawn per replicate."
+                                            : "no parameter is drawn, so this reflects simulation noise only."));
   return out;
 }
 

@@ -145,7 +145,8 @@ class Identity {
   Identity(const h5::Group& root, const Scenario& scenario) {
     for (const auto& arm : scenario.arms)
       for (const auto& [path, value] : arm.sweep_point)
-        if (std::find(sweep_paths_.begin(), sweep_paths_.end(), path) == sweep_paths_.end()) sweep_paths_.push_back(path);
+        if (std::find(sweep_paths_.begin(), sweep_paths_.end(), path) == sweep_paths_.end())
+          sweep_paths_.push_back(path);
     for (const auto& u : scenario.uncertain_parameters()) {
       drawn_paths_.push_back(u.path);
       drawn_.push_back(root.open_dataset("uncertain_parameters/" + u.path).read_all<double>());
@@ -163,8 +164,8 @@ class Identity {
     cells.emplace_back(arm.name);
     cells.emplace_back(r);
     for (const auto& path : sweep_paths_) {
-      const auto it = std::find_if(arm.sweep_point.begin(), arm.sweep_point.end(),
-                                   [&](const auto& p) { return p.first == path; });
+      const auto it =
+          std::find_if(arm.sweep_point.begin(), arm.sweep_point.end(), [&](const auto& p) { return p.first == path; });
       if (it == arm.sweep_point.end()) cells.emplace_back(Missing{});
       else cells.emplace_back(number_or_text(it->second));
     }
@@ -197,8 +198,9 @@ std::vector<const Arm*> chosen_arms(const Scenario& scenario, const std::vector<
       std::vector<std::string> all;
       for (const auto& arm : scenario.arms) all.push_back(arm.name);
       const std::string hint = closest_match(name, all);
-      throw InputError({"--arm " + name, 0, 0}, "no arm '" + name + "' in the file" +
-                                                    (hint.empty() ? "; arms: " + join_names(all) : " (did you mean '" + hint + "'?)"));
+      throw InputError({"--arm " + name, 0, 0},
+                       "no arm '" + name + "' in the file" +
+                           (hint.empty() ? "; arms: " + join_names(all) : " (did you mean '" + hint + "'?)"));
     }
   return out;
 }
@@ -220,7 +222,8 @@ void export_outcomes(const h5::Group& root, const Scenario& scenario, const std:
                      const Identity& id, TidyWriter& writer) {
   std::vector<Cell> cells;
   for (const Arm* arm : arms) {
-    const ArmAnalysis a = analyse_arm(root.open_group("arms/" + arm->name), scenario, *arm, scenario.run.replicates, {});
+    const ArmAnalysis a =
+        analyse_arm(root.open_group("arms/" + arm->name), scenario, *arm, scenario.run.replicates, {});
     for (std::int64_t r = 0; r < scenario.run.replicates; ++r) {
       throw_if_interrupted();
       for (std::size_t q = 0; q < a.quantity_names.size(); ++q) {
@@ -247,10 +250,12 @@ void export_daily(const h5::Group& root, const Scenario& scenario, const std::ve
     };
     std::vector<h5::Dataset> datasets;
     std::vector<Series> series;
-    for (const auto& [dataset, prefix] : {std::pair{"state_counts", "state."}, std::pair{"treatment_counts", "treatment."}}) {
+    for (const auto& [dataset, prefix] :
+         {std::pair{"state_counts", "state."}, std::pair{"treatment_counts", "treatment."}}) {
       datasets.push_back(g.open_dataset(dataset));
       const auto labels = labels_of(datasets.back());
-      for (std::size_t k = 0; k < labels.size(); ++k) series.push_back({prefix + labels[k], datasets.size() - 1, static_cast<int>(k)});
+      for (std::size_t k = 0; k < labels.size(); ++k)
+        series.push_back({prefix + labels[k], datasets.size() - 1, static_cast<int>(k)});
     }
     if (g.exists("modules"))
       for (const auto& [type, is_group] : g.open_group("modules").members()) {
@@ -345,7 +350,8 @@ void export_events(const h5::Group& root, const Scenario& scenario, const std::v
     const auto code_values = codes.read_all<std::int64_t>();
     const auto code_names = codes.string_list_attribute("names");
     std::map<std::int64_t, std::string> name_of;
-    for (std::size_t k = 0; k < code_values.size() && k < code_names.size(); ++k) name_of[code_values[k]] = code_names[k];
+    for (std::size_t k = 0; k < code_values.size() && k < code_names.size(); ++k)
+      name_of[code_values[k]] = code_names[k];
     const h5::Dataset replicate = events.open_dataset("replicate"), agent = events.open_dataset("agent"),
                       day = events.open_dataset("day"), code = events.open_dataset("code"),
                       detail = events.open_dataset("detail");
@@ -389,7 +395,8 @@ std::int64_t export_table(const h5::Group& root, const Scenario& scenario, const
                           std::ostream& out) {
   const std::vector<const Arm*> arms = chosen_arms(scenario, options.arms);
   if (options.table == ExportTable::events && !scenario.run.output_events)
-    throw InputError({"--what events", 0, 0}, "the file has no event record: run the scenario with output.events: true");
+    throw InputError({"--what events", 0, 0},
+                     "the file has no event record: run the scenario with output.events: true");
   const Identity id(root, scenario);
   std::vector<std::string> columns = id.columns();
   switch (options.table) {

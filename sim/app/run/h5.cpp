@@ -135,9 +135,7 @@ void Dataset::read_rows_converted(hsize_t first_row, hsize_t count, void* data, 
   check(H5Dread(id(), mem_type, mem_space.id(), file_space.id(), H5P_DEFAULT, data), what);
 }
 
-bool Dataset::has_attribute(const std::string& name) const {
-  return H5Aexists(id(), name.c_str()) > 0;
-}
+bool Dataset::has_attribute(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }
 
 std::string Dataset::type_name() const {
   Handle type(checked(H5Dget_type(id()), "reading the type of " + path_), H5Tclose);
@@ -244,10 +242,10 @@ Dataset Group::create_dataset_raw(const std::string& name, const std::vector<hsi
   // Unwritten elements read back as zero; every dataset is written in full before renaming.
   Handle lcpl(checked(H5Pcreate(H5P_LINK_CREATE), what), H5Pclose);
   check(H5Pset_create_intermediate_group(lcpl.id(), 1), what);
-  return Dataset(
-      Handle(checked(H5Dcreate2(id(), name.c_str(), type, space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT), what),
-             H5Dclose),
-      path);
+  return Dataset(Handle(checked(H5Dcreate2(id(), name.c_str(), type, space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT),
+                                what),
+                        H5Dclose),
+                 path);
 }
 
 Dataset Group::create_appendable_raw(const std::string& name, hid_t type, hsize_t chunk, int deflate_level) {
@@ -263,10 +261,10 @@ Dataset Group::create_appendable_raw(const std::string& name, hid_t type, hsize_
   }
   Handle lcpl(checked(H5Pcreate(H5P_LINK_CREATE), what), H5Pclose);
   check(H5Pset_create_intermediate_group(lcpl.id(), 1), what);
-  return Dataset(
-      Handle(checked(H5Dcreate2(id(), name.c_str(), type, space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT), what),
-             H5Dclose),
-      path);
+  return Dataset(Handle(checked(H5Dcreate2(id(), name.c_str(), type, space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT),
+                                what),
+                        H5Dclose),
+                 path);
 }
 
 Dataset Group::create_dataset_like(const std::string& name, const Dataset& model, hsize_t rows) {
@@ -325,8 +323,7 @@ std::vector<std::pair<std::string, bool>> Group::members() const {
 
 Dataset Group::open_dataset(const std::string& name) const {
   const std::string path = path_ == "/" ? "/" + name : path_ + "/" + name;
-  return Dataset(Handle(checked(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), "opening dataset " + path), H5Dclose),
-                 path);
+  return Dataset(Handle(checked(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), "opening dataset " + path), H5Dclose), path);
 }
 
 void Group::set_attribute(const std::string& name, const std::string& value) {
@@ -503,9 +500,9 @@ File File::create(const std::string& path) {
   f.path_ = path;
   // Exclusive: an existing file, or a symbolic link placed at the name, makes this fail rather
   // than be overwritten or followed (O_CREAT | O_EXCL).
-  f.file_ = Handle(checked(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT),
-                           "cannot create '" + path + "'"),
-                   H5Fclose);
+  f.file_ =
+      Handle(checked(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), "cannot create '" + path + "'"),
+             H5Fclose);
   f.root_ = Group(Handle(checked(H5Gopen2(f.file_.id(), "/", H5P_DEFAULT), "root group"), H5Gclose), "/");
   return f;
 }
@@ -514,8 +511,7 @@ File File::open_read_only(const std::string& path) {
   quiet_errors();
   File f;
   f.path_ = path;
-  f.file_ = Handle(checked(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "cannot open '" + path + "'"),
-                   H5Fclose);
+  f.file_ = Handle(checked(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "cannot open '" + path + "'"), H5Fclose);
   f.root_ = Group(Handle(checked(H5Gopen2(f.file_.id(), "/", H5P_DEFAULT), "root group"), H5Gclose), "/");
   return f;
 }

@@ -62,6 +62,7 @@ hid_t file_type();
 template <class T>
 hid_t memory_type();
 
+// clang-format off
 template <> inline hid_t file_type<std::int8_t>() { return H5T_STD_I8LE; }
 template <> inline hid_t file_type<std::uint8_t>() { return H5T_STD_U8LE; }
 template <> inline hid_t file_type<std::int16_t>() { return H5T_STD_I16LE; }
@@ -78,6 +79,7 @@ template <> inline hid_t memory_type<std::int32_t>() { return H5T_NATIVE_INT32; 
 template <> inline hid_t memory_type<std::int64_t>() { return H5T_NATIVE_INT64; }
 template <> inline hid_t memory_type<float>() { return H5T_NATIVE_FLOAT; }
 template <> inline hid_t memory_type<double>() { return H5T_NATIVE_DOUBLE; }
+// clang-format on
 
 struct DatasetOptions {
   std::vector<hsize_t> chunk;  // empty: contiguous
@@ -152,8 +154,8 @@ class Dataset {
   }
 
  private:
-  void write_raw(const std::vector<hsize_t>& offset, const std::vector<hsize_t>& count, const void* data,
-                 std::size_t n, hid_t mem_type);
+  void write_raw(const std::vector<hsize_t>& offset, const std::vector<hsize_t>& count, const void* data, std::size_t n,
+                 hid_t mem_type);
   void read_raw(void* data, hid_t mem_type) const;
   void append_raw(const void* data, std::size_t n, hid_t mem_type);
   void read_range_raw(hsize_t first, hsize_t count, void* data, hid_t mem_type) const;
@@ -175,7 +177,8 @@ class Group {
   bool has_attribute(const std::string& name) const;
 
   template <class T>
-  Dataset create_dataset(const std::string& name, const std::vector<hsize_t>& dims, const DatasetOptions& options = {}) {
+  Dataset create_dataset(const std::string& name, const std::vector<hsize_t>& dims,
+                         const DatasetOptions& options = {}) {
     return create_dataset_raw(name, dims, file_type<T>(), options);
   }
   // A one-dimensional dataset that starts empty and grows by Dataset::append, in chunks of

@@ -75,8 +75,8 @@ class PartChecks {
       for (std::int64_t r = u.first_replicate; r < u.first_replicate + u.replicates; ++r) {
         auto& held = held_[u.arm * R + static_cast<std::size_t>(r)];
         if (held)
-          throw InputError({path, 0, 0}, "replicate " + std::to_string(r + 1) + " of arm '" +
-                                             arm_names_.at(u.arm) + "' is also in another part: parts of "
+          throw InputError({path, 0, 0}, "replicate " + std::to_string(r + 1) + " of arm '" + arm_names_.at(u.arm) +
+                                             "' is also in another part: parts of "
                                              "different splits?");
         held = 1;
       }
@@ -97,8 +97,9 @@ class PartChecks {
                                             " given)");
     const auto absent = std::count(held_.begin(), held_.end(), std::uint8_t{0});
     if (absent > 0)
-      throw InputError({"merge", 0, 0}, std::to_string(absent) + " task(s) (arm x replicate) are in no part: parts of "
-                                                                 "different splits?");
+      throw InputError({"merge", 0, 0}, std::to_string(absent) +
+                                            " task(s) (arm x replicate) are in no part: parts of "
+                                            "different splits?");
   }
 
   const std::map<std::string, std::size_t>& builds() const { return builds_; }
@@ -116,7 +117,8 @@ class PartChecks {
     for (const auto& [name, type] : types) {
       const auto other = seen.find(name);
       if (other == seen.end())
-        throw InputError({path, 0, 0}, "/" + group + "/" + name + ": not in " + where + " (a damaged or altered file?)");
+        throw InputError({path, 0, 0},
+                         "/" + group + "/" + name + ": not in " + where + " (a damaged or altered file?)");
       if (other->second != type)
         throw InputError({path, 0, 0}, "/" + group + "/" + name + ": stored as " + type + ", but as " + other->second +
                                            " in " + where);

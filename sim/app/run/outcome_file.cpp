@@ -3,8 +3,8 @@
 #include "outcome_file.hpp"
 
 #include "models/recovery/intervention.hpp"
-#include "scenario_file.hpp"
 #include "models/registry.hpp"
+#include "scenario_file.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -18,10 +18,22 @@ using namespace recovery;
 
 namespace {
 
-const std::vector<std::string> outcome_keys = {"name",    "statistic", "event",    "competing", "origin",
-                                               "occurrence", "days",  "restricted_mean_days", "quantiles",
-                                               "subgroup", "state",    "split",     "after_leaving_days", "window",
-                                               "of",       "arms"};
+const std::vector<std::string> outcome_keys = {"name",
+                                               "statistic",
+                                               "event",
+                                               "competing",
+                                               "origin",
+                                               "occurrence",
+                                               "days",
+                                               "restricted_mean_days",
+                                               "quantiles",
+                                               "subgroup",
+                                               "state",
+                                               "split",
+                                               "after_leaving_days",
+                                               "window",
+                                               "of",
+                                               "arms"};
 const std::vector<std::string> statistic_names = {"cumulative_incidence", "state_share", "rate", "ratio", "difference"};
 const std::vector<std::string> split_names = {"none", "treatment_status", "after_leaving"};
 const std::vector<std::string> subgroup_names = {"substance",        "mental_health",       "severity",
@@ -43,17 +55,21 @@ struct Reader {
   YAML::Node get(const std::string& key) const { return map[key]; }
 
   std::int32_t integer(const YAML::Node& node, const std::string& key, std::int32_t low, std::int32_t high) const {
-    if (!node.IsScalar()) fail(node, key, "expected an integer in [" + std::to_string(low) + ", " + std::to_string(high) + "], got " + describe(node));
+    if (!node.IsScalar())
+      fail(node, key,
+           "expected an integer in [" + std::to_string(low) + ", " + std::to_string(high) + "], got " + describe(node));
     long long v = 0;
     try {
       std::size_t used = 0;
       v = std::stoll(node.Scalar(), &used);
       if (used != node.Scalar().size()) throw std::invalid_argument("trailing");
     } catch (const std::exception&) {
-      fail(node, key, "expected an integer in [" + std::to_string(low) + ", " + std::to_string(high) + "], got " + describe(node));
+      fail(node, key,
+           "expected an integer in [" + std::to_string(low) + ", " + std::to_string(high) + "], got " + describe(node));
     }
     if (v < low || v > high)
-      fail(node, key, "expected an integer in [" + std::to_string(low) + ", " + std::to_string(high) + "], got " + node.Scalar());
+      fail(node, key,
+           "expected an integer in [" + std::to_string(low) + ", " + std::to_string(high) + "], got " + node.Scalar());
     return static_cast<std::int32_t>(v);
   }
   double real(const YAML::Node& node, const std::string& key, double low, double high) const {
@@ -74,8 +90,9 @@ struct Reader {
     if (!node.IsScalar()) fail(node, key, "expected one of " + join_names(names) + ", got " + describe(node));
     if (std::find(names.begin(), names.end(), node.Scalar()) == names.end()) {
       const std::string hint = closest_match(node.Scalar(), names);
-      fail(node, key, "unknown value '" + node.Scalar() + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                          "; expected one of " + join_names(names));
+      fail(node, key,
+           "unknown value '" + node.Scalar() + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+               "; expected one of " + join_names(names));
     }
     return node.Scalar();
   }
@@ -98,8 +115,9 @@ struct Reader {
     std::vector<std::string> names;
     for (const auto& e : vocabulary) names.push_back(e.name);
     const std::string hint = closest_match(node.Scalar(), names);
-    fail(node, key, "unknown event '" + node.Scalar() + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                        "; events: " + join_names(names));
+    fail(node, key,
+         "unknown event '" + node.Scalar() + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+             "; events: " + join_names(names));
   }
 };
 
@@ -108,14 +126,16 @@ std::string as_text(double x) { return format_value(x); }
 void read_subgroup(const Reader& r, const YAML::Node& node, OutcomeDefinition& d) {
   using A = SubgroupCondition::Attribute;
   if (!node.IsMap() || node.size() == 0)
-    r.fail(node, "subgroup", "expected a mapping of attributes to values, e.g. {substance: opioid}, got " + describe(node));
+    r.fail(node, "subgroup",
+           "expected a mapping of attributes to values, e.g. {substance: opioid}, got " + describe(node));
   std::set<std::string> seen;
   for (const auto& entry : node) {
     const std::string key = "subgroup." + entry.first.Scalar();
     const std::string attribute = r.choice(entry.first, "subgroup", subgroup_names);
     if (!seen.insert(attribute).second) r.fail(entry.first, key, "given twice");
     SubgroupCondition c;
-    c.attribute = static_cast<A>(std::find(subgroup_names.begin(), subgroup_names.end(), attribute) - subgroup_names.begin());
+    c.attribute =
+        static_cast<A>(std::find(subgroup_names.begin(), subgroup_names.end(), attribute) - subgroup_names.begin());
     const YAML::Node value = entry.second;
     if (c.attribute == A::substance) {
       std::vector<std::string> names(substance_names.begin(), substance_names.end());
@@ -144,11 +164,15 @@ void read_subgroup(const Reader& r, const YAML::Node& node, OutcomeDefinition& d
     } else {
       const bool days = c.attribute == A::admission_day;
       if (!value.IsSequence() || value.size() != 2)
-        r.fail(value, key, std::string("expected [low, high] (") + (days ? "days: low <= admission day < high" : "low <= value < high, or <= 1 when high is 1") + "), got " + describe(value));
+        r.fail(value, key,
+               std::string("expected [low, high] (") +
+                   (days ? "days: low <= admission day < high" : "low <= value < high, or <= 1 when high is 1") +
+                   "), got " + describe(value));
       const double top = days ? static_cast<double>(max_days) : 1.0;
       c.low = r.real(value[0], key, 0.0, top);
       c.high = r.real(value[1], key, 0.0, days ? top + 1.0 : top);
-      if (!(c.high > c.low)) r.fail(value, key, "expected low < high, got [" + as_text(c.low) + ", " + as_text(c.high) + "]");
+      if (!(c.high > c.low))
+        r.fail(value, key, "expected low < high, got [" + as_text(c.low) + ", " + as_text(c.high) + "]");
       // The unit attributes include 1 when high is 1: [0.5, 1] takes every value from 0.5 up.
       if (!days && c.high >= 1.0) c.high = std::nextafter(1.0, 2.0);
     }
@@ -163,14 +187,17 @@ OutcomeDefinition read_one(const Reader& r) {
     const std::string key = entry.first.Scalar();
     if (std::find(outcome_keys.begin(), outcome_keys.end(), key) == outcome_keys.end()) {
       const std::string hint = closest_match(key, outcome_keys);
-      r.fail(entry.first, key, "unknown key" + (hint.empty() ? "; valid keys: " + join_names(outcome_keys) : " (did you mean '" + hint + "'?)"));
+      r.fail(entry.first, key,
+             "unknown key" +
+                 (hint.empty() ? "; valid keys: " + join_names(outcome_keys) : " (did you mean '" + hint + "'?)"));
     }
   }
   const YAML::Node name = r.get("name");
   static const std::regex valid("[A-Za-z][A-Za-z0-9_]{0,63}");
   if (!name || !name.IsScalar() || !std::regex_match(name.Scalar(), valid))
-    r.fail(name ? name : r.map, "name", "expected a name of letters, digits and _ starting with a letter (at most 64), got " +
-                                            (name ? describe(name) : std::string("nothing")));
+    r.fail(name ? name : r.map, "name",
+           "expected a name of letters, digits and _ starting with a letter (at most 64), got " +
+               (name ? describe(name) : std::string("nothing")));
   d.name = name.Scalar();
   if (const YAML::Node s = r.get("statistic"))
     d.statistic = static_cast<OutcomeStatistic>(
@@ -184,8 +211,9 @@ OutcomeDefinition read_one(const Reader& r) {
   // Keys that belong to other statistics are mistakes, not silently ignored.
   const auto only_for = [&](const std::string& key, bool allowed, const std::string& which) {
     if (const YAML::Node node = r.get(key); node && !allowed)
-      r.fail(node, key, "applies only to statistic " + which + " (this outcome's statistic is " +
-                            statistic_names[static_cast<std::size_t>(d.statistic)] + ")");
+      r.fail(node, key,
+             "applies only to statistic " + which + " (this outcome's statistic is " +
+                 statistic_names[static_cast<std::size_t>(d.statistic)] + ")");
   };
   only_for("event", time_to_event || rate, "cumulative_incidence or rate");
   only_for("competing", time_to_event, "cumulative_incidence");
@@ -203,7 +231,8 @@ OutcomeDefinition read_one(const Reader& r) {
 
   if (time_to_event || rate) {
     const YAML::Node event = r.get("event");
-    if (!event) r.fail(r.map, "event", "missing: name the event (e.g. relapse, died, episode_end, peer_mentor.matched)");
+    if (!event)
+      r.fail(r.map, "event", "missing: name the event (e.g. relapse, died, episode_end, peer_mentor.matched)");
     std::vector<EventCode> codes;
     for (const auto& item : r.one_or_more(event, "event")) {
       const EventName& e = r.event(item, "event");
@@ -221,7 +250,8 @@ OutcomeDefinition read_one(const Reader& r) {
       if (node.IsSequence() && node.size() == 0) {
         // an empty list: nothing competes (deaths then end the follow-up as censoring)
       } else {
-        for (const auto& item : r.one_or_more(node, "competing")) competing.emplace_back(item, &r.event(item, "competing"));
+        for (const auto& item : r.one_or_more(node, "competing"))
+          competing.emplace_back(item, &r.event(item, "competing"));
       }
     } else {
       // By default death competes: `died`, or for a death of one cause, the other cause.
@@ -258,7 +288,8 @@ OutcomeDefinition read_one(const Reader& r) {
 
   if (!contrast) {
     if (const YAML::Node origin = r.get("origin")) {
-      if (!origin.IsScalar()) r.fail(origin, "origin", "expected arrival, day0 or an event name, got " + describe(origin));
+      if (!origin.IsScalar())
+        r.fail(origin, "origin", "expected arrival, day0 or an event name, got " + describe(origin));
       const std::string text = origin.Scalar();
       d.origin.text = text;
       if (text == "arrival") d.origin.kind = Origin::Kind::arrival;
@@ -283,7 +314,8 @@ OutcomeDefinition read_one(const Reader& r) {
       r.fail(node, "days", "expected a list of days, e.g. [30, 180], got " + describe(node));
     for (const auto& item : node) {
       const std::int32_t day = r.integer(item, "days", 1, max_days);
-      if (std::find(d.days.begin(), d.days.end(), day) != d.days.end()) r.fail(item, "days", "day " + std::to_string(day) + " given twice");
+      if (std::find(d.days.begin(), d.days.end(), day) != d.days.end())
+        r.fail(item, "days", "day " + std::to_string(day) + " given twice");
       d.days.push_back(day);
     }
   };
@@ -293,7 +325,8 @@ OutcomeDefinition read_one(const Reader& r) {
       d.restricted_mean_days = r.integer(tau, "restricted_mean_days", 1, max_days);
     if (const YAML::Node quantiles = r.get("quantiles")) {
       if (!quantiles.IsSequence() || quantiles.size() == 0)
-        r.fail(quantiles, "quantiles", "expected a list of shares in (0, 1], e.g. [0.5, 0.9], got " + describe(quantiles));
+        r.fail(quantiles, "quantiles",
+               "expected a list of shares in (0, 1], e.g. [0.5, 0.9], got " + describe(quantiles));
       for (const auto& item : quantiles) {
         const double q = r.real(item, "quantiles", 0.0, 1.0);
         if (q <= 0.0) r.fail(item, "quantiles", "expected a share in (0, 1], got " + item.Scalar());
@@ -322,14 +355,16 @@ OutcomeDefinition read_one(const Reader& r) {
     }
     const YAML::Node after = r.get("after_leaving_days");
     if (d.split == RateSplit::after_leaving) {
-      if (!after) r.fail(r.map, "after_leaving_days", "missing: split: after_leaving needs the number of days, e.g. 14");
+      if (!after)
+        r.fail(r.map, "after_leaving_days", "missing: split: after_leaving needs the number of days, e.g. 14");
       d.after_leaving_days = r.integer(after, "after_leaving_days", 1, max_days);
     } else if (after) {
       r.fail(after, "after_leaving_days", "applies only with split: after_leaving");
     }
     if (const YAML::Node window = r.get("window")) {
       if (!window.IsSequence() || window.size() != 2)
-        r.fail(window, "window", "expected [from, to]: days since the origin, from <= day < to, got " + describe(window));
+        r.fail(window, "window",
+               "expected [from, to]: days since the origin, from <= day < to, got " + describe(window));
       d.window_from = r.integer(window[0], "window", 0, max_days);
       d.window_to = r.integer(window[1], "window", 1, max_days + 1);
       if (d.window_to <= d.window_from) r.fail(window, "window", "expected from < to");
@@ -382,7 +417,10 @@ const std::vector<std::string>& fixed_quantity_names() {
 
 std::vector<OutcomeDefinition> read_outcomes(const YAML::Node& list, const std::string& file) {
   if (!list.IsSequence())
-    throw InputError(location_of(file, list), "analysis.outcomes: expected a list of outcome definitions ({name: ..., event: ..., days: [...]}), got " + describe(list));
+    throw InputError(
+        location_of(file, list),
+        "analysis.outcomes: expected a list of outcome definitions ({name: ..., event: ..., days: [...]}), got " +
+            describe(list));
   std::vector<OutcomeDefinition> out;
   std::set<std::string> taken(fixed_quantity_names().begin(), fixed_quantity_names().end());
   for (const auto& d : default_outcome_definitions(max_day_count, 1))
@@ -392,10 +430,12 @@ std::vector<OutcomeDefinition> read_outcomes(const YAML::Node& list, const std::
     const YAML::Node item = list[k];
     const std::string shown = "analysis.outcomes[" + std::to_string(k) + "]";
     if (!item.IsMap())
-      throw InputError(location_of(file, item), shown + ": expected a mapping {name: ..., event: ..., days: [...]}, got " + describe(item));
+      throw InputError(location_of(file, item),
+                       shown + ": expected a mapping {name: ..., event: ..., days: [...]}, got " + describe(item));
     Reader reader{item, file, shown};
     OutcomeDefinition d = read_one(reader);
-    if (taken.count(d.name)) reader.fail(item["name"], "name", "'" + d.name + "' is taken (a shipped outcome or another definition)");
+    if (taken.count(d.name))
+      reader.fail(item["name"], "name", "'" + d.name + "' is taken (a shipped outcome or another definition)");
     taken.insert(d.name);
     for (const auto& q : outcome_quantity_names(d)) {
       if (!taken.insert(q).second && q != d.name)
@@ -451,7 +491,8 @@ void emit_outcomes(YAML::Emitter& out, const std::vector<OutcomeDefinition>& def
     if (!d.subgroup.empty()) {
       out << YAML::Key << "subgroup" << YAML::Value << YAML::BeginMap;
       for (const auto& c : d.subgroup) {
-        out << YAML::Key << subgroup_names[static_cast<std::size_t>(c.attribute)] << YAML::Value << YAML::Flow << YAML::BeginSeq;
+        out << YAML::Key << subgroup_names[static_cast<std::size_t>(c.attribute)] << YAML::Value << YAML::Flow
+            << YAML::BeginSeq;
         if (c.attribute == A::substance)
           for (const auto code : c.codes) out << std::string(substance_names[static_cast<std::size_t>(code)]);
         else if (c.attribute == A::mental_health)
@@ -468,7 +509,8 @@ void emit_outcomes(YAML::Emitter& out, const std::vector<OutcomeDefinition>& def
     if (d.statistic == OutcomeStatistic::state_share) out << YAML::Key << "state" << YAML::Value << d.state_name;
     if (d.statistic == OutcomeStatistic::rate) {
       out << YAML::Key << "split" << YAML::Value << split_names[static_cast<std::size_t>(d.split)];
-      if (d.split == RateSplit::after_leaving) out << YAML::Key << "after_leaving_days" << YAML::Value << d.after_leaving_days;
+      if (d.split == RateSplit::after_leaving)
+        out << YAML::Key << "after_leaving_days" << YAML::Value << d.after_leaving_days;
       if (d.window_from > 0 || d.window_to != std::numeric_limits<std::int32_t>::max())
         out << YAML::Key << "window" << YAML::Value << YAML::Flow << YAML::BeginSeq << d.window_from
             << std::min<std::int32_t>(d.window_to, max_days + 1) << YAML::EndSeq;

@@ -55,8 +55,8 @@ struct ResultsFile::ArmDatasets {
   // whole at commit (one write per dataset rather than one per replicate).
   std::vector<std::vector<double>> outcome_rows;  // [outcome][replicate]
   struct Table {
-    h5::Dataset event_table;  // cumulative incidence only
-    h5::Dataset counts;       // absent for a contrast
+    h5::Dataset event_table;                           // cumulative incidence only
+    h5::Dataset counts;                                // absent for a contrast
     std::vector<std::int64_t> event_rows, count_rows;  // the datasets' contents, once written
   };
   std::vector<Table> tables;  // per definition of the plan
@@ -171,8 +171,9 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
   a->state_counts.set_attribute("labels", labels(recovery::clinical_state_names));
   document(a->state_counts, "people",
            "[replicate, day, state]: people in each clinical state at the end of the day (labels: the states)");
-  a->treatment_counts = a->group.create_dataset<std::int32_t>(
-      "treatment_counts", {R, T, recovery::treatment_status_count}, {{1, T, recovery::treatment_status_count}, 0});
+  a->treatment_counts =
+      a->group.create_dataset<std::int32_t>("treatment_counts", {R, T, recovery::treatment_status_count},
+                                            {{1, T, recovery::treatment_status_count}, 0});
   a->treatment_counts.set_attribute("labels", labels(recovery::treatment_status_names));
   document(a->treatment_counts, "people",
            "[replicate, day, status]: people in each treatment status at the end of the day (labels: the statuses)");
@@ -219,12 +220,14 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
   if (arm.observed.record_events) add_events(*a, arm.observed);
 
   if (header_.trajectories) {
-    a->trajectories = a->group.create_dataset<std::uint8_t>(
-        "trajectories/state", {R, N, T}, {{1, std::min<hsize_t>(N, 16384), std::min<hsize_t>(T, 64)}, 4});
+    a->trajectories =
+        a->group.create_dataset<std::uint8_t>("trajectories/state", {R, N, T},
+                                              {{1, std::min<hsize_t>(N, 16384), std::min<hsize_t>(T, 64)}, 4});
     a->trajectories.set_attribute("labels", labels(recovery::clinical_state_names));
     a->trajectories.set_attribute("not_admitted", std::string("255: not yet admitted (open cohorts)"));
-    document(a->trajectories, "category",
-             "[replicate, agent, day]: clinical state at the end of the day, an index into labels; 255 before admission");
+    document(
+        a->trajectories, "category",
+        "[replicate, agent, day]: clinical state at the end of the day, an index into labels; 255 before admission");
   }
   for (const auto& m : modules) {
     ArmDatasets::Module out{m.type, a->group.create_group("modules/" + m.type), {}, {}};
@@ -283,7 +286,7 @@ void ResultsFile::write_day_counts(std::size_t arm_index, std::int64_t replicate
   const hsize_t T = per_day.size();
   arm.state_counts.write_block<std::int32_t>({u(replicate), 0, 0}, {1, T, recovery::clinical_state_count}, states);
   arm.treatment_counts.write_block<std::int32_t>({u(replicate), 0, 0}, {1, T, recovery::treatment_status_count},
-                                                   treatments);
+                                                 treatments);
 }
 
 void ResultsFile::write_agents(std::size_t arm_index, std::int64_t replicate, const Population& pop) {
@@ -399,8 +402,8 @@ void ResultsFile::add_tables(ArmDatasets& a, const recovery::ObservationPlan& pl
   for (const auto& d : plan.definitions) {
     ArmDatasets::Table table;
     const std::string at = "tables/" + d.name;
-    const bool contrast = d.statistic == recovery::OutcomeStatistic::ratio ||
-                          d.statistic == recovery::OutcomeStatistic::difference;
+    const bool contrast =
+        d.statistic == recovery::OutcomeStatistic::ratio || d.statistic == recovery::OutcomeStatistic::difference;
     if (contrast) {
       a.tables.push_back(std::move(table));
       continue;
@@ -493,8 +496,7 @@ void ResultsFile::write_trajectory_block(std::size_t arm_index, std::int64_t rep
   // Last, shorter block: pack the rows before writing.
   std::vector<std::uint8_t> packed(N * u(block_days));
   for (std::size_t i = 0; i < N; ++i)
-    for (std::int64_t d = 0; d < block_days; ++d)
-      packed[i * u(block_days) + u(d)] = block[i * stride + u(d)];
+    for (std::int64_t d = 0; d < block_days; ++d) packed[i * u(block_days) + u(d)] = block[i * stride + u(d)];
   arm.trajectories.write_block<std::uint8_t>({u(replicate), 0, u(first_day)}, {1, N, u(block_days)}, packed);
 }
 
@@ -508,12 +510,13 @@ void ResultsFile::write_uncertain_parameters(const std::vector<std::string>& pat
     auto dataset = file_.root().create_dataset<double>("uncertain_parameters/" + paths[k], {u(header_.replicates)});
     dataset.write_all<double>(column);
     dataset.set_attribute("distribution", distributions[k]);
-    document(dataset, units[k], "[replicate]: the value of " + paths[k] + " drawn for each replicate from " + distributions[k]);
+    document(dataset, units[k],
+             "[replicate]: the value of " + paths[k] + " drawn for each replicate from " + distributions[k]);
   }
 }
 
-void ResultsFile::copy_arm_rows(const h5::Group& source_arm, std::size_t arm, std::int64_t source_row,
-                                std::int64_t row, std::int64_t rows) {
+void ResultsFile::copy_arm_rows(const h5::Group& source_arm, std::size_t arm, std::int64_t source_row, std::int64_t row,
+                                std::int64_t rows) {
   auto& target = arms_.at(arm)->group;
   const hsize_t R = u(header_.replicates);
   // Depth first through the arm's groups; `summary` is computed for the whole file, not copied.
@@ -556,7 +559,8 @@ void ResultsFile::copy_arm_events(const h5::Group& source_arm, std::size_t arm, 
   e->detail.append<std::int16_t>(from.open_dataset("detail").read_range<std::int16_t>(first, count));
 }
 
-void ResultsFile::record_complete(const std::vector<std::string>& arm_names, const std::vector<std::uint8_t>& complete) {
+void ResultsFile::record_complete(const std::vector<std::string>& arm_names,
+                                  const std::vector<std::uint8_t>& complete) {
   auto dataset = file_.root().create_dataset<std::uint8_t>("tasks/complete", {arm_names.size(), u(header_.replicates)});
   dataset.write_all<std::uint8_t>(complete);
   dataset.set_attribute("arms", arm_names);

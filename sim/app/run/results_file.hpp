@@ -65,7 +65,8 @@ class ResultsFile {
   void write_outcomes(std::size_t arm, std::int64_t replicate, const std::vector<double>& values);
   // One replicate's outcome counts (the order of the plan's definitions), as
   // /arms/<arm>/tables/<definition>/{event_table, counts}.
-  void write_outcome_counts(std::size_t arm, std::int64_t replicate, const std::vector<recovery::OutcomeCounts>& counts);
+  void write_outcome_counts(std::size_t arm, std::int64_t replicate,
+                            const std::vector<recovery::OutcomeCounts>& counts);
   // One replicate's event record, appended to /arms/<arm>/events, its rows marked with the
   // run's replicate number (not the row of a unit file); replicates in order.
   void write_events(std::size_t arm, std::int64_t replicate_number, const std::vector<recovery::RecordedEvent>& events);
@@ -76,13 +77,14 @@ class ResultsFile {
                            const std::vector<recovery::AgentColumn>& columns);
   // Trajectory block: states of every agent for days [first_day, first_day + block_days),
   // laid out agent-major with the given stride.
-  void write_trajectory_block(std::size_t arm, std::int64_t replicate, std::int64_t first_day,
-                              std::int64_t block_days, const std::vector<std::uint8_t>& block, std::size_t stride);
+  void write_trajectory_block(std::size_t arm, std::int64_t replicate, std::int64_t first_day, std::int64_t block_days,
+                              const std::vector<std::uint8_t>& block, std::size_t stride);
 
   // Parameters drawn per replicate: /uncertain_parameters/<path>, values[replicate][parameter],
   // each with the unit of its key.
   void write_uncertain_parameters(const std::vector<std::string>& paths, const std::vector<std::string>& distributions,
-                                  const std::vector<std::string>& units, const std::vector<std::vector<double>>& values);
+                                  const std::vector<std::string>& units,
+                                  const std::vector<std::vector<double>>& values);
 
   // Copies rows [source_row, source_row + rows) of every dataset under `source_arm` (an arm's
   // group in another results file, with the same layout) into rows from `row` of arm `arm`.

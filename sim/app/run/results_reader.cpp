@@ -25,7 +25,9 @@ std::string shape_text(const std::vector<hsize_t>& dims) {
   return s + "]";
 }
 
-bool numeric(const std::string& type) { return type.rfind("int", 0) == 0 || type.rfind("uint", 0) == 0 || type.rfind("float", 0) == 0; }
+bool numeric(const std::string& type) {
+  return type.rfind("int", 0) == 0 || type.rfind("uint", 0) == 0 || type.rfind("float", 0) == 0;
+}
 
 // One arm's datasets, checked one by one; each message names the file and the dataset.
 class ArmCheck {
@@ -51,7 +53,9 @@ class ArmCheck {
     const auto dims = d.dims();
     bool ok = dims.size() == rank;
     for (std::size_t k = 0; ok && k < first.size(); ++k) ok = dims[k] == first[k];
-    if (!ok) fail(name, "shape " + shape_text(dims) + ", expected " + std::to_string(rank) + " dimensions starting " + shape_text(first));
+    if (!ok)
+      fail(name, "shape " + shape_text(dims) + ", expected " + std::to_string(rank) + " dimensions starting " +
+                     shape_text(first));
   }
   // Every dataset present in a subgroup, numeric and of `dims`.
   void each_in(const std::string& subgroup, const std::vector<hsize_t>& dims) {
@@ -98,7 +102,8 @@ void check_arm(const h5::Group& root, const std::string& arm_at, const Scenario&
     const std::string at = "tables/" + d.name;
     using recovery::OutcomeStatistic;
     if (d.statistic == OutcomeStatistic::ratio || d.statistic == OutcomeStatistic::difference) continue;
-    if (d.statistic == OutcomeStatistic::cumulative_incidence) c.shape(at + "/event_table", {R, P, T, 2 + d.causes.size()});
+    if (d.statistic == OutcomeStatistic::cumulative_incidence)
+      c.shape(at + "/event_table", {R, P, T, 2 + d.causes.size()});
     // The counts' rows are the days (or a rate's categories), their columns the kinds counted.
     hsize_t count_rows = d.days.size(), columns = 2;
     if (d.statistic == OutcomeStatistic::cumulative_incidence) columns = 1 + d.cause_names.size();
@@ -116,7 +121,8 @@ void check_arm(const h5::Group& root, const std::string& arm_at, const Scenario&
     for (const char* name : {"replicate", "agent", "day", "code", "detail"}) {
       c.leading(std::string("events/") + name, 1, {});
       const auto dims = c.group().open_dataset(std::string("events/") + name).dims();
-      if (!length.empty() && dims != length) c.fail(std::string("events/") + name, "a different length from events/replicate");
+      if (!length.empty() && dims != length)
+        c.fail(std::string("events/") + name, "a different length from events/replicate");
       length = dims;
     }
     c.leading("events/codes", 1, {});
@@ -151,11 +157,12 @@ std::vector<PartUnit> check_part_units(const h5::Group& root, const Scenario& sc
       if (!g.has_attribute("arm") || !g.has_attribute("first_replicate") || !g.has_attribute("replicates"))
         throw bad("expected attributes arm, first_replicate and replicates");
       const std::string arm_name = g.string_attribute("arm");
-      const auto arm = std::find_if(scenario.arms.begin(), scenario.arms.end(),
-                                    [&](const Arm& a) { return a.name == arm_name; });
+      const auto arm =
+          std::find_if(scenario.arms.begin(), scenario.arms.end(), [&](const Arm& a) { return a.name == arm_name; });
       if (arm == scenario.arms.end()) throw bad("arm '" + arm_name + "' is not an arm of the part's scenario");
-      PartUnit unit{at, {static_cast<std::size_t>(arm - scenario.arms.begin()), g.integer_attribute("first_replicate"),
-                         g.integer_attribute("replicates")}};
+      PartUnit unit{at,
+                    {static_cast<std::size_t>(arm - scenario.arms.begin()), g.integer_attribute("first_replicate"),
+                     g.integer_attribute("replicates")}};
       const WorkUnit& u = unit.unit;
       if (u.first_replicate < 0 || u.replicates < 1 || u.replicates > R - u.first_replicate)
         throw bad("replicates " + std::to_string(u.first_replicate) + " + " + std::to_string(u.replicates) +
@@ -198,7 +205,8 @@ std::unique_ptr<OpenedResults> open_results(const std::string& path, ResultsKind
   opened->path = path;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw InputError({path, 0, 0}, "no such file");
-  if (std::filesystem::is_directory(path, ec)) throw InputError({path, 0, 0}, "is a directory, expected a results file");
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError({path, 0, 0}, "is a directory, expected a results file");
   try {
     opened->file = h5::File::open_read_only(path);
   } catch (const h5::Error&) {
@@ -212,10 +220,11 @@ std::unique_ptr<OpenedResults> open_results(const std::string& path, ResultsKind
     const std::int64_t version = integer_attribute_or(root, "format_version", -1);
     if (version > format_version)
       throw InputError({path, 0, 0}, "written by a newer recoverysim (format_version " + std::to_string(version) +
-                                         "); this one reads versions " + std::to_string(oldest_readable_format) + " to " +
-                                         std::to_string(format_version) + ": use the newer recoverysim");
+                                         "); this one reads versions " + std::to_string(oldest_readable_format) +
+                                         " to " + std::to_string(format_version) + ": use the newer recoverysim");
     if (version < oldest_readable_format)
-      throw InputError({path, 0, 0}, "format_version " + (version < 0 ? std::string("missing") : std::to_string(version)) +
+      throw InputError({path, 0, 0}, "format_version " +
+                                         (version < 0 ? std::string("missing") : std::to_string(version)) +
                                          ": this recoverysim reads versions " + std::to_string(oldest_readable_format) +
                                          " to " + std::to_string(format_version) + "; run the scenario again");
     opened->format_version = version;
@@ -231,8 +240,9 @@ std::unique_ptr<OpenedResults> open_results(const std::string& path, ResultsKind
       throw InputError({path, 0, 0}, "its `shard` attribute is not I/N");
     }
     if (kind == ResultsKind::whole)
-      throw InputError({path, 0, 0}, "the part " + opened->shard->to_string() + " of a sharded run, not a results file: "
-                                     "merge every part first (recoverysim merge PARTS... -o FILE)");
+      throw InputError({path, 0, 0}, "the part " + opened->shard->to_string() +
+                                         " of a sharded run, not a results file: "
+                                         "merge every part first (recoverysim merge PARTS... -o FILE)");
   } else if (kind == ResultsKind::part) {
     throw InputError({path, 0, 0}, "a whole results file, not the part of a sharded run (`run --shard I/N`)");
   }
@@ -245,8 +255,8 @@ std::unique_ptr<OpenedResults> open_results(const std::string& path, ResultsKind
     throw InputError({path, 0, 0}, "/tasks/complete: missing (which tasks the file holds)");
   const h5::Dataset tasks = root.open_dataset("tasks/complete");
   if (tasks.dims() != std::vector<hsize_t>{A, R})
-    throw InputError({path, 0, 0}, "/tasks/complete: shape " + shape_text(tasks.dims()) + ", expected " + shape_text({A, R}) +
-                                       " (arms x replicates of its scenario)");
+    throw InputError({path, 0, 0}, "/tasks/complete: shape " + shape_text(tasks.dims()) + ", expected " +
+                                       shape_text({A, R}) + " (arms x replicates of its scenario)");
   if (kind == ResultsKind::whole) {
     const auto held = tasks.read_all<std::uint8_t>();
     const auto missing = std::count(held.begin(), held.end(), std::uint8_t{0});
@@ -317,7 +327,8 @@ class TreeWalk {
     };
     std::vector<Link> links;
     const auto collect = [](hid_t, const char* name, const H5L_info_t* info, void* data) -> herr_t {
-      static_cast<std::vector<Link>*>(data)->push_back({name, info->type, info->type == H5L_TYPE_HARD ? info->u.address : 0});
+      static_cast<std::vector<Link>*>(data)->push_back(
+          {name, info->type, info->type == H5L_TYPE_HARD ? info->u.address : 0});
       return 0;
     };
     hsize_t index = 0;
@@ -325,9 +336,11 @@ class TreeWalk {
     for (const Link& link : links) {
       const std::string at = object_path(path, link.name);
       if (link.type != H5L_TYPE_HARD)
-        refuse(file_, at, std::string(link.type == H5L_TYPE_SOFT ? "a soft link" : "a link to another file") +
-                              ", expected a dataset or a group");
-      if (!seen_.insert(link.address).second) refuse(file_, at, "an object that appears twice in the file (a hard link)");
+        refuse(file_, at,
+               std::string(link.type == H5L_TYPE_SOFT ? "a soft link" : "a link to another file") +
+                   ", expected a dataset or a group");
+      if (!seen_.insert(link.address).second)
+        refuse(file_, at, "an object that appears twice in the file (a hard link)");
       H5O_info_t info;
       if (H5Oget_info_by_name2(g.id(), link.name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
         refuse(file_, at, "unreadable");
@@ -375,8 +388,7 @@ void check_arm_labels(const h5::Group& g, const Arm& arm, std::int64_t version, 
   } catch (const h5::Error&) {
     refuse(file, at, "its attributes sweep_base, sweep_paths and sweep_values are not text, or missing");
   }
-  if (paths.size() != values.size())
-    refuse(file, at, "attributes sweep_paths and sweep_values of different lengths");
+  if (paths.size() != values.size()) refuse(file, at, "attributes sweep_paths and sweep_values of different lengths");
   if (arm.sweep_point.empty() && version < 5) return;
   std::vector<std::string> expected_paths, expected_values;
   for (const auto& [path, value] : arm.sweep_point) {
@@ -391,8 +403,8 @@ void check_arm_labels(const h5::Group& g, const Arm& arm, std::int64_t version, 
 }
 
 // `index`: of the element among those read, which start at row `first_row`.
-[[noreturn]] void refuse_value(const h5::Dataset& dataset, hsize_t first_row, std::size_t index, const std::string& value,
-                               const std::string& expected) {
+[[noreturn]] void refuse_value(const h5::Dataset& dataset, hsize_t first_row, std::size_t index,
+                               const std::string& value, const std::string& expected) {
   const auto dims = dataset.dims();
   hsize_t row_size = 1;
   for (std::size_t k = 1; k < dims.size(); ++k) row_size *= dims[k];
@@ -450,7 +462,8 @@ void check_part_events(const h5::Dataset& d, std::int64_t begin, std::int64_t en
 CountKind count_kind(const recovery::OutcomeDefinition& definition, const std::string& name) {
   using recovery::OutcomeStatistic;
   if (name == "event_table") return CountKind::by_day;
-  return definition.statistic == OutcomeStatistic::cumulative_incidence || definition.statistic == OutcomeStatistic::state_share
+  return definition.statistic == OutcomeStatistic::cumulative_incidence ||
+                 definition.statistic == OutcomeStatistic::state_share
              ? CountKind::of_followed
              : CountKind::plain;
 }
@@ -477,8 +490,7 @@ void check_counts_read(const h5::Dataset& dataset, std::span<const std::int64_t>
       if (kind == CountKind::by_day) {
         at_risk += c[0];  // entered that day; the other columns leave follow-up
         if (others > at_risk)
-          refuse_value(dataset, first_row, first + row * width,
-                       std::to_string(others) + " leaving follow-up on a day",
+          refuse_value(dataset, first_row, first + row * width, std::to_string(others) + " leaving follow-up on a day",
                        "at most the " + std::to_string(at_risk) + " at risk then");
         at_risk -= others;
       }
@@ -521,8 +533,9 @@ void check_results_structure(const h5::Group& root, const Scenario& scenario, st
         (void)root.string_attribute("software_version");
         if (root.has_attribute("build")) (void)root.string_attribute("build");
       } catch (const h5::Error&) {
-        refuse(file, "/", "its attributes seed (an integer), software_version and build (text) are missing or of "
-                          "another type");
+        refuse(file, "/",
+               "its attributes seed (an integer), software_version and build (text) are missing or of "
+               "another type");
       }
     }
     const std::string data = part ? "units" : "arms";  // the groups of arms (a part's: of its units)
@@ -549,10 +562,9 @@ void check_results_structure(const h5::Group& root, const Scenario& scenario, st
     std::map<std::string, hsize_t> rows;
     if (part) {
       for (const auto& [name, is_group] : root.open_group("units").members())
-        if (is_group && root.open_group("units/" + name).has_attribute("replicates"))
-          try {
-            rows[name] = static_cast<hsize_t>(std::max<std::int64_t>(
-                root.open_group("units/" + name).integer_attribute("replicates"), 0));
+        if (is_group && root.open_group("units/" + name).has_attribute("replicates")) try {
+            rows[name] = static_cast<hsize_t>(
+                std::max<std::int64_t>(root.open_group("units/" + name).integer_attribute("replicates"), 0));
           } catch (const h5::Error&) {
           }
     } else {
@@ -624,7 +636,8 @@ void check_part_values(const h5::Group& root, const Scenario& scenario, const st
       if (scenario.run.output_events) {
         // A unit's events carry the run's replicate numbers, those of the unit.
         const WorkUnit& u = unit.unit;
-        check_part_events(g.open_dataset("events/replicate"), u.first_replicate, u.first_replicate + u.replicates, true);
+        check_part_events(g.open_dataset("events/replicate"), u.first_replicate, u.first_replicate + u.replicates,
+                          true);
         check_part_events(g.open_dataset("events/agent"), 0, scenario.model.population.size, false);
         check_part_events(g.open_dataset("events/day"), 0, scenario.run.days, false);
       }

@@ -4,8 +4,8 @@
 // HDF5, the format name and a version this build knows (newer ones are refused), the stored
 // scenario, whole or part as expected (a part is not a whole file, a whole file holds every
 // task), and every dataset the file's own scenario implies: present, numeric, and of the shape
-// its replicates, days and agents give (in a part, for each of its units). A mismatch is an InputError naming the file and the
-// dataset: exit 2, never a wrong number.
+// its replicates, days and agents give (in a part, for each of its units). A mismatch is an InputError naming the file
+// and the dataset: exit 2, never a wrong number.
 #pragma once
 
 #include "analysis/statistics.hpp"

@@ -9,8 +9,8 @@
 #include "decision.hpp"
 #include "errors.hpp"
 #include "interrupt.hpp"
-#include "progress.hpp"
 #include "memory_limit.hpp"
+#include "progress.hpp"
 #include "results_file.hpp"
 #include "safe_files.hpp"
 
@@ -48,7 +48,12 @@ class ScopedTimer {
 
 ResultsHeader header_of(const Scenario& scenario, std::string scenario_yaml, std::int64_t replicates) {
   const auto& run = scenario.run;
-  return {run.name, std::move(scenario_yaml), run.seed, replicates, run.days, scenario.model.population.size,
+  return {run.name,
+          std::move(scenario_yaml),
+          run.seed,
+          replicates,
+          run.days,
+          scenario.model.population.size,
           run.output_trajectories};
 }
 
@@ -80,8 +85,9 @@ recovery::ArmSimulation& UnitRunner::simulation(std::size_t arm) {
     std::vector<recovery::ModuleSlot> modules;
     for (const auto& m : scenario_.arms.at(arm).interventions) modules.push_back({m.module.get(), m.stream_base});
     arena_.execute([&] {
-      simulation_ = std::make_unique<recovery::ArmSimulation>(scenario_.model_of(scenario_.arms[arm]), std::move(modules),
-                                                              scenario_.observation_plan(scenario_.arms[arm]));
+      simulation_ =
+          std::make_unique<recovery::ArmSimulation>(scenario_.model_of(scenario_.arms[arm]), std::move(modules),
+                                                    scenario_.observation_plan(scenario_.arms[arm]));
     });
     simulated_arm_ = arm;
   }
@@ -113,7 +119,8 @@ void UnitRunner::run(const WorkUnit& unit, const std::string& path, Progress& pr
     const RandomKey key{static_cast<std::uint32_t>(run.seed), static_cast<std::uint32_t>(r)};
     const std::string label = arm.name + " replicate " + std::to_string(r + 1) + "/" + std::to_string(run.replicates);
     std::vector<std::vector<double>> metrics(metric_counts.size());
-    for (std::size_t m = 0; m < metrics.size(); ++m) metrics[m].assign(static_cast<std::size_t>(T) * metric_counts[m], 0.0);
+    for (std::size_t m = 0; m < metrics.size(); ++m)
+      metrics[m].assign(static_cast<std::size_t>(T) * metric_counts[m], 0.0);
     std::vector<std::span<double>> these_days(metrics.size());
 
     arena_.execute([&] { sim.start_replicate(key, T); });
@@ -123,8 +130,9 @@ void UnitRunner::run(const WorkUnit& unit, const std::string& path, Progress& pr
       const std::int64_t block = std::min(days_per_block, T - day);
       const recovery::TrajectorySink sink{trajectory_block.data(), static_cast<std::size_t>(days_per_block), 0};
       for (std::size_t m = 0; m < metrics.size(); ++m)
-        these_days[m] = std::span<double>(metrics[m]).subspan(static_cast<std::size_t>(day) * metric_counts[m],
-                                                              static_cast<std::size_t>(block) * metric_counts[m]);
+        these_days[m] = std::span<double>(metrics[m])
+                            .subspan(static_cast<std::size_t>(day) * metric_counts[m],
+                                     static_cast<std::size_t>(block) * metric_counts[m]);
       arena_.execute([&] {
         sim.step_days(static_cast<std::uint32_t>(day),
                       std::span<recovery::DayCounts>(per_day).subspan(static_cast<std::size_t>(day),
@@ -321,15 +329,15 @@ RunPlan plan_run(Scenario& scenario, const Shard& shard) {
   // More shards than tasks would only add empty parts (and a merge that must track them all).
   const std::int64_t tasks = scenario.run.replicates * static_cast<std::int64_t>(scenario.arms.size());
   if (shard.count > tasks)
-    throw InputError({"--shard " + shard.to_string(), 0, 0},
-                     "this run has " + std::to_string(tasks) + " tasks (arms x replicates), so at most " +
-                         std::to_string(tasks) + " shards");
+    throw InputError({"--shard " + shard.to_string(), 0, 0}, "this run has " + std::to_string(tasks) +
+                                                                 " tasks (arms x replicates), so at most " +
+                                                                 std::to_string(tasks) + " shards");
   plan.mine = shard_units(plan.units.size(), shard);
   return plan;
 }
 
-RunResult start_result(const Scenario& scenario, const RunOptions& options, const RunPlan& plan,
-                       const UnitStore& store, std::vector<std::size_t>& todo) {
+RunResult start_result(const Scenario& scenario, const RunOptions& options, const RunPlan& plan, const UnitStore& store,
+                       std::vector<std::size_t>& todo) {
   RunResult result;
   result.scenario_name = scenario.run.name;
   result.output_path = options.output_path;
@@ -338,10 +346,8 @@ RunResult start_result(const Scenario& scenario, const RunOptions& options, cons
   result.discarded_units = store.discarded();
   todo.clear();
   for (std::size_t u : plan.mine) {
-    if (store.finished(plan.units[u]))
-      ++result.resumed_units;
-    else
-      todo.push_back(u);
+    if (store.finished(plan.units[u])) ++result.resumed_units;
+    else todo.push_back(u);
   }
   for (std::size_t u : todo)
     result.agent_days += plan.units[u].replicates * scenario.model.population.size * scenario.run.days;

@@ -11,8 +11,8 @@
 
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,12 +35,12 @@ struct RunResult {
   std::string scenario_name;
   std::string output_path;
   double seconds = 0.0;
-  double output_seconds = 0.0;    // of which spent writing (units and the results file)
-  double analysis_seconds = 0.0;  // after the run: summaries and comparisons, stored in the file
-  std::int64_t agent_days = 0;    // simulated by this run (not counting resumed units)
-  std::size_t units = 0;          // units of this run (or shard)
-  std::size_t resumed_units = 0;  // of which found finished
-  std::vector<std::string> discarded_units;  // found damaged on resuming, run again (with why)
+  double output_seconds = 0.0;                     // of which spent writing (units and the results file)
+  double analysis_seconds = 0.0;                   // after the run: summaries and comparisons, stored in the file
+  std::int64_t agent_days = 0;                     // simulated by this run (not counting resumed units)
+  std::size_t units = 0;                           // units of this run (or shard)
+  std::size_t resumed_units = 0;                   // of which found finished
+  std::vector<std::string> discarded_units;        // found damaged on resuming, run again (with why)
   std::map<std::string, std::size_t> part_builds;  // merge: the builds that wrote the parts, with their counts
   std::vector<std::string> arm_names;
   Analysis analysis;  // as stored in the file; empty for a shard's part
@@ -53,18 +53,18 @@ RunResult run_scenario(Scenario& scenario, const RunOptions& options);
 // What a run (or one rank of it) works through: every unit of the scenario and this run's
 // share of them (its shard's).
 struct RunPlan {
-  std::string scenario_yaml;       // the resolved scenario, stored in every file of the run
-  std::string identity_yaml;       // what a resumed run must agree on (no analysis-only keys)
-  std::vector<WorkUnit> units;     // every unit of the scenario
-  std::vector<std::size_t> mine;   // indices of this run's units
+  std::string scenario_yaml;      // the resolved scenario, stored in every file of the run
+  std::string identity_yaml;      // what a resumed run must agree on (no analysis-only keys)
+  std::vector<WorkUnit> units;    // every unit of the scenario
+  std::vector<std::size_t> mine;  // indices of this run's units
 };
 // Plans a run and checks every replicate's draws of the uncertain parameters first.
 RunPlan plan_run(Scenario& scenario, const Shard& shard);
 
 // The result of a run before it starts: its units, those found finished in `store` and the
 // agent-days left; fills `todo` with the units to run.
-RunResult start_result(const Scenario& scenario, const RunOptions& options, const RunPlan& plan,
-                       const UnitStore& store, std::vector<std::size_t>& todo);
+RunResult start_result(const Scenario& scenario, const RunOptions& options, const RunPlan& plan, const UnitStore& store,
+                       std::vector<std::size_t>& todo);
 
 // Assembles the results file from the staging directory, then deletes the directory.
 void finish_run(Scenario& scenario, const RunPlan& plan, UnitStore& store, const RunOptions& options,

@@ -129,9 +129,10 @@ Scenario::Scenario() {
                   "currency units per unit of effect",
                   "What one unit of analysis.effect is worth, for net monetary benefit and recommend "
                   "(0: not stated; recommend then needs --wtp)");
-  table_.add_real("analysis.admission_period_days", analysis.admission_period_days, 91.3125, 1.0, recovery::max_day_count,
-                  "days", "Length of the admission periods of an open cohort (91.3125: quarters of a year); "
-                          "every outcome is also reported for the agents admitted in each period");
+  table_.add_real("analysis.admission_period_days", analysis.admission_period_days, 91.3125, 1.0,
+                  recovery::max_day_count, "days",
+                  "Length of the admission periods of an open cohort (91.3125: quarters of a year); "
+                  "every outcome is also reported for the agents admitted in each period");
 }
 
 void Scenario::load(const std::string& path, const std::vector<std::string>& overrides) {
@@ -191,9 +192,9 @@ void Scenario::check_outcomes_against_arms(const YAML::Node& list, const std::st
     // Days beyond the horizon could never be observed.
     for (const auto day : d.days)
       if (day > run.days)
-        throw InputError(location_of(file, item["days"]), shown + ".days: day " + std::to_string(day) +
-                                                              " is beyond the horizon (days: " +
-                                                              std::to_string(run.days) + ")");
+        throw InputError(location_of(file, item["days"]),
+                         shown + ".days: day " + std::to_string(day) +
+                             " is beyond the horizon (days: " + std::to_string(run.days) + ")");
     if (d.restricted_mean_days > run.days)
       throw InputError(location_of(file, item["restricted_mean_days"]),
                        shown + ".restricted_mean_days: " + std::to_string(d.restricted_mean_days) +
@@ -214,15 +215,16 @@ void Scenario::check_outcomes_against_arms(const YAML::Node& list, const std::st
                                                       event.substr(0, event.find('.')) + " module, which no arm has");
       }
     }
-    if (d.statistic != recovery::OutcomeStatistic::ratio && d.statistic != recovery::OutcomeStatistic::difference) continue;
+    if (d.statistic != recovery::OutcomeStatistic::ratio && d.statistic != recovery::OutcomeStatistic::difference)
+      continue;
     std::vector<const Arm*> compared;
     for (std::size_t j = 0; j < d.arms.size(); ++j) {
       const auto it = std::find_if(arms.begin(), arms.end(), [&](const Arm& a) { return a.name == d.arms[j]; });
       if (it == arms.end()) {
         const std::string hint = closest_match(d.arms[j], arm_names);
-        throw InputError(location_of(file, item["arms"]), shown + ".arms: no arm named '" + d.arms[j] + "'" +
-                                                              (hint.empty() ? "; arms: " + join_names(arm_names)
-                                                                            : " (did you mean '" + hint + "'?)"));
+        throw InputError(location_of(file, item["arms"]),
+                         shown + ".arms: no arm named '" + d.arms[j] + "'" +
+                             (hint.empty() ? "; arms: " + join_names(arm_names) : " (did you mean '" + hint + "'?)"));
       }
       compared.push_back(&*it);
     }
@@ -241,7 +243,9 @@ void Scenario::check_outcomes_against_arms(const YAML::Node& list, const std::st
         std::vector<std::string> candidates = quantity_names(*compared.front());
         const std::string hint = closest_match(q, candidates);
         throw InputError(location_of(file, item["of"]),
-                         shown + ".of: no quantity '" + q + "'" + (d.arms.empty() ? " in any arm" : " in arm " + (all ? std::string() : d.arms[0] + " or " + d.arms[1])) +
+                         shown + ".of: no quantity '" + q + "'" +
+                             (d.arms.empty() ? " in any arm"
+                                             : " in arm " + (all ? std::string() : d.arms[0] + " or " + d.arms[1])) +
                              (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       }
     }
@@ -250,8 +254,8 @@ void Scenario::check_outcomes_against_arms(const YAML::Node& list, const std::st
 
 void Scenario::load_arms(const YAML::Node& node, const std::string& file, ErrorList& errors) {
   if (!node.IsSequence() || node.size() == 0) {
-    errors.add(InputError(location_of(file, node), "arms: expected a list of arms ({name: ..., interventions: [...]}), got " +
-                                                       describe(node)));
+    errors.add(InputError(location_of(file, node),
+                          "arms: expected a list of arms ({name: ..., interventions: [...]}), got " + describe(node)));
     return;
   }
   for (std::size_t a = 0; a < node.size(); ++a) errors.collect([&] { load_arm(node[a], a, file); });
@@ -261,15 +265,15 @@ void Scenario::load_arms(const YAML::Node& node, const std::string& file, ErrorL
 void Scenario::load_arm(const YAML::Node& item, std::size_t a, const std::string& file) {
   const std::string where = "arms[" + std::to_string(a) + "]";
   if (!item.IsMap())
-    throw InputError(location_of(file, item), where + ": expected a mapping with name and interventions, got " +
-                                                  describe(item));
+    throw InputError(location_of(file, item),
+                     where + ": expected a mapping with name and interventions, got " + describe(item));
   for (const auto& entry : item) {
     const std::string key = entry.first.Scalar();
     if (std::find(arm_keys.begin(), arm_keys.end(), key) == arm_keys.end()) {
       const std::string hint = closest_match(key, arm_keys);
-      throw InputError(location_of(file, entry.first),
-                       "unknown key '" + where + "." + key + "'" +
-                           (hint.empty() ? "; valid keys here: " + join_names(arm_keys) : " (did you mean '" + hint + "'?)"));
+      throw InputError(location_of(file, entry.first), "unknown key '" + where + "." + key + "'" +
+                                                           (hint.empty() ? "; valid keys here: " + join_names(arm_keys)
+                                                                         : " (did you mean '" + hint + "'?)"));
     }
   }
   const YAML::Node name = item["name"];
@@ -295,13 +299,14 @@ void Scenario::load_arm(const YAML::Node& item, std::size_t a, const std::string
   //     or {zip: {path: [values], ...}} (the i-th values together; lists of equal length).
   const std::string at = where + ".sweep";
   if (!sweep.IsMap() || sweep.size() != 1 || !(sweep["grid"] || sweep["zip"]))
-    throw InputError(location_of(file, sweep), at + ": expected {grid: {path: [values], ...}} or {zip: {path: [values], ...}}");
+    throw InputError(location_of(file, sweep),
+                     at + ": expected {grid: {path: [values], ...}} or {zip: {path: [values], ...}}");
   const bool grid = static_cast<bool>(sweep["grid"]);
   const YAML::Node axes = grid ? sweep["grid"] : sweep["zip"];
   const std::string axes_at = at + (grid ? ".grid" : ".zip");
   if (!axes.IsMap() || axes.size() == 0)
-    throw InputError(location_of(file, axes), axes_at + ": expected a mapping of parameter paths to lists of values, got " +
-                                                  describe(axes));
+    throw InputError(location_of(file, axes),
+                     axes_at + ": expected a mapping of parameter paths to lists of values, got " + describe(axes));
   std::vector<std::pair<YAML::Node, YAML::Node>> axis;  // (path node, list of values)
   double points = grid ? 1.0 : 0.0;
   for (const auto& entry : axes) {
@@ -314,8 +319,8 @@ void Scenario::load_arm(const YAML::Node& item, std::size_t a, const std::string
                        axes_at + "." + path + ": expected a list of values, got " + describe(entry.second));
     for (const auto& v : entry.second)
       if (!v.IsScalar())
-        throw InputError(location_of(file, v), axes_at + "." + path + ": expected a list of values, got " + describe(v) +
-                                                   " in it");
+        throw InputError(location_of(file, v),
+                         axes_at + "." + path + ": expected a list of values, got " + describe(v) + " in it");
     if (!grid && !axis.empty() && entry.second.size() != axis.front().second.size())
       throw InputError(location_of(file, entry.second),
                        axes_at + "." + path + ": " + std::to_string(entry.second.size()) + " values, but '" +
@@ -325,11 +330,10 @@ void Scenario::load_arm(const YAML::Node& item, std::size_t a, const std::string
     points = grid ? points * static_cast<double>(entry.second.size()) : static_cast<double>(entry.second.size());
   }
   if (points + static_cast<double>(arms.size()) > static_cast<double>(max_arms))
-    throw InputError(location_of(file, sweep), at + " expands to " +
-                                                   (points < 1e15 ? std::to_string(static_cast<long long>(points))
-                                                                  : format_value(points)) +
-                                                   " arms; at most " + std::to_string(max_arms) +
-                                                   " arms are allowed in a scenario");
+    throw InputError(location_of(file, sweep),
+                     at + " expands to " +
+                         (points < 1e15 ? std::to_string(static_cast<long long>(points)) : format_value(points)) +
+                         " arms; at most " + std::to_string(max_arms) + " arms are allowed in a scenario");
   const auto count = static_cast<std::size_t>(points);
   for (std::size_t p = 0; p < count; ++p) {
     Arm arm = make_arm(item, where, file);
@@ -371,14 +375,14 @@ Arm Scenario::make_arm(const YAML::Node& item, const std::string& where, const s
   arm.sweep_base = arm.name;
   if (const YAML::Node list = item["interventions"]) {
     if (!list.IsSequence())
-      throw InputError(location_of(file, list), where + ".interventions: expected a list of {type: ..., <parameters>}, got " +
-                                                    describe(list));
+      throw InputError(location_of(file, list),
+                       where + ".interventions: expected a list of {type: ..., <parameters>}, got " + describe(list));
     for (std::size_t m = 0; m < list.size(); ++m) {
       const YAML::Node spec = list[m];
       const std::string at = where + ".interventions[" + std::to_string(m) + "]";
       if (!spec.IsMap())
-        throw InputError(location_of(file, spec), at + ": expected a mapping with type and parameters, got " +
-                                                      describe(spec));
+        throw InputError(location_of(file, spec),
+                         at + ": expected a mapping with type and parameters, got " + describe(spec));
       const YAML::Node type = spec["type"];
       if (!type || !type.IsScalar())
         throw InputError(location_of(file, type ? type : spec),
@@ -391,8 +395,8 @@ Arm Scenario::make_arm(const YAML::Node& item, const std::string& where, const s
       }
       for (const auto& existing : arm.interventions)
         if (existing.type == type.Scalar())
-          throw InputError(location_of(file, type), at + ".type: '" + type.Scalar() +
-                                                        "' appears twice in arm '" + arm.name + "'");
+          throw InputError(location_of(file, type),
+                           at + ".type: '" + type.Scalar() + "' appears twice in arm '" + arm.name + "'");
       ArmModule module = make_module(type.Scalar());
       apply_mapping(*module.table, spec, file, {"type"}, "arms." + arm.name + "." + module.type);
       arm.interventions.push_back(std::move(module));
@@ -406,10 +410,10 @@ Arm Scenario::make_arm(const YAML::Node& item, const std::string& where, const s
       throw InputError(location_of(file, point), at + ": given with sweep; it labels one point that a sweep produced");
     const YAML::Node of = point.IsMap() ? point["of"] : YAML::Node();
     const YAML::Node values = point.IsMap() ? point["values"] : YAML::Node();
-    if (!point.IsMap() || point.size() != 2 || !of || !of.IsScalar() || !std::regex_match(of.Scalar(), valid_arm_name()) ||
-        !values || !values.IsMap() || values.size() == 0)
-      throw InputError(location_of(file, point), at + ": expected {of: <arm name>, values: {<path>: <value>, ...}}, got " +
-                                                     describe(point));
+    if (!point.IsMap() || point.size() != 2 || !of || !of.IsScalar() ||
+        !std::regex_match(of.Scalar(), valid_arm_name()) || !values || !values.IsMap() || values.size() == 0)
+      throw InputError(location_of(file, point),
+                       at + ": expected {of: <arm name>, values: {<path>: <value>, ...}}, got " + describe(point));
     arm.sweep_base = of.Scalar();
     for (const auto& entry : values) {
       if (!entry.second.IsScalar())
@@ -420,7 +424,8 @@ Arm Scenario::make_arm(const YAML::Node& item, const std::string& where, const s
   }
   if (const YAML::Node set = item["set"]) {
     if (!set.IsMap())
-      throw InputError(location_of(file, set), where + ".set: expected a mapping of core keys to values, got " + describe(set));
+      throw InputError(location_of(file, set),
+                       where + ".set: expected a mapping of core keys to values, got " + describe(set));
     const std::string shown = "arms." + arm.name + ".set";
     arm.core_settings.push_back([set, file, shown](ParamTable& t) { apply_mapping(t, set, file, {}, shown); });
   }
@@ -454,11 +459,15 @@ void Scenario::set_in_arm(Arm& arm, const std::string& path, const SourceLocatio
     for (const auto& m : arm.interventions)
       for (const auto& spec : m.table->specs()) candidates.push_back(m.type + "." + spec.path);
     const std::string hint = closest_match(path, candidates);
-    throw InputError(where, "'" + path + "' is neither a key of the arm's interventions (<type>.<key>) nor a model key" +
-                                (hint.empty() ? std::string("; see `recoverysim schema`") : " (did you mean '" + hint + "'?)"));
+    throw InputError(where, "'" + path +
+                                "' is neither a key of the arm's interventions (<type>.<key>) nor a model key" +
+                                (hint.empty() ? std::string("; see `recoverysim schema`")
+                                              : " (did you mean '" + hint + "'?)"));
   }
   if (is_whole_scenario_key(path))
-    throw InputError(where, "'" + path + "': population and intake keys apply to the whole scenario (every arm has the same people)");
+    throw InputError(where,
+                     "'" + path +
+                         "': population and intake keys apply to the whole scenario (every arm has the same people)");
   arm.core_settings.push_back([path, assign](ParamTable& t) { assign(t, *t.find(path)); });
 }
 
@@ -502,10 +511,10 @@ void Scenario::apply_override(const std::string& path_equals_value) {
     found = true;
     for (const auto& [swept, v] : arm.sweep_point)
       if (swept == path)
-        throw InputError(where, "'" + path + "' is swept in arm '" + arm.sweep_base + "'; change the sweep's values instead");
-    set_in_arm(arm, path, where, [value](ParamTable& t, const ParamSpec& spec) {
-      t.assign_from_option(spec.path + "=" + value);
-    });
+        throw InputError(where,
+                         "'" + path + "' is swept in arm '" + arm.sweep_base + "'; change the sweep's values instead");
+    set_in_arm(arm, path, where,
+               [value](ParamTable& t, const ParamSpec& spec) { t.assign_from_option(spec.path + "=" + value); });
   }
   if (!found) {
     std::vector<std::string> names;
@@ -515,7 +524,8 @@ void Scenario::apply_override(const std::string& path_equals_value) {
   std::vector<std::string> changed;
   for (const auto& arm : arms)
     if (arm.name == arm_name || arm.sweep_base == arm_name) changed.push_back(arm.name);
-  overrides_applied_.push_back("--set " + path_equals_value + ": " + path + " = " + value + " in " + join_names(changed));
+  overrides_applied_.push_back("--set " + path_equals_value + ": " + path + " = " + value + " in " +
+                               join_names(changed));
 }
 
 void Scenario::validate() {
@@ -537,14 +547,16 @@ void Scenario::validate() {
   }
   for (const auto& [path, uncertain] : table_.distributions())
     if (is_shape_key(path))
-      throw InputError(uncertain.where, path + ": cannot be drawn per replicate (it sets the size of the run); give a number");
+      throw InputError(uncertain.where,
+                       path + ": cannot be drawn per replicate (it sets the size of the run); give a number");
   for (auto& arm : arms) {
     if (arm.core) {
       for (const auto& spec : arm.core->table.specs()) {
         if (is_whole_scenario_key(spec.path) && !same_as_scenario(arm.core->table, table_, spec))
-          throw InputError(arm.core->table.where_set(spec.path),
-                           "arms." + arm.name + "." + spec.path +
-                               ": population and intake keys apply to the whole scenario (every arm has the same people)");
+          throw InputError(
+              arm.core->table.where_set(spec.path),
+              "arms." + arm.name + "." + spec.path +
+                  ": population and intake keys apply to the whole scenario (every arm has the same people)");
       }
       recovery::validate_parameters(arm.core->table, arm.core->model);
     }
@@ -554,26 +566,29 @@ void Scenario::validate() {
   if (std::none_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.name == analysis.reference_arm; })) {
     std::vector<std::string> names;
     for (const auto& a : arms) names.push_back(a.name);
-    throw InputError(table_.where_set("analysis.reference_arm"),
-                     "analysis.reference_arm: no arm named '" + analysis.reference_arm + "'; arms: " + join_names(names));
+    throw InputError(table_.where_set("analysis.reference_arm"), "analysis.reference_arm: no arm named '" +
+                                                                     analysis.reference_arm +
+                                                                     "'; arms: " + join_names(names));
   }
 }
 
 std::vector<UncertainParameter> Scenario::uncertain_parameters() const {
   std::vector<UncertainParameter> out;
-  for (const auto& [path, u] : table_.distributions()) out.push_back({path, u.distribution.describe(), table_.find(path)->unit});
+  for (const auto& [path, u] : table_.distributions())
+    out.push_back({path, u.distribution.describe(), table_.find(path)->unit});
   for (const auto& arm : arms) {
     if (arm.core)
       for (const auto& [path, u] : arm.core->table.distributions()) {
         const auto global = table_.distributions().find(path);
-        const bool inherited = global != table_.distributions().end() &&
-                               global->second.where.to_string() == u.where.to_string();
+        const bool inherited =
+            global != table_.distributions().end() && global->second.where.to_string() == u.where.to_string();
         if (!inherited)
           out.push_back({"arms." + arm.name + "." + path, u.distribution.describe(), arm.core->table.find(path)->unit});
       }
     for (const auto& m : arm.interventions)
       for (const auto& [path, u] : m.table->distributions())
-        out.push_back({"arms." + arm.name + "." + m.type + "." + path, u.distribution.describe(), m.table->find(path)->unit});
+        out.push_back(
+            {"arms." + arm.name + "." + m.type + "." + path, u.distribution.describe(), m.table->find(path)->unit});
   }
   return out;
 }
@@ -588,7 +603,8 @@ std::vector<double> Scenario::draw_replicate(std::int64_t replicate) {
       if (!table.assign_drawn(spec, value))
         throw InputError(u.where, name_prefix + path + ": replicate " + std::to_string(replicate + 1) + " drew " +
                                       format_value(value) + " from " + u.distribution.describe() +
-                                      ", outside the key's range; " + expectation(spec) + " is required (narrow the distribution)");
+                                      ", outside the key's range; " + expectation(spec) +
+                                      " is required (narrow the distribution)");
       // An integer key runs with the rounded draw (assign_drawn); report that value.
       drawn[name_prefix + path] = spec.kind == ParamKind::integer ? std::nearbyint(value) : value;
     }
@@ -605,8 +621,9 @@ std::vector<double> Scenario::draw_replicate(std::int64_t replicate) {
       for (const auto& m : arm.interventions) m.module->validate(*m.table);
     }
   } catch (const InputError& e) {
-    throw InputError(e.where(), "with the values drawn for replicate " + std::to_string(replicate + 1) + ": " +
-                                    std::string(e.what()).substr(e.where().known() ? e.where().to_string().size() + 2 : 0));
+    throw InputError(e.where(),
+                     "with the values drawn for replicate " + std::to_string(replicate + 1) + ": " +
+                         std::string(e.what()).substr(e.where().known() ? e.where().to_string().size() + 2 : 0));
   }
   std::vector<double> values;
   for (const auto& u : uncertain_parameters()) values.push_back(drawn.at(u.path));
@@ -672,7 +689,8 @@ std::string Scenario::yaml(bool with_analysis_only_keys) const {
     out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << arm.name;
     if (!arm.sweep_point.empty()) {
       out << YAML::Key << "sweep_point" << YAML::Value << YAML::Flow << YAML::BeginMap;
-      out << YAML::Key << "of" << YAML::Value << arm.sweep_base << YAML::Key << "values" << YAML::Value << YAML::BeginMap;
+      out << YAML::Key << "of" << YAML::Value << arm.sweep_base << YAML::Key << "values" << YAML::Value
+          << YAML::BeginMap;
       for (const auto& [path, value] : arm.sweep_point) out << YAML::Key << path << YAML::Value << value;
       out << YAML::EndMap << YAML::EndMap;
     }
@@ -718,33 +736,34 @@ std::unique_ptr<ModuleSchema> module_schema(const std::string& type) {
 
 std::string scenario_reference_markdown() {
   std::string md = default_parameter_table().schema_markdown();
-  md += "\n## `arms`\n\n"
-        "A list of arms, each `{name: ..., interventions: [{type: ..., <parameters>}, ...], set: {...}, sweep: {...}}`.\n"
-        "All arms of a replicate share the same synthetic people and the same core random draws. Without\n"
-        "`arms`, the scenario has one arm, `usual_care`, with no intervention.\n\n"
-        "- `set`: core keys this arm runs with instead of the scenario's, e.g. `{treatment.setting: residential}`\n"
-        "  (population and intake keys apply to the whole scenario: every arm has the same people).\n"
-        "- `sweep`: `{grid: {<path>: [values], ...}}` expands the arm into one arm per combination of values\n"
-        "  (the first path varying slowest); `{zip: {<path>: [values], ...}}` into one arm per position of\n"
-        "  equal-length lists. A path is `<intervention type>.<key>` (`peer_mentor.mentors`) or a core key\n"
-        "  (`model.lapse.craving_coefficient`). Each point is named `<arm>_<value>` (one path) or\n"
-        "  `<arm>_<key><value>_<key><value>...` (several; a `.` in a value becomes `p`), and the results file\n"
-        "  records its family and values (`sweep_base`, `sweep_paths`, `sweep_values`).\n"
-        "- `sweep_point`: `{of: <arm>, values: {<path>: <value>, ...}}` labels an arm as a point of a sweep.\n"
-        "  The resolved scenario (`validate`, and the copy in every results file) writes each point as an\n"
-        "  arm of its own with this label, so that it runs again as the same arms, labels included. It\n"
-        "  sets nothing: the values are in the arm's `interventions` and `set`.\n"
-        "- `--set arms.<arm>.<path>=value` sets a path as in a sweep, for one arm or for every point of a\n"
-        "  swept arm.\n\n"
-        "## Uncertain parameters\n\n"
-        "Any numeric key (of the model or of a module; not `days`, `replicates`, `seed`, `population.size` or\n"
-        "`intake`) may be given as a distribution, drawn once per replicate and shared by every arm of that\n"
-        "replicate: `{dist: beta, mean: 0.3, sd: 0.05}`. Families and their parameters: `beta` (alpha, beta |\n"
-        "mean, sd), `gamma` (shape, scale | mean, sd), `lognormal` (meanlog, sdlog | mean, sd of the variable),\n"
-        "`normal` (mean, sd), `uniform` (min, max). An integer key takes the draw rounded to the nearest integer.\n"
-        "The distribution's mean must lie in the key's range; a draw outside it stops the run before it starts,\n"
-        "naming the replicate. The drawn values are stored in `/uncertain_parameters/`. On the command line:\n"
-        "`--set 'model.lapse.craving_coefficient={dist: normal, mean: 2.5, sd: 0.3}'`.\n";
+  md +=
+      "\n## `arms`\n\n"
+      "A list of arms, each `{name: ..., interventions: [{type: ..., <parameters>}, ...], set: {...}, sweep: {...}}`.\n"
+      "All arms of a replicate share the same synthetic people and the same core random draws. Without\n"
+      "`arms`, the scenario has one arm, `usual_care`, with no intervention.\n\n"
+      "- `set`: core keys this arm runs with instead of the scenario's, e.g. `{treatment.setting: residential}`\n"
+      "  (population and intake keys apply to the whole scenario: every arm has the same people).\n"
+      "- `sweep`: `{grid: {<path>: [values], ...}}` expands the arm into one arm per combination of values\n"
+      "  (the first path varying slowest); `{zip: {<path>: [values], ...}}` into one arm per position of\n"
+      "  equal-length lists. A path is `<intervention type>.<key>` (`peer_mentor.mentors`) or a core key\n"
+      "  (`model.lapse.craving_coefficient`). Each point is named `<arm>_<value>` (one path) or\n"
+      "  `<arm>_<key><value>_<key><value>...` (several; a `.` in a value becomes `p`), and the results file\n"
+      "  records its family and values (`sweep_base`, `sweep_paths`, `sweep_values`).\n"
+      "- `sweep_point`: `{of: <arm>, values: {<path>: <value>, ...}}` labels an arm as a point of a sweep.\n"
+      "  The resolved scenario (`validate`, and the copy in every results file) writes each point as an\n"
+      "  arm of its own with this label, so that it runs again as the same arms, labels included. It\n"
+      "  sets nothing: the values are in the arm's `interventions` and `set`.\n"
+      "- `--set arms.<arm>.<path>=value` sets a path as in a sweep, for one arm or for every point of a\n"
+      "  swept arm.\n\n"
+      "## Uncertain parameters\n\n"
+      "Any numeric key (of the model or of a module; not `days`, `replicates`, `seed`, `population.size` or\n"
+      "`intake`) may be given as a distribution, drawn once per replicate and shared by every arm of that\n"
+      "replicate: `{dist: beta, mean: 0.3, sd: 0.05}`. Families and their parameters: `beta` (alpha, beta |\n"
+      "mean, sd), `gamma` (shape, scale | mean, sd), `lognormal` (meanlog, sdlog | mean, sd of the variable),\n"
+      "`normal` (mean, sd), `uniform` (min, max). An integer key takes the draw rounded to the nearest integer.\n"
+      "The distribution's mean must lie in the key's range; a draw outside it stops the run before it starts,\n"
+      "naming the replicate. The drawn values are stored in `/uncertain_parameters/`. On the command line:\n"
+      "`--set 'model.lapse.craving_coefficient={dist: normal, mean: 2.5, sd: 0.3}'`.\n";
   md += outcomes_reference_markdown();
   for (const auto& type : builtin_interventions().types()) {
     md += "\n### Intervention `" + type + "`\n\n" + module_schema(type)->table.markdown_table();
@@ -791,12 +810,13 @@ std::string outcomes_reference_markdown() {
   for (const auto& e : event_vocabulary()) md += "| `" + e.name + "` | " + e.doc + " |\n";
   md += "\nStates:\n\n| state | meaning |\n|---|---|\n";
   for (const auto& s : recovery::named_state_sets()) md += "| `" + s.name + "` | " + s.doc + " |\n";
-  md += "\nThe shipped outcomes are definitions too: `relapse` and `lapse` (the first after arrival, death "
-        "competing, by day 30, 90, 180 and 365 within the horizon), `first_episode_completion` (completion of the "
-        "first episode by its planned length, dropout and death competing) and `abstinent` (on the same days). "
-        "Their names are taken. Outcomes are part of what a run computes: changing them needs a new run, unlike "
-        "`analysis.reference_arm`, `analysis.discount_rate`, `analysis.bootstrap_samples`, `analysis.effect` and "
-        "`analysis.willingness_to_pay`, which `--resume` and `merge` ignore.\n";
+  md +=
+      "\nThe shipped outcomes are definitions too: `relapse` and `lapse` (the first after arrival, death "
+      "competing, by day 30, 90, 180 and 365 within the horizon), `first_episode_completion` (completion of the "
+      "first episode by its planned length, dropout and death competing) and `abstinent` (on the same days). "
+      "Their names are taken. Outcomes are part of what a run computes: changing them needs a new run, unlike "
+      "`analysis.reference_arm`, `analysis.discount_rate`, `analysis.bootstrap_samples`, `analysis.effect` and "
+      "`analysis.willingness_to_pay`, which `--resume` and `merge` ignore.\n";
   return md;
 }
 

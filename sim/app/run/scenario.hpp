@@ -60,7 +60,7 @@ struct Arm {
 // What the analysis after a run needs (summaries, comparisons, costs) and the outcomes it
 // counts besides the shipped ones.
 struct AnalysisSettings {
-  std::string reference_arm;  // the arm others are compared with (default: the first)
+  std::string reference_arm;    // the arm others are compared with (default: the first)
   double discount_rate = 0.03;  // per year, for costs
   std::int64_t bootstrap_samples = 2000;
   double admission_period_days = 91.3125;  // outcomes by admission period (open cohorts)

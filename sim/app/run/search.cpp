@@ -48,7 +48,8 @@ std::string searched_arm(const Scenario& scenario, const std::string& type, cons
   std::set<std::string> bases;
   for (const auto& arm : scenario.arms)
     for (const auto& m : arm.interventions)
-      if (m.type == type && (wanted.empty() || arm.sweep_base == wanted || arm.name == wanted)) bases.insert(arm.sweep_base);
+      if (m.type == type && (wanted.empty() || arm.sweep_base == wanted || arm.name == wanted))
+        bases.insert(arm.sweep_base);
   if (bases.empty())
     throw InputError({"--over", 0, 0}, wanted.empty() ? "no arm of the scenario has a " + type + " intervention"
                                                       : "arm '" + wanted + "' has no " + type + " intervention");
@@ -62,10 +63,10 @@ std::string searched_arm(const Scenario& scenario, const std::string& type, cons
 
 // One arm's rows, gathered from the unit files that hold them.
 struct ArmRows {
-  std::size_t arm = 0;                   // in the scenario of every level
-  std::vector<UnitSource> units;         // replicates [0, covered) in order
+  std::size_t arm = 0;            // in the scenario of every level
+  std::vector<UnitSource> units;  // replicates [0, covered) in order
   std::int64_t covered = 0;
-  std::int64_t analysed = -1;            // `covered` when `analysis` was computed
+  std::int64_t analysed = -1;  // `covered` when `analysis` was computed
   ArmAnalysis analysis;
 };
 
@@ -75,7 +76,8 @@ ArmAnalysis concatenate(std::vector<ArmAnalysis> parts) {
     for (std::size_t q = 0; q < out.values.size(); ++q)
       out.values[q].insert(out.values[q].end(), parts[p].values[q].begin(), parts[p].values[q].end());
   out.quantities.clear();
-  for (std::size_t q = 0; q < out.values.size(); ++q) out.quantities.push_back(analysis::mean_interval(out.values[q], out.bounds[q]));
+  for (std::size_t q = 0; q < out.values.size(); ++q)
+    out.quantities.push_back(analysis::mean_interval(out.values[q], out.bounds[q]));
   return out;
 }
 
@@ -102,8 +104,9 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
     if (arm.sweep_base == arm_base)
       for (const auto& [p, v] : arm.sweep_point)
         if (p != options.path)
-          throw InputError({"--over " + options.path, 0, 0}, "arm '" + arm_base + "' is also swept over " + p +
-                                                                  ": search varies one key of an arm that is not swept otherwise");
+          throw InputError({"--over " + options.path, 0, 0},
+                           "arm '" + arm_base + "' is also swept over " + p +
+                               ": search varies one key of an arm that is not swept otherwise");
   const auto schema = module_schema(type);
   const ParamSpec* spec = schema->table.find(key);
   if (!spec || spec->kind != ParamKind::integer)
@@ -111,8 +114,8 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
                                                            " (search varies a count, e.g. peer_mentor.mentors)");
   if (static_cast<double>(options.low) < spec->min || static_cast<double>(options.high) > spec->max ||
       options.low >= options.high)
-    throw InputError({"--range", 0, 0}, "expected LOW:HIGH with " + format_value(spec->min) + " <= LOW < HIGH <= " +
-                                            format_value(spec->max) + " for " + options.path);
+    throw InputError({"--range", 0, 0}, "expected LOW:HIGH with " + format_value(spec->min) +
+                                            " <= LOW < HIGH <= " + format_value(spec->max) + " for " + options.path);
   if (base.analysis.reference_arm == arm_base || base.arms.size() < 2)
     throw InputError({"search", 0, 0}, "the scenario needs a reference arm besides '" + arm_base +
                                            "' (usual care, say) to compare the levels with");
@@ -128,8 +131,7 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
     const Arm& arm = all.arms[a];
     if (arm.sweep_base == arm_base && !arm.sweep_point.empty())
       arm_of_level[std::stoll(arm.sweep_point.front().second)] = a;
-    else
-      reference_arms.push_back(a);
+    else reference_arms.push_back(a);
   }
 
   SearchResult result;
@@ -202,15 +204,16 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
   };
   // A share of replicates within 2 binomial standard errors of the confidence is too close to call.
   const auto close_call = [&](double share) {
-    return std::fabs(share - c.confidence) <= 2.0 * std::sqrt(c.confidence * (1.0 - c.confidence) / static_cast<double>(R));
+    return std::fabs(share - c.confidence) <=
+           2.0 * std::sqrt(c.confidence * (1.0 - c.confidence) / static_cast<double>(R));
   };
   const auto report = [&](std::int64_t level) {
     const ArmVerdict& v = verdicts.at(level);
     SearchEvaluation e{level, R, v.wait_share, v.budget_share, v.net_benefit, v.feasible};
     result.evaluations.push_back(e);
     if (options.run.show_progress) {
-      std::fprintf(stderr, "search: %s = %lld with %lld replicates:", options.path.c_str(), static_cast<long long>(level),
-                   static_cast<long long>(R));
+      std::fprintf(stderr, "search: %s = %lld with %lld replicates:", options.path.c_str(),
+                   static_cast<long long>(level), static_cast<long long>(R));
       if (need_wait) std::fprintf(stderr, " within the wait limit in %.0f%%", 100.0 * v.wait_share);
       if (need_budget) std::fprintf(stderr, ", within the budget in %.0f%%", 100.0 * v.budget_share);
       if (objective) std::fprintf(stderr, ", net benefit %.0f", v.net_benefit.estimate);
@@ -226,8 +229,8 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
                                   (need_budget && close_call(verdicts.at(level).budget_share)))) {
       R = std::min(2 * R, max_replicates);
       result.notes.push_back("at " + options.path + " = " + level_text(level) +
-                             " the decision was too close to call: every level was run again with " + std::to_string(R) +
-                             " replicates");
+                             " the decision was too close to call: every level was run again with " +
+                             std::to_string(R) + " replicates");
       judge_all();
     }
     report(level);
@@ -266,8 +269,9 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
   std::int64_t answer = possible ? high : -1;
   // 2. The budget: the cheapest level that meets the wait limit must be within it.
   if (possible && need_budget && !budget_ok(evaluate(answer))) {
-    result.notes.push_back(std::string(need_wait ? "the smallest level within the wait limit, " : "the smallest level, ") +
-                           level_text(answer) + ", is over the budget");
+    result.notes.push_back(
+        std::string(need_wait ? "the smallest level within the wait limit, " : "the smallest level, ") +
+        level_text(answer) + ", is over the budget");
     answer = -1;
   }
   // 3. The highest net benefit among the levels that meet every requirement, by golden-section
@@ -317,20 +321,21 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
         hi = std::max(hi, level);
       }
     if (hi > lo)
-      result.notes.push_back("the net benefit is flat near its peak: every level evaluated from " + level_text(lo) + " to " +
-                             level_text(hi) + " has a mean net benefit within the 95% interval of the best's, so any of "
+      result.notes.push_back("the net benefit is flat near its peak: every level evaluated from " + level_text(lo) +
+                             " to " + level_text(hi) +
+                             " has a mean net benefit within the 95% interval of the best's, so any of "
                              "them is about as good on these replicates");
   }
   if (need_wait && answer >= 0 && answer == high && answer > options.low && verdicts.count(answer - 1)) {
     const double se = std::sqrt(c.confidence * (1 - c.confidence) / static_cast<double>(R));
-    result.notes.push_back("judged on " + std::to_string(R) + " replicates: at " + level_text(answer) +
-                           " the wait limit holds in " + std::to_string(static_cast<int>(std::lround(100 * verdicts.at(answer).wait_share))) +
-                           "% of replicates, at " + level_text(answer - 1) + " in " +
-                           std::to_string(static_cast<int>(std::lround(100 * verdicts.at(answer - 1).wait_share))) +
-                           "%; a level whose true share is within about " +
-                           std::to_string(static_cast<int>(std::lround(200 * se))) + " points of " +
-                           std::to_string(static_cast<int>(std::lround(100 * c.confidence))) +
-                           "% can be judged either way, so the answer may be one level off");
+    result.notes.push_back(
+        "judged on " + std::to_string(R) + " replicates: at " + level_text(answer) + " the wait limit holds in " +
+        std::to_string(static_cast<int>(std::lround(100 * verdicts.at(answer).wait_share))) + "% of replicates, at " +
+        level_text(answer - 1) + " in " +
+        std::to_string(static_cast<int>(std::lround(100 * verdicts.at(answer - 1).wait_share))) +
+        "%; a level whose true share is within about " + std::to_string(static_cast<int>(std::lround(200 * se))) +
+        " points of " + std::to_string(static_cast<int>(std::lround(100 * c.confidence))) +
+        "% can be judged either way, so the answer may be one level off");
   }
 
   // The results file: the reference arms and every level evaluated, all with R replicates.
@@ -382,10 +387,12 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
     d.write_all<double>(table);
     d.set_attribute("columns", std::vector<std::string>{"level", "replicates", "wait_share", "budget_share",
                                                         "net_monetary_benefit", "meets_all"});
-    d.set_attribute("description", "[evaluation, column]: each evaluation in the order the search made it: the level, "
-                                   "its replicates, the shares of replicates within the wait limit and the budget, its "
-                                   "mean net monetary benefit and whether it met every requirement (1) or not (0)");
-    d.set_attribute("units", std::vector<std::string>{"level", "replicates", "share", "share", "currency units", "flag"});
+    d.set_attribute("description",
+                    "[evaluation, column]: each evaluation in the order the search made it: the level, "
+                    "its replicates, the shares of replicates within the wait limit and the budget, its "
+                    "mean net monetary benefit and whether it met every requirement (1) or not (0)");
+    d.set_attribute("units",
+                    std::vector<std::string>{"level", "replicates", "share", "share", "currency units", "flag"});
   };
   assemble_results(view, view.resolved_yaml(), sources, options.run.output_path, Shard{}, result.run, write_search);
   store.remove();

@@ -174,10 +174,11 @@ UnitStore::UnitStore(const std::string& output_path, const std::string& resolved
     if (fs::exists(manifest_path) || has_units) {
       const std::string before = read_text(manifest_path);
       if (before != manifest)
-        throw InputError({output_path, 0, 0},
-                         "cannot resume: " + directory_ + " belongs to a different scenario, seed, --set or version (" +
-                             (before.empty() ? std::string("its run.yaml is missing") : first_difference(before, manifest)) +
-                             "); delete it to start again");
+        throw InputError({output_path, 0, 0}, "cannot resume: " + directory_ +
+                                                  " belongs to a different scenario, seed, --set or version (" +
+                                                  (before.empty() ? std::string("its run.yaml is missing")
+                                                                  : first_difference(before, manifest)) +
+                                                  "); delete it to start again");
       discard_damaged_units();
       return;
     }
@@ -204,8 +205,8 @@ void UnitStore::discard_damaged_units() {
 }
 
 std::string UnitStore::unit_path(const std::string& directory, const WorkUnit& unit) {
-  return (fs::path(directory) / ("unit-" + std::to_string(unit.arm) + "-" + std::to_string(unit.first_replicate) +
-                                  ".h5"))
+  return (fs::path(directory) /
+          ("unit-" + std::to_string(unit.arm) + "-" + std::to_string(unit.first_replicate) + ".h5"))
       .string();
 }
 

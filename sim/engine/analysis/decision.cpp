@@ -1,8 +1,8 @@
 // Frontier, quadrants, net monetary benefit and acceptability (see decision.hpp).
 #include "decision.hpp"
 
-#include "statistics.hpp"
 #include "portable_math.hpp"
+#include "statistics.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -59,9 +59,10 @@ std::vector<double> net_monetary_benefit(std::span<const double> effect, std::sp
   return out;
 }
 
-Acceptability acceptability(const std::vector<std::vector<double>>& cost, const std::vector<std::vector<double>>& effect,
-                            std::span<const double> wtp) {
-  if (cost.size() != effect.size()) throw std::invalid_argument("acceptability: costs and effects of different options");
+Acceptability acceptability(const std::vector<std::vector<double>>& cost,
+                            const std::vector<std::vector<double>>& effect, std::span<const double> wtp) {
+  if (cost.size() != effect.size())
+    throw std::invalid_argument("acceptability: costs and effects of different options");
   const std::size_t options = cost.size();
   const std::size_t replicates = options ? cost.front().size() : 0;
   for (std::size_t a = 0; a < options; ++a)

@@ -14,11 +14,11 @@ namespace recoverysim::analysis {
 // Where a comparison (option minus comparator: difference in cost, difference in effect, more
 // effect being better) lies on the cost-effectiveness plane.
 enum class Quadrant {
-  costs_more_gains,   // north-east: the ratio is a cost per unit of effect gained
-  costs_more_loses,   // north-west: dominated
-  saves_gains,        // south-east: dominant, no ratio needed
-  saves_loses,        // south-west: the ratio is a saving per unit of effect given up
-  no_difference,      // both differences 0 (or one 0 and the other on an axis)
+  costs_more_gains,  // north-east: the ratio is a cost per unit of effect gained
+  costs_more_loses,  // north-west: dominated
+  saves_gains,       // south-east: dominant, no ratio needed
+  saves_loses,       // south-west: the ratio is a saving per unit of effect given up
+  no_difference,     // both differences 0 (or one 0 and the other on an axis)
 };
 Quadrant quadrant(double cost_difference, double effect_difference);
 // "costs more, more effective", ...: words for tables and reports.
@@ -45,8 +45,8 @@ struct Acceptability {
   std::vector<std::vector<double>> standard_error;
   std::size_t replicates = 0;
 };
-Acceptability acceptability(const std::vector<std::vector<double>>& cost, const std::vector<std::vector<double>>& effect,
-                            std::span<const double> wtp);
+Acceptability acceptability(const std::vector<std::vector<double>>& cost,
+                            const std::vector<std::vector<double>>& effect, std::span<const double> wtp);
 
 // A grid of willingness-to-pay values for an acceptability curve: 0 and `points` - 1 values up
 // to `top`, rounded to two significant digits so that they read well.

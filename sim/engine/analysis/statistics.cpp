@@ -94,10 +94,8 @@ double t_975(double df) {
   for (int i = 0; i < 200 && hi - lo > 1e-15 * hi; ++i) {
     const double t = 0.5 * (lo + hi);
     const double x = df / (df + t * t), y = t * t / (df + t * t);
-    if (incomplete_beta(0.5 * df, 0.5, x, y) > 0.05)
-      lo = t;
-    else
-      hi = t;
+    if (incomplete_beta(0.5 * df, 0.5, x, y) > 0.05) lo = t;
+    else hi = t;
   }
   return 0.5 * (lo + hi);
 }
@@ -333,12 +331,9 @@ Interval icer_bootstrap(std::span<const double> cost, std::span<const double> ef
 
 std::string dominance_name(Dominance d) {
   switch (d) {
-    case Dominance::efficient:
-      return "efficient";
-    case Dominance::dominated:
-      return "dominated";
-    case Dominance::extendedly_dominated:
-      return "extendedly dominated";
+    case Dominance::efficient: return "efficient";
+    case Dominance::dominated: return "dominated";
+    case Dominance::extendedly_dominated: return "extendedly dominated";
   }
   return "unknown";
 }
@@ -365,10 +360,8 @@ std::vector<Dominance> dominance(std::span<const double> cost, std::span<const d
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cost[a] < cost[b]; });
   std::vector<std::vector<std::size_t>> frontier;  // the options at each point, by cost
   for (const std::size_t i : order) {
-    if (!frontier.empty() && cost[frontier.back().front()] == cost[i])
-      frontier.back().push_back(i);
-    else
-      frontier.push_back({i});
+    if (!frontier.empty() && cost[frontier.back().front()] == cost[i]) frontier.back().push_back(i);
+    else frontier.push_back({i});
   }
   // Extended dominance: point k goes when its ICER against k-1 exceeds that of k+1 against k,
   // (c_k - c_{k-1}) / (e_k - e_{k-1}) > (c_{k+1} - c_k) / (e_{k+1} - e_k), compared as cross

@@ -56,7 +56,8 @@ EventTable::EventTable(std::size_t days_, std::size_t causes_)
     : days(days_), causes(causes_), entered(days_, 0), censored(days_, 0), events(days_ * causes_, 0) {}
 
 EventTable& EventTable::operator+=(const EventTable& other) {
-  if (other.days != days || other.causes != causes) throw std::invalid_argument("EventTable: adding tables of different shapes");
+  if (other.days != days || other.causes != causes)
+    throw std::invalid_argument("EventTable: adding tables of different shapes");
   for (std::size_t i = 0; i < entered.size(); ++i) entered[i] += other.entered[i];
   for (std::size_t i = 0; i < censored.size(); ++i) censored[i] += other.censored[i];
   for (std::size_t i = 0; i < events.size(); ++i) events[i] += other.events[i];
@@ -120,7 +121,8 @@ CompetingRisks aalen_johansen(const EventTable& table, bool with_variance) {
     if (with_variance)
       for (std::size_t k = 0; k < K; ++k) {
         const double F = f[k];
-        const double v = F * F * sum_a[0] - 2.0 * F * sum_aF[k] + sum_aF2[k] + sum_b[k] - 2.0 * (F * sum_c[k] - sum_cF[k]);
+        const double v =
+            F * F * sum_a[0] - 2.0 * F * sum_aF[k] + sum_aF2[k] + sum_b[k] - 2.0 * (F * sum_c[k] - sum_cF[k]);
         out.variance[k][t] = std::max(v, 0.0);
       }
     risk.close(d + table.censored[t], table.censored[t]);

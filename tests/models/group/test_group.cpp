@@ -6,8 +6,8 @@
 #include "models/recovery/arm_simulation.hpp"
 
 #include "support/defaults.hpp"
-#include "support/module_contract.hpp"
 #include "support/effects.hpp"
+#include "support/module_contract.hpp"
 
 #include <doctest/doctest.h>
 

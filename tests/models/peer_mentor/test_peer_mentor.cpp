@@ -173,8 +173,8 @@ TEST_CASE("peer_mentor: a departed mentor's mentees are rematched or queued at t
   Parameters p = testing::open_cohort(2.0, 250);
   constexpr std::int32_t duration = 40;
   PeerMentor module;
-  configure(module, {"mentors=6", "caseload=6", "departure_hazard_per_day=0.03", "hiring_delay_days=10",
-                     "duration_days=40"});
+  configure(module,
+            {"mentors=6", "caseload=6", "departure_hazard_per_day=0.03", "hiring_delay_days=10", "duration_days=40"});
   const auto n = static_cast<std::size_t>(p.population.size);
   std::vector<TreatmentStatus> previous(n, TreatmentStatus::waiting);
   std::vector<std::int32_t> discharged(n, -1000000);
@@ -194,8 +194,8 @@ TEST_CASE("peer_mentor: a departed mentor's mentees are rematched or queued at t
         discharged[i] = d;
       previous[i] = t;
       const bool alive = pop.state[i] != ClinicalState::deceased;
-      const bool eligible = alive && pop.admission_day(i) <= d &&
-                            (t == TreatmentStatus::in_treatment || d < discharged[i] + duration);
+      const bool eligible =
+          alive && pop.admission_day(i) <= d && (t == TreatmentStatus::in_treatment || d < discharged[i] + duration);
       const auto status = module.status_of(i);
       if ((status != MenteeStatus::ineligible) != eligible) {
         INFO("agent ", i, " status ", static_cast<int>(status), " expected eligible ", eligible);
@@ -222,7 +222,7 @@ TEST_CASE("peer_mentor: a departed mentor's mentees are rematched or queued at t
     REQUIRE(q.size() >= returned.size());
     for (std::size_t k = 0; k < returned.size(); ++k) CHECK(returned.count(q[k]) == 1);
   });
-  CHECK(returned_total > 50);  // departures did happen, with mentees to return
+  CHECK(returned_total > 50);                           // departures did happen, with mentees to return
   CHECK(returned_rematched_same_day < returned_total);  // and some had to wait at the front
 }
 
@@ -299,9 +299,9 @@ TEST_CASE("peer_mentor: staff and costs of a fixed team") {
 TEST_CASE("peer_mentor: the pipeline recruits agents in long abstinence, within its cap") {
   const Parameters p = testing::closed_cohort(2000);
   PeerMentor module;
-  configure(module, {"mentors=2", "duration_days=0", "recruit_after_abstinent_days=60",
-                     "recruit_probability_per_day=0.02", "recruits_max=3", "recruit_training_days=10",
-                     "departure_hazard_per_day=0"});
+  configure(module,
+            {"mentors=2", "duration_days=0", "recruit_after_abstinent_days=60", "recruit_probability_per_day=0.02",
+             "recruits_max=3", "recruit_training_days=10", "departure_hazard_per_day=0"});
   double total_recruits = 0.0;
   double most_active = 0.0;
   run(p, &module, 200, {61, 0}, [&](std::uint32_t, const ArmSimulation& arm, const std::vector<double>& m) {
@@ -326,11 +326,12 @@ TEST_CASE("peer_mentor: the pipeline recruits agents in long abstinence, within 
 
 TEST_CASE("peer_mentor: effects neutral => core state counts identical to the arm without the module") {
   const Parameters p = testing::open_cohort(10.0, 150);
-  const std::vector<std::string> neutral = {
-      "contact_engagement_increment=0",    "contact_self_efficacy_increment=0", "contact_craving_increment=0",
-      "matched_support_connections=0",     "matched_stress_lapse_multiplier=1", "matched_dropout_multiplier=1",
-      "matched_relapse_odds_multiplier=1", "mentors=20",                        "departure_hazard_per_day=0.01",
-      "recruit_after_abstinent_days=30",   "recruit_probability_per_day=0.05"};
+  const std::vector<std::string> neutral = {"contact_engagement_increment=0",    "contact_self_efficacy_increment=0",
+                                            "contact_craving_increment=0",       "matched_support_connections=0",
+                                            "matched_stress_lapse_multiplier=1", "matched_dropout_multiplier=1",
+                                            "matched_relapse_odds_multiplier=1", "mentors=20",
+                                            "departure_hazard_per_day=0.01",     "recruit_after_abstinent_days=30",
+                                            "recruit_probability_per_day=0.05"};
   const RandomKey key{71, 2};
   const auto base = run(p, nullptr, 250, key);
   PeerMentor module;
@@ -340,7 +341,7 @@ TEST_CASE("peer_mentor: effects neutral => core state counts identical to the ar
     matched += m[matched_mentees];
     recruited += m[recruits];
   });
-  CHECK(matched > 0.0);    // the programme ran ...
+  CHECK(matched > 0.0);  // the programme ran ...
   CHECK(recruited > 0.0);
   CHECK(same_counts(base.counts, with.counts));  // ... and changed nothing
 
@@ -454,23 +455,23 @@ TEST_CASE("peer_mentor: programme figures with the default staffing, open cohort
       recruited.push_back(rec);
     }
     MESSAGE(mentors, ", second year: mentors_active ", mean_se(active).mean, ", recruits ", mean_se(recruited).mean,
-            ", queue ", mean_se(queue).mean, ", mean wait days ", mean_se(wait).mean,
-            ", matched ", mean_se(matched).mean, ", utilisation ", mean_se(util).mean, ", mean burnout ",
-            mean_se(burnout).mean, ", departures ", mean_se(leaving).mean, ", staff_fte ", mean_se(fte).mean,
-            ", cost ", mean_se(spend).mean);
+            ", queue ", mean_se(queue).mean, ", mean wait days ", mean_se(wait).mean, ", matched ",
+            mean_se(matched).mean, ", utilisation ", mean_se(util).mean, ", mean burnout ", mean_se(burnout).mean,
+            ", departures ", mean_se(leaving).mean, ", staff_fte ", mean_se(fte).mean, ", cost ", mean_se(spend).mean);
   }
   // The day-180 abstinence ratio of T7 for variants of the defaults (closed cohort of 10,000,
   // mentors 1000, 5 replicates).
   const std::vector<std::pair<std::string, std::vector<std::string>>> variants = {
       {"defaults", {}},
       {"match_on=discharge", {"match_on=discharge"}},
-      {"contacts only", {"matched_support_connections=0", "matched_stress_lapse_multiplier=1",
-                         "matched_dropout_multiplier=1", "matched_relapse_odds_multiplier=1"}},
-      {"while-matched effects only", {"contact_engagement_increment=0", "contact_self_efficacy_increment=0",
-                                      "contact_craving_increment=0"}},
-      {"support connections only", {"contact_engagement_increment=0", "contact_self_efficacy_increment=0",
-                                    "contact_craving_increment=0", "matched_stress_lapse_multiplier=1",
-                                    "matched_dropout_multiplier=1", "matched_relapse_odds_multiplier=1"}},
+      {"contacts only",
+       {"matched_support_connections=0", "matched_stress_lapse_multiplier=1", "matched_dropout_multiplier=1",
+        "matched_relapse_odds_multiplier=1"}},
+      {"while-matched effects only",
+       {"contact_engagement_increment=0", "contact_self_efficacy_increment=0", "contact_craving_increment=0"}},
+      {"support connections only",
+       {"contact_engagement_increment=0", "contact_self_efficacy_increment=0", "contact_craving_increment=0",
+        "matched_stress_lapse_multiplier=1", "matched_dropout_multiplier=1", "matched_relapse_odds_multiplier=1"}},
       {"contacts_per_week=2", {"contacts_per_week=2"}},
   };
   const Parameters closed = testing::closed_cohort(10000);

@@ -13,8 +13,8 @@ using doctest::Approx;
 
 namespace {
 
-constexpr std::uint32_t always = 0;            // bernoulli(0, p) is true for any p > 0
-constexpr std::uint32_t never = 0xffffffffu;   // bernoulli(max, p) is false for any p < 1
+constexpr std::uint32_t always = 0;           // bernoulli(0, p) is true for any p > 0
+constexpr std::uint32_t never = 0xffffffffu;  // bernoulli(max, p) is false for any p < 1
 constexpr DayDraws quiet_day{never, never, never, never};
 
 AgentState typical_agent() {
@@ -80,8 +80,8 @@ TEST_CASE("latent update follows the reference equations") {
   out.state = ClinicalState::relapse;
   out.treatment = TreatmentStatus::dropped_out;
   update_latent(ctx, out, false, AgentEffects{});
-  CHECK(out.self_efficacy == Approx(0.4));              // grows only when abstinent
-  CHECK(out.skills == Approx(0.2 - 0.001 * 0.2));       // grows only in treatment
+  CHECK(out.self_efficacy == Approx(0.4));         // grows only when abstinent
+  CHECK(out.skills == Approx(0.2 - 0.001 * 0.2));  // grows only in treatment
 
   AgentState fx = typical_agent();
   AgentEffects effects;

@@ -9,8 +9,8 @@
 
 #include "support/defaults.hpp"
 
-#include <Eigen/Dense>
 #include <doctest/doctest.h>
+#include <Eigen/Dense>
 
 #include <cmath>
 
@@ -162,7 +162,8 @@ TEST_CASE("Markov limit: daily state occupancy equals the powers of the transiti
     initialise(pop, p, key);
     for (int t = 0; t < days; ++t) {
       const DayCounts counts = step_population(ctx, pop, key, static_cast<std::uint32_t>(t));
-      for (std::size_t x = 0; x < clinical_state_count; ++x) simulated[static_cast<std::size_t>(t)][x] += counts.state[x];
+      for (std::size_t x = 0; x < clinical_state_count; ++x)
+        simulated[static_cast<std::size_t>(t)][x] += counts.state[x];
     }
     for (const DeathCause c : pop.death_cause) substance_deaths += c == DeathCause::substance_related ? 1 : 0;
   }

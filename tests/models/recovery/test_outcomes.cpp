@@ -136,8 +136,8 @@ TEST_CASE("outcomes: counted day by day or read off the records, the same tables
   arm.finish_replicate();
   const auto& c = arm.outcome_counts();
   REQUIRE(c.size() == 6);
-  const OutcomeCounts& derived = c[0];   // relapse
-  const OutcomeCounts& tracked = c[4];   // relapse_tracked
+  const OutcomeCounts& derived = c[0];  // relapse
+  const OutcomeCounts& tracked = c[4];  // relapse_tracked
   for (std::size_t s = 0; s < 2; ++s) {
     CAPTURE(s);
     CHECK(derived.event[s].entered == tracked.event[s].entered);
@@ -178,9 +178,9 @@ TEST_CASE("outcomes: a module's wait records, first wait only") {
   REQUIRE(records.size() == 5);
   CHECK(records[0].origin_day == 10);
   CHECK(records[0].end_day == 15);
-  CHECK(records[0].cause == 0);   // served
+  CHECK(records[0].cause == 0);  // served
   CHECK(records[1].end_day == 40);
-  CHECK(records[1].cause == 2);   // left first: the later service is another wait
+  CHECK(records[1].cause == 2);  // left first: the later service is another wait
   CHECK(records[2].origin_day == -1);
   CHECK(records[3].cause == 1);   // died while waiting
   CHECK(records[4].cause == -1);  // censored at the horizon

@@ -31,8 +31,8 @@ class SupportLine final : public Intervention {
     std::int64_t callers = 0;
     for (std::size_t l = 0; l < tile.n; ++l) {
       const std::size_t i = tile.first + l;
-      const bool calls = (tile.pop.treatment[i] == TreatmentStatus::in_treatment) &
-                         (tile.pop.state[i] != ClinicalState::deceased);
+      const bool calls =
+          (tile.pop.treatment[i] == TreatmentStatus::in_treatment) & (tile.pop.state[i] != ClinicalState::deceased);
       fx.lapse_multiplier[l] *= calls ? multiplier : 1.0f;
       callers += calls;
     }

@@ -37,14 +37,13 @@ Parameters sponsorship_cohort(std::int64_t agents) {
   p.model.stable_after_days = 15;
   return p;
 }
-const std::initializer_list<const char*> fast_sponsorship = {
-    "uptake_probability=1",
-    "meetings_per_week=7",
-    "initial_affiliation=0.6",
-    "step_probability_per_meeting=0.5",
-    "sponsor_find_probability_per_day=0.2",
-    "external_sponsors=3",
-    "max_sponsees=2"};
+const std::initializer_list<const char*> fast_sponsorship = {"uptake_probability=1",
+                                                             "meetings_per_week=7",
+                                                             "initial_affiliation=0.6",
+                                                             "step_probability_per_meeting=0.5",
+                                                             "sponsor_find_probability_per_day=0.2",
+                                                             "external_sponsors=3",
+                                                             "max_sponsees=2"};
 
 struct RunRecord {
   std::vector<DayCounts> counts;
@@ -172,7 +171,8 @@ TEST_CASE("twelve_step: links end on the sponsor's lapse, relapse or death") {
   CHECK(kept_after_use == 0);
 }
 
-TEST_CASE("twelve_step: only living participants without a sponsor at f >= seek search, with the daily probability (4 SE)") {
+TEST_CASE(
+    "twelve_step: only living participants without a sponsor at f >= seek search, with the daily probability (4 SE)") {
   // Only external sponsors, in a pool too large to fill (no one reaches the twelfth step), and
   // links that end only with the sponsee's death (keep affiliation 0): an agent without a sponsor
   // at the end of yesterday that is a living participant at f >= seek at the end of today
@@ -185,9 +185,8 @@ TEST_CASE("twelve_step: only living participants without a sponsor at f >= seek 
   ParamTable table;
   configure(module, table,
             {"uptake_probability=0.7", "meetings_per_week=3", "initial_affiliation=0.45",
-             "affiliation_decay_rate_per_day=0.02", "step_probability_per_meeting=0",
-             "sponsor_keep_affiliation=0", "sponsor_seek_affiliation=0.4",
-             "sponsor_find_probability_per_day=0.1", "external_sponsors=1000000"});
+             "affiliation_decay_rate_per_day=0.02", "step_probability_per_meeting=0", "sponsor_keep_affiliation=0",
+             "sponsor_seek_affiliation=0.4", "sponsor_find_probability_per_day=0.1", "external_sponsors=1000000"});
   const double seek = 0.4, probability = 0.1;
 
   ArmSimulation arm(p, {{&module, stream_base}});
@@ -407,9 +406,9 @@ Calibration measure_t6(std::initializer_list<const char*> settings) {
   for (double x : replicate_rr) spread += (x - mean) * (x - mean) / (replicates - 1);
   c.rr_replicate_sd = std::sqrt(spread);
   MESSAGE("alcohol, continuous abstinence at day 365: ", c.share_without, " -> ", c.share_with, ", RR ", c.rr,
-          " (replicate SD ", c.rr_replicate_sd, "); per replicate: participants ", c.participants,
-          ", attenders a day ", c.attenders_per_day, "; day 365: mean affiliation ", c.affiliation, ", mean step ",
-          c.step, ", sponsored ", c.sponsored, ", sponsoring ", c.sponsoring);
+          " (replicate SD ", c.rr_replicate_sd, "); per replicate: participants ", c.participants, ", attenders a day ",
+          c.attenders_per_day, "; day 365: mean affiliation ", c.affiliation, ", mean step ", c.step, ", sponsored ",
+          c.sponsored, ", sponsoring ", c.sponsoring);
   return c;
 }
 

@@ -1,7 +1,7 @@
 // Experiments: sweeps, uncertain parameters and the analysis stored in the results file.
 #include "run/runner.hpp"
-#include "support/runs.hpp"
 #include "run/scenario.hpp"
+#include "support/runs.hpp"
 
 #include "distribution.hpp"
 #include "h5.hpp"
@@ -115,7 +115,7 @@ TEST_CASE("experiments: a grid sweep expands into one arm per combination, the f
       CHECK(module_value(arm, "contacts_per_week") == std::stod(contacts[i]));
       CHECK(module_value(arm, "mentors") == std::stod(mentors[j]));
       CHECK(module_value(arm, "caseload") == 12);  // not swept: the module's default
-      CHECK(arm.core == nullptr);                 // a module sweep leaves the core parameters shared
+      CHECK(arm.core == nullptr);                  // a module sweep leaves the core parameters shared
     }
 }
 
@@ -270,8 +270,8 @@ TEST_CASE("experiments: a scenario of more than 10,000 arms is refused") {
                                     "scenario");
 
   // Exactly 10,000 arms are allowed; one arm more, before or after the sweep, is not.
-  const std::string sweep = "        peer_mentor.mentors: " + values(0, 100) + "\n        peer_mentor.caseload: " +
-                            values(1, 100) + "\n";
+  const std::string sweep =
+      "        peer_mentor.mentors: " + values(0, 100) + "\n        peer_mentor.caseload: " + values(1, 100) + "\n";
   Scenario s;
   s.load(write_yaml("big.yaml", head + sweep));
   CHECK(s.arms.size() == 10000);
@@ -746,8 +746,8 @@ TEST_CASE("experiments: the analysis in the results file agrees with the raw dat
     for (const auto& quantity : q[arm]) {
       const std::string& name = quantity.first;  // not a structured binding: INFO captures it
       INFO(name);
-      check_interval(quantities[name],
-                     name == "relapse_by_day_90" ? share_interval(quantity.second) : positive_interval(quantity.second));
+      check_interval(quantities[name], name == "relapse_by_day_90" ? share_interval(quantity.second)
+                                                                   : positive_interval(quantity.second));
     }
   }
 
@@ -772,7 +772,8 @@ TEST_CASE("experiments: the analysis in the results file agrees with the raw dat
   const Rows ce = read_rows(f, "comparison/usual_care/mentor/cost_effectiveness");
   CHECK(ce.labels == cost_effectiveness_names());
   CHECK(ce["incremental_cost"][0] == doctest::Approx(paired["cost_total"][0]).epsilon(1e-12));
-  check_interval(ce["incremental_cost"], t_interval(q["mentor"]["cost_total"]));  // a difference: the reference costs nothing
+  check_interval(ce["incremental_cost"],
+                 t_interval(q["mentor"]["cost_total"]));  // a difference: the reference costs nothing
   const auto incremental = read<double>(f, "comparison/usual_care/mentor/replicates/incremental_cost");
   const auto averted = read<double>(f, "comparison/usual_care/mentor/replicates/relapses_averted");
   REQUIRE(incremental.size() == R);

@@ -27,7 +27,7 @@ void small_scenario(Scenario& s, bool trajectories) {
 std::string run_to(const std::string& name, int threads, bool trajectories = true) {
   Scenario s;
   small_scenario(s, trajectories);
-  const std::string path = (tmp_dir / name).string();
+  std::string path = (tmp_dir / name).string();
   std::filesystem::remove(path);
   std::filesystem::remove_all(path + ".partial.d");
   run_scenario(s, testing::quiet_run(path, threads));
@@ -47,13 +47,19 @@ std::vector<std::uint8_t> dataset_bytes(const h5::File& f, const std::string& pa
   return bytes;
 }
 
-const std::vector<std::string> compared_datasets = {
-    "arms/usual_care/state_counts",          "arms/usual_care/treatment_counts", "arms/usual_care/agents/admission_day",
-    "arms/usual_care/agents/substance",      "arms/usual_care/agents/severity",
-    "arms/usual_care/agents/first_lapse_day", "arms/usual_care/agents/first_relapse_day",
-    "arms/usual_care/agents/first_episode_outcome", "arms/usual_care/agents/death_day",
-    "arms/usual_care/agents/abstinent_days", "arms/usual_care/agents/readmissions",
-    "arms/usual_care/outcomes/relapse_by_day_90", "arms/usual_care/trajectories/state"};
+const std::vector<std::string> compared_datasets = {"arms/usual_care/state_counts",
+                                                    "arms/usual_care/treatment_counts",
+                                                    "arms/usual_care/agents/admission_day",
+                                                    "arms/usual_care/agents/substance",
+                                                    "arms/usual_care/agents/severity",
+                                                    "arms/usual_care/agents/first_lapse_day",
+                                                    "arms/usual_care/agents/first_relapse_day",
+                                                    "arms/usual_care/agents/first_episode_outcome",
+                                                    "arms/usual_care/agents/death_day",
+                                                    "arms/usual_care/agents/abstinent_days",
+                                                    "arms/usual_care/agents/readmissions",
+                                                    "arms/usual_care/outcomes/relapse_by_day_90",
+                                                    "arms/usual_care/trajectories/state"};
 
 }  // namespace
 
@@ -104,7 +110,7 @@ TEST_CASE("the results file follows the documented layout") {
     CHECK(std::accumulate(day, day + 6, 0) == 3000);  // every agent, living or deceased
     const auto* tr = &treatment[rd * 4];
     CHECK(std::accumulate(tr, tr + 4, 0) == 3000 - day[5]);  // living agents only
-    CHECK(tr[0] == 0);  // closed cohort: nobody waiting
+    CHECK(tr[0] == 0);                                       // closed cohort: nobody waiting
   }
   // Day 0 starts everyone in treatment and in withdrawal.
   CHECK(treatment[1] + counts[5] >= 2900);

@@ -1,7 +1,7 @@
 // Scenario assembly: the shipped scenarios load, the generated reference is current, and
 // checks across keys name where the keys were set.
-#include "run/scenario.hpp"
 #include "models/registry.hpp"
+#include "run/scenario.hpp"
 
 #include <doctest/doctest.h>
 
@@ -125,7 +125,8 @@ TEST_CASE("without arms a scenario has the single arm usual_care") {
 }
 
 TEST_CASE("arm mistakes are refused with their line and a clear message") {
-  CHECK(load_error("name: a\narms: 3\n") == ":2:7: arms: expected a list of arms ({name: ..., interventions: [...]}), got '3'");
+  CHECK(load_error("name: a\narms: 3\n") ==
+        ":2:7: arms: expected a list of arms ({name: ..., interventions: [...]}), got '3'");
   CHECK(load_error("name: a\narms:\n  - name: x\n  - name: x\n") == ":4:11: arms[1].name: duplicate arm name 'x'");
   CHECK(load_error("name: a\narms:\n  - nam: x\n") == ":3:5: unknown key 'arms[0].nam' (did you mean 'name'?)");
   CHECK(load_error("name: a\narms:\n  - name: has space\n") ==
@@ -136,7 +137,8 @@ TEST_CASE("arm mistakes are refused with their line and a clear message") {
   for (const auto& type : recovery::builtin_interventions().types()) types += (types.empty() ? "" : ", ") + type;
   CHECK(load_error("name: a\narms:\n  - name: x\n    interventions:\n      - type: peer_mentr\n") ==
         ":5:15: arms[0].interventions[0].type: unknown intervention 'peer_mentr' (did you mean 'peer_mentor'?); "
-        "valid types: " + types);
+        "valid types: " +
+            types);
   CHECK(load_error("name: a\narms:\n  - name: x\n    interventions:\n      - type: group\n      - type: group\n") ==
         ":6:15: arms[0].interventions[1].type: 'group' appears twice in arm 'x'");
   CHECK(load_error("name: a\narms:\n  - name: x\n    interventions:\n      - type: group\n        no_such_key: 1\n")
@@ -205,8 +207,8 @@ TEST_CASE("analysis.outcomes: the resolved scenario reads back to the same defin
     CHECK(x.subgroup.size() == y.subgroup.size());
     CHECK(recovery::outcome_quantity_names(x) == recovery::outcome_quantity_names(y));
   }
-  CHECK(a.analysis.outcomes[0].causes.size() == 2);       // the event (relapse or lapse), death competing
-  CHECK(a.analysis.outcomes[3].causes.size() == 1);       // competing: [] -- nothing competes
+  CHECK(a.analysis.outcomes[0].causes.size() == 2);  // the event (relapse or lapse), death competing
+  CHECK(a.analysis.outcomes[3].causes.size() == 1);  // competing: [] -- nothing competes
   CHECK(a.analysis.outcomes[1].window_from == 1);
   CHECK(a.analysis.outcomes[1].window_to == 85);
   CHECK(resolved.find("competing: [died]") != std::string::npos);  // the default, written out
@@ -228,8 +230,8 @@ TEST_CASE("analysis-only keys do not change what a run is, its outcomes do") {
     return std::pair{s.identity_yaml(), s.resolved_yaml()};
   };
   const auto base = identity({});
-  for (const std::string o : {"analysis.reference_arm=mentors_40", "analysis.discount_rate=0.05",
-                              "analysis.bootstrap_samples=500"}) {
+  for (const std::string o :
+       {"analysis.reference_arm=mentors_40", "analysis.discount_rate=0.05", "analysis.bootstrap_samples=500"}) {
     INFO(o);
     const auto other = identity({o});
     CHECK(other.first == base.first);

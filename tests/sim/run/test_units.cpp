@@ -27,7 +27,8 @@ TEST_CASE("units: --shard takes I/N with 1 <= I <= N") {
   CHECK_FALSE(parse_shard("1/1").whole());  // a part, even of one shard
   CHECK(Shard{}.whole());
   for (const char* bad : {"0/4", "5/4", "4", "a/b", "1/0", "-1/4", "1/4x", "/4", "1/"})
-    CHECK(testing::input_error_of([&] { parse_shard(bad); }).find("expected I/N with 1 <= I <= N") != std::string::npos);
+    CHECK(testing::input_error_of([&] { parse_shard(bad); }).find("expected I/N with 1 <= I <= N") !=
+          std::string::npos);
 }
 
 TEST_CASE("units: a unit is 2e7 to 2e8 agent-days, smaller to give 256 units when that fits") {
@@ -85,9 +86,11 @@ TEST_CASE("units: a staging directory is reused only with --resume and for the s
     CHECK(store.finished({0, 0, 2}));
     CHECK_FALSE(store.finished({0, 2, 2}));
   }
-  CHECK(testing::input_error_of([&] { UnitStore(output, "seed: 1\n", false); }).find("add --resume") != std::string::npos);
-  CHECK(testing::input_error_of([&] { UnitStore(output, "seed: 2\n", true); })
-            .find("cannot resume: " + UnitStore::directory_of(output) + " belongs to a different scenario") !=
+  CHECK(testing::input_error_of([&] { UnitStore(output, "seed: 1\n", false); }).find("add --resume") !=
+        std::string::npos);
+  CHECK(testing::input_error_of([&] {
+          UnitStore(output, "seed: 2\n", true);
+        }).find("cannot resume: " + UnitStore::directory_of(output) + " belongs to a different scenario") !=
         std::string::npos);
   UnitStore resumed(output, "seed: 1\n", true);
   CHECK(resumed.finished({0, 0, 2}));
@@ -109,7 +112,8 @@ TEST_CASE("units: a run stopped before its run.yaml was in place starts afresh o
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/run.yaml.partial") << "seed: 1\n";  // killed before the rename
-  CHECK(testing::input_error_of([&] { UnitStore(output, "seed: 1\n", false); }).find("add --resume") != std::string::npos);
+  CHECK(testing::input_error_of([&] { UnitStore(output, "seed: 1\n", false); }).find("add --resume") !=
+        std::string::npos);
   {
     UnitStore store(output, "seed: 1\n", true);
     CHECK(std::filesystem::exists(dir + "/run.yaml"));
