@@ -1,10 +1,10 @@
 // The one place where the built-in intervention modules are registered, each with its own
 // block of random stream ids (so that adding a module never moves another's draws).
+#include "registry.hpp"
 #include "contingency_management/contingency_management.hpp"
 #include "group/group.hpp"
 #include "peer_mentor/peer_mentor.hpp"
 #include "programme/programme.hpp"
-#include "registry.hpp"
 #include "twelve_step/twelve_step.hpp"
 
 namespace recoverysim::recovery {

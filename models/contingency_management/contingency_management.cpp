@@ -6,8 +6,9 @@
 namespace recoverysim::recovery {
 
 void ContingencyManagement::declare(ParamTable& t) {
-  eligible_.declare(t, "eligible.", {EligibleFrom::admission, 0, SubstanceCondition::any, MentalHealthCondition::any,
-                                     TreatmentCondition::in_treatment, StateCondition::any});
+  eligible_.declare(t, "eligible.",
+                    {EligibleFrom::admission, 0, SubstanceCondition::any, MentalHealthCondition::any,
+                     TreatmentCondition::in_treatment, StateCondition::any});
   t.add_integer("places", places_, 50, 1, 2'000'000'000, "places", "Participants the programme takes at a time");
   t.add_integer("duration_days", duration_days_, 84, 1, max_day_count, "days", "Days of enrolment (12 weeks)");
   t.add_real("tests_per_week", tests_per_week_, 2.0, 0.0, 7.0, "tests per week", "Urine tests of each participant");
@@ -25,9 +26,13 @@ void ContingencyManagement::declare(ParamTable& t) {
 
 std::vector<Metric> ContingencyManagement::metrics() const {
   return {{"participants", "people", "people enrolled at the end of the day"},
-          standard_metric::queue_length(), standard_metric::queue_mean_days_so_far(), standard_metric::utilisation(),
-          {"tests", "tests", "tests taken today"}, {"vouchers", "currency units", "vouchers earned today"},
-          standard_metric::staff_fte(), standard_metric::cost()};
+          standard_metric::queue_length(),
+          standard_metric::queue_mean_days_so_far(),
+          standard_metric::utilisation(),
+          {"tests", "tests", "tests taken today"},
+          {"vouchers", "currency units", "vouchers earned today"},
+          standard_metric::staff_fte(),
+          standard_metric::cost()};
 }
 
 void ContingencyManagement::after_day(DayView& view, std::span<double> metrics) {
@@ -65,7 +70,8 @@ void ContingencyManagement::after_day(DayView& view, std::span<double> metrics) 
       queue_.join(agent, day), waiting_.push_back(agent), view.emit(static_cast<std::size_t>(agent), event_queued);
   std::sort(waiting_.begin(), waiting_.end());
   const std::size_t before = participants_.size();
-  for (std::int32_t agent; static_cast<std::int64_t>(participants_.size()) < places_ && (agent = queue_.serve(day)) >= 0;) {
+  for (std::int32_t agent;
+       static_cast<std::int64_t>(participants_.size()) < places_ && (agent = queue_.serve(day)) >= 0;) {
     enrolled_[static_cast<std::size_t>(agent)] = 1, enrolled_on_[static_cast<std::size_t>(agent)] = day + 1;
     participants_.push_back(agent), view.emit(static_cast<std::size_t>(agent), event_enrolled);
   }
@@ -73,8 +79,13 @@ void ContingencyManagement::after_day(DayView& view, std::span<double> metrics) 
                      participants_.end());
   const auto n = static_cast<double>(participants_.size());
   const double staff = static_cast<double>(staff_fte_);
-  const double values[] = {n, static_cast<double>(queue_.size()), queue_.mean_days_so_far(day),
-                           n / static_cast<double>(places_), static_cast<double>(tests), vouchers, staff,
+  const double values[] = {n,
+                           static_cast<double>(queue_.size()),
+                           queue_.mean_days_so_far(day),
+                           n / static_cast<double>(places_),
+                           static_cast<double>(tests),
+                           vouchers,
+                           staff,
                            costs_.day(staff, tests, static_cast<std::int64_t>(participants_.size())) + vouchers};
   std::copy(std::begin(values), std::end(values), metrics.begin());
 }

@@ -27,8 +27,10 @@ class ContingencyManagement final : public SimpleModule<ContingencyManagement> {
             {"negative_tests", negatives_, "tests", "negative tests"}};
   }
   std::vector<EventName> event_names() const override {
-    return {{"queued", "joins the queue for a place"}, {"enrolled", "takes a place"},
-            {"ended", "the enrolment ends"}, {"left", "leaves the queue without a place"}};
+    return {{"queued", "joins the queue for a place"},
+            {"enrolled", "takes a place"},
+            {"ended", "the enrolment ends"},
+            {"left", "leaves the queue without a place"}};
   }
   std::vector<OutcomeDefinition> outcome_definitions(EventCode first, std::int64_t days) const override {
     return {wait_definition("contingency_management", first, first + event_queued, first + event_enrolled,

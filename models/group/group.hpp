@@ -82,8 +82,8 @@ class Group final : public SimpleModule<Group> {
     const bool member = group_of_[i] != no_group;
     e.support_connections += member ? static_cast<float>(p_.member_support_connections) : 0.0f;
     if (!member || !session_today_) return 0;
-    const double p = logistic(p_.attendance_intercept +
-                              p_.attendance_engagement_coefficient * (a.pop.engagement[i] - p_.attendance_engagement_centre));
+    const double p = logistic(p_.attendance_intercept + p_.attendance_engagement_coefficient *
+                                                            (a.pop.engagement[i] - p_.attendance_engagement_centre));
     if (!bernoulli(a.draw, p)) return 0;
     ++sessions_attended_[i];
     // The skills gain uses k as it stands before today's core update.

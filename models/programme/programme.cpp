@@ -20,8 +20,8 @@ void Programme::declare(ParamTable& t) {
                "co-occurring mental health condition first (then in order of joining)");
   t.add_integer("capacity.max_wait_days", max_wait_days_, 0, 0, max_day_count, "days",
                 "Days someone waits before giving up (0: while their window is open)");
-  t.add_real("capacity.staff_leave_probability_per_day", staff_leave_probability_per_day_, 0.0, 0.0, 1.0,
-             "probability", "Daily probability that a working member of staff leaves");
+  t.add_real("capacity.staff_leave_probability_per_day", staff_leave_probability_per_day_, 0.0, 0.0, 1.0, "probability",
+             "Daily probability that a working member of staff leaves");
   t.add_integer("capacity.hiring_delay_days", hiring_delay_days_, 60, 1, max_day_count, "days",
                 "Days a position stays vacant after its holder leaves");
   t.add_real("delivery.contacts_per_week", contacts_per_week_, 1.0, 0.0, 7.0, "contacts per week",
@@ -30,8 +30,8 @@ void Programme::declare(ParamTable& t) {
              "Probability that an offered contact takes place");
   t.add_integer("delivery.duration_days", duration_days_, 0, 0, max_day_count, "days",
                 "Days of enrolment before the programme ends for the participant (0: while eligible)");
-  t.add_real("delivery.disengage_probability_per_day", disengage_probability_per_day_, 0.0, 0.0, 1.0,
-             "probability", "Daily probability that a participant stops taking part");
+  t.add_real("delivery.disengage_probability_per_day", disengage_probability_per_day_, 0.0, 0.0, 1.0, "probability",
+             "Daily probability that a participant stops taking part");
   const char* enrolled[] = {"support_connections", "lapse_multiplier", "stress_lapse_multiplier",
                             "relapse_odds_multiplier", "dropout_multiplier"};
   const char* enrolled_doc[] = {"Added to the support target g_target", "On the lapse hazard",
@@ -109,11 +109,11 @@ void Programme::after_day(DayView& view, std::span<double> metrics) {
   // participant disengaged (a draw for each, in agent order).
   std::erase_if(participants_, [&](std::int32_t agent) {
     const auto i = static_cast<std::size_t>(agent);
-    const bool ends = !open(i) || (duration_days_ > 0 && day + 1 - enrolled_since_[i] >= duration_days_) ||
-                      (disengage_probability_per_day_ > 0.0 &&
-                       bernoulli(philox_block(view.key, static_cast<std::uint32_t>(agent), view.day,
-                                              stream_base() + stream_leave, 0)[0],
-                                 disengage_probability_per_day_));
+    const bool ends =
+        !open(i) || (duration_days_ > 0 && day + 1 - enrolled_since_[i] >= duration_days_) ||
+        (disengage_probability_per_day_ > 0.0 && bernoulli(philox_block(view.key, static_cast<std::uint32_t>(agent),
+                                                                        view.day, stream_base() + stream_leave, 0)[0],
+                                                           disengage_probability_per_day_));
     if (ends) end(agent, day + 1, view);
     return ends;
   });
@@ -134,7 +134,7 @@ void Programme::after_day(DayView& view, std::span<double> metrics) {
     const auto i = static_cast<std::size_t>(agent);
     if (enrolled_[i] || queue_.waiting(agent)) continue;
     const std::uint16_t priority =
-        priority_ == ProgrammePriority::severity        ? static_cast<std::uint16_t>((1.0f - pop.severity[i]) * 65535.0f)
+        priority_ == ProgrammePriority::severity ? static_cast<std::uint16_t>((1.0f - pop.severity[i]) * 65535.0f)
         : priority_ == ProgrammePriority::mental_health ? static_cast<std::uint16_t>(pop.mental_health[i] ? 0 : 1)
                                                         : std::uint16_t{0};
     queue_.join(agent, day, priority);
@@ -164,15 +164,12 @@ void Programme::after_day(DayView& view, std::span<double> metrics) {
 
   const auto n = static_cast<double>(participants_.size());
   const double staff = static_cast<double>(staff_positions_.working());
-  const double values[] = {n,
-                           static_cast<double>(queue_.size()),
-                           queue_.mean_days_so_far(day),
+  const double values[] = {n, static_cast<double>(queue_.size()), queue_.mean_days_so_far(day),
                            // Staff who leave end no enrolment: those enrolled keep their places.
                            available == std::numeric_limits<std::int64_t>::max() || n == 0.0
                                ? 0.0
                                : n / std::max(n, static_cast<double>(available)),
-                           static_cast<double>(view.effects_total),
-                           staff,
+                           static_cast<double>(view.effects_total), staff,
                            costs_.day(staff, view.effects_total, static_cast<std::int64_t>(participants_.size()))};
   std::copy(std::begin(values), std::end(values), metrics.begin());
 }

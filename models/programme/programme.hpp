@@ -16,9 +16,9 @@ class Programme final : public SimpleModule<Programme> {
  public:
   // Random streams, offsets from the module's stream base.
   enum StreamOffset : std::uint32_t {
-    stream_contact = 0,   // id = agent: a contact today while enrolled (the effect hook's draw)
-    stream_leave = 1,     // id = agent: disengages today
-    stream_staff = 2,     // id = position: a member of staff leaves today
+    stream_contact = 0,  // id = agent: a contact today while enrolled (the effect hook's draw)
+    stream_leave = 1,    // id = agent: disengages today
+    stream_staff = 2,    // id = position: a member of staff leaves today
   };
   static constexpr std::uint32_t effect_stream = stream_contact;
   enum Event : EventCode { event_queued = 0, event_enrolled = 1, event_ended = 2, event_left = 3 };
@@ -74,7 +74,7 @@ class Programme final : public SimpleModule<Programme> {
 
   // Per agent (reset by SimpleModule).
   PerAgent<std::uint8_t> enrolled_{columns(), 0};
-  PerAgent<std::int32_t> window_last_day_{columns(), -1};   // the last day of the open window
+  PerAgent<std::int32_t> window_last_day_{columns(), -1};  // the last day of the open window
   PerAgent<std::int32_t> enrolled_since_{columns(), -1};
   PerAgent<std::int32_t> enrolled_days_{columns(), 0};
   PerAgent<std::int32_t> first_enrolled_day_{columns(), -1};
@@ -83,7 +83,7 @@ class Programme final : public SimpleModule<Programme> {
   CapacityQueue queue_;
   StaffPositions staff_positions_;
   std::vector<std::int32_t> participants_, waiting_, opened_;  // in increasing order
-  std::int32_t last_day_ = -1;  // the last day after_day ran
+  std::int32_t last_day_ = -1;                                 // the last day after_day ran
 };
 
 }  // namespace recoverysim::recovery

@@ -45,7 +45,7 @@ struct AgentState {
   std::int32_t abstinent_before_use = 0;
   std::int32_t days_since_use = 0;
   std::int32_t withdrawal_days_left = 1;  // d_W minus the withdrawal days done
-  std::int32_t status_days = 0;  // days in the current treatment status (population.hpp)
+  std::int32_t status_days = 0;           // days in the current treatment status (population.hpp)
 
   std::int32_t first_lapse_day = -1;
   std::int32_t first_relapse_day = -1;
@@ -104,7 +104,7 @@ struct DayContext {
   float engagement_adjustment_rate;
   float engagement_violation_factor;
 
-  float years_per_day;  // 1 / days_per_year: the age advances by this each day
+  float years_per_day;                              // 1 / days_per_year: the age advances by this each day
   float other_causes_base_hazard[substance_count];  // Gompertz base x SMR
   float gompertz_slope_per_year;
   float gompertz_reference_age;
@@ -113,7 +113,7 @@ struct DayContext {
   float substance_death_withdrawal_multiplier;
   float substance_death_abstinent_multiplier;
   float overdose_multiplier_in_treatment;
-  float exit_overdose_excess;       // M_exit - 1
+  float exit_overdose_excess;         // M_exit - 1
   float exit_overdose_decay_per_day;  // 1 / tau_exit
   float death_loss_of_tolerance_multiplier;
   std::int32_t loss_of_tolerance_window_days;
@@ -127,8 +127,8 @@ struct DayContext {
   float lapse_mental_health_coefficient;
   float lapse_withdrawal_multiplier;
   float lapse_multiplier_in_treatment;
-  float exit_lapse_excess;          // M_L - 1
-  float exit_lapse_decay_per_day;   // 1 / tau_L
+  float exit_lapse_excess;         // M_L - 1
+  float exit_lapse_decay_per_day;  // 1 / tau_L
 
   float relapse_intercept;
   float relapse_craving_coefficient;
@@ -295,8 +295,8 @@ struct DayContext {
 // already excludes death, so that the code has no branch for the vectoriser to trip on. On
 // readmission (event_readmitted) the caller draws the new episode's withdrawal length from the
 // agent's withdrawal_length stream into withdrawal_days_left: a rare event, kept out of this code.
-[[gnu::always_inline]] inline std::int32_t advance_one_day(const DayContext& ctx, AgentState& a, std::int32_t day, const DayDraws& u,
-                                    const AgentEffects& fx) {
+[[gnu::always_inline]] inline std::int32_t advance_one_day(const DayContext& ctx, AgentState& a, std::int32_t day,
+                                                           const DayDraws& u, const AgentEffects& fx) {
   const Wide<ClinicalState> start = a.state;
   const bool alive = start != ClinicalState::deceased;
   const bool in_treatment = a.treatment == TreatmentStatus::in_treatment;
@@ -322,8 +322,7 @@ struct DayContext {
   const float p_death = probability_within_day_lane(h_death);
   const bool died = alive & bernoulli_lane(u.death, p_death);
   // u < p h_S / h (u as a fraction of 2^32), multiplied out: no division, and h = 0 never dies.
-  const bool died_substance =
-      died & (static_cast<float>(u.death) * h_death < p_death * h_substance * 4294967296.0f);
+  const bool died_substance = died & (static_cast<float>(u.death) * h_death < p_death * h_substance * 4294967296.0f);
   const bool lives = alive & !died;
 
   // 4-6. the exit from the current state (one draw: these never happen on the same day)
@@ -358,8 +357,8 @@ struct DayContext {
   // 8. treatment, with the state after steps 4-7: dropout or progress towards completion; or
   // readmission for someone in relapse after treatment
   const bool treated_today = lives & in_treatment;
-  const bool dropped_out = treated_today & bernoulli_lane(u.treatment_exit, probability_within_day_lane(
-                                                                                  dropout_hazard(ctx, a, fx)));
+  const bool dropped_out =
+      treated_today & bernoulli_lane(u.treatment_exit, probability_within_day_lane(dropout_hazard(ctx, a, fx)));
   const bool completed = treated_today & !dropped_out & (a.status_days + 1 >= ctx.episode_length_days);
   const bool readmitted = lives & !in_treatment & (a.state == ClinicalState::relapse) &
                           bernoulli_lane(u.treatment_exit, ctx.readmission_probability);
@@ -377,8 +376,8 @@ struct DayContext {
   // The status clock: a day more in treatment or out of it; 0 at the end of the day an episode
   // ends (so 0 on the first day out) and on readmission.
   a.status_days = dropped_out | completed ? 0 : lives ? std::min(a.status_days + 1, max_day_count) : a.status_days;
-  a.treatment = dropped_out ? TreatmentStatus::dropped_out
-                : completed ? TreatmentStatus::completed
+  a.treatment = dropped_out  ? TreatmentStatus::dropped_out
+                : completed  ? TreatmentStatus::completed
                 : readmitted ? TreatmentStatus::in_treatment
                              : a.treatment;
   a.state = readmitted ? ClinicalState::withdrawal : a.state;

@@ -4,10 +4,10 @@
 // Core events are numbered in the order they happen within a day (an arrival first, then
 // death, the state changes of steps 4-7, then the treatment step), so that sorting one agent's
 // core events of a day by code gives their order. The cause of a death (codes 12 and 13, added
-// by model version 2) follows `died`: a death ends the agent's day, so nothing comes between. An intervention module's events are numbered
-// from its stream base (peer_mentor 1000, group 1100, ...) and named `<type>.<event>`; they
-// happen after the core day, in the order the modules report them. A new version of the model
-// adds codes at the end of either list.
+// by model version 2) follows `died`: a death ends the agent's day, so nothing comes between. An intervention module's
+// events are numbered from its stream base (peer_mentor 1000, group 1100, ...) and named `<type>.<event>`; they happen
+// after the core day, in the order the modules report them. A new version of the model adds codes at the end of either
+// list.
 #pragma once
 
 #include <array>
@@ -33,7 +33,7 @@ enum CoreEvent : EventCode {
   event_code_completed = 10,            // detail: episode number
   event_code_readmitted = 11,           // a new episode starts; detail: its number
   // Model version 2: the cause of a death, reported with `died` on the same day, just after it.
-  event_code_died_other_causes = 12,    // detail: days since leaving treatment, -1 in treatment
+  event_code_died_other_causes = 12,  // detail: days since leaving treatment, -1 in treatment
   event_code_died_substance_related = 13,
 };
 inline constexpr EventCode core_event_count = 13;

@@ -27,9 +27,9 @@ template <std::size_t lanes>
 struct TileColumns {
   std::int32_t substance[lanes], mental_health[lanes];
   float baseline_support[lanes], baseline_engagement[lanes], craving_peak[lanes];
-  float age_years[lanes];                // at admission
+  float age_years[lanes];  // at admission
   std::int32_t male[lanes];
-  std::int32_t admission_day[lanes];     // not a column: from the population's intake
+  std::int32_t admission_day[lanes];  // not a column: from the population's intake
   float craving[lanes], self_efficacy[lanes], support[lanes], skills[lanes], engagement[lanes];
   std::int32_t state[lanes], treatment[lanes];
   std::int32_t abstinent_run[lanes], abstinent_before_use[lanes], days_since_use[lanes], withdrawal_days_left[lanes],
@@ -145,9 +145,9 @@ constexpr std::size_t tile = agents_per_tile;
 // `#pragma omp simd` would give each lane its own copy in an array of structs, which the
 // compiler cannot vectorise; here, inlined, they become vector registers.
 template <bool with_effects, class Effects>
-[[gnu::always_inline]] inline std::int32_t step_lane(const DayContext& ctx, TileColumns<tile>& t, const Effects& effects,
-                                                     const std::uint32_t (&u)[4][tile], std::int32_t today,
-                                                     std::size_t l) {
+[[gnu::always_inline]] inline std::int32_t step_lane(const DayContext& ctx, TileColumns<tile>& t,
+                                                     const Effects& effects, const std::uint32_t (&u)[4][tile],
+                                                     std::int32_t today, std::size_t l) {
   AgentState a = load_agent(t, l, today, ctx.years_per_day);
   AgentEffects fx;
   if constexpr (with_effects) fx = effects_of(effects, l);
@@ -227,8 +227,17 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
                                                        static_cast<std::uint32_t>(today));
   }
   if (observe) {
-    const TileDay view{today, first, n, arrived_before, admitted, start_of_day ? state_before : nullptr,
-                       start_of_day ? treatment_before : nullptr, t.state, t.treatment, t.readmissions, events,
+    const TileDay view{today,
+                       first,
+                       n,
+                       arrived_before,
+                       admitted,
+                       start_of_day ? state_before : nullptr,
+                       start_of_day ? treatment_before : nullptr,
+                       t.state,
+                       t.treatment,
+                       t.readmissions,
+                       events,
                        t.status_days};
     out.observation->observe(view, *out.observation_local);
   }

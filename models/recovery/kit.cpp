@@ -36,8 +36,7 @@ std::uint8_t Eligibility::opening_events() const {
 
 bool Eligibility::holds(const Population& pop, std::size_t i) const {
   if (pop.state[i] == ClinicalState::deceased) return false;
-  if (substance != SubstanceCondition::any &&
-      static_cast<int>(pop.substance[i]) != static_cast<int>(substance) - 1)
+  if (substance != SubstanceCondition::any && static_cast<int>(pop.substance[i]) != static_cast<int>(substance) - 1)
     return false;
   if (mental_health != MentalHealthCondition::any &&
       (pop.mental_health[i] != 0) != (mental_health == MentalHealthCondition::with))
@@ -154,8 +153,8 @@ void ProgrammeCosts::declare(ParamTable& t, const std::string& prefix, Programme
              "Cost of each contact delivered (a session, a test, a voucher's handling)");
   t.add_real(prefix + "cost_per_participant_day", cost_per_participant_day, d.cost_per_participant_day, 0.0, 1.0e6,
              "currency per participant per day", "Cost of each participant's day in the programme (a bed, a place)");
-  t.add_real(prefix + "fixed_cost_per_year", fixed_cost_per_year, d.fixed_cost_per_year, 0.0, 1.0e12, "currency per year",
-             "Fixed cost of running the programme (premises, management), whatever its use");
+  t.add_real(prefix + "fixed_cost_per_year", fixed_cost_per_year, d.fixed_cost_per_year, 0.0, 1.0e12,
+             "currency per year", "Fixed cost of running the programme (premises, management), whatever its use");
 }
 
 namespace standard_metric {

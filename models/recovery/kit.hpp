@@ -187,11 +187,11 @@ struct ProgrammeCosts {
 // The metrics the analysis reads by name (docs/extending.md), each with its one unit and
 // description: a module that reports one of them uses these.
 namespace standard_metric {
-Metric queue_length();    // people waiting at the end of the day
+Metric queue_length();            // people waiting at the end of the day
 Metric queue_mean_days_so_far();  // mean days waited so far by those waiting (not a person's wait)
-Metric utilisation();     // places filled / places available
-Metric staff_fte();       // staff working, full-time equivalents
-Metric cost();            // the day's cost, undiscounted
+Metric utilisation();             // places filled / places available
+Metric staff_fte();               // staff working, full-time equivalents
+Metric cost();                    // the day's cost, undiscounted
 }  // namespace standard_metric
 
 }  // namespace recoverysim::recovery

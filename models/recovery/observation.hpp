@@ -44,7 +44,7 @@ struct TileDay {
   const std::int32_t* state = nullptr;  // at the end of the day
   const std::int32_t* treatment = nullptr;
   const std::int32_t* readmissions = nullptr;
-  const std::int32_t* events = nullptr;  // DayEvent bits and event_died_substance_related
+  const std::int32_t* events = nullptr;       // DayEvent bits and event_died_substance_related
   const std::int32_t* status_days = nullptr;  // days in the treatment status (for the deceased: at death)
 };
 
@@ -146,8 +146,8 @@ class Observation {
   struct Definition {
     const OutcomeDefinition* d = nullptr;
     Mode mode = Mode::contrast;
-    int origin_slot = -1;  // the per-agent origin day (event origins)
-    int done_slot = -1;    // the per-agent done bits (tracked)
+    int origin_slot = -1;         // the per-agent origin day (event origins)
+    int done_slot = -1;           // the per-agent done bits (tracked)
     bool died_is_cause = false;   // `died` or a death of a given cause is among the causes
     bool cause_specific = false;  // died_other_causes or died_substance_related is among the causes
   };

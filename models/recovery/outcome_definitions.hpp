@@ -39,7 +39,14 @@ struct Origin {
 // One condition on a fixed attribute of the agent (all conditions of a subgroup must hold).
 struct SubgroupCondition {
   enum class Attribute : std::uint8_t {
-    substance, mental_health, severity, baseline_support, baseline_engagement, admission_day, age_years, sex
+    substance,
+    mental_health,
+    severity,
+    baseline_support,
+    baseline_engagement,
+    admission_day,
+    age_years,
+    sex
   } attribute = Attribute::substance;
   std::vector<std::int32_t> codes;  // substance, mental_health, sex (0 female, 1 male): the values allowed
   double low = 0.0;                 // the others: low <= value < high (age_years: at admission)

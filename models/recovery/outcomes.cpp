@@ -27,7 +27,8 @@ const std::vector<OutcomeQuantity>& horizon_outcomes() {
       {"readmissions_per_person_year", Bounds::nonnegative, true, "per person-year",
        "readmissions per person-year alive after admission, within the horizon"},
       {"deaths", Bounds::nonnegative, true, "people", "people who died within the horizon"},
-      {"deaths_other_causes", Bounds::nonnegative, true, "people", "people who died of other causes within the horizon"},
+      {"deaths_other_causes", Bounds::nonnegative, true, "people",
+       "people who died of other causes within the horizon"},
       {"deaths_substance_related", Bounds::nonnegative, true, "people",
        "people who died a substance-related acute death within the horizon"},
       {"deaths_in_treatment", Bounds::nonnegative, true, "people", "people who died in treatment within the horizon"},
@@ -66,9 +67,12 @@ std::vector<double> compute_horizon_outcomes(const Population& pop, std::int64_t
   const double alive = static_cast<double>(days_alive);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   return {days_alive > 0 ? 100.0 * static_cast<double>(abstinent_days) / alive : nan,
-          days_alive > 0 ? static_cast<double>(readmissions) / (alive / days_per_year) : nan, static_cast<double>(deaths),
-          static_cast<double>(deaths - substance_related), static_cast<double>(substance_related),
-          static_cast<double>(in_treatment), static_cast<double>(deaths - in_treatment),
+          days_alive > 0 ? static_cast<double>(readmissions) / (alive / days_per_year) : nan,
+          static_cast<double>(deaths),
+          static_cast<double>(deaths - substance_related),
+          static_cast<double>(substance_related),
+          static_cast<double>(in_treatment),
+          static_cast<double>(deaths - in_treatment),
           static_cast<double>(abstinent_days) / days_per_year};
 }
 

@@ -31,19 +31,19 @@ struct SettingDefaults {
   double skills;
   double lapse;
   double craving;
-  double overdose;        // substance-related death hazard multiplier in treatment
-  double exit_lapse;      // M_L: lapse hazard multiplier on the first day out
+  double overdose;               // substance-related death hazard multiplier in treatment
+  double exit_lapse;             // M_L: lapse hazard multiplier on the first day out
   double exit_lapse_decay_days;  // tau_L
 };
 
 // The treatment-settings table of the reference model (version 2 for the death and post-exit
 // columns; the medication setting `moud` stands for buprenorphine).
 constexpr std::array<SettingDefaults, setting_count> setting_defaults = {{
-    {7, 0.06, 0.005, 1.0, 1.0, 0.33, 4.0, 7.0},     // detox: withdrawal management only
-    {28, 0.018, 0.01, 0.5, 1.0, 0.33, 4.0, 7.0},    // residential: controlled environment
-    {90, 0.0075, 0.01, 1.0, 1.0, 0.33, 1.5, 7.0},   // outpatient
-    {60, 0.0095, 0.015, 1.0, 1.0, 0.33, 1.5, 7.0},  // intensive outpatient
-    {365, 0.0025, 0.01, 1.0, 0.6, 0.35, 3.0, 14.0}, // medication for opioid use disorder
+    {7, 0.06, 0.005, 1.0, 1.0, 0.33, 4.0, 7.0},      // detox: withdrawal management only
+    {28, 0.018, 0.01, 0.5, 1.0, 0.33, 4.0, 7.0},     // residential: controlled environment
+    {90, 0.0075, 0.01, 1.0, 1.0, 0.33, 1.5, 7.0},    // outpatient
+    {60, 0.0095, 0.015, 1.0, 1.0, 0.33, 1.5, 7.0},   // intensive outpatient
+    {365, 0.0025, 0.01, 1.0, 0.6, 0.35, 3.0, 14.0},  // medication for opioid use disorder
 }};
 constexpr double exit_overdose_default = 6.0;
 constexpr double exit_overdose_decay_days_default = 14.0;
@@ -106,15 +106,18 @@ void declare_parameters(ParamTable& t, Parameters& p) {
                "multiplier", "Substance-related death hazard multiplier while in treatment (" + name + ")");
     t.add_real(base + "exit_lapse_multiplier", sp.exit_lapse_multiplier, d.exit_lapse, 0.0, 100.0, "multiplier",
                "M_L: lapse hazard multiplier on the first day out of treatment after an episode of this setting; "
-               "it decays to 1 as 1 + (M_L - 1) exp(-d / tau_L) (" + name + ")");
+               "it decays to 1 as 1 + (M_L - 1) exp(-d / tau_L) (" +
+                   name + ")");
     t.add_real(base + "exit_lapse_decay_days", sp.exit_lapse_decay_days, d.exit_lapse_decay_days, 0.01, 100000.0,
                "days", "tau_L: time constant of the decay of the post-exit lapse multiplier (" + name + ")");
     t.add_real(base + "exit_overdose_multiplier", sp.exit_overdose_multiplier, exit_overdose_default, 0.0, 1000.0,
                "multiplier",
                "M_exit: substance-related death hazard multiplier on the first day out of treatment after an episode "
-               "of this setting; it decays to 1 as 1 + (M_exit - 1) exp(-d / tau_exit) (" + name + ")");
+               "of this setting; it decays to 1 as 1 + (M_exit - 1) exp(-d / tau_exit) (" +
+                   name + ")");
     t.add_real(base + "exit_overdose_decay_days", sp.exit_overdose_decay_days, exit_overdose_decay_days_default, 0.01,
-               100000.0, "days", "tau_exit: time constant of the decay of the post-exit death multiplier (" + name + ")");
+               100000.0, "days",
+               "tau_exit: time constant of the decay of the post-exit death multiplier (" + name + ")");
   }
 
   // ---- model: the daily dynamics --------------------------------------------------------------
@@ -164,16 +167,16 @@ void declare_parameters(ParamTable& t, Parameters& p) {
   t.add_real("model.engagement.violation_factor", m.engagement_violation_factor, 0.9, 0.0, 1.0, "factor",
              "Engagement is multiplied by this on a return to use");
 
-  t.add_real("model.death.other_causes.gompertz_base_hazard_per_day", m.gompertz_base_hazard_per_day, 6.5e-6, 0.0,
-             1.0, "per day", "Hazard of death from other causes at the reference age, before the SMR");
+  t.add_real("model.death.other_causes.gompertz_base_hazard_per_day", m.gompertz_base_hazard_per_day, 6.5e-6, 0.0, 1.0,
+             "per day", "Hazard of death from other causes at the reference age, before the SMR");
   t.add_real("model.death.other_causes.gompertz_slope_per_year", m.gompertz_slope_per_year, 0.085, -1.0, 1.0,
              "log-hazard per year", "Gompertz slope: the log-hazard of death from other causes per year of age");
-  t.add_real("model.death.other_causes.reference_age_years", m.gompertz_reference_age_years, 40.0, 0.0, 120.0,
-             "years", "Age at which the other-causes hazard equals its base (before the SMR)");
+  t.add_real("model.death.other_causes.reference_age_years", m.gompertz_reference_age_years, 40.0, 0.0, 120.0, "years",
+             "Age at which the other-causes hazard equals its base (before the SMR)");
   per_substance(t, "model.death.other_causes.smr", m.other_causes_smr, {2.0, 3.0, 3.0}, 0.0, 1000.0, "ratio",
                 "Standardised mortality ratio of death from other causes");
-  t.add_real("model.death.other_causes.male_multiplier", m.other_causes_male_multiplier, 1.0, 0.0, 100.0,
-             "multiplier", "Other-causes hazard multiplier for men (1: the Gompertz base holds for both sexes)");
+  t.add_real("model.death.other_causes.male_multiplier", m.other_causes_male_multiplier, 1.0, 0.0, 100.0, "multiplier",
+             "Other-causes hazard multiplier for men (1: the Gompertz base holds for both sexes)");
   per_substance(t, "model.death.substance_related.base_hazard_per_day", m.substance_death_base_hazard_per_day,
                 {4e-6, 4e-5, 1.5e-5}, 0.0, 1.0, "per day",
                 "Substance-related (acute) death hazard in lapse or relapse, out of treatment, outside the "
@@ -181,9 +184,11 @@ void declare_parameters(ParamTable& t, Parameters& p) {
   t.add_real("model.death.substance_related.withdrawal_multiplier", m.substance_death_withdrawal_multiplier, 0.2, 0.0,
              100.0, "multiplier", "Substance-related death hazard multiplier while in withdrawal");
   t.add_real("model.death.substance_related.abstinent_multiplier", m.substance_death_abstinent_multiplier, 0.02, 0.0,
-             100.0, "multiplier", "Substance-related death hazard multiplier while abstinent (early or stable recovery)");
+             100.0, "multiplier",
+             "Substance-related death hazard multiplier while abstinent (early or stable recovery)");
   t.add_real("model.death.substance_related.loss_of_tolerance_multiplier", m.death_loss_of_tolerance_multiplier, 8.0,
-             0.0, 1000.0, "multiplier", "Substance-related death hazard multiplier for opioid users in the "
+             0.0, 1000.0, "multiplier",
+             "Substance-related death hazard multiplier for opioid users in the "
              "loss-of-tolerance window");
   t.add_integer("model.death.substance_related.loss_of_tolerance_window_days", m.loss_of_tolerance_window_days, 14, 0,
                 100000, "days", "Length of the loss-of-tolerance window after a return to use");
@@ -192,20 +197,22 @@ void declare_parameters(ParamTable& t, Parameters& p) {
                 "Abstinent days before the return to use that open the window");
 
   // Version 1's death keys: one all-cause hazard became two causes (docs/model.md, section 3.3.2).
-  t.retire("model.death.base_hazard_per_day", "`model.death.substance_related.base_hazard_per_day.*` and `model.death.other_causes.*`",
+  t.retire("model.death.base_hazard_per_day",
+           "`model.death.substance_related.base_hazard_per_day.*` and `model.death.other_causes.*`",
            "the all-cause hazard became two causes: other causes (Gompertz in age x SMR) and substance-related", "2");
   t.retire("model.death.abstinent_multiplier", "`model.death.substance_related.abstinent_multiplier`",
            "applies to the substance-related cause only (default 0.02); withdrawal has its own multiplier", "2");
   t.retire("model.death.in_treatment_multiplier", "`treatment.settings.<setting>.overdose_multiplier_in_treatment`",
            "per setting, on the substance-related cause only", "2");
-  for (const char* key : {"loss_of_tolerance_multiplier", "loss_of_tolerance_window_days",
-                          "loss_of_tolerance_min_abstinent_days"})
+  for (const char* key :
+       {"loss_of_tolerance_multiplier", "loss_of_tolerance_window_days", "loss_of_tolerance_min_abstinent_days"})
     t.retire(std::string("model.death.") + key, "`model.death.substance_related." + std::string(key) + "`",
              "same meaning, on the substance-related cause only", "2");
   for (std::string_view setting : setting_names)
     t.retire("treatment.settings." + std::string(setting) + ".opioid_death_multiplier",
              "`treatment.settings." + std::string(setting) + ".overdose_multiplier_in_treatment`",
-             "applies to the substance-related cause of every agent in treatment, not to all deaths of opioid users", "2");
+             "applies to the substance-related cause of every agent in treatment, not to all deaths of opioid users",
+             "2");
 
   per_substance(t, "model.lapse.base_hazard_per_day", m.lapse_base_hazard_per_day, {0.0030, 0.0048, 0.0039}, 0.0, 1.0,
                 "per day", "Lapse hazard with every covariate at its centre");
@@ -276,7 +283,7 @@ void validate_parameters(const ParamTable& table, Parameters& p) {
 
   if (p.population.age_min_years > p.population.age_max_years)
     throw InputError(table.where_set("population.age_years.min").known() ? table.where_set("population.age_years.min")
-                                                                          : table.where_set("population.age_years.max"),
+                                                                         : table.where_set("population.age_years.max"),
                      "population.age_years: min (" + format_value(p.population.age_min_years) +
                          ") must not exceed max (" + format_value(p.population.age_max_years) + ")");
 

@@ -25,7 +25,7 @@ struct SettingParameters {
   double dropout_base_hazard_per_day = 0.0075;
   double skills_growth_rate_per_day = 0.01;
   double lapse_multiplier_in_treatment = 1.0;
-  double opioid_craving_target_multiplier = 1.0;  // while in treatment, opioid users only
+  double opioid_craving_target_multiplier = 1.0;   // while in treatment, opioid users only
   double overdose_multiplier_in_treatment = 0.33;  // substance-related death hazard, while in treatment
   // After an episode ends, while out of treatment: 1 + (M - 1) exp(-d / tau), d = days since leaving.
   double exit_lapse_multiplier = 1.0;

@@ -28,8 +28,8 @@ struct Population {
   std::vector<float> baseline_support;
   std::vector<float> baseline_engagement;
   std::vector<float> craving_peak;
-  std::vector<float> age_years;        // at admission; on day t: + (t - admission day) / days_per_year
-  std::vector<std::uint8_t> male;      // sex: 1 male, 0 female
+  std::vector<float> age_years;    // at admission; on day t: + (t - admission day) / days_per_year
+  std::vector<std::uint8_t> male;  // sex: 1 male, 0 female
 
   // Latent variables in [0, 1].
   std::vector<float> craving;

@@ -8,10 +8,14 @@
 namespace recoverysim::recovery {
 
 template <class Module>
-concept HasEffectStream = requires { Module::effect_stream; };
+concept HasEffectStream = requires {
+  Module::effect_stream;
+};
 // Optional: `bool draws_today() const`, false on days no agent's effect reads its draw.
 template <class Module>
-concept HasDrawsToday = requires(const Module& m) { static_cast<bool>(m.draws_today()); };
+concept HasDrawsToday = requires(const Module& m) {
+  static_cast<bool>(m.draws_today());
+};
 
 template <class Module>
 template <class KernelTag>
@@ -29,8 +33,8 @@ std::int64_t SimpleModule<Module>::tile_effects(const TileView& tile, TileEffect
   for (std::size_t l = 0; l < tile.n; ++l) {
     // The lane's effects so far (the modules before this one): the module adds to them and
     // multiplies them in its own order, exactly as it would on the tile's channels.
-    AgentEffect e{fx.support_connections[l],   fx.craving_increment[l],      fx.self_efficacy_increment[l],
-                  fx.skills_increment[l],      fx.engagement_increment[l],   fx.lapse_multiplier[l],
+    AgentEffect e{fx.support_connections[l],     fx.craving_increment[l],       fx.self_efficacy_increment[l],
+                  fx.skills_increment[l],        fx.engagement_increment[l],    fx.lapse_multiplier[l],
                   fx.stress_lapse_multiplier[l], fx.relapse_odds_multiplier[l], fx.dropout_multiplier[l]};
     total += module.effect(AgentToday{tile.first + l, tile.day, tile.pop, draws[l]}, e);
     fx.support_connections[l] = e.support_connections;
@@ -49,6 +53,6 @@ std::int64_t SimpleModule<Module>::tile_effects(const TileView& tile, TileEffect
 }  // namespace recoverysim::recovery
 
 // Instantiates Module's tile loop for the kernel of the source it is in (after kernel_region.hpp).
-#define RECOVERYSIM_SIMPLE_MODULE_EFFECTS(Module)                                                        \
+#define RECOVERYSIM_SIMPLE_MODULE_EFFECTS(Module)                                                           \
   template std::int64_t recoverysim::recovery::SimpleModule<Module>::tile_effects<RECOVERYSIM_THIS_KERNEL>( \
       const recoverysim::recovery::TileView&, recoverysim::recovery::TileEffects&);

@@ -110,12 +110,12 @@ class TwelveStep final : public Intervention {
   PerAgent<std::uint8_t> participant_{columns_, 0};  // took up an offer
   PerAgent<Attended> attended_{columns_, Attended::no};
   PerAgent<Links> links_{columns_, Links::none};
-  PerAgent<float> affiliation_{columns_, 0.0f};              // f in [0, 1]
-  PerAgent<std::int32_t> steps_{columns_, 0};                // 0 .. 12
-  PerAgent<std::int32_t> meetings_{columns_, 0};             // meetings attended so far
-  PerAgent<std::int32_t> sponsor_{columns_, no_sponsor};     // agent index, no_sponsor or external_sponsor
-  PerAgent<std::int32_t> sponsees_{columns_, 0};             // in-cohort sponsees of this agent
-  std::int64_t external_sponsees_ = 0;     // links held by the external pool
+  PerAgent<float> affiliation_{columns_, 0.0f};           // f in [0, 1]
+  PerAgent<std::int32_t> steps_{columns_, 0};             // 0 .. 12
+  PerAgent<std::int32_t> meetings_{columns_, 0};          // meetings attended so far
+  PerAgent<std::int32_t> sponsor_{columns_, no_sponsor};  // agent index, no_sponsor or external_sponsor
+  PerAgent<std::int32_t> sponsees_{columns_, 0};          // in-cohort sponsees of this agent
+  std::int64_t external_sponsees_ = 0;                    // links held by the external pool
 
   // Kept up to date as agents join, die, step and link.
   std::int64_t sponsoring_ = 0;                // agents with at least one in-cohort sponsee

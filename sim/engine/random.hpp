@@ -45,9 +45,9 @@ enum class Stream : std::uint32_t {
   mental_health = 3,
   baseline_support = 4,
   baseline_engagement = 5,
-  withdrawal_length = 6, // d_W, drawn at creation (day 0) and at each readmission day
-  parameter_draws = 7,   // uncertain scenario parameters, once per replicate (counter: hash of the path)
-  age = 8,               // age at admission, drawn at creation
+  withdrawal_length = 6,  // d_W, drawn at creation (day 0) and at each readmission day
+  parameter_draws = 7,    // uncertain scenario parameters, once per replicate (counter: hash of the path)
+  age = 8,                // age at admission, drawn at creation
   sex = 9,
 };
 inline constexpr std::uint32_t module_stream_base = 1000;
@@ -154,7 +154,7 @@ inline void philox_lanes(RandomKey key, std::uint32_t first_agent, std::uint32_t
 // The same on 8 counters in AVX2 registers: the even and odd lanes' products with vpmuludq, their
 // halves blended back into place. Only the AVX2 kernel calls it.
 [[gnu::target("avx2"), gnu::always_inline]] inline void philox_8(RandomKey key, __m256i& x0, __m256i& x1, __m256i& x2,
-                                                                  __m256i& x3) {
+                                                                 __m256i& x3) {
   const __m256i m0 = _mm256_set1_epi64x(philox_constants::m0), m1 = _mm256_set1_epi64x(philox_constants::m1);
   constexpr int odd = 0xAA;
   std::uint32_t k0 = key.seed, k1 = key.replicate;

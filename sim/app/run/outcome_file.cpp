@@ -36,9 +36,9 @@ const std::vector<std::string> outcome_keys = {"name",
                                                "arms"};
 const std::vector<std::string> statistic_names = {"cumulative_incidence", "state_share", "rate", "ratio", "difference"};
 const std::vector<std::string> split_names = {"none", "treatment_status", "after_leaving"};
-const std::vector<std::string> subgroup_names = {"substance",        "mental_health",       "severity",
-                                                 "baseline_support", "baseline_engagement", "admission_day",
-                                                 "age_years",        "sex"};
+const std::vector<std::string> subgroup_names = {
+    "substance",           "mental_health", "severity",  "baseline_support",
+    "baseline_engagement", "admission_day", "age_years", "sex"};
 const std::vector<std::string> sex_names = {"female", "male"};
 constexpr double max_age_years = 120.0;
 constexpr std::int32_t max_days = max_day_count;
@@ -153,14 +153,16 @@ void read_subgroup(const Reader& r, const YAML::Node& node, OutcomeDefinition& d
     } else if (c.attribute == A::sex) {
       for (const auto& item : r.one_or_more(value, key)) {
         const std::string v = r.choice(item, key, sex_names);
-        c.codes.push_back(static_cast<std::int32_t>(std::find(sex_names.begin(), sex_names.end(), v) - sex_names.begin()));
+        c.codes.push_back(
+            static_cast<std::int32_t>(std::find(sex_names.begin(), sex_names.end(), v) - sex_names.begin()));
       }
     } else if (c.attribute == A::age_years) {
       if (!value.IsSequence() || value.size() != 2)
         r.fail(value, key, "expected [low, high] (years: low <= age at admission < high), got " + describe(value));
       c.low = r.real(value[0], key, 0.0, max_age_years);
       c.high = r.real(value[1], key, 0.0, max_age_years + 1.0);
-      if (!(c.high > c.low)) r.fail(value, key, "expected low < high, got [" + as_text(c.low) + ", " + as_text(c.high) + "]");
+      if (!(c.high > c.low))
+        r.fail(value, key, "expected low < high, got [" + as_text(c.low) + ", " + as_text(c.high) + "]");
     } else {
       const bool days = c.attribute == A::admission_day;
       if (!value.IsSequence() || value.size() != 2)
@@ -255,7 +257,9 @@ OutcomeDefinition read_one(const Reader& r) {
       }
     } else {
       // By default death competes: `died`, or for a death of one cause, the other cause.
-      const auto has = [&](EventCode c) { return std::find(d.causes[0].begin(), d.causes[0].end(), c) != d.causes[0].end(); };
+      const auto has = [&](EventCode c) {
+        return std::find(d.causes[0].begin(), d.causes[0].end(), c) != d.causes[0].end();
+      };
       static const EventName died{"died", {event_code_died}, "", ""};
       static const EventName died_other{"died_other_causes", {event_code_died_other_causes}, "", ""};
       static const EventName died_substance{"died_substance_related", {event_code_died_substance_related}, "", ""};
@@ -282,8 +286,9 @@ OutcomeDefinition read_one(const Reader& r) {
         by_cause = by_cause || c == event_code_died_other_causes || c == event_code_died_substance_related;
       }
     if (died && by_cause)
-      r.fail(r.map, "event", "names both 'died' and a death of a given cause (died_other_causes, died_substance_related), "
-                             "which are reported together: use one or the other");
+      r.fail(r.map, "event",
+             "names both 'died' and a death of a given cause (died_other_causes, died_substance_related), "
+             "which are reported together: use one or the other");
   }
 
   if (!contrast) {
@@ -406,12 +411,22 @@ const std::vector<EventName>& event_vocabulary() {
 }
 
 const std::vector<std::string>& fixed_quantity_names() {
-  static const std::vector<std::string> names = {"percent_days_abstinent", "readmissions_per_person_year", "deaths",
-                                                 "deaths_other_causes", "deaths_substance_related",
-                                                 "deaths_in_treatment", "deaths_out_of_treatment",
-                                                 "abstinent_person_years", "participants", "relapses",
-                                                 "completed_episodes", "relapse_free_person_years", "cost_total",
-                                                 "cost_per_participant", "cost_per_year", "staff_fte"};
+  static const std::vector<std::string> names = {"percent_days_abstinent",
+                                                 "readmissions_per_person_year",
+                                                 "deaths",
+                                                 "deaths_other_causes",
+                                                 "deaths_substance_related",
+                                                 "deaths_in_treatment",
+                                                 "deaths_out_of_treatment",
+                                                 "abstinent_person_years",
+                                                 "participants",
+                                                 "relapses",
+                                                 "completed_episodes",
+                                                 "relapse_free_person_years",
+                                                 "cost_total",
+                                                 "cost_per_participant",
+                                                 "cost_per_year",
+                                                 "staff_fte"};
   return names;
 }
 
@@ -501,7 +516,8 @@ void emit_outcomes(YAML::Emitter& out, const std::vector<OutcomeDefinition>& def
           for (const auto code : c.codes) out << sex_names[static_cast<std::size_t>(code)];
         else
           out << format_value(c.low)
-              << format_value(c.high > 1.0 && c.attribute != A::admission_day && c.attribute != A::age_years ? 1.0 : c.high);
+              << format_value(c.high > 1.0 && c.attribute != A::admission_day && c.attribute != A::age_years ? 1.0
+                                                                                                             : c.high);
         out << YAML::EndSeq;
       }
       out << YAML::EndMap;

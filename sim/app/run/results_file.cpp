@@ -529,7 +529,8 @@ void ResultsFile::copy_arm_rows(const h5::Group& source_arm, std::size_t arm, st
         continue;
       }
       const h5::Dataset source = from.open_dataset(name);
-      h5::Dataset dataset = target.exists(path) ? target.open_dataset(path) : target.create_dataset_like(path, source, R);
+      h5::Dataset dataset =
+          target.exists(path) ? target.open_dataset(path) : target.create_dataset_like(path, source, R);
       // A part or unit read from disk: another stored type than the file's would be copied as
       // garbage (copy_rows refuses it), so say which file and dataset.
       if (!source.same_stored_type(dataset))

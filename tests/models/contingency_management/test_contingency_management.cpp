@@ -14,7 +14,9 @@ TEST_CASE("contingency_management: places, vouchers and cost") {
   std::vector<std::string> options = {"places=20", "first_voucher=2", "voucher_step=1", "max_voucher=5"};
   const auto r = contract_run(registered_module("contingency_management"), &options, 2);
   const auto names = recovery::ContingencyManagement().metric_names();
-  const auto at = [&](const std::string& n) { return static_cast<std::size_t>(std::find(names.begin(), names.end(), n) - names.begin()); };
+  const auto at = [&](const std::string& n) {
+    return static_cast<std::size_t>(std::find(names.begin(), names.end(), n) - names.begin());
+  };
   double tests = 0.0;
   for (const auto& day : r.metrics) {
     CHECK(day[at("participants")] <= 20.0);

@@ -26,9 +26,7 @@ const std::vector<std::int32_t>& column(const ContractRun& r, const std::string&
   throw;
 }
 
-ContractRun run(std::vector<std::string> options) {
-  return contract_run(registered_module("programme"), &options, 2);
-}
+ContractRun run(std::vector<std::string> options) { return contract_run(registered_module("programme"), &options, 2); }
 
 }  // namespace
 
@@ -52,7 +50,8 @@ TEST_CASE("programme: staff and caseload set the places, and without a limit nob
     CHECK(day[metric("queue_length")] == 0.0);
     CHECK(day[metric("utilisation")] == 0.0);
   }
-  CHECK(std::any_of(open.metrics.begin(), open.metrics.end(), [](const auto& d) { return d[metric("participants")] > 0; }));
+  CHECK(std::any_of(open.metrics.begin(), open.metrics.end(),
+                    [](const auto& d) { return d[metric("participants")] > 0; }));
 }
 
 TEST_CASE("programme: staff who leave shrink the places but end no enrolment") {
@@ -91,14 +90,14 @@ TEST_CASE("programme: only eligible people are enrolled, for at most the enrolme
 }
 
 TEST_CASE("programme: the day's cost is salaries and fixed costs per 365.25 days, contacts and participants") {
-  const auto r = run({"capacity.staff=3", "costs.salary_per_year=36525", "costs.fixed_cost_per_year=3652.5",
-                      "costs.cost_per_contact=2", "costs.cost_per_participant_day=0.5",
-                      "delivery.contacts_per_week=3.5"});
+  const auto r =
+      run({"capacity.staff=3", "costs.salary_per_year=36525", "costs.fixed_cost_per_year=3652.5",
+           "costs.cost_per_contact=2", "costs.cost_per_participant_day=0.5", "delivery.contacts_per_week=3.5"});
   double contacts = 0.0;
   for (const auto& day : r.metrics) {
     CHECK(day[metric("staff_fte")] == 3.0);
-    CHECK(day[metric("cost")] == doctest::Approx(3.0 * 100.0 + 10.0 + 2.0 * day[metric("contacts")] +
-                                                 0.5 * day[metric("participants")]));
+    CHECK(day[metric("cost")] ==
+          doctest::Approx(3.0 * 100.0 + 10.0 + 2.0 * day[metric("contacts")] + 0.5 * day[metric("participants")]));
     contacts += day[metric("contacts")];
   }
   CHECK(contacts > 0.0);

@@ -176,7 +176,7 @@ TEST_CASE("substance-related death: base by substance, times use, treatment, tol
 TEST_CASE("a day: one uniform decides death and its cause, in proportion to the two hazards") {
   Parameters p = testing::default_parameters();
   // Large hazards, so that the thresholds fall far from both ends of the 32-bit range.
-  p.model.gompertz_base_hazard_per_day = 0.05;    // x SMR 3 for opioid: 0.15
+  p.model.gompertz_base_hazard_per_day = 0.05;  // x SMR 3 for opioid: 0.15
   p.model.substance_death_base_hazard_per_day = {0.1, 0.1, 0.1};
   const DayContext ctx(p);
   AgentState base = typical_agent();

@@ -21,7 +21,7 @@ TEST_CASE("kit: the capacity queue serves by priority, then day joined, then age
   q.join(1, 2, /*priority=*/1);  // later priority class: last
   q.join(3, 2);                  // already waiting: ignored
   CHECK(q.size() == 5);
-  q.leave(5, 2);                 // leaves unserved
+  q.leave(5, 2);  // leaves unserved
   CHECK(q.size() == 4);
   CHECK(!q.waiting(5));
   CHECK(q.serve(3) == 7);

@@ -56,8 +56,8 @@ struct Chain {
   static constexpr int S = K;
   static constexpr int L = K + 1;
   static constexpr int R = K + 2;
-  static constexpr int D = K + 3;       // died of other causes
-  static constexpr int D_S = K + 4;     // died a substance-related death
+  static constexpr int D = K + 3;    // died of other causes
+  static constexpr int D_S = K + 4;  // died a substance-related death
   static constexpr int size = K + 5;
   // After an abstinent day ending with a days: E_a, or S once a reaches K.
   static int abstinent(int a) { return a >= K ? S : E(a); }

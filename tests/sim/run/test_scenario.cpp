@@ -175,19 +175,20 @@ TEST_CASE("an open cohort's size follows from its intake") {
 
 TEST_CASE("analysis.outcomes: the resolved scenario reads back to the same definitions") {
   const auto path = tmp_dir / "outcomes_round_trip.yaml";
-  std::ofstream(path) << "name: outcomes\n"
-                         "analysis:\n"
-                         "  outcomes:\n"
-                         "    - {name: after, event: [relapse, lapse], origin: episode_end, occurrence: 2, days: [30, 90],"
-                         " restricted_mean_days: 200, quantiles: [0.5, 0.75], subgroup: {substance: [opioid, stimulant],"
-                         " severity: [0.5, 1], mental_health: 1, admission_day: [0, 100]}}\n"
-                         "    - {name: death_rate, statistic: rate, event: died, split: after_leaving, after_leaving_days: 14,"
-                         " window: [1, 85]}\n"
-                         "    - {name: share, statistic: state_share, state: abstinent_in_treatment, days: [180], origin: day0}\n"
-                         "    - {name: net, event: relapse, competing: [], days: [30]}\n"
-                         "    - {name: ratio, statistic: ratio, of: [after_by_day_30, relapse_by_day_30]}\n"
-                         "    - {name: overdose, event: died_substance_related, days: [90],"
-                         " subgroup: {age_years: [18, 40], sex: male}}\n";
+  std::ofstream(path)
+      << "name: outcomes\n"
+         "analysis:\n"
+         "  outcomes:\n"
+         "    - {name: after, event: [relapse, lapse], origin: episode_end, occurrence: 2, days: [30, 90],"
+         " restricted_mean_days: 200, quantiles: [0.5, 0.75], subgroup: {substance: [opioid, stimulant],"
+         " severity: [0.5, 1], mental_health: 1, admission_day: [0, 100]}}\n"
+         "    - {name: death_rate, statistic: rate, event: died, split: after_leaving, after_leaving_days: 14,"
+         " window: [1, 85]}\n"
+         "    - {name: share, statistic: state_share, state: abstinent_in_treatment, days: [180], origin: day0}\n"
+         "    - {name: net, event: relapse, competing: [], days: [30]}\n"
+         "    - {name: ratio, statistic: ratio, of: [after_by_day_30, relapse_by_day_30]}\n"
+         "    - {name: overdose, event: died_substance_related, days: [90],"
+         " subgroup: {age_years: [18, 40], sex: male}}\n";
   Scenario a;
   a.load(path.string());
   const std::string resolved = a.resolved_yaml();
