@@ -93,6 +93,7 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
                                describe(value));
         apply_mapping_at(table, value, path, file, handled_elsewhere, shown_prefix, errors);
       } else {
+        table.refuse_if_retired(path, key_at);
         std::vector<std::string> valid = table.children(prefix);
         for (const auto& other : handled_elsewhere)  // `arms` at the top, `outcomes` under `analysis`
           if (const auto dot = other.rfind('.');
@@ -105,40 +106,7 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
         else message += "; valid keys here: " + join_names(valid);
         throw InputError(key_at, message);
       }
-      if (!value.IsScalar())
-        throw InputError(location(file, value.IsNull() ? key_node.Mark() : value.Mark()),
-                         shown + ": expected " + expectation(*spec) +
-                             (numeric ? " or a distribution {dist: ...}" : "") + ", got " + describe(value));
-      // yaml-cpp tags quoted scalars "!" and plain ones "?".
-      try {
-        table.assign_text(*spec, value.Scalar(), location(file, value.Mark()), value.Tag() == "!");
-      } catch (const InputError& e) {
-        if (shown_prefix.empty()) throw;
-        // Name the key as the user wrote it, with its arm and module.
-        const std::string message = std::string(e.what()).substr(e.where().to_string().size() + 2);
-        throw InputError(e.where(), shown_prefix + "." + message);
-      }
-    } else if (table.is_section(path)) {
-      if (!value.IsMap())
-        throw InputError(location(file, value.IsNull() ? key_node.Mark() : value.Mark()),
-                         shown + ": expected a mapping of " + join_names(table.children(path)) + ", got " +
-                             describe(value));
-      apply_mapping_at(table, value, path, file, handled_elsewhere, shown_prefix, errors);
-    } else {
-      table.refuse_if_retired(path, key_at);
-      std::vector<std::string> valid = table.children(prefix);
-      for (const auto& other : handled_elsewhere)  // `arms` at the top, `outcomes` under `analysis`
-        if (const auto dot = other.rfind('.');
-            (dot == std::string::npos ? std::string() : other.substr(0, dot)) == prefix &&
-            std::find(valid.begin(), valid.end(), other.substr(dot + 1)) == valid.end())
-          valid.push_back(other.substr(dot + 1));
-      const std::string hint = closest_match(key, valid);
-      std::string message = "unknown key '" + shown + "'";
-      if (!hint.empty()) message += " (did you mean '" + dotted(shown_prefix, dotted(prefix, hint)) + "'?)";
-      else message += "; valid keys here: " + join_names(valid);
-      throw InputError(key_at, message);
-    }
-});
+    });
 }
 
 }  // namespace
