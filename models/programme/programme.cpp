@@ -65,19 +65,10 @@ std::vector<Metric> Programme::metrics() const {
           standard_metric::cost()};
 }
 
-void Programme::start(const ReplicateContext& ctx, std::size_t agents) {
-  const double* v = enrolled_values_;
-  enrolled_effect_.support_connections = static_cast<float>(v[0]);
-  enrolled_effect_.lapse_multiplier = static_cast<float>(v[1]);
-  enrolled_effect_.stress_lapse_multiplier = static_cast<float>(v[2]);
-  enrolled_effect_.relapse_odds_multiplier = static_cast<float>(v[3]);
-  enrolled_effect_.dropout_multiplier = static_cast<float>(v[4]);
-  contact_effect_.self_efficacy_increment = static_cast<float>(contact_values_[0]);
-  contact_effect_.skills_increment = static_cast<float>(contact_values_[1]);
-  contact_effect_.engagement_increment = static_cast<float>(contact_values_[2]);
-  contact_effect_.craving_increment = static_cast<float>(contact_values_[3]);
+void Programme::start(const ReplicateContext&, std::size_t agents) {
+  for (int k = 0; k < 5; ++k) enrolled_effect_[k] = static_cast<float>(enrolled_values_[k]);
+  for (int k = 0; k < 4; ++k) contact_effect_[k] = static_cast<float>(contact_values_[k]);
   contact_probability_ = contacts_per_week_ / days_per_week * attendance_probability_;
-  (void)ctx;
   last_day_ = -1;
   queue_.reset(agents);
   staff_positions_.reset(staff_);

@@ -38,17 +38,17 @@ class Programme final : public SimpleModule<Programme> {
   std::int64_t effect(const AgentToday& a, AgentEffect& e) const {
     const bool on = enrolled_[a.agent] != 0;
     const bool contact = on & bernoulli(a.draw, contact_probability_);
-    const AgentEffect& in = enrolled_effect_;
-    const AgentEffect& at = contact_effect_;
-    e.support_connections += on ? in.support_connections : 0.0f;
-    e.lapse_multiplier *= on ? in.lapse_multiplier : 1.0f;
-    e.stress_lapse_multiplier *= on ? in.stress_lapse_multiplier : 1.0f;
-    e.relapse_odds_multiplier *= on ? in.relapse_odds_multiplier : 1.0f;
-    e.dropout_multiplier *= on ? in.dropout_multiplier : 1.0f;
-    e.self_efficacy_increment += contact ? at.self_efficacy_increment : 0.0f;
-    e.skills_increment += contact ? at.skills_increment : 0.0f;
-    e.engagement_increment += contact ? at.engagement_increment : 0.0f;
-    e.craving_increment += contact ? at.craving_increment : 0.0f;
+    const float* in = enrolled_effect_;
+    const float* at = contact_effect_;
+    e.support_connections += on ? in[0] : 0.0f;
+    e.lapse_multiplier *= on ? in[1] : 1.0f;
+    e.stress_lapse_multiplier *= on ? in[2] : 1.0f;
+    e.relapse_odds_multiplier *= on ? in[3] : 1.0f;
+    e.dropout_multiplier *= on ? in[4] : 1.0f;
+    e.self_efficacy_increment += contact ? at[0] : 0.0f;
+    e.skills_increment += contact ? at[1] : 0.0f;
+    e.engagement_increment += contact ? at[2] : 0.0f;
+    e.craving_increment += contact ? at[3] : 0.0f;
     return contact;
   }
   // Contacts are drawn only on days someone is enrolled.
@@ -69,7 +69,7 @@ class Programme final : public SimpleModule<Programme> {
   ProgrammeCosts costs_;
 
   // Fixed for the replicate.
-  AgentEffect enrolled_effect_, contact_effect_;
+  float enrolled_effect_[5]{}, contact_effect_[4]{};  // the keys' values, in declaration order
   double contact_probability_ = 0.0;
 
   // Per agent (reset by SimpleModule).

@@ -43,15 +43,16 @@ namespace recoverysim::recovery {
 // What happens to one agent today, on the channels of TileEffects: increments add up across
 // modules, multipliers multiply.
 struct AgentEffect {
-  float support_connections = 0.0f;
-  float craving_increment = 0.0f;
-  float self_efficacy_increment = 0.0f;
-  float skills_increment = 0.0f;
-  float engagement_increment = 0.0f;
-  float lapse_multiplier = 1.0f;
-  float stress_lapse_multiplier = 1.0f;
-  float relapse_odds_multiplier = 1.0f;
-  float dropout_multiplier = 1.0f;
+  // The lane's own channels: a module changes only those it uses, and the others cost nothing.
+  float& support_connections;
+  float& craving_increment;
+  float& self_efficacy_increment;
+  float& skills_increment;
+  float& engagement_increment;
+  float& lapse_multiplier;
+  float& stress_lapse_multiplier;
+  float& relapse_odds_multiplier;
+  float& dropout_multiplier;
 };
 
 // One agent as the effect hook sees it: the population holds its state at the start of the day.

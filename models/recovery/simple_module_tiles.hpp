@@ -37,15 +37,6 @@ std::int64_t SimpleModule<Module>::tile_effects(const TileView& tile, TileEffect
                   fx.skills_increment[l],        fx.engagement_increment[l],    fx.lapse_multiplier[l],
                   fx.stress_lapse_multiplier[l], fx.relapse_odds_multiplier[l], fx.dropout_multiplier[l]};
     total += module.effect(AgentToday{tile.first + l, tile.day, tile.pop, draws[l]}, e);
-    fx.support_connections[l] = e.support_connections;
-    fx.craving_increment[l] = e.craving_increment;
-    fx.self_efficacy_increment[l] = e.self_efficacy_increment;
-    fx.skills_increment[l] = e.skills_increment;
-    fx.engagement_increment[l] = e.engagement_increment;
-    fx.lapse_multiplier[l] = e.lapse_multiplier;
-    fx.stress_lapse_multiplier[l] = e.stress_lapse_multiplier;
-    fx.relapse_odds_multiplier[l] = e.relapse_odds_multiplier;
-    fx.dropout_multiplier[l] = e.dropout_multiplier;
   }
   return total;
 }
