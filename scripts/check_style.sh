@@ -87,7 +87,8 @@ root = os.getcwd()
 gcc_only = re.compile(r"-fno-(thread-jumps|tree-pre)")
 # Clang 14 does not know GCC's CPU level names ("x86-64-v2") in __builtin_cpu_supports: it is
 # given a feature name it knows instead, so that it parses the rest of the file.
-clang_needs = {"sim/app/cli/cpu_check.cpp": ['-D__builtin_cpu_supports(name)=__builtin_cpu_supports("sse4.2")']}
+cpu_levels = ['-D__builtin_cpu_supports(name)=__builtin_cpu_supports("sse4.2")']
+clang_needs = {"sim/app/cli/cpu_check.cpp": cpu_levels, "sim/engine/kernels.cpp": cpu_levels}
 
 listed = subprocess.run(["scripts/cxx_files.sh"], capture_output=True, text=True, check=True).stdout.split()
 sources = [os.path.join(root, f) for f in listed if f.endswith(".cpp")]
