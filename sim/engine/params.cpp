@@ -219,11 +219,18 @@ void ParamTable::assign_text(const ParamSpec& spec, std::string_view raw, const 
       else fail(shown);
       break;
     case ParamKind::choice: {
-      if (std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end()) {
+      for (const auto& d : deprecated_)
+        if (d.path == spec.path && d.old_value == text) {
+          warn(where, spec.path + ": '" + text + "' is deprecated since model version " + d.version + ": it means '" +
+                          d.new_value + "' (" + d.note + ")");
+          value = d.new_value;
+        }
+      if (!std::holds_alternative<std::string>(value) &&
+          std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end()) {
         const std::string hint = closest_match(text, spec.choices);
         fail(shown + (hint.empty() ? std::string() : " (did you mean '" + hint + "'?)"));
       }
-      value = text;
+      if (!std::holds_alternative<std::string>(value)) value = text;
       break;
     }
     case ParamKind::text:
@@ -264,6 +271,8 @@ bool ParamTable::assign_drawn(const ParamSpec& spec, double value) {
 }
 
 void ParamTable::copy_values_from(const ParamTable& other) {
+  for (const auto& section : other.open_sections_)
+    for (const auto& name : section.opened) open_entry(section.prefix + "." + name + ".", SourceLocation{});
   for (const auto& spec : specs_) {
     const ParamSpec* from = other.find(spec.path);
     if (!from) continue;
@@ -274,6 +283,114 @@ void ParamTable::copy_values_from(const ParamTable& other) {
     if (const auto d = other.distributions_.find(spec.path); d != other.distributions_.end())
       distributions_[spec.path] = d->second;
   }
+}
+
+void ParamTable::deprecate(std::string path, std::string replacement, std::string note, std::string version) {
+  deprecated_.push_back({std::move(path), std::move(replacement), std::move(note), std::move(version), {}, {}});
+}
+
+void ParamTable::deprecate_value(std::string path, std::string old_value, std::string new_value, std::string note,
+                                 std::string version) {
+  deprecated_.push_back(
+      {std::move(path), {}, std::move(note), std::move(version), std::move(old_value), std::move(new_value)});
+}
+
+void ParamTable::open_section(std::string prefix, std::size_t limit, std::function<void(const std::string&)> open) {
+  open_sections_.push_back({std::move(prefix), limit, std::move(open), {}});
+}
+
+void ParamTable::add_choice_name(std::string_view path, std::string name) {
+  const auto it = index_.find(path);
+  if (it == index_.end() || specs_[it->second].kind != ParamKind::choice)
+    throw std::logic_error("not a choice key: " + std::string(path));
+  specs_[it->second].choices.push_back(std::move(name));
+}
+
+void ParamTable::warn(const SourceLocation& where, std::string message) {
+  for (const auto& w : warnings_)
+    if (w.message == message && w.where.to_string() == where.to_string()) return;
+  warnings_.push_back({where, std::move(message)});
+}
+
+// Declares `prefix.<name>` of an open section when `path` lies below one and names a new entry.
+bool ParamTable::open_entry(std::string_view path, const SourceLocation& where) {
+  for (auto& section : open_sections_) {
+    const std::string dotted = section.prefix + ".";
+    if (path.size() <= dotted.size() || path.substr(0, dotted.size()) != dotted) continue;
+    const std::string name(path.substr(dotted.size(), path.find('.', dotted.size()) - dotted.size()));
+    if (is_section(dotted + name) || find(dotted + name)) return false;
+    const bool identifier = !name.empty() && name.size() <= 40 && name[0] >= 'a' && name[0] <= 'z' &&
+                            std::all_of(name.begin(), name.end(), [](char c) {
+                              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                            });
+    if (!identifier)
+      throw InputError(where, "'" + dotted + name + "': a new entry of " + section.prefix +
+                                  " needs a name of lower-case letters, digits and _ (at most 40), starting with a "
+                                  "letter");
+    if (section.opened.size() >= section.limit)
+      throw InputError(where, "'" + dotted + name + "': " + section.prefix + " holds at most " +
+                                  std::to_string(section.limit) + " entries (" + join_names(children(section.prefix)) +
+                                  ")");
+    section.open(name);
+    section.opened.push_back(name);
+    return true;
+  }
+  return false;
+}
+
+namespace {
+
+// The deprecated entry `path` falls under, and the path it stands for.
+template <class Deprecated>
+const Deprecated* deprecated_key(const std::vector<Deprecated>& list, std::string_view path, std::string& target) {
+  for (const auto& d : list) {
+    if (!d.old_value.empty()) continue;
+    if (path == d.path) {
+      target = d.replacement;
+      return &d;
+    }
+    if (path.size() > d.path.size() && path.substr(0, d.path.size()) == d.path && path[d.path.size()] == '.') {
+      target = d.replacement + std::string(path.substr(d.path.size()));
+      return &d;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const ParamSpec* ParamTable::resolve(std::string_view path, const SourceLocation& where) {
+  if (const ParamSpec* spec = find(path)) return spec;
+  std::string current(path), target, notes;
+  const DeprecatedKey* first = nullptr;
+  // A deprecated name may lead to another (v1's moud section holds v1's key names).
+  for (int hop = 0; hop < 4; ++hop) {
+    const DeprecatedKey* d = deprecated_key(deprecated_, current, target);
+    if (!d) break;
+    if (!first) first = d;
+    notes += (notes.empty() ? "" : "; ") + d->note;
+    current = target;
+  }
+  open_entry(current, where);
+  const ParamSpec* spec = find(current);
+  if (spec && first)
+    warn(where, "'" + std::string(path) + "' is deprecated since model version " + first->version + ": it sets '" +
+                    current + "' (" + notes + ")");
+  return spec;
+}
+
+std::string ParamTable::resolve_section(std::string_view path, const SourceLocation& where) {
+  if (is_section(path)) return std::string(path);
+  std::string target;
+  if (const DeprecatedKey* d = deprecated_key(deprecated_, path, target)) {
+    open_entry(target + ".", where);
+    if (!is_section(target)) return {};
+    warn(where, "'" + std::string(path) + "' is deprecated since model version " + d->version + ": it stands for '" +
+                    target + "' (" + d->note + ")");
+    return target;
+  }
+  open_entry(std::string(path) + ".", where);
+  return is_section(path) ? std::string(path) : std::string();
 }
 
 void ParamTable::retire(std::string path, std::string replacement, std::string note, std::string version) {
@@ -300,7 +417,7 @@ void ParamTable::assign_from_option(std::string_view path_equals_value) {
   const auto eq = path_equals_value.find('=');
   if (eq == std::string_view::npos) throw InputError(where, "expected path.to.key=value");
   const std::string path = trim(path_equals_value.substr(0, eq));
-  const ParamSpec* spec = find(path);
+  const ParamSpec* spec = resolve(path, where);
   if (!spec) {
     refuse_if_retired(path, where);
     std::vector<std::string> paths;
@@ -456,6 +573,15 @@ std::string ParamTable::schema_markdown() const {
        << "| old key | model version | replaced by | what changed |\n|---|---|---|---|\n";
     for (const auto& r : retired_)
       md << "| `" << r.path << "` | " << r.version << " | " << r.replacement << " | " << r.note << " |\n";
+  }
+  if (!deprecated_.empty()) {
+    md << "\n## Deprecated names\n\n"
+       << "A scenario may still use these names of an earlier model version: each sets its replacement, and\n"
+       << "the program prints a one-line warning naming the file, line and replacement.\n\n"
+       << "| old name | model version | stands for | what changed |\n|---|---|---|---|\n";
+    for (const auto& d : deprecated_)
+      md << "| `" << d.path << (d.old_value.empty() ? "" : ": " + d.old_value) << "` | " << d.version << " | `"
+         << (d.old_value.empty() ? d.replacement : d.path + ": " + d.new_value) << "` | " << d.note << " |\n";
   }
   return md.str();
 }

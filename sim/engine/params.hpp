@@ -89,8 +89,37 @@ class ParamTable {
   // Throws InputError at `where` if `path` is a retired key.
   void refuse_if_retired(std::string_view path, const SourceLocation& where) const;
 
+  // A key of an earlier model version that still means something under another name: setting
+  // it sets `replacement` and leaves a warning (warnings()). `path` may be a section: every key
+  // below it stands for the same key below `replacement`. The schema's Markdown lists them.
+  void deprecate(std::string path, std::string replacement, std::string note, std::string version);
+  // The same for one value of a choice key: `path: old_value` sets `new_value`, with a warning.
+  void deprecate_value(std::string path, std::string old_value, std::string new_value, std::string note,
+                       std::string version);
+  // A section whose entries the user names (`treatment.settings.<name>`, say): the first time a
+  // scenario names `prefix.<name>`, `open(name)` declares its keys. Names are lower-case
+  // identifiers; `limit` bounds how many a table may hold.
+  void open_section(std::string prefix, std::size_t limit, std::function<void(const std::string& name)> open);
+  // The key a path a user wrote stands for: itself if declared; its replacement if deprecated
+  // (with a warning at `where`); below an open section, declared now if it was not. nullptr if
+  // none of these. Throws InputError when an open section is full or the name is not valid.
+  const ParamSpec* resolve(std::string_view path, const SourceLocation& where);
+  // Same, for a section: the path the keys below it live at, or "" if it names no section.
+  std::string resolve_section(std::string_view path, const SourceLocation& where);
+  struct Warning {
+    SourceLocation where;
+    std::string message;
+  };
+  // The deprecated names and values a scenario used, in the order met (each once per place).
+  const std::vector<Warning>& warnings() const { return warnings_; }
+
+  // A key declared by hand (a choice whose names a scenario extends, say).
+  void add_spec(ParamSpec spec) { add(std::move(spec)); }
+
   const std::vector<ParamSpec>& specs() const { return specs_; }
   const ParamSpec* find(std::string_view path) const;
+  // Adds a name to a choice key's list (a setting a scenario defines, say).
+  void add_choice_name(std::string_view path, std::string name);
   // True when some parameter lives below `prefix` (i.e. `prefix` names a section).
   bool is_section(std::string_view prefix) const;
   // Names directly below a section ("" for the top level), in declaration order.
@@ -139,8 +168,26 @@ class ParamTable {
 
  private:
   void add(ParamSpec spec);
+  struct DeprecatedKey {
+    std::string path;
+    std::string replacement;
+    std::string note;
+    std::string version;
+    std::string old_value, new_value;  // for a deprecated value of a choice key
+  };
+  struct OpenSection {
+    std::string prefix;
+    std::size_t limit = 0;
+    std::function<void(const std::string&)> open;
+    std::vector<std::string> opened;  // the names declared so far, in order
+  };
+  void warn(const SourceLocation& where, std::string message);
+  bool open_entry(std::string_view path, const SourceLocation& where);
   std::vector<ParamSpec> specs_;
   std::vector<RetiredKey> retired_;
+  std::vector<DeprecatedKey> deprecated_;
+  std::vector<OpenSection> open_sections_;
+  std::vector<Warning> warnings_;
   std::map<std::string, std::size_t, std::less<>> index_;
   std::map<std::string, SourceLocation, std::less<>> set_at_;
   std::map<std::string, Uncertain, std::less<>> distributions_;

@@ -60,7 +60,9 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
         throw InputError(key_at, "duplicate key '" + shown + "' (each key may appear only once)");
       if (std::find(handled_elsewhere.begin(), handled_elsewhere.end(), path) != handled_elsewhere.end()) return;
 
-      if (const ParamSpec* spec = table.find(path)) {
+      const ParamSpec* spec = value.IsMap() && !table.find(path) ? nullptr : table.resolve(path, key_at);
+      const std::string section = spec ? std::string() : table.resolve_section(path, key_at);
+      if (spec) {
         const bool numeric = spec->kind == ParamKind::real || spec->kind == ParamKind::integer;
         if (value.IsMap() && numeric) {
           // A distribution: the key is drawn once per replicate.
@@ -86,12 +88,12 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
           const std::string message = std::string(e.what()).substr(e.where().to_string().size() + 2);
           throw InputError(e.where(), shown_prefix + "." + message);
         }
-      } else if (table.is_section(path)) {
+      } else if (!section.empty()) {
         if (!value.IsMap())
           throw InputError(location(file, value.IsNull() ? key_node.Mark() : value.Mark()),
-                           shown + ": expected a mapping of " + join_names(table.children(path)) + ", got " +
+                           shown + ": expected a mapping of " + join_names(table.children(section)) + ", got " +
                                describe(value));
-        apply_mapping_at(table, value, path, file, handled_elsewhere, shown_prefix, errors);
+        apply_mapping_at(table, value, section, file, handled_elsewhere, shown_prefix, errors);
       } else {
         table.refuse_if_retired(path, key_at);
         std::vector<std::string> valid = table.children(prefix);
@@ -109,11 +111,27 @@ void apply_mapping_at(ParamTable& table, const YAML::Node& map, const std::strin
     });
 }
 
+// Declares the entries of open sections the mapping names (a setting the scenario defines,
+// say) before any key is assigned, so that a key may name an entry defined further down.
+// Mistakes are left to the assignment pass, which reports them in place.
+void open_named_entries(ParamTable& table, const YAML::Node& map, const std::string& prefix, const std::string& file) {
+  for (const auto& entry : map) {
+    if (!entry.first.IsScalar() || !entry.second.IsMap()) continue;
+    const std::string path = dotted(prefix, entry.first.Scalar());
+    try {
+      const std::string section = table.resolve_section(path, location(file, entry.first.Mark()));
+      if (!section.empty()) open_named_entries(table, entry.second, section, file);
+    } catch (const InputError&) {
+    }
+  }
+}
+
 }  // namespace
 
 void apply_mapping(ParamTable& table, const YAML::Node& map, const std::string& file,
                    const std::vector<std::string>& handled_elsewhere, const std::string& shown_prefix) {
   ErrorList errors;
+  if (map.IsMap()) open_named_entries(table, map, "", file);
   apply_mapping_at(table, map, "", file, handled_elsewhere, shown_prefix, errors);
   errors.throw_if_any();
 }

@@ -22,6 +22,8 @@ void refuse_to_overwrite(const std::string& path, bool force);
 std::unique_ptr<OpenedResults> open_results(const std::string& path);
 
 // Prints each --set the user typed (`typed`) with what it changed (stderr).
+// The deprecated names a scenario used (one line each on stderr, even with -q).
+void print_scenario_warnings(const Scenario& scenario);
 void echo_overrides(const Scenario& scenario, const std::vector<std::string>& typed);
 // A warning (stderr) when more threads are asked for than the process has cores.
 void warn_if_more_threads_than_cores(int threads);

@@ -34,6 +34,11 @@ std::unique_ptr<OpenedResults> open_results(const std::string& path) {
   return recoverysim::open_results(path, ResultsKind::whole);
 }
 
+void print_scenario_warnings(const Scenario& scenario) {
+  for (const auto& w : scenario.warnings())
+    std::fprintf(stderr, "recoverysim: warning: %s: %s\n", w.where.to_string().c_str(), w.message.c_str());
+}
+
 void echo_overrides(const Scenario& scenario, const std::vector<std::string>& typed) {
   for (const auto& note : scenario.overrides_applied())
     for (const auto& t : typed)

@@ -81,6 +81,7 @@ int run_command(const RunCommand& cmd) {
   if (cmd.replicates > 0) overrides.push_back("replicates=" + std::to_string(cmd.replicates));
   if (cmd.seed >= 0) overrides.push_back("seed=" + std::to_string(cmd.seed));
   scenario.load(cmd.scenario, overrides);
+  if (print_input_errors) cli::print_scenario_warnings(scenario);
   if (!cmd.quiet && print_input_errors) cli::echo_overrides(scenario, cmd.overrides);
   if (print_input_errors) cli::warn_if_more_threads_than_cores(cmd.threads);
 
@@ -326,6 +327,7 @@ int run_cli(int argc, char** argv) {
     if (*validate_cmd) {
       Scenario scenario;
       scenario.load(validate_file, validate_overrides);
+      cli::print_scenario_warnings(scenario);
       cli::echo_overrides(scenario, validate_overrides);
       std::cout << "# " << validate_file << ": valid\n" << scenario.resolved_yaml();
       return 0;

@@ -60,6 +60,7 @@ int search_command(SearchCommand& cmd) {
   {
     Scenario scenario;
     scenario.load(cmd.scenario, cmd.overrides);
+    print_scenario_warnings(scenario);
     if (!cmd.quiet) echo_overrides(scenario, cmd.overrides);
     if (cmd.output.empty()) cmd.output = scenario.run.output_file;
     effect_unit = effect_measure(scenario.analysis.effect).unit;

@@ -453,7 +453,10 @@ void Scenario::set_in_arm(Arm& arm, const std::string& path, const SourceLocatio
   }
   if (builtin_interventions().contains(first))
     throw InputError(where, "'" + path + "': arm '" + arm.name + "' has no " + first + " intervention");
-  if (!recovery_key(path)) {
+  // A core key, under the name the user wrote (a deprecated one, or a setting the scenario defines).
+  const ParamSpec* core = table_.resolve(path, where);
+  if (core && !recovery_key(core->path) && core->path.rfind("treatment.", 0) != 0) core = nullptr;
+  if (!core) {
     std::vector<std::string> candidates;
     for (const auto& spec : recovery_table().specs()) candidates.push_back(spec.path);
     for (const auto& m : arm.interventions)
@@ -464,11 +467,23 @@ void Scenario::set_in_arm(Arm& arm, const std::string& path, const SourceLocatio
                                 (hint.empty() ? std::string("; see `recoverysim schema`")
                                               : " (did you mean '" + hint + "'?)"));
   }
-  if (is_whole_scenario_key(path))
+  if (is_whole_scenario_key(core->path))
     throw InputError(where,
                      "'" + path +
                          "': population and intake keys apply to the whole scenario (every arm has the same people)");
-  arm.core_settings.push_back([path, assign](ParamTable& t) { assign(t, *t.find(path)); });
+  arm.core_settings.push_back([resolved = core->path, assign](ParamTable& t) { assign(t, *t.find(resolved)); });
+}
+
+std::vector<ParamTable::Warning> Scenario::warnings() const {
+  std::vector<ParamTable::Warning> all = table_.warnings();
+  for (const auto& arm : arms)
+    if (arm.core)
+      for (const auto& w : arm.core->table.warnings())
+        if (std::none_of(all.begin(), all.end(), [&](const ParamTable::Warning& seen) {
+              return seen.message == w.message && seen.where.to_string() == w.where.to_string();
+            }))
+          all.push_back(w);
+  return all;
 }
 
 void Scenario::materialise_arm_cores() {

@@ -124,6 +124,8 @@ class Scenario {
   // Every quantity the analysis gives for `arm` (outcomes, fixed quantities, module metrics).
   std::vector<std::string> quantity_names(const Arm& arm) const;
   const ParamTable& table() const { return table_; }
+  // The deprecated names the scenario and its --set options used (ParamTable::warnings), once each.
+  std::vector<ParamTable::Warning> warnings() const;
   const std::string& source() const { return source_; }
 
   RunSettings run;
