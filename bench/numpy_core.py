@@ -26,16 +26,17 @@ import time
 import numpy as np
 
 SUBSTANCES = ("alcohol", "opioid", "stimulant")
-SETTINGS = ("detox", "residential", "outpatient", "intensive_outpatient", "moud")
+SETTINGS = ("detox", "residential", "outpatient", "intensive_outpatient", "methadone", "buprenorphine")
 
 # ---- defaults (the specification's starting values) ----------------------------------------
 # Used without --recoverysim; with it, the same keys come from `recoverysim validate`.
-_SETTING_TABLE = {  # length, dropout base, skills growth, lapse x in tr., opioid c* x, overdose x in tr., M_L, tau_L
+_SETTING_TABLE = {  # length, dropout base, skills growth, lapse x in tr., c* x, overdose x in tr., M_L, tau_L
     "detox": (7, 0.06, 0.005, 1.0, 1.0, 0.33, 4.0, 7.0),
     "residential": (28, 0.018, 0.01, 0.5, 1.0, 0.33, 4.0, 7.0),
     "outpatient": (90, 0.0075, 0.01, 1.0, 1.0, 0.33, 1.5, 7.0),
     "intensive_outpatient": (60, 0.0095, 0.015, 1.0, 1.0, 0.33, 1.5, 7.0),
-    "moud": (365, 0.0025, 0.01, 1.0, 0.6, 0.35, 3.0, 14.0),
+    "methadone": (365, 0.0012, 0.01, 1.0, 0.6, 0.4, 3.0, 14.0),
+    "buprenorphine": (365, 0.0035, 0.01, 1.0, 0.6, 0.35, 3.0, 14.0),
 }
 
 
@@ -44,8 +45,8 @@ def builtin_parameters():
     settings = {}
     for name, (length, drop, skills, lapse, craving, overdose, m_l, tau_l) in _SETTING_TABLE.items():
         settings[name] = {"length_days": length, "dropout_base_hazard_per_day": drop,
-                          "skills_growth_rate_per_day": skills, "lapse_multiplier_in_treatment": lapse,
-                          "opioid_craving_target_multiplier": craving, "overdose_multiplier_in_treatment": overdose,
+                          "skills_growth_per_day": skills, "lapse_multiplier_in_treatment": lapse,
+                          "craving_target_multiplier": craving, "overdose_multiplier_in_treatment": overdose,
                           "exit_lapse_multiplier": m_l, "exit_lapse_decay_days": tau_l,
                           "exit_overdose_multiplier": 6.0, "exit_overdose_decay_days": 14.0}
     return {
@@ -190,12 +191,12 @@ def run(n, days, seed, setting="outpatient", params=None):
 
         # 2. latent update, with the state at the start of the day
         c_star = np.where(abstinent0, cr["floor"] + (c_peak - cr["floor"]) * np.exp(-a / cr["decay_days"]), c_peak)
-        c_star = np.where(in_tr & opioid, c_star * S["opioid_craving_target_multiplier"], c_star)
+        c_star = np.where(in_tr, c_star * S["craving_target_multiplier"], c_star)
         c = np.clip(c + cr["adjustment_rate_per_day"] * (c_star - c)
                     + np.where(stress, st["craving_jump"] * (1.0 - k) * (1.0 - c), 0.0), 0.0, 1.0)
         e = np.clip(np.where(abstinent0, e + se["growth_rate_per_day"] * (1.0 - e), e), 0.0, 1.0)
         g = np.clip(g + M["support"]["adjustment_rate_per_day"] * (g0 - g), 0.0, 1.0)
-        k = np.clip(k + np.where(in_tr, S["skills_growth_rate_per_day"] * (1.0 - k), 0.0)
+        k = np.clip(k + np.where(in_tr, S["skills_growth_per_day"] * (1.0 - k), 0.0)
                     - M["skills"]["decay_rate_per_day"] * k, 0.0, 1.0)
         w = np.clip(w + M["engagement"]["adjustment_rate_per_day"] * (w0 - w), 0.0, 1.0)
 

@@ -20,7 +20,6 @@ void copy(float (&to)[substance_count], const PerSubstance& from) {
 
 DayContext::DayContext(const Parameters& params) : p(params) {
   const ModelParameters& m = params.model;
-  const SettingParameters& setting = params.treatment.settings[static_cast<std::size_t>(params.treatment.setting)];
 
   covariate_centre = as_float(m.covariate_centre);
   stable_after_days = as_day_count(m.stable_after_days);
@@ -32,12 +31,10 @@ DayContext::DayContext(const Parameters& params) : p(params) {
   craving_floor = as_float(m.craving_floor);
   craving_decay_per_day = as_float(1.0 / m.craving_decay_days);
   craving_adjustment_rate = as_float(m.craving_adjustment_rate_per_day);
-  opioid_craving_target_multiplier = as_float(setting.opioid_craving_target_multiplier);
 
   self_efficacy_growth_rate = as_float(m.self_efficacy_growth_rate_per_day);
   self_efficacy_violation_factor = as_float(m.self_efficacy_violation_factor);
   support_adjustment_rate = as_float(m.support_adjustment_rate_per_day);
-  skills_growth_rate = as_float(setting.skills_growth_rate_per_day);
   skills_decay_rate = as_float(m.skills_decay_rate_per_day);
   engagement_adjustment_rate = as_float(m.engagement_adjustment_rate_per_day);
   engagement_violation_factor = as_float(m.engagement_violation_factor);
@@ -51,9 +48,6 @@ DayContext::DayContext(const Parameters& params) : p(params) {
   copy(substance_death_base_hazard, m.substance_death_base_hazard_per_day);
   substance_death_withdrawal_multiplier = as_float(m.substance_death_withdrawal_multiplier);
   substance_death_abstinent_multiplier = as_float(m.substance_death_abstinent_multiplier);
-  overdose_multiplier_in_treatment = as_float(setting.overdose_multiplier_in_treatment);
-  exit_overdose_excess = as_float(setting.exit_overdose_multiplier - 1.0);
-  exit_overdose_decay_per_day = as_float(1.0 / setting.exit_overdose_decay_days);
   death_loss_of_tolerance_multiplier = as_float(m.death_loss_of_tolerance_multiplier);
   loss_of_tolerance_window_days = as_day_count(m.loss_of_tolerance_window_days);
   loss_of_tolerance_min_abstinent_days = as_day_count(m.loss_of_tolerance_min_abstinent_days);
@@ -65,9 +59,6 @@ DayContext::DayContext(const Parameters& params) : p(params) {
   lapse_skills_coefficient = as_float(m.lapse_skills_coefficient);
   lapse_mental_health_coefficient = as_float(m.lapse_mental_health_coefficient);
   lapse_withdrawal_multiplier = as_float(m.lapse_withdrawal_multiplier);
-  lapse_multiplier_in_treatment = as_float(setting.lapse_multiplier_in_treatment);
-  exit_lapse_excess = as_float(setting.exit_lapse_multiplier - 1.0);
-  exit_lapse_decay_per_day = as_float(1.0 / setting.exit_lapse_decay_days);
 
   relapse_intercept = as_float(m.relapse_intercept);
   relapse_craving_coefficient = as_float(m.relapse_craving_coefficient);
@@ -79,13 +70,25 @@ DayContext::DayContext(const Parameters& params) : p(params) {
   resume_support_coefficient = as_float(m.resume_support_coefficient);
   resume_in_treatment_multiplier = as_float(m.resume_in_treatment_multiplier);
 
-  dropout_base_hazard = as_float(setting.dropout_base_hazard_per_day);
   dropout_engagement_coefficient = as_float(m.dropout_engagement_coefficient);
   dropout_engagement_centre = as_float(m.dropout_engagement_centre);
   dropout_craving_coefficient = as_float(m.dropout_craving_coefficient);
   dropout_use_multiplier = as_float(m.dropout_use_multiplier);
 
-  episode_length_days = as_day_count(setting.length_days);
+  // Unused rows (codes no setting has) hold the first setting's values: every lane reads a number.
+  for (std::size_t k = 0; k < max_settings; ++k) {
+    const SettingParameters& setting = params.treatment.settings[k < params.treatment.setting_count() ? k : 0];
+    craving_target_multiplier[k] = as_float(setting.craving_target_multiplier);
+    skills_growth_rate[k] = as_float(setting.skills_growth_per_day);
+    overdose_multiplier_in_treatment[k] = as_float(setting.overdose_multiplier_in_treatment);
+    exit_overdose_excess[k] = as_float(setting.exit_overdose_multiplier - 1.0);
+    exit_overdose_decay_per_day[k] = as_float(1.0 / setting.exit_overdose_decay_days);
+    lapse_multiplier_in_treatment[k] = as_float(setting.lapse_multiplier_in_treatment);
+    exit_lapse_excess[k] = as_float(setting.exit_lapse_multiplier - 1.0);
+    exit_lapse_decay_per_day[k] = as_float(1.0 / setting.exit_lapse_decay_days);
+    dropout_base_hazard[k] = as_float(setting.dropout_base_hazard_per_day);
+    episode_length_days[k] = as_day_count(setting.length_days);
+  }
   readmission_probability = as_float(-portable::expm1(-params.treatment.readmission_hazard_per_day));
 }
 

@@ -41,6 +41,7 @@ struct AgentState {
 
   Wide<ClinicalState> state = ClinicalState::withdrawal;
   Wide<TreatmentStatus> treatment = TreatmentStatus::in_treatment;
+  std::int32_t setting = static_cast<std::int32_t>(Setting::outpatient);  // of the current or last episode
   std::int32_t abstinent_run = 0;
   std::int32_t abstinent_before_use = 0;
   std::int32_t days_since_use = 0;
@@ -79,8 +80,11 @@ struct DayDraws {
   std::uint32_t treatment_exit = 0;
 };
 
-// The day's constants, in the kernel's precision: the model's parameters and those of the
-// treatment setting in use, with derived values (probabilities, reciprocals) computed once.
+// The day's constants, in the kernel's precision: the model's parameters and the settings
+// table, with derived values (probabilities, reciprocals) computed once. A setting's constants
+// are arrays indexed by the agent's setting code (a gather in the vectorised loop). Such a read
+// is always made, and the value then selected: a read under a condition could fall outside
+// the array for all the compiler knows, so it would keep a branch and not vectorise the loop.
 struct DayContext {
   const Parameters& p;
 
@@ -94,12 +98,12 @@ struct DayContext {
   float craving_floor;
   float craving_decay_per_day;  // 1 / craving_decay_days
   float craving_adjustment_rate;
-  float opioid_craving_target_multiplier;
+  float craving_target_multiplier[max_settings];
 
   float self_efficacy_growth_rate;
   float self_efficacy_violation_factor;
   float support_adjustment_rate;
-  float skills_growth_rate;
+  float skills_growth_rate[max_settings];
   float skills_decay_rate;
   float engagement_adjustment_rate;
   float engagement_violation_factor;
@@ -112,9 +116,9 @@ struct DayContext {
   float substance_death_base_hazard[substance_count];
   float substance_death_withdrawal_multiplier;
   float substance_death_abstinent_multiplier;
-  float overdose_multiplier_in_treatment;
-  float exit_overdose_excess;         // M_exit - 1
-  float exit_overdose_decay_per_day;  // 1 / tau_exit
+  float overdose_multiplier_in_treatment[max_settings];
+  float exit_overdose_excess[max_settings];         // M_exit - 1
+  float exit_overdose_decay_per_day[max_settings];  // 1 / tau_exit
   float death_loss_of_tolerance_multiplier;
   std::int32_t loss_of_tolerance_window_days;
   std::int32_t loss_of_tolerance_min_abstinent_days;
@@ -126,9 +130,9 @@ struct DayContext {
   float lapse_skills_coefficient;
   float lapse_mental_health_coefficient;
   float lapse_withdrawal_multiplier;
-  float lapse_multiplier_in_treatment;
-  float exit_lapse_excess;         // M_L - 1
-  float exit_lapse_decay_per_day;  // 1 / tau_L
+  float lapse_multiplier_in_treatment[max_settings];
+  float exit_lapse_excess[max_settings];         // M_L - 1
+  float exit_lapse_decay_per_day[max_settings];  // 1 / tau_L
 
   float relapse_intercept;
   float relapse_craving_coefficient;
@@ -140,13 +144,13 @@ struct DayContext {
   float resume_support_coefficient;
   float resume_in_treatment_multiplier;
 
-  float dropout_base_hazard;
+  float dropout_base_hazard[max_settings];
   float dropout_engagement_coefficient;
   float dropout_engagement_centre;
   float dropout_craving_coefficient;
   float dropout_use_multiplier;
 
-  std::int32_t episode_length_days;
+  std::int32_t episode_length_days[max_settings];
   float readmission_probability;
 
   explicit DayContext(const Parameters& params);
@@ -167,8 +171,8 @@ struct DayContext {
       (a.craving_peak - ctx.craving_floor) * exp_lane(-static_cast<float>(a.abstinent_run) * ctx.craving_decay_per_day);
   const bool at_peak = is_using(a.state) | (a.state == ClinicalState::withdrawal);
   const float target = at_peak ? a.craving_peak : decayed;
-  const bool moud = (a.treatment == TreatmentStatus::in_treatment) & (a.substance == Substance::opioid);
-  return moud ? target * ctx.opioid_craving_target_multiplier : target;
+  const float multiplier = ctx.craving_target_multiplier[a.setting];  // read unconditionally (DayContext)
+  return a.treatment == TreatmentStatus::in_treatment ? target * multiplier : target;
 }
 
 [[gnu::always_inline]] inline void update_latent(const DayContext& ctx, AgentState& a, bool stress,
@@ -183,8 +187,8 @@ struct DayContext {
   const float support_target = clamp01(a.baseline_support + fx.support_connections);
   a.support = clamp01(a.support + ctx.support_adjustment_rate * (support_target - a.support));
 
-  const float learning =
-      a.treatment == TreatmentStatus::in_treatment ? ctx.skills_growth_rate * (1.0f - a.skills) : 0.0f;
+  const float growth_rate = ctx.skills_growth_rate[a.setting];
+  const float learning = a.treatment == TreatmentStatus::in_treatment ? growth_rate * (1.0f - a.skills) : 0.0f;
   a.skills = clamp01(a.skills + learning - ctx.skills_decay_rate * a.skills + fx.skills_increment);
 
   a.engagement = clamp01(a.engagement + ctx.engagement_adjustment_rate * (a.baseline_engagement - a.engagement) +
@@ -206,8 +210,11 @@ struct DayContext {
 
 // 1 + (M - 1) exp(-d / tau) while out of treatment after an episode, d = days since leaving
 // (0 on the first day out); 1 otherwise.
-[[gnu::always_inline]] inline float after_exit_multiplier(float excess, float decay_per_day, const AgentState& a) {
-  const float m = 1.0f + excess * exp_lane(-static_cast<float>(a.status_days) * decay_per_day);
+// The setting is that of the episode left (the agent's setting until a new episode starts).
+[[gnu::always_inline]] inline float after_exit_multiplier(const float (&excess)[max_settings],
+                                                          const float (&decay_per_day)[max_settings],
+                                                          const AgentState& a) {
+  const float m = 1.0f + excess[a.setting] * exp_lane(-static_cast<float>(a.status_days) * decay_per_day[a.setting]);
   return left_treatment(a) ? m : 1.0f;
 }
 
@@ -224,7 +231,8 @@ struct DayContext {
   float h = of_substance(ctx.substance_death_base_hazard, a.substance);
   h *= is_abstinent(a.state) ? ctx.substance_death_abstinent_multiplier : 1.0f;
   h *= a.state == ClinicalState::withdrawal ? ctx.substance_death_withdrawal_multiplier : 1.0f;
-  h *= a.treatment == TreatmentStatus::in_treatment ? ctx.overdose_multiplier_in_treatment : 1.0f;
+  const float in_treatment_multiplier = ctx.overdose_multiplier_in_treatment[a.setting];
+  h *= a.treatment == TreatmentStatus::in_treatment ? in_treatment_multiplier : 1.0f;
   h *= in_loss_of_tolerance_window(ctx, a) ? ctx.death_loss_of_tolerance_multiplier : 1.0f;
   return h * after_exit_multiplier(ctx.exit_overdose_excess, ctx.exit_overdose_decay_per_day, a);
 }
@@ -246,7 +254,8 @@ struct DayContext {
   float h = of_substance(ctx.lapse_base_hazard, a.substance) * exp_lane(log_relative);
   h *= a.state == ClinicalState::withdrawal ? ctx.lapse_withdrawal_multiplier : 1.0f;
   h *= stress ? ctx.stress_lapse_multiplier * fx.stress_lapse_multiplier : 1.0f;
-  h *= a.treatment == TreatmentStatus::in_treatment ? ctx.lapse_multiplier_in_treatment : 1.0f;
+  const float in_treatment_multiplier = ctx.lapse_multiplier_in_treatment[a.setting];
+  h *= a.treatment == TreatmentStatus::in_treatment ? in_treatment_multiplier : 1.0f;
   h *= after_exit_multiplier(ctx.exit_lapse_excess, ctx.exit_lapse_decay_per_day, a);
   return h * fx.lapse_multiplier;
 }
@@ -281,7 +290,7 @@ struct DayContext {
 // ---- step 8: treatment -----------------------------------------------------------------------
 
 [[gnu::always_inline]] inline float dropout_hazard(const DayContext& ctx, const AgentState& a, const AgentEffects& fx) {
-  const float h = ctx.dropout_base_hazard *
+  const float h = ctx.dropout_base_hazard[a.setting] *
                   exp_lane(ctx.dropout_engagement_coefficient * (a.engagement - ctx.dropout_engagement_centre) +
                            ctx.dropout_craving_coefficient * (a.craving - ctx.covariate_centre));
   return (is_using(a.state) ? h * ctx.dropout_use_multiplier : h) * fx.dropout_multiplier;
@@ -359,7 +368,7 @@ struct DayContext {
   const bool treated_today = lives & in_treatment;
   const bool dropped_out =
       treated_today & bernoulli_lane(u.treatment_exit, probability_within_day_lane(dropout_hazard(ctx, a, fx)));
-  const bool completed = treated_today & !dropped_out & (a.status_days + 1 >= ctx.episode_length_days);
+  const bool completed = treated_today & !dropped_out & (a.status_days + 1 >= ctx.episode_length_days[a.setting]);
   const bool readmitted = lives & !in_treatment & (a.state == ClinicalState::relapse) &
                           bernoulli_lane(u.treatment_exit, ctx.readmission_probability);
 

@@ -31,7 +31,7 @@ struct TileColumns {
   std::int32_t male[lanes];
   std::int32_t admission_day[lanes];  // not a column: from the population's intake
   float craving[lanes], self_efficacy[lanes], support[lanes], skills[lanes], engagement[lanes];
-  std::int32_t state[lanes], treatment[lanes];
+  std::int32_t state[lanes], treatment[lanes], setting[lanes];
   std::int32_t abstinent_run[lanes], abstinent_before_use[lanes], days_since_use[lanes], withdrawal_days_left[lanes],
       status_days[lanes];
   std::int32_t first_lapse_day[lanes], first_relapse_day[lanes], first_episode_outcome[lanes];
@@ -49,7 +49,7 @@ void for_each_day_column(Population& pop, Tile& t, ReadOnly&& read_only, ReadWri
   read_only(pop.age_years, t.age_years), read_only(pop.male, t.male);
   read_write(pop.craving, t.craving), read_write(pop.self_efficacy, t.self_efficacy);
   read_write(pop.support, t.support), read_write(pop.skills, t.skills), read_write(pop.engagement, t.engagement);
-  read_write(pop.state, t.state), read_write(pop.treatment, t.treatment);
+  read_write(pop.state, t.state), read_write(pop.treatment, t.treatment), read_write(pop.setting, t.setting);
   read_write(pop.abstinent_run, t.abstinent_run), read_write(pop.abstinent_before_use, t.abstinent_before_use);
   read_write(pop.days_since_use, t.days_since_use), read_write(pop.withdrawal_days_left, t.withdrawal_days_left);
   read_write(pop.status_days, t.status_days);
@@ -79,6 +79,7 @@ template <std::size_t lanes>
   a.engagement = t.engagement[l];
   a.state = Wide<ClinicalState>::from_code(t.state[l]);
   a.treatment = Wide<TreatmentStatus>::from_code(t.treatment[l]);
+  a.setting = t.setting[l];
   a.abstinent_run = t.abstinent_run[l];
   a.abstinent_before_use = t.abstinent_before_use[l];
   a.days_since_use = t.days_since_use[l];
@@ -219,12 +220,15 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
 #pragma omp simd
   for (std::size_t l = 0; l < admitted; ++l) events[l] = step_lane<with_effects>(ctx, t, effects, u, today, l);
 
-  // Readmissions are rare: their new withdrawal lengths are drawn here, one agent at a time.
+  // Readmissions are rare: their settings and new withdrawal lengths are drawn here, one agent at
+  // a time.
   for (std::size_t l = 0; l < admitted; ++l) {
     if (!(events[l] & event_readmitted)) continue;
     const auto agent = static_cast<std::uint32_t>(first + l);
-    t.withdrawal_days_left[l] = draw_withdrawal_length(ctx.p, static_cast<Substance>(t.substance[l]), key, agent,
-                                                       static_cast<std::uint32_t>(today));
+    const auto substance = static_cast<Substance>(t.substance[l]);
+    const auto day = static_cast<std::uint32_t>(today);
+    t.setting[l] = draw_setting(ctx.p.treatment, substance, key, agent, day);
+    t.withdrawal_days_left[l] = draw_withdrawal_length(ctx.p, substance, key, agent, day);
   }
   if (observe) {
     const TileDay view{today,

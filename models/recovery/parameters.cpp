@@ -2,6 +2,7 @@
 // every constant, in the order of the reference model's sections.
 #include "parameters.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -34,21 +35,96 @@ struct SettingDefaults {
   double overdose;               // substance-related death hazard multiplier in treatment
   double exit_lapse;             // M_L: lapse hazard multiplier on the first day out
   double exit_lapse_decay_days;  // tau_L
+  bool opioid_only;
 };
 
-// The treatment-settings table of the reference model (version 2 for the death and post-exit
-// columns; the medication setting `moud` stands for buprenorphine).
-constexpr std::array<SettingDefaults, setting_count> setting_defaults = {{
-    {7, 0.06, 0.005, 1.0, 1.0, 0.33, 4.0, 7.0},      // detox: withdrawal management only
-    {28, 0.018, 0.01, 0.5, 1.0, 0.33, 4.0, 7.0},     // residential: controlled environment
-    {90, 0.0075, 0.01, 1.0, 1.0, 0.33, 1.5, 7.0},    // outpatient
-    {60, 0.0095, 0.015, 1.0, 1.0, 0.33, 1.5, 7.0},   // intensive outpatient
-    {365, 0.0025, 0.01, 1.0, 0.6, 0.35, 3.0, 14.0},  // medication for opioid use disorder
+// The built-in settings table (model version 2): v1's four psychosocial settings, and the two
+// medications for opioid use disorder that replace v1's single `moud`.
+constexpr std::array<SettingDefaults, builtin_setting_count> setting_defaults = {{
+    {7, 0.06, 0.005, 1.0, 1.0, 0.33, 4.0, 7.0, false},     // detox: withdrawal management only
+    {28, 0.018, 0.01, 0.5, 1.0, 0.33, 4.0, 7.0, false},    // residential: controlled environment
+    {90, 0.0075, 0.01, 1.0, 1.0, 0.33, 1.5, 7.0, false},   // outpatient
+    {60, 0.0095, 0.015, 1.0, 1.0, 0.33, 1.5, 7.0, false},  // intensive outpatient
+    {365, 0.0012, 0.01, 1.0, 0.6, 0.40, 3.0, 14.0, true},  // methadone
+    {365, 0.0035, 0.01, 1.0, 0.6, 0.35, 3.0, 14.0, true},  // buprenorphine
 }};
 constexpr double exit_overdose_default = 6.0;
 constexpr double exit_overdose_decay_days_default = 14.0;
 
+// The keys of setting `index` (a row of the table) and its entry-mix shares; a scenario's own
+// setting starts from outpatient's values and takes those it does not set from `based_on`
+// (validate_parameters).
+void declare_setting(ParamTable& t, TreatmentParameters& tr, std::size_t index) {
+  const std::string name = tr.setting_names[index];
+  const std::string base = "treatment.settings." + name + ".";
+  const bool builtin = index < builtin_setting_count;
+  const SettingDefaults& d = setting_defaults[builtin ? index : static_cast<std::size_t>(Setting::outpatient)];
+  auto& sp = tr.settings[index];
+  if (!builtin)
+    t.add_text(base + "based_on", tr.based_on[index], "",
+               "A setting the scenario defines starts from this setting's values (required for a new setting)");
+  t.add_integer(base + "length_days", sp.length_days, d.length_days, 1, 10000, "days",
+                "Planned episode length; reaching it completes the episode (" + name + ")");
+  t.add_real(base + "dropout_base_hazard_per_day", sp.dropout_base_hazard_per_day, d.dropout, 0.0, 1.0, "per day",
+             "Dropout hazard at engagement 0.6 and craving 0.5 (" + name + ")");
+  t.add_real(base + "skills_growth_per_day", sp.skills_growth_per_day, d.skills, 0.0, 1.0, "per day",
+             "Rate at which coping skills k approach 1 while in treatment (" + name + ")");
+  t.add_real(base + "lapse_multiplier_in_treatment", sp.lapse_multiplier_in_treatment, d.lapse, 0.0, 100.0,
+             "multiplier", "Lapse hazard multiplier while in treatment (" + name + ")");
+  t.add_real(base + "craving_target_multiplier", sp.craving_target_multiplier, d.craving, 0.0, 1.0, "multiplier",
+             "Craving target c* multiplier while in treatment, for everyone the setting admits (" + name + ")");
+  t.add_real(base + "overdose_multiplier_in_treatment", sp.overdose_multiplier_in_treatment, d.overdose, 0.0, 100.0,
+             "multiplier", "Substance-related death hazard multiplier while in treatment (" + name + ")");
+  t.add_real(base + "exit_lapse_multiplier", sp.exit_lapse_multiplier, d.exit_lapse, 0.0, 100.0, "multiplier",
+             "M_L: lapse hazard multiplier on the first day out of treatment after an episode of this setting; "
+             "it decays to 1 as 1 + (M_L - 1) exp(-d / tau_L) (" +
+                 name + ")");
+  t.add_real(base + "exit_lapse_decay_days", sp.exit_lapse_decay_days, d.exit_lapse_decay_days, 0.01, 100000.0, "days",
+             "tau_L: time constant of the decay of the post-exit lapse multiplier (" + name + ")");
+  t.add_real(base + "exit_overdose_multiplier", sp.exit_overdose_multiplier, exit_overdose_default, 0.0, 1000.0,
+             "multiplier",
+             "M_exit: substance-related death hazard multiplier on the first day out of treatment after an episode "
+             "of this setting; it decays to 1 as 1 + (M_exit - 1) exp(-d / tau_exit) (" +
+                 name + ")");
+  t.add_real(base + "exit_overdose_decay_days", sp.exit_overdose_decay_days, exit_overdose_decay_days_default, 0.01,
+             100000.0, "days", "tau_exit: time constant of the decay of the post-exit death multiplier (" + name + ")");
+  for (std::size_t s = 0; s < substance_count; ++s) {
+    const std::string substance(substance_names[s]);
+    t.add_boolean(base + "substances." + substance, sp.admits[s], !d.opioid_only || s == 1,
+                  "Whether people whose primary substance is " + substance + " may enter (" + name + ")");
+  }
+  t.add_real("treatment.entry_mix." + name, tr.entry_mix[index], 0.0, 0.0, 1.0, "share",
+             "Share of treatment episodes that take place in " + name +
+                 " (all shares 0: every episode in treatment.setting)");
+  for (std::size_t s = 0; s < substance_count; ++s) {
+    const std::string substance(substance_names[s]);
+    t.add_real("treatment.entry_mix." + substance + "." + name, tr.entry_mix_by_substance[s][index], 0.0, 0.0, 1.0,
+               "share",
+               "Share of the episodes of people whose primary substance is " + substance + " that take place in " +
+                   name + " (all 0: the common entry_mix)");
+  }
+}
+
 }  // namespace
+
+std::array<double, max_settings> TreatmentParameters::entry_cumulative(Substance s) const {
+  const auto& own = entry_mix_by_substance[static_cast<std::size_t>(s)];
+  const bool has_own = std::any_of(own.begin(), own.end(), [](double x) { return x > 0.0; });
+  const bool has_common = std::any_of(entry_mix.begin(), entry_mix.end(), [](double x) { return x > 0.0; });
+  std::array<double, max_settings> shares{};
+  if (has_own) shares = own;
+  else if (has_common) shares = entry_mix;
+  else shares[setting] = 1.0;
+  std::array<double, max_settings> cumulative{};
+  double total = 0.0, sum = 0.0;
+  for (std::size_t k = 0; k < setting_count(); ++k) total += shares[k];
+  for (std::size_t k = 0; k < max_settings; ++k) {
+    sum += k < setting_count() ? shares[k] : 0.0;
+    cumulative[k] = sum / total;
+  }
+  cumulative[setting_count() - 1] = 1.0;  // no rounding gap at the end
+  return cumulative;
+}
 
 void declare_parameters(ParamTable& t, Parameters& p) {
   // ---- population: attributes drawn once per agent ----------------------------------------
@@ -83,41 +159,45 @@ void declare_parameters(ParamTable& t, Parameters& p) {
 
   // ---- treatment ----------------------------------------------------------------------------
   auto& tr = p.treatment;
-  t.add_choice("treatment.setting", tr.setting, Setting::outpatient, {setting_names.begin(), setting_names.end()},
-               "Treatment programme of every episode");
+  {
+    // A choice over the settings table, which a scenario may extend: the value is looked up by
+    // name when it is assigned.
+    ParamSpec spec;
+    spec.path = "treatment.setting";
+    spec.kind = ParamKind::choice;
+    spec.doc = "Treatment programme of every episode, unless treatment.entry_mix says otherwise";
+    spec.choices = tr.setting_names;
+    spec.default_value = std::string("outpatient");
+    spec.assign = [&tr](const ParamValue& v) {
+      const auto& names = tr.setting_names;
+      tr.setting =
+          static_cast<std::size_t>(std::find(names.begin(), names.end(), std::get<std::string>(v)) - names.begin());
+    };
+    spec.current = [&tr]() -> ParamValue { return tr.setting_names.at(tr.setting); };
+    t.add_spec(std::move(spec));
+  }
   t.add_real("treatment.readmission_hazard_per_day", tr.readmission_hazard_per_day, 0.003, 0.0, 1.0, "per day",
              "Hazard of starting a new episode for someone out of treatment and in relapse");
-  for (std::size_t s = 0; s < setting_count; ++s) {
-    const std::string base = "treatment.settings." + std::string(setting_names[s]) + ".";
-    const std::string name(setting_names[s]);
-    const SettingDefaults& d = setting_defaults[s];
-    auto& sp = tr.settings[s];
-    t.add_integer(base + "length_days", sp.length_days, d.length_days, 1, 10000, "days",
-                  "Planned episode length; reaching it completes the episode (" + name + ")");
-    t.add_real(base + "dropout_base_hazard_per_day", sp.dropout_base_hazard_per_day, d.dropout, 0.0, 1.0, "per day",
-               "Dropout hazard at engagement 0.6 and craving 0.5 (" + name + ")");
-    t.add_real(base + "skills_growth_rate_per_day", sp.skills_growth_rate_per_day, d.skills, 0.0, 1.0, "per day",
-               "Rate at which coping skills k approach 1 while in treatment (" + name + ")");
-    t.add_real(base + "lapse_multiplier_in_treatment", sp.lapse_multiplier_in_treatment, d.lapse, 0.0, 100.0,
-               "multiplier", "Lapse hazard multiplier while in treatment (" + name + ")");
-    t.add_real(base + "opioid_craving_target_multiplier", sp.opioid_craving_target_multiplier, d.craving, 0.0, 1.0,
-               "multiplier", "Craving target c* multiplier for opioid users while in treatment (" + name + ")");
-    t.add_real(base + "overdose_multiplier_in_treatment", sp.overdose_multiplier_in_treatment, d.overdose, 0.0, 100.0,
-               "multiplier", "Substance-related death hazard multiplier while in treatment (" + name + ")");
-    t.add_real(base + "exit_lapse_multiplier", sp.exit_lapse_multiplier, d.exit_lapse, 0.0, 100.0, "multiplier",
-               "M_L: lapse hazard multiplier on the first day out of treatment after an episode of this setting; "
-               "it decays to 1 as 1 + (M_L - 1) exp(-d / tau_L) (" +
-                   name + ")");
-    t.add_real(base + "exit_lapse_decay_days", sp.exit_lapse_decay_days, d.exit_lapse_decay_days, 0.01, 100000.0,
-               "days", "tau_L: time constant of the decay of the post-exit lapse multiplier (" + name + ")");
-    t.add_real(base + "exit_overdose_multiplier", sp.exit_overdose_multiplier, exit_overdose_default, 0.0, 1000.0,
-               "multiplier",
-               "M_exit: substance-related death hazard multiplier on the first day out of treatment after an episode "
-               "of this setting; it decays to 1 as 1 + (M_exit - 1) exp(-d / tau_exit) (" +
-                   name + ")");
-    t.add_real(base + "exit_overdose_decay_days", sp.exit_overdose_decay_days, exit_overdose_decay_days_default, 0.01,
-               100000.0, "days",
-               "tau_exit: time constant of the decay of the post-exit death multiplier (" + name + ")");
+  for (std::size_t s = 0; s < builtin_setting_count; ++s) declare_setting(t, tr, s);
+  t.open_section("treatment.settings", max_settings - builtin_setting_count, [&t, &tr](const std::string& name) {
+    if (std::find(substance_names.begin(), substance_names.end(), name) != substance_names.end())
+      throw InputError(SourceLocation{}, "treatment.settings." + name + ": a setting may not be named as a substance");
+    tr.setting_names.push_back(name);
+    t.add_choice_name("treatment.setting", name);
+    declare_setting(t, tr, tr.setting_count() - 1);
+  });
+  const std::string moud_note =
+      "v1's moud is buprenorphine; its dropout base hazard is 0.0035 per day, v1's moud had 0.0025";
+  t.deprecate("treatment.settings.moud", "treatment.settings.buprenorphine", moud_note, "2");
+  t.deprecate_value("treatment.setting", "moud", "buprenorphine", moud_note, "2");
+  for (std::string_view setting :
+       {"detox", "residential", "outpatient", "intensive_outpatient", "methadone", "buprenorphine", "moud"}) {
+    const std::string base = "treatment.settings." + std::string(setting) + ".";
+    if (setting != "moud") {
+      t.deprecate(base + "opioid_craving_target_multiplier", base + "craving_target_multiplier",
+                  "applies to everyone the setting admits; methadone and buprenorphine admit opioid users only", "2");
+      t.deprecate(base + "skills_growth_rate_per_day", base + "skills_growth_per_day", "same meaning", "2");
+    }
   }
 
   // ---- model: the daily dynamics --------------------------------------------------------------
@@ -208,7 +288,7 @@ void declare_parameters(ParamTable& t, Parameters& p) {
        {"loss_of_tolerance_multiplier", "loss_of_tolerance_window_days", "loss_of_tolerance_min_abstinent_days"})
     t.retire(std::string("model.death.") + key, "`model.death.substance_related." + std::string(key) + "`",
              "same meaning, on the substance-related cause only", "2");
-  for (std::string_view setting : setting_names)
+  for (std::string_view setting : builtin_setting_names)
     t.retire("treatment.settings." + std::string(setting) + ".opioid_death_multiplier",
              "`treatment.settings." + std::string(setting) + ".overdose_multiplier_in_treatment`",
              "applies to the substance-related cause of every agent in treatment, not to all deaths of opioid users",
@@ -257,6 +337,75 @@ void declare_parameters(ParamTable& t, Parameters& p) {
              "Dropout hazard multiplier while in lapse or relapse");
 }
 
+namespace {
+
+// A scenario's own settings take every key they do not set from `based_on`; the entry shares sum
+// to 1 (or are all 0); and nobody is sent to a setting that does not admit their substance.
+void validate_settings(const ParamTable& table, Parameters& p) {
+  auto& tr = p.treatment;
+  const auto& names = tr.setting_names;
+  for (std::size_t k = builtin_setting_count; k < tr.setting_count(); ++k) {
+    const std::string base = "treatment.settings." + names[k] + ".";
+    const auto from = std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(k), tr.based_on[k]);
+    if (from == names.begin() + static_cast<std::ptrdiff_t>(k)) {
+      SourceLocation where = table.where_set(base + "based_on");
+      for (const auto& spec : table.specs())
+        if (!where.known() && spec.path.rfind(base, 0) == 0) where = table.where_set(spec.path);
+      std::vector<std::string> earlier(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(k));
+      const std::string hint = closest_match(names[k], earlier);
+      throw InputError(where,
+                       "treatment.settings." + names[k] + ": " +
+                           (hint.empty() ? std::string() : "not a known setting (did you mean '" + hint + "'?); ") +
+                           "a setting the scenario defines needs based_on: one of " + join_names(earlier) +
+                           (tr.based_on[k].empty() ? std::string() : ", got '" + tr.based_on[k] + "'"));
+    }
+    const std::string from_base = "treatment.settings." + *from + ".";
+    for (const auto& spec : table.specs())
+      if (spec.path.rfind(base, 0) == 0 && spec.path != base + "based_on" && !table.where_set(spec.path).known())
+        if (const ParamSpec* source = table.find(from_base + spec.path.substr(base.size())))
+          spec.assign(source->current());
+  }
+
+  const auto check_sum = [&](const std::array<double, max_settings>& shares, const std::string& prefix) {
+    double sum = 0.0;
+    SourceLocation where;
+    for (std::size_t k = 0; k < tr.setting_count(); ++k) {
+      sum += shares[k];
+      if (table.where_set(prefix + names[k]).known()) where = table.where_set(prefix + names[k]);
+    }
+    if (sum > 0.0 && std::fabs(sum - 1.0) > 1e-6)
+      throw InputError(where, prefix.substr(0, prefix.size() - 1) + ": expected shares of " + join_names(names) +
+                                  " summing to 1 (or none set), got " + format_value(sum));
+  };
+  check_sum(tr.entry_mix, "treatment.entry_mix.");
+  for (std::size_t s = 0; s < substance_count; ++s)
+    check_sum(tr.entry_mix_by_substance[s], "treatment.entry_mix." + std::string(substance_names[s]) + ".");
+
+  for (std::size_t s = 0; s < substance_count; ++s) {
+    if (p.population.substance_mix[s] <= 0.0) continue;
+    const std::string substance(substance_names[s]);
+    const auto cumulative = tr.entry_cumulative(static_cast<Substance>(s));
+    for (std::size_t k = 0; k < tr.setting_count(); ++k) {
+      const double share = cumulative[k] - (k > 0 ? cumulative[k - 1] : 0.0);
+      if (share <= 0.0 || tr.settings[k].admits[s]) continue;
+      const std::string admits_key = "treatment.settings." + names[k] + ".substances." + substance;
+      const std::string own = "treatment.entry_mix." + substance + "." + names[k];
+      const std::string common = "treatment.entry_mix." + names[k];
+      const SourceLocation where = table.where_set(own).known()      ? table.where_set(own)
+                                   : table.where_set(common).known() ? table.where_set(common)
+                                   : table.where_set("treatment.setting").known()
+                                       ? table.where_set("treatment.setting")
+                                       : table.where_set("population.substance." + substance);
+      throw InputError(where, names[k] + " does not admit " + substance + " users (" + admits_key +
+                                  " is false), but some of them would enter it: population.substance." + substance +
+                                  " is " + format_value(p.population.substance_mix[s]) +
+                                  "; give their settings with treatment.entry_mix." + substance + ".<setting>");
+    }
+  }
+}
+
+}  // namespace
+
 std::int64_t IntakeParameters::cohort_size() const {
   return static_cast<std::int64_t>(std::llround(arrivals_per_day * static_cast<double>(for_days)));
 }
@@ -286,6 +435,8 @@ void validate_parameters(const ParamTable& table, Parameters& p) {
                                                                          : table.where_set("population.age_years.max"),
                      "population.age_years: min (" + format_value(p.population.age_min_years) +
                          ") must not exceed max (" + format_value(p.population.age_max_years) + ")");
+
+  validate_settings(table, p);
 
   double mix = 0.0;
   for (double share : p.population.substance_mix) mix += share;

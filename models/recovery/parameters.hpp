@@ -9,6 +9,8 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace recoverysim::recovery {
 
@@ -23,15 +25,16 @@ struct BetaShape {
 struct SettingParameters {
   std::int64_t length_days = 90;
   double dropout_base_hazard_per_day = 0.0075;
-  double skills_growth_rate_per_day = 0.01;
+  double skills_growth_per_day = 0.01;
   double lapse_multiplier_in_treatment = 1.0;
-  double opioid_craving_target_multiplier = 1.0;   // while in treatment, opioid users only
+  double craving_target_multiplier = 1.0;          // while in treatment
   double overdose_multiplier_in_treatment = 0.33;  // substance-related death hazard, while in treatment
   // After an episode ends, while out of treatment: 1 + (M - 1) exp(-d / tau), d = days since leaving.
   double exit_lapse_multiplier = 1.0;
   double exit_lapse_decay_days = 7.0;
   double exit_overdose_multiplier = 6.0;
   double exit_overdose_decay_days = 14.0;
+  std::array<bool, substance_count> admits{true, true, true};  // whose primary substance may enter
 };
 
 struct PopulationParameters {
@@ -60,9 +63,21 @@ struct IntakeParameters {
 };
 
 struct TreatmentParameters {
-  Setting setting = Setting::outpatient;
-  std::array<SettingParameters, setting_count> settings{};
+  // The settings table: built-in settings first (states.hpp), then those a scenario defines,
+  // in the order it names them. A setting's code is its index.
+  std::vector<std::string> setting_names{builtin_setting_names.begin(), builtin_setting_names.end()};
+  std::array<SettingParameters, max_settings> settings{};
+  std::array<std::string, max_settings> based_on{};  // a scenario's own setting: the one it starts from
+  std::size_t setting = static_cast<std::size_t>(Setting::outpatient);
+  // Where an episode takes place: shares over settings, for everyone and per substance. All
+  // zero: `setting`; a substance's own shares, if any is positive, replace the common ones.
+  std::array<double, max_settings> entry_mix{};
+  std::array<std::array<double, max_settings>, substance_count> entry_mix_by_substance{};
   double readmission_hazard_per_day = 0.003;
+
+  std::size_t setting_count() const { return setting_names.size(); }
+  // The cumulative entry shares for an agent of substance s (the last is 1).
+  std::array<double, max_settings> entry_cumulative(Substance s) const;
 };
 
 struct ModelParameters {

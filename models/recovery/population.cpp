@@ -39,6 +39,13 @@ std::size_t Population::admitted_by(std::int32_t day) const {
   return count;
 }
 
+std::uint8_t draw_setting(const TreatmentParameters& t, Substance s, RandomKey key, std::uint32_t agent,
+                          std::uint32_t day) {
+  const auto u = philox_block(key, agent, day, static_cast<std::uint32_t>(Stream::entry_setting), 0)[0];
+  const auto cumulative = t.entry_cumulative(s);
+  return static_cast<std::uint8_t>(categorical(u, std::span<const double>(cumulative.data(), t.setting_count())));
+}
+
 DayCount draw_withdrawal_length(const Parameters& p, Substance s, RandomKey key, std::uint32_t agent,
                                 std::uint32_t day) {
   const auto u = philox_block(key, agent, day, static_cast<std::uint32_t>(Stream::withdrawal_length), 0)[0];
@@ -90,6 +97,7 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
 
       pop.state[i] = ClinicalState::withdrawal;
       pop.treatment[i] = pop.admission_day(i) == 0 ? TreatmentStatus::in_treatment : TreatmentStatus::waiting;
+      pop.setting[i] = draw_setting(p.treatment, s, key, agent, 0);
       pop.abstinent_run[i] = 0;
       pop.abstinent_before_use[i] = 0;
       pop.days_since_use[i] = 0;

@@ -41,6 +41,7 @@ struct Population {
   // State and counters.
   std::vector<ClinicalState> state;
   std::vector<TreatmentStatus> treatment;
+  std::vector<std::uint8_t> setting;           // of the current or last episode (a code of the settings table)
   std::vector<DayCount> abstinent_run;         // a: consecutive abstinent days
   std::vector<DayCount> abstinent_before_use;  // a_prior: a at the last return to use
   std::vector<DayCount> days_since_use;        // days since the last return to use
@@ -75,7 +76,8 @@ struct Population {
     f(substance), f(severity), f(mental_health), f(baseline_support), f(baseline_engagement), f(craving_peak);
     f(age_years), f(male);
     f(craving), f(self_efficacy), f(support), f(skills), f(engagement);
-    f(state), f(treatment), f(abstinent_run), f(abstinent_before_use), f(days_since_use), f(withdrawal_days_left);
+    f(state), f(treatment), f(setting), f(abstinent_run), f(abstinent_before_use), f(days_since_use),
+        f(withdrawal_days_left);
     f(status_days);
     f(first_lapse_day), f(first_relapse_day), f(first_episode_outcome), f(first_episode_days), f(readmissions);
     f(death_day), f(death_cause), f(abstinent_days);
@@ -93,6 +95,11 @@ struct Population {
 // (in treatment, in withdrawal). The draws depend only on (seed, replicate, agent), so all
 // arms of a replicate get the same people. Runs in parallel.
 void initialise(Population& pop, const Parameters& p, RandomKey key);
+
+// The setting of an episode that starts on `day`, from the agent's entry_setting stream and the
+// entry mix of its substance.
+std::uint8_t draw_setting(const TreatmentParameters& t, Substance s, RandomKey key, std::uint32_t agent,
+                          std::uint32_t day);
 
 // Geometric withdrawal duration for one agent, from its withdrawal_length stream on `day`.
 DayCount draw_withdrawal_length(const Parameters& p, Substance s, RandomKey key, std::uint32_t agent,

@@ -35,10 +35,14 @@ inline constexpr std::size_t death_cause_count = 3;
 inline constexpr std::array<std::string_view, death_cause_count> death_cause_names = {"none", "other_causes",
                                                                                       "substance_related"};
 
-enum class Setting : std::uint8_t { detox, residential, outpatient, intensive_outpatient, moud };
-inline constexpr std::size_t setting_count = 5;
-inline constexpr std::array<std::string_view, setting_count> setting_names = {"detox", "residential", "outpatient",
-                                                                              "intensive_outpatient", "moud"};
+// Treatment settings: an open table (parameters.hpp). These are the ones every scenario has,
+// with their codes; a scenario may define more, which get the next codes.
+enum class Setting : std::uint8_t { detox, residential, outpatient, intensive_outpatient, methadone, buprenorphine };
+inline constexpr std::size_t builtin_setting_count = 6;
+inline constexpr std::array<std::string_view, builtin_setting_count> builtin_setting_names = {
+    "detox", "residential", "outpatient", "intensive_outpatient", "methadone", "buprenorphine"};
+// Settings a scenario may hold, the built-in ones included.
+inline constexpr std::size_t max_settings = 16;
 
 // What happened to each agent during the core day (bit flags, one byte per agent).
 enum DayEvent : std::uint8_t {

@@ -49,6 +49,7 @@ enum class Stream : std::uint32_t {
   parameter_draws = 7,    // uncertain scenario parameters, once per replicate (counter: hash of the path)
   age = 8,                // age at admission, drawn at creation
   sex = 9,
+  entry_setting = 10,  // the setting of an episode, drawn on its first day (creation: day 0)
 };
 inline constexpr std::uint32_t module_stream_base = 1000;
 

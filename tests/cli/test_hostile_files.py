@@ -108,7 +108,10 @@ def main():
     refused("a file without format_version is refused", ["summarize", no_version], "format_version missing")
     version_1 = altered(whole, "format6.h5", lambda f: f.attrs.__setitem__("format_version", np.int64(6)))
     refused("a file of model version 1 (format 6) is refused, advising to run it again", ["summarize", version_1],
-            "format_version 6", "reads versions 7 to", "run the scenario again")
+            "format_version 6", "reads versions 8 to", "run the scenario again")
+    version_7 = altered(whole, "format7.h5", lambda f: f.attrs.__setitem__("format_version", np.int64(7)))
+    refused("a file of format 7 (one medication setting) is refused, advising to run it again",
+            ["summarize", version_7], "format_version 7", "reads versions 8 to", "run the scenario again")
 
     # 7. merge checks the parts' datasets.
     merged = WORK / "merged.h5"

@@ -130,6 +130,7 @@ constexpr AgentField core_agent_fields[] = {
     {"first_episode_outcome", "category", "how the first treatment episode ended: an index into the labels attribute"},
     {"first_episode_days", "days", "length of the first treatment episode (to the horizon if ongoing)"},
     {"readmissions", "admissions", "readmissions to treatment within the horizon"},
+    {"setting", "category", "treatment setting of the last episode begun within the horizon: an index into the labels"},
     {"death_day", "day", "day of death; -1 if alive at the horizon"},
     {"death_cause", "category", "cause of death: an index into the labels attribute (none if alive at the horizon)"},
     {"abstinent_days", "days", "days alive and abstinent after admission, within the horizon"},
@@ -206,6 +207,8 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
   a->agents["first_episode_outcome"].set_attribute("labels", labels(recovery::episode_outcome_names));
   add("first_episode_days", static_cast<recovery::DayCount*>(nullptr));
   add("readmissions", static_cast<recovery::DayCount*>(nullptr));
+  add("setting", static_cast<std::int8_t*>(nullptr));
+  a->agents["setting"].set_attribute("labels", arm.setting_names);
   add("death_day", static_cast<recovery::DayCount*>(nullptr));
   add("death_cause", static_cast<std::int8_t*>(nullptr));
   a->agents["death_cause"].set_attribute("labels", labels(recovery::death_cause_names));
@@ -316,6 +319,7 @@ void ResultsFile::write_agents(std::size_t arm_index, std::int64_t replicate, co
   write("first_episode_outcome", as_int8(pop.first_episode_outcome));
   write("first_episode_days", pop.first_episode_days);
   write("readmissions", pop.readmissions);
+  write("setting", as_int8(pop.setting));
   write("death_day", pop.death_day);
   write("death_cause", as_int8(pop.death_cause));
   write("abstinent_days", pop.abstinent_days);

@@ -20,7 +20,7 @@ namespace recoverysim {
 // admission period, per-person waits, the event record; 5: units and descriptions of every
 // dataset; 6: a shard's part holds only its own units, under /units; 7: model version 2's age,
 // sex and causes of death (docs/output.md, change log)
-inline constexpr std::int64_t format_version = 7;
+inline constexpr std::int64_t format_version = 8;
 
 // The core's per-agent columns (/arms/<arm>/agents/<name>), in the order they are written.
 std::vector<std::string> core_agent_column_names();
@@ -56,6 +56,7 @@ class ResultsFile {
     std::string sweep_base;
     std::vector<std::pair<std::string, std::string>> sweep_point;
     recovery::ObservationPlan observed;
+    std::vector<std::string> setting_names;  // the arm's settings table: the labels of `setting`
   };
   std::size_t add_arm(const ArmInfo& arm, const std::vector<ModuleOutput>& modules);
   void write_day_counts(std::size_t arm, std::int64_t replicate, const std::vector<recovery::DayCounts>& per_day);

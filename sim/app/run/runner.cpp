@@ -64,7 +64,8 @@ std::vector<ResultsFile::ModuleOutput> module_outputs(const Arm& arm) {
 }
 
 ResultsFile::ArmInfo arm_info(const Scenario& scenario, const Arm& arm) {
-  return {arm.name, arm.sweep_base, arm.sweep_point, scenario.observation_plan(arm)};
+  return {arm.name, arm.sweep_base, arm.sweep_point, scenario.observation_plan(arm),
+          scenario.model_of(arm).treatment.setting_names};
 }
 
 }  // namespace

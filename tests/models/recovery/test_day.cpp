@@ -51,13 +51,15 @@ TEST_CASE("craving target: peak while using or in withdrawal, decaying with abst
     a.state = x;
     CHECK(craving_target(ctx, a) == Approx(0.6));
   }
-  Parameters moud = p;
-  moud.treatment.setting = Setting::moud;
-  const DayContext moud_ctx(moud);
+  // The setting's multiplier, read from the agent's own setting, while in treatment only.
   a.substance = Substance::opioid;
-  CHECK(craving_target(moud_ctx, a) == Approx(0.6 * 0.6));
+  a.setting = static_cast<std::int32_t>(Setting::buprenorphine);
+  CHECK(craving_target(ctx, a) == Approx(0.6 * 0.6));
+  a.setting = static_cast<std::int32_t>(Setting::outpatient);
+  CHECK(craving_target(ctx, a) == Approx(0.6));
+  a.setting = static_cast<std::int32_t>(Setting::methadone);
   a.treatment = TreatmentStatus::completed;
-  CHECK(craving_target(moud_ctx, a) == Approx(0.6));
+  CHECK(craving_target(ctx, a) == Approx(0.6));
 }
 
 TEST_CASE("latent update follows the reference equations") {
@@ -165,12 +167,12 @@ TEST_CASE("substance-related death: base by substance, times use, treatment, tol
   a.substance = Substance::alcohol;
   CHECK_FALSE(in_loss_of_tolerance_window(ctx, a));
 
-  Parameters moud = p;
-  moud.treatment.setting = Setting::moud;
-  const DayContext moud_ctx(moud);
   AgentState o = typical_agent();
   o.substance = Substance::opioid;
-  CHECK(substance_death_hazard(moud_ctx, o) == Approx(4e-5 * 0.02 * 0.35));
+  o.setting = static_cast<std::int32_t>(Setting::buprenorphine);
+  CHECK(substance_death_hazard(ctx, o) == Approx(4e-5 * 0.02 * 0.35));
+  o.setting = static_cast<std::int32_t>(Setting::methadone);
+  CHECK(substance_death_hazard(ctx, o) == Approx(4e-5 * 0.02 * 0.4));
 }
 
 TEST_CASE("a day: one uniform decides death and its cause, in proportion to the two hazards") {
@@ -215,10 +217,10 @@ TEST_CASE("a day: one uniform decides death and its cause, in proportion to the 
 
 TEST_CASE("a day: the lapse hazard after an episode ends decays from M_L, only while out of treatment") {
   Parameters p = testing::default_parameters();
-  p.treatment.setting = Setting::residential;  // M_L 4, tau_L 7
   const DayContext ctx(p);
   AgentState a = typical_agent();
-  a.status_days = 27;  // the 28th and last day of the episode
+  a.setting = static_cast<std::int32_t>(Setting::residential);  // M_L 4, tau_L 7
+  a.status_days = 27;                                           // the 28th and last day of the episode
   const auto ev = advance_one_day(ctx, a, 27, quiet_day, AgentEffects{});
   CHECK((ev & event_completed) != 0);
   CHECK(a.status_days == 0);  // d = 0 on the first day out
@@ -275,9 +277,8 @@ TEST_CASE("lapse hazard: log-linear in the centred covariates, with its multipli
   a.state = ClinicalState::withdrawal;
   CHECK(lapse_hazard(ctx, a, false, AgentEffects{}) == Approx(base * 1.6));
 
-  Parameters residential = p;
-  residential.treatment.setting = Setting::residential;
-  const DayContext res_ctx(residential);
+  const DayContext& res_ctx = ctx;
+  a.setting = static_cast<std::int32_t>(Setting::residential);
   a.state = ClinicalState::early_recovery;
   CHECK(lapse_hazard(res_ctx, a, false, AgentEffects{}) == Approx(base * 0.5));
   a.treatment = TreatmentStatus::completed;

@@ -371,7 +371,7 @@ TEST_CASE("experiments: distribution mistakes are refused where they were writte
   }
   CHECK(load_error("name: d\n", {"treatment.setting={dist: normal, mean: 1, sd: 1}"}) ==
         "--set treatment.setting={dist: normal, mean: 1, sd: 1}: treatment.setting: only a number can be given as a "
-        "distribution; expected one of detox, residential, outpatient, intensive_outpatient, moud");
+        "distribution; expected one of detox, residential, outpatient, intensive_outpatient, methadone, buprenorphine");
   for (const std::string key : {"replicates", "days", "seed", "population.size"}) {
     INFO(key);
     const auto [message, yaml] = error(key, "{dist: uniform, min: 2, max: 10}");

@@ -58,6 +58,7 @@ const std::vector<std::string> compared_datasets = {"arms/usual_care/state_count
                                                     "arms/usual_care/agents/death_day",
                                                     "arms/usual_care/agents/abstinent_days",
                                                     "arms/usual_care/agents/readmissions",
+                                                    "arms/usual_care/agents/setting",
                                                     "arms/usual_care/outcomes/relapse_by_day_90",
                                                     "arms/usual_care/trajectories/state"};
 
@@ -93,7 +94,13 @@ TEST_CASE("the results file follows the documented layout") {
   const auto f = h5::File::open_read_only(path);
   const auto& root = f.root();
   CHECK(root.string_attribute("format") == "recoverysim");
-  CHECK(root.integer_attribute("format_version") == 7);
+  CHECK(root.integer_attribute("format_version") == 8);
+  // The settings table is the labels of each agent's setting (everyone in outpatient here).
+  const auto setting = root.open_dataset("arms/usual_care/agents/setting");
+  CHECK(setting.string_list_attribute("labels") == std::vector<std::string>{"detox", "residential", "outpatient",
+                                                                            "intensive_outpatient", "methadone",
+                                                                            "buprenorphine"});
+  CHECK(setting.read_all<std::int8_t>() == std::vector<std::int8_t>(3 * 3000, 2));
   CHECK(root.open_dataset("tasks/complete").read_all<std::uint8_t>() == std::vector<std::uint8_t>(3, 1));
   CHECK_FALSE(root.has_attribute("shard"));
   CHECK(root.integer_attribute("seed") == 77);
