@@ -284,10 +284,15 @@ void declare_parameters(ParamTable& t, Parameters& p) {
            "applies to the substance-related cause only (default 0.02); withdrawal has its own multiplier", "2");
   t.retire("model.death.in_treatment_multiplier", "`treatment.settings.<setting>.overdose_multiplier_in_treatment`",
            "per setting, on the substance-related cause only", "2");
+  // The loss-of-tolerance keys keep their meaning, now on the substance-related cause only.
   for (const char* key :
        {"loss_of_tolerance_multiplier", "loss_of_tolerance_window_days", "loss_of_tolerance_min_abstinent_days"})
-    t.retire(std::string("model.death.") + key, "`model.death.substance_related." + std::string(key) + "`",
-             "same meaning, on the substance-related cause only", "2");
+    t.deprecate(std::string("model.death.") + key, "model.death.substance_related." + std::string(key),
+                "same meaning, on the substance-related cause only", "2");
+  t.retire("treatment.settings.moud.opioid_death_multiplier",
+           "`treatment.settings.buprenorphine.overdose_multiplier_in_treatment`",
+           "applies to the substance-related cause of every agent in treatment, not to all deaths of opioid users",
+           "2");
   for (std::string_view setting : builtin_setting_names)
     t.retire("treatment.settings." + std::string(setting) + ".opioid_death_multiplier",
              "`treatment.settings." + std::string(setting) + ".overdose_multiplier_in_treatment`",

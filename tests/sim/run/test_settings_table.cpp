@@ -112,15 +112,16 @@ TEST_CASE("settings table: version 1's names still work, each with a warning nam
       "      opioid_craving_target_multiplier: 0.5\n"
       "    outpatient:\n"
       "      skills_growth_rate_per_day: 0.02\n");
-  s.load(path.string(), {"treatment.settings.moud.length_days=200"});
+  s.load(path.string(), {"treatment.settings.moud.length_days=200", "model.death.loss_of_tolerance_window_days=10"});
   const auto& tr = s.model.treatment;
   const auto bup = static_cast<std::size_t>(Setting::buprenorphine);
   CHECK(tr.setting == bup);
   CHECK(tr.settings[bup].craving_target_multiplier == 0.5);
   CHECK(tr.settings[bup].length_days == 200);
   CHECK(tr.settings[static_cast<std::size_t>(Setting::outpatient)].skills_growth_per_day == 0.02);
+  CHECK(s.model.model.loss_of_tolerance_window_days == 10);
   const auto warnings = s.warnings();
-  REQUIRE(warnings.size() == 5);
+  REQUIRE(warnings.size() == 6);
   bool value = false, section = false, craving = false, skills = false, option = false;
   for (const auto& w : warnings) {
     if (w.message.find("'moud' is deprecated since model version 2: it means 'buprenorphine'") != std::string::npos) {
