@@ -1,7 +1,8 @@
 // The programme building blocks (models/recovery/kit.hpp) on their own: the queue's order and
 // wait records, the intake into places, staff departures and hires, eligibility conditions,
-// costs, and columns that reset themselves.
+// costs, columns that reset themselves, and the draws the scalar effect hook is handed.
 #include "models/recovery/kit.hpp"
+#include "models/recovery/simple_module_tiles.hpp"
 
 #include "support/defaults.hpp"
 
@@ -176,6 +177,51 @@ TEST_CASE("kit: per-agent columns reset themselves together") {
   columns.reset(4);
   CHECK(day == std::vector<std::int32_t>{-1, -1, -1, -1});
   CHECK(level == std::vector<float>(4, 0.5f));
+}
+
+namespace {
+
+// Records the draws the effect hook is handed, per agent.
+class Draws final : public SimpleModule<Draws> {
+ public:
+  static constexpr std::uint32_t effect_stream = 3;
+  static constexpr int effect_draws = 2;
+  std::vector<std::uint32_t> first, second;
+
+  void declare(ParamTable&) override {}
+  std::vector<Metric> metrics() const override { return {}; }
+  void start(const ReplicateContext&, std::size_t agents) {
+    first.assign(agents, 0);
+    second.assign(agents, 0);
+  }
+  std::int64_t effect(const AgentToday& a, AgentEffect&) {
+    first[a.agent] = a.draw;
+    second[a.agent] = a.second_draw;
+    return 1;
+  }
+  void after_day(DayView&, std::span<double>) override {}
+  std::vector<AgentColumn> agent_columns() const override { return {}; }
+};
+
+}  // namespace
+
+TEST_CASE("kit: the effect hook's two draws are the first two numbers of the agent's block") {
+  const Parameters p = testing::closed_cohort(100);
+  Population pop;
+  pop.resize(100);
+  const RandomKey key{9, 4};
+  Draws module;
+  module.start_replicate({p, key, 10, 1200}, 100);
+  TileEffects fx;
+  fx.set_neutral();
+  // The second tile, partly filled: agents 64 to 99.
+  CHECK(module.tile_effects<BaselineKernel>({7, key, pop, 64, 36}, fx) == 36);
+  for (std::uint32_t i = 64; i < 100; ++i) {
+    const auto block = philox_block(key, i, 7, 1203, 0);
+    REQUIRE(module.first[i] == block[0]);
+    REQUIRE(module.second[i] == block[1]);
+  }
+  CHECK(module.first[63] == 0);  // not in the tile
 }
 
 }  // namespace recoverysim::recovery
