@@ -1,9 +1,6 @@
 // The group module: its parameter table, the daily effects on members (add_effects) and the
 // serial phase that records contagion and moves the queue and the groups (after_day).
 #include "group.hpp"
-#include "parallel.hpp"
-
-#include <tbb/blocked_range.h>
 
 #include <algorithm>
 
@@ -138,47 +135,35 @@ bool Group::is_milestone(std::int32_t abstinent_run) const {
 }
 
 // Each group counts its members' lapses and milestones; each member hears of the others'
-// events, not its own. Groups are independent: in parallel over fixed chunks of groups, whose
-// lists of members with non-zero contagion are joined in order.
+// events, not its own. Groups in order, so pending_ lists the members with non-zero contagion
+// in group order.
 void Group::record_contagion(const DayView& view) {
-  const auto& pop = view.pop;
-  constexpr std::size_t groups_per_chunk = 1024;
-  pending_parts_.resize((groups_ + groups_per_chunk - 1) / groups_per_chunk);
-  const double per_lapse = p_.craving_increment_per_member_lapse;
-  const double per_milestone = p_.self_efficacy_increment_per_member_milestone;
-  recoverysim::parallel_for(tbb::blocked_range<std::size_t>(0, pending_parts_.size()), [&](const auto& r) {
-    for (std::size_t c = r.begin(); c != r.end(); ++c) {
-      std::vector<std::int32_t>& part = pending_parts_[c];
-      part.clear();
-      for (std::size_t g = c * groups_per_chunk; g < std::min(groups_, (c + 1) * groups_per_chunk); ++g) {
-        const std::int32_t* slots = members_.data() + g * group_size_;
-        const auto n = static_cast<std::size_t>(member_count_[g]);
-        std::int32_t lapses = 0, milestones = 0;
-        for (std::size_t k = 0; k < n; ++k) {
-          const auto i = static_cast<std::size_t>(slots[k]);
-          const std::uint8_t ev = view.events[i];
-          lapses += (ev & event_lapsed) != 0;
-          milestones += !(ev & event_died) && is_milestone(pop.abstinent_run[i]);
-        }
-        if (lapses == 0 && milestones == 0) continue;  // no contagion in this group
-        for (std::size_t k = 0; k < n; ++k) {
-          const auto i = static_cast<std::size_t>(slots[k]);
-          const std::uint8_t ev = view.events[i];
-          if (ev & event_died) continue;  // leaves the group tonight
-          const bool own_lapse = (ev & event_lapsed) != 0;
-          const bool own_milestone = is_milestone(pop.abstinent_run[i]);
-          const auto craving = static_cast<float>(per_lapse * (lapses - (own_lapse ? 1 : 0)));
-          const auto self_efficacy = static_cast<float>(per_milestone * (milestones - (own_milestone ? 1 : 0)));
-          if (craving == 0.0f && self_efficacy == 0.0f) continue;
-          pending_craving_[i] = craving;
-          pending_self_efficacy_[i] = self_efficacy;
-          part.push_back(slots[k]);
-        }
-      }
-    }
-  });
   pending_.clear();
-  for (const auto& part : pending_parts_) pending_.insert(pending_.end(), part.begin(), part.end());
+  for (std::size_t g = 0; g < groups_; ++g) {
+    const std::span<const std::int32_t> members(members_.data() + g * group_size_,
+                                                static_cast<std::size_t>(member_count_[g]));
+    std::int32_t lapses = 0, milestones = 0;
+    for (const std::int32_t agent : members) {
+      const auto i = static_cast<std::size_t>(agent);
+      lapses += (view.events[i] & event_lapsed) != 0;
+      milestones += !(view.events[i] & event_died) && is_milestone(view.pop.abstinent_run[i]);
+    }
+    if (lapses == 0 && milestones == 0) continue;  // no contagion in this group
+    for (const std::int32_t agent : members) {
+      const auto i = static_cast<std::size_t>(agent);
+      const std::uint8_t ev = view.events[i];
+      if (ev & event_died) continue;  // leaves the group tonight
+      const bool own_lapse = (ev & event_lapsed) != 0;
+      const bool own_milestone = is_milestone(view.pop.abstinent_run[i]);
+      const auto craving = static_cast<float>(p_.craving_increment_per_member_lapse * (lapses - (own_lapse ? 1 : 0)));
+      const auto self_efficacy =
+          static_cast<float>(p_.self_efficacy_increment_per_member_milestone * (milestones - (own_milestone ? 1 : 0)));
+      if (craving == 0.0f && self_efficacy == 0.0f) continue;
+      pending_craving_[i] = craving;
+      pending_self_efficacy_[i] = self_efficacy;
+      pending_.push_back(agent);
+    }
+  }
 }
 
 // The agent leaves its group on `day`; it was a member on the days since it joined.

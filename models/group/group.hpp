@@ -138,9 +138,8 @@ class Group final : public SimpleModule<Group> {
   // First come, first served: those who become eligible on the same day in agent order.
   CapacityQueue queue_;
 
-  // Agents with non-zero contagion due tomorrow, and its parts by chunk of groups.
+  // Agents with non-zero contagion due tomorrow.
   std::vector<std::int32_t> pending_;
-  std::vector<std::vector<std::int32_t>> pending_parts_;
   // Today's agents with an event that bears on eligibility (with_events_), and those plus the
   // agents whose aftercare ends today or has ended (candidates_).
   std::vector<std::int32_t> with_events_;
