@@ -1,16 +1,13 @@
-// The group module: its parameter table, the daily effects on members (add_effects) and the
-// serial phase that records contagion and moves the queue and the groups (after_day).
+// The group module: its parameter table, the day's figures (before_day; the effects on members
+// are the hook in group.hpp) and the serial phase that records contagion and moves the queue
+// and the groups (after_day).
 #include "group.hpp"
 
 #include <algorithm>
 
 namespace recoverysim::recovery {
 
-namespace {
-
 constexpr std::int32_t whole_days_per_week = 7;  // sessions fall on whole days
-
-}  // namespace
 
 bool is_session_day(std::uint32_t day, std::int64_t sessions_per_week) {
   const auto d = static_cast<std::int64_t>(day);
@@ -102,7 +99,7 @@ void Group::start(const ReplicateContext&, std::size_t agents) {
   aftercare_end_.clear();
   started_ = false;
   last_before_day_ = -1;
-  groups_running_today_ = members_today_ = attendance_today_ = sessions_held_today_ = 0;
+  groups_running_today_ = members_today_ = 0;
 }
 
 // ---- before_day: today's figures ---------------------------------------------------------------
@@ -114,7 +111,6 @@ void Group::before_day(DayView& view) {
     groups_running_today_ += n > 0;
     members_today_ += n;
   }
-  sessions_held_today_ = session_today_ ? groups_running_today_ : 0;
   last_before_day_ = static_cast<std::int32_t>(view.day);
 }
 
@@ -166,25 +162,20 @@ void Group::record_contagion(const DayView& view) {
   }
 }
 
-// The agent leaves its group on `day`; it was a member on the days since it joined.
-void Group::leave_group(std::size_t agent, std::int32_t day) {
-  member_days_[agent] += day - member_since_[agent];
+// The agent leaves its group tonight; it was a member on the days since it joined.
+void Group::leave_group(std::size_t agent, const DayView& view) {
+  member_days_[agent] += static_cast<std::int32_t>(view.day) - member_since_[agent];
   group_of_[agent] = no_group;
-  emit(agent, event_left_group);
+  view.emit(agent, event_left_group);
 }
 
-void Group::remove_member(std::size_t agent, std::int32_t day) {
+void Group::remove_member(std::size_t agent, const DayView& view) {
   const auto g = static_cast<std::size_t>(group_of_[agent]);
   std::int32_t* slots = members_.data() + g * group_size_;
-  const auto n = static_cast<std::size_t>(member_count_[g]);
-  for (std::size_t k = 0; k < n; ++k)
-    if (slots[k] == static_cast<std::int32_t>(agent)) {
-      slots[k] = slots[n - 1];
-      slots[n - 1] = -1;
-      break;
-    }
-  --member_count_[g];
-  leave_group(agent, day);
+  const auto n = static_cast<std::size_t>(member_count_[g]--);
+  // The last member takes the leaver's slot; slots past the count are never read.
+  *std::find(slots, slots + n, static_cast<std::int32_t>(agent)) = slots[n - 1];
+  leave_group(agent, view);
 }
 
 // Members leave at the end of a closed cycle, or when they are no longer eligible. Eligibility
@@ -212,19 +203,17 @@ void Group::release_members(const DayView& view) {
     const auto cycle_days = static_cast<std::int32_t>(p_.closed_cycle_weeks * whole_days_per_week);
     for (std::size_t g = 0; g < groups_; ++g) {
       if (member_count_[g] == 0 || day - cycle_start_day_[g] < cycle_days) continue;
-      std::int32_t* slots = members_.data() + g * group_size_;
       for (std::int32_t k = 0; k < member_count_[g]; ++k) {
-        const auto i = static_cast<std::size_t>(slots[k]);
+        const auto i = static_cast<std::size_t>(members_[g * group_size_ + static_cast<std::size_t>(k)]);
         cycle_done_[i] = 1;
-        leave_group(i, day);
-        slots[k] = -1;
+        leave_group(i, view);
       }
       member_count_[g] = 0;
     }
   }
   for (const std::int32_t agent : candidates_) {
     const auto i = static_cast<std::size_t>(agent);
-    if (group_of_[i] != no_group && !eligible(pop, i, day)) remove_member(i, day);
+    if (group_of_[i] != no_group && !eligible(pop, i, day)) remove_member(i, view);
   }
 }
 
@@ -237,14 +226,14 @@ void Group::update_queue(const DayView& view) {
     const auto i = static_cast<std::size_t>(agent);
     if (!queue_.waiting(agent) || eligible(pop, i, day)) continue;
     queue_.leave(agent, day);
-    emit(i, event_left);
+    view.emit(i, event_left);
   }
   // Newly eligible people join the back, in agent order: fifo by eligibility day, then index.
   // After the first day only an event can make someone newly eligible.
   const auto join = [&](std::size_t i) {
     const auto agent = static_cast<std::int32_t>(i);
     if (group_of_[i] != no_group || queue_.waiting(agent) || cycle_done_[i] || !eligible(pop, i, day)) return;
-    emit(i, event_queued);
+    view.emit(i, event_queued);
     queue_.join(agent, day);
   };
   if (started_) {
@@ -254,7 +243,8 @@ void Group::update_queue(const DayView& view) {
   }
 }
 
-void Group::fill_groups(std::int32_t day) {
+void Group::fill_groups(const DayView& view) {
+  const auto day = static_cast<std::int32_t>(view.day);
   const auto size = static_cast<std::int32_t>(p_.group_size);
   const bool closed = p_.admission == GroupAdmission::closed;
   for (std::size_t g = 0; g < groups_ && queue_.size() > 0; ++g) {
@@ -267,18 +257,16 @@ void Group::fill_groups(std::int32_t day) {
       member_since_[i] = day;
       members_[g * group_size_ + static_cast<std::size_t>(member_count_[g])] = agent;
       ++member_count_[g];
-      emit(i, event_joined, static_cast<std::int16_t>(std::min<std::size_t>(g, 32767)));
+      view.emit(i, event_joined, static_cast<std::int16_t>(std::min<std::size_t>(g, 32767)));
     }
   }
 }
 
 void Group::after_day(DayView& view, std::span<double> metrics) {
-  emitted_ = view.emitted;
   admitted_ = std::min(group_of_.size(), view.pop.admitted_by(static_cast<std::int32_t>(view.day)));
   // Only these events bear on eligibility and cycles (a lapse, relapse or resumption does not).
   agents_with_events(view, event_died | event_admitted | event_readmitted | event_completed | event_dropped_out,
                      with_events_);
-  attendance_today_ = view.effects_total;
   // Yesterday's contagion has reached its members; today's replaces it.
   for (const std::int32_t agent : pending_) {
     pending_craving_[static_cast<std::size_t>(agent)] = 0.0f;
@@ -287,18 +275,18 @@ void Group::after_day(DayView& view, std::span<double> metrics) {
   record_contagion(view);
   release_members(view);
   update_queue(view);
-  fill_groups(static_cast<std::int32_t>(view.day));
+  fill_groups(view);
   started_ = true;
-  emitted_ = nullptr;
 
   const auto staff_fte = static_cast<double>(p_.facilitators);
   metrics[0] = static_cast<double>(groups_running_today_);
   metrics[1] = static_cast<double>(members_today_);
-  metrics[2] = static_cast<double>(attendance_today_);
+  metrics[2] = static_cast<double>(view.effects_total);
   metrics[3] = static_cast<double>(queue_.size());
   metrics[4] = staff_fte;
+  const std::int64_t sessions_held = session_today_ ? groups_running_today_ : 0;
   metrics[5] =
-      staff_fte * p_.salary_per_year / days_per_year + p_.cost_per_session * static_cast<double>(sessions_held_today_);
+      staff_fte * p_.salary_per_year / days_per_year + p_.cost_per_session * static_cast<double>(sessions_held);
 }
 
 std::vector<AgentColumn> Group::agent_columns() const {
