@@ -97,7 +97,6 @@ void Group::start(const ReplicateContext&, std::size_t agents) {
   queue_.reset(agents);
   pending_.clear();
   aftercare_end_.clear();
-  started_ = false;
   last_before_day_ = -1;
   groups_running_today_ = members_today_ = 0;
 }
@@ -117,7 +116,7 @@ void Group::before_day(DayView& view) {
 // ---- after_day: contagion, leaving, queueing, joining -------------------------------------------
 
 bool Group::eligible(const Population& pop, std::size_t i, std::int32_t day) const {
-  if (i >= admitted_ || pop.state[i] == ClinicalState::deceased) return false;
+  if (pop.state[i] == ClinicalState::deceased) return false;
   const TreatmentStatus y = pop.treatment[i];
   if (y == TreatmentStatus::in_treatment) return true;
   if (p_.eligibility != GroupEligibility::aftercare) return false;
@@ -229,17 +228,12 @@ void Group::update_queue(const DayView& view) {
     view.emit(i, event_left);
   }
   // Newly eligible people join the back, in agent order: fifo by eligibility day, then index.
-  // After the first day only an event can make someone newly eligible.
-  const auto join = [&](std::size_t i) {
-    const auto agent = static_cast<std::int32_t>(i);
-    if (group_of_[i] != no_group || queue_.waiting(agent) || cycle_done_[i] || !eligible(pop, i, day)) return;
+  // Only an event makes someone newly eligible (admission, on day 0 in a closed cohort).
+  for (const std::int32_t agent : with_events_) {
+    const auto i = static_cast<std::size_t>(agent);
+    if (group_of_[i] != no_group || queue_.waiting(agent) || cycle_done_[i] || !eligible(pop, i, day)) continue;
     view.emit(i, event_queued);
     queue_.join(agent, day);
-  };
-  if (started_) {
-    for (const std::int32_t agent : with_events_) join(static_cast<std::size_t>(agent));
-  } else {
-    for (std::size_t i = 0; i < group_of_.size(); ++i) join(i);
   }
 }
 
@@ -263,7 +257,6 @@ void Group::fill_groups(const DayView& view) {
 }
 
 void Group::after_day(DayView& view, std::span<double> metrics) {
-  admitted_ = std::min(group_of_.size(), view.pop.admitted_by(static_cast<std::int32_t>(view.day)));
   // Only these events bear on eligibility and cycles (a lapse, relapse or resumption does not).
   agents_with_events(view, event_died | event_admitted | event_readmitted | event_completed | event_dropped_out,
                      with_events_);
@@ -276,7 +269,6 @@ void Group::after_day(DayView& view, std::span<double> metrics) {
   release_members(view);
   update_queue(view);
   fill_groups(view);
-  started_ = true;
 
   const auto staff_fte = static_cast<double>(p_.facilitators);
   metrics[0] = static_cast<double>(groups_running_today_);

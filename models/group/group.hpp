@@ -140,8 +140,6 @@ class Group final : public SimpleModule<Group> {
   std::vector<std::int32_t> candidates_;
   // Aftercare that ends on a known day, in the order it ends: (day, agent).
   DueList aftercare_end_;
-  std::size_t admitted_ = 0;  // agents admitted by today
-  bool started_ = false;      // the replicate's first after_day has run
   std::int32_t last_before_day_ = -1;
 
   // Today's figures, fixed in before_day (membership during the day).
