@@ -40,7 +40,7 @@ void ContingencyManagement::after_day(DayView& view, std::span<double> metrics) 
   std::int64_t tests = 0;
   double vouchers = 0.0;
   // Today's tests (a draw each, in agent order), then the enrolments that end.
-  std::erase_if(participants_, [&](std::int32_t agent) {
+  intake_.end_if([&](std::int32_t agent) {
     const auto i = static_cast<std::size_t>(agent);
     const auto u = philox_block(view.key, static_cast<std::uint32_t>(agent), view.day, stream_base() + stream_test, 0);
     if (eligible_.holds(view.pop, i) && bernoulli(u[0], tests_per_week_ / days_per_week)) {
@@ -53,40 +53,29 @@ void ContingencyManagement::after_day(DayView& view, std::span<double> metrics) 
       }
     }
     if (eligible_.holds(view.pop, i) && day + 1 - enrolled_on_[i] < duration_days_) return false;
-    enrolled_[i] = 0, streak_[i] = 0;
+    streak_[i] = 0;
     view.emit(i, event_ended);
     return true;
   });
-  // New windows join the queue; those waiting who are no longer eligible leave it.
+  // New windows join the queue, those waiting who are no longer eligible leave it, and the
+  // queue fills the free places.
   eligible_.opened_today(view, opened_);
-  std::erase_if(waiting_, [&](std::int32_t agent) {
-    if (!queue_.waiting(agent)) return true;
-    if (eligible_.holds(view.pop, static_cast<std::size_t>(agent))) return false;
-    queue_.leave(agent, day), view.emit(static_cast<std::size_t>(agent), event_left);
-    return true;
-  });
-  for (const std::int32_t agent : opened_)
-    if (!enrolled_[static_cast<std::size_t>(agent)] && !queue_.waiting(agent))
-      queue_.join(agent, day), waiting_.push_back(agent), view.emit(static_cast<std::size_t>(agent), event_queued);
-  std::sort(waiting_.begin(), waiting_.end());
-  const std::size_t before = participants_.size();
-  for (std::int32_t agent;
-       static_cast<std::int64_t>(participants_.size()) < places_ && (agent = queue_.serve(day)) >= 0;) {
-    enrolled_[static_cast<std::size_t>(agent)] = 1, enrolled_on_[static_cast<std::size_t>(agent)] = day + 1;
-    participants_.push_back(agent), view.emit(static_cast<std::size_t>(agent), event_enrolled);
-  }
-  std::inplace_merge(participants_.begin(), participants_.begin() + static_cast<std::ptrdiff_t>(before),
-                     participants_.end());
-  const auto n = static_cast<double>(participants_.size());
+  intake_.admit(
+      view, opened_, places_,
+      [&](std::int32_t agent) { return eligible_.holds(view.pop, static_cast<std::size_t>(agent)); },
+      [](std::int32_t) { return std::uint16_t{0}; },
+      [&](std::int32_t agent) { enrolled_on_[static_cast<std::size_t>(agent)] = day + 1; });
+  const auto participants = static_cast<std::int64_t>(intake_.participants().size());
+  const auto n = static_cast<double>(participants);
   const double staff = static_cast<double>(staff_fte_);
   const double values[] = {n,
-                           static_cast<double>(queue_.size()),
-                           queue_.mean_days_so_far(day),
+                           static_cast<double>(intake_.queue().size()),
+                           intake_.queue().mean_days_so_far(day),
                            n / static_cast<double>(places_),
                            static_cast<double>(tests),
                            vouchers,
                            staff,
-                           costs_.day(staff, tests, static_cast<std::int64_t>(participants_.size())) + vouchers};
+                           costs_.day(staff, tests, participants) + vouchers};
   std::copy(std::begin(values), std::end(values), metrics.begin());
 }
 

@@ -17,10 +17,7 @@ class ContingencyManagement final : public SimpleModule<ContingencyManagement> {
 
   void declare(ParamTable& table) override;
   std::vector<Metric> metrics() const override;
-  void start(const ReplicateContext&, std::size_t agents) {
-    queue_.reset(agents);
-    participants_.clear(), waiting_.clear();
-  }
+  void start(const ReplicateContext&, std::size_t agents) { intake_.reset(agents); }
   void after_day(DayView& view, std::span<double> metrics) override;
   std::vector<AgentColumn> agent_columns() const override {
     return {{"vouchers", vouchers_, "currency units", "vouchers earned over the enrolment"},
@@ -37,11 +34,11 @@ class ContingencyManagement final : public SimpleModule<ContingencyManagement> {
                             first + event_left, days)};
   }
   std::vector<TimeToEventRecord> outcome_records(const OutcomeDefinition&, const Population& pop) const override {
-    return queue_.wait_records(pop);
+    return intake_.queue().wait_records(pop);
   }
 
   std::int64_t effect(const AgentToday& a, AgentEffect& e) const {
-    const bool on = enrolled_[a.agent] != 0;
+    const bool on = intake_.enrolled(a.agent);
     e.lapse_multiplier *= on & (streak_[a.agent] > 0) ? static_cast<float>(streak_lapse_multiplier_) : 1.0f;
     e.dropout_multiplier *= on ? static_cast<float>(enrolled_dropout_multiplier_) : 1.0f;
     return 0;
@@ -54,13 +51,12 @@ class ContingencyManagement final : public SimpleModule<ContingencyManagement> {
   double tests_per_week_{}, first_voucher_{}, voucher_step_{}, max_voucher_{};
   double streak_lapse_multiplier_{}, enrolled_dropout_multiplier_{};
 
-  PerAgent<std::uint8_t> enrolled_{columns(), 0};
   PerAgent<std::int32_t> enrolled_on_{columns(), -1};
   PerAgent<std::int32_t> streak_{columns(), 0};
   PerAgent<std::int32_t> negatives_{columns(), 0};
   PerAgent<float> vouchers_{columns(), 0.0f};
-  CapacityQueue queue_;
-  std::vector<std::int32_t> participants_, waiting_, opened_;
+  Intake intake_{{event_queued, event_enrolled, event_left}};
+  std::vector<std::int32_t> opened_;
 };
 
 }  // namespace recoverysim::recovery

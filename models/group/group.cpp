@@ -1,19 +1,13 @@
-// The group module: its parameter table, the daily effects on members (add_effects) and the
-// serial phase that records contagion and moves the queue and the groups (after_day).
+// The group module: its parameter table, the day's figures (before_day; the effects on members
+// are the hook in group.hpp) and the serial phase that records contagion and moves the queue
+// and the groups (after_day).
 #include "group.hpp"
-#include "parallel.hpp"
-
-#include <tbb/blocked_range.h>
 
 #include <algorithm>
 
 namespace recoverysim::recovery {
 
-namespace {
-
 constexpr std::int32_t whole_days_per_week = 7;  // sessions fall on whole days
-
-}  // namespace
 
 bool is_session_day(std::uint32_t day, std::int64_t sessions_per_week) {
   const auto d = static_cast<std::int64_t>(day);
@@ -103,9 +97,8 @@ void Group::start(const ReplicateContext&, std::size_t agents) {
   queue_.reset(agents);
   pending_.clear();
   aftercare_end_.clear();
-  started_ = false;
   last_before_day_ = -1;
-  groups_running_today_ = members_today_ = attendance_today_ = sessions_held_today_ = 0;
+  groups_running_today_ = members_today_ = 0;
 }
 
 // ---- before_day: today's figures ---------------------------------------------------------------
@@ -117,14 +110,13 @@ void Group::before_day(DayView& view) {
     groups_running_today_ += n > 0;
     members_today_ += n;
   }
-  sessions_held_today_ = session_today_ ? groups_running_today_ : 0;
   last_before_day_ = static_cast<std::int32_t>(view.day);
 }
 
 // ---- after_day: contagion, leaving, queueing, joining -------------------------------------------
 
 bool Group::eligible(const Population& pop, std::size_t i, std::int32_t day) const {
-  if (i >= admitted_ || pop.state[i] == ClinicalState::deceased) return false;
+  if (pop.state[i] == ClinicalState::deceased) return false;
   const TreatmentStatus y = pop.treatment[i];
   if (y == TreatmentStatus::in_treatment) return true;
   if (p_.eligibility != GroupEligibility::aftercare) return false;
@@ -138,68 +130,51 @@ bool Group::is_milestone(std::int32_t abstinent_run) const {
 }
 
 // Each group counts its members' lapses and milestones; each member hears of the others'
-// events, not its own. Groups are independent: in parallel over fixed chunks of groups, whose
-// lists of members with non-zero contagion are joined in order.
+// events, not its own. Groups in order, so pending_ lists the members with non-zero contagion
+// in group order.
 void Group::record_contagion(const DayView& view) {
-  const auto& pop = view.pop;
-  constexpr std::size_t groups_per_chunk = 1024;
-  pending_parts_.resize((groups_ + groups_per_chunk - 1) / groups_per_chunk);
-  const double per_lapse = p_.craving_increment_per_member_lapse;
-  const double per_milestone = p_.self_efficacy_increment_per_member_milestone;
-  recoverysim::parallel_for(tbb::blocked_range<std::size_t>(0, pending_parts_.size()), [&](const auto& r) {
-    for (std::size_t c = r.begin(); c != r.end(); ++c) {
-      std::vector<std::int32_t>& part = pending_parts_[c];
-      part.clear();
-      for (std::size_t g = c * groups_per_chunk; g < std::min(groups_, (c + 1) * groups_per_chunk); ++g) {
-        const std::int32_t* slots = members_.data() + g * group_size_;
-        const auto n = static_cast<std::size_t>(member_count_[g]);
-        std::int32_t lapses = 0, milestones = 0;
-        for (std::size_t k = 0; k < n; ++k) {
-          const auto i = static_cast<std::size_t>(slots[k]);
-          const std::uint8_t ev = view.events[i];
-          lapses += (ev & event_lapsed) != 0;
-          milestones += !(ev & event_died) && is_milestone(pop.abstinent_run[i]);
-        }
-        if (lapses == 0 && milestones == 0) continue;  // no contagion in this group
-        for (std::size_t k = 0; k < n; ++k) {
-          const auto i = static_cast<std::size_t>(slots[k]);
-          const std::uint8_t ev = view.events[i];
-          if (ev & event_died) continue;  // leaves the group tonight
-          const bool own_lapse = (ev & event_lapsed) != 0;
-          const bool own_milestone = is_milestone(pop.abstinent_run[i]);
-          const auto craving = static_cast<float>(per_lapse * (lapses - (own_lapse ? 1 : 0)));
-          const auto self_efficacy = static_cast<float>(per_milestone * (milestones - (own_milestone ? 1 : 0)));
-          if (craving == 0.0f && self_efficacy == 0.0f) continue;
-          pending_craving_[i] = craving;
-          pending_self_efficacy_[i] = self_efficacy;
-          part.push_back(slots[k]);
-        }
-      }
-    }
-  });
   pending_.clear();
-  for (const auto& part : pending_parts_) pending_.insert(pending_.end(), part.begin(), part.end());
+  for (std::size_t g = 0; g < groups_; ++g) {
+    const std::span<const std::int32_t> members(members_.data() + g * group_size_,
+                                                static_cast<std::size_t>(member_count_[g]));
+    std::int32_t lapses = 0, milestones = 0;
+    for (const std::int32_t agent : members) {
+      const auto i = static_cast<std::size_t>(agent);
+      lapses += (view.events[i] & event_lapsed) != 0;
+      milestones += !(view.events[i] & event_died) && is_milestone(view.pop.abstinent_run[i]);
+    }
+    if (lapses == 0 && milestones == 0) continue;  // no contagion in this group
+    for (const std::int32_t agent : members) {
+      const auto i = static_cast<std::size_t>(agent);
+      const std::uint8_t ev = view.events[i];
+      if (ev & event_died) continue;  // leaves the group tonight
+      const bool own_lapse = (ev & event_lapsed) != 0;
+      const bool own_milestone = is_milestone(view.pop.abstinent_run[i]);
+      const auto craving = static_cast<float>(p_.craving_increment_per_member_lapse * (lapses - (own_lapse ? 1 : 0)));
+      const auto self_efficacy =
+          static_cast<float>(p_.self_efficacy_increment_per_member_milestone * (milestones - (own_milestone ? 1 : 0)));
+      if (craving == 0.0f && self_efficacy == 0.0f) continue;
+      pending_craving_[i] = craving;
+      pending_self_efficacy_[i] = self_efficacy;
+      pending_.push_back(agent);
+    }
+  }
 }
 
-// The agent leaves its group on `day`; it was a member on the days since it joined.
-void Group::leave_group(std::size_t agent, std::int32_t day) {
-  member_days_[agent] += day - member_since_[agent];
+// The agent leaves its group tonight; it was a member on the days since it joined.
+void Group::leave_group(std::size_t agent, const DayView& view) {
+  member_days_[agent] += static_cast<std::int32_t>(view.day) - member_since_[agent];
   group_of_[agent] = no_group;
-  emit(agent, event_left_group);
+  view.emit(agent, event_left_group);
 }
 
-void Group::remove_member(std::size_t agent, std::int32_t day) {
+void Group::remove_member(std::size_t agent, const DayView& view) {
   const auto g = static_cast<std::size_t>(group_of_[agent]);
   std::int32_t* slots = members_.data() + g * group_size_;
-  const auto n = static_cast<std::size_t>(member_count_[g]);
-  for (std::size_t k = 0; k < n; ++k)
-    if (slots[k] == static_cast<std::int32_t>(agent)) {
-      slots[k] = slots[n - 1];
-      slots[n - 1] = -1;
-      break;
-    }
-  --member_count_[g];
-  leave_group(agent, day);
+  const auto n = static_cast<std::size_t>(member_count_[g]--);
+  // The last member takes the leaver's slot; slots past the count are never read.
+  *std::find(slots, slots + n, static_cast<std::int32_t>(agent)) = slots[n - 1];
+  leave_group(agent, view);
 }
 
 // Members leave at the end of a closed cycle, or when they are no longer eligible. Eligibility
@@ -227,19 +202,17 @@ void Group::release_members(const DayView& view) {
     const auto cycle_days = static_cast<std::int32_t>(p_.closed_cycle_weeks * whole_days_per_week);
     for (std::size_t g = 0; g < groups_; ++g) {
       if (member_count_[g] == 0 || day - cycle_start_day_[g] < cycle_days) continue;
-      std::int32_t* slots = members_.data() + g * group_size_;
       for (std::int32_t k = 0; k < member_count_[g]; ++k) {
-        const auto i = static_cast<std::size_t>(slots[k]);
+        const auto i = static_cast<std::size_t>(members_[g * group_size_ + static_cast<std::size_t>(k)]);
         cycle_done_[i] = 1;
-        leave_group(i, day);
-        slots[k] = -1;
+        leave_group(i, view);
       }
       member_count_[g] = 0;
     }
   }
   for (const std::int32_t agent : candidates_) {
     const auto i = static_cast<std::size_t>(agent);
-    if (group_of_[i] != no_group && !eligible(pop, i, day)) remove_member(i, day);
+    if (group_of_[i] != no_group && !eligible(pop, i, day)) remove_member(i, view);
   }
 }
 
@@ -252,24 +225,20 @@ void Group::update_queue(const DayView& view) {
     const auto i = static_cast<std::size_t>(agent);
     if (!queue_.waiting(agent) || eligible(pop, i, day)) continue;
     queue_.leave(agent, day);
-    emit(i, event_left);
+    view.emit(i, event_left);
   }
   // Newly eligible people join the back, in agent order: fifo by eligibility day, then index.
-  // After the first day only an event can make someone newly eligible.
-  const auto join = [&](std::size_t i) {
-    const auto agent = static_cast<std::int32_t>(i);
-    if (group_of_[i] != no_group || queue_.waiting(agent) || cycle_done_[i] || !eligible(pop, i, day)) return;
-    emit(i, event_queued);
+  // Only an event makes someone newly eligible (admission, on day 0 in a closed cohort).
+  for (const std::int32_t agent : with_events_) {
+    const auto i = static_cast<std::size_t>(agent);
+    if (group_of_[i] != no_group || queue_.waiting(agent) || cycle_done_[i] || !eligible(pop, i, day)) continue;
+    view.emit(i, event_queued);
     queue_.join(agent, day);
-  };
-  if (started_) {
-    for (const std::int32_t agent : with_events_) join(static_cast<std::size_t>(agent));
-  } else {
-    for (std::size_t i = 0; i < group_of_.size(); ++i) join(i);
   }
 }
 
-void Group::fill_groups(std::int32_t day) {
+void Group::fill_groups(const DayView& view) {
+  const auto day = static_cast<std::int32_t>(view.day);
   const auto size = static_cast<std::int32_t>(p_.group_size);
   const bool closed = p_.admission == GroupAdmission::closed;
   for (std::size_t g = 0; g < groups_ && queue_.size() > 0; ++g) {
@@ -282,18 +251,15 @@ void Group::fill_groups(std::int32_t day) {
       member_since_[i] = day;
       members_[g * group_size_ + static_cast<std::size_t>(member_count_[g])] = agent;
       ++member_count_[g];
-      emit(i, event_joined, static_cast<std::int16_t>(std::min<std::size_t>(g, 32767)));
+      view.emit(i, event_joined, static_cast<std::int16_t>(std::min<std::size_t>(g, 32767)));
     }
   }
 }
 
 void Group::after_day(DayView& view, std::span<double> metrics) {
-  emitted_ = view.emitted;
-  admitted_ = std::min(group_of_.size(), view.pop.admitted_by(static_cast<std::int32_t>(view.day)));
   // Only these events bear on eligibility and cycles (a lapse, relapse or resumption does not).
   agents_with_events(view, event_died | event_admitted | event_readmitted | event_completed | event_dropped_out,
                      with_events_);
-  attendance_today_ = view.effects_total;
   // Yesterday's contagion has reached its members; today's replaces it.
   for (const std::int32_t agent : pending_) {
     pending_craving_[static_cast<std::size_t>(agent)] = 0.0f;
@@ -302,18 +268,17 @@ void Group::after_day(DayView& view, std::span<double> metrics) {
   record_contagion(view);
   release_members(view);
   update_queue(view);
-  fill_groups(static_cast<std::int32_t>(view.day));
-  started_ = true;
-  emitted_ = nullptr;
+  fill_groups(view);
 
   const auto staff_fte = static_cast<double>(p_.facilitators);
   metrics[0] = static_cast<double>(groups_running_today_);
   metrics[1] = static_cast<double>(members_today_);
-  metrics[2] = static_cast<double>(attendance_today_);
+  metrics[2] = static_cast<double>(view.effects_total);
   metrics[3] = static_cast<double>(queue_.size());
   metrics[4] = staff_fte;
+  const std::int64_t sessions_held = session_today_ ? groups_running_today_ : 0;
   metrics[5] =
-      staff_fte * p_.salary_per_year / days_per_year + p_.cost_per_session * static_cast<double>(sessions_held_today_);
+      staff_fte * p_.salary_per_year / days_per_year + p_.cost_per_session * static_cast<double>(sessions_held);
 }
 
 std::vector<AgentColumn> Group::agent_columns() const {

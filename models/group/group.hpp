@@ -9,8 +9,6 @@
 
 #include <cstdint>
 #include <span>
-#include <string>
-#include <utility>
 #include <vector>
 
 namespace recoverysim::recovery {
@@ -106,17 +104,13 @@ class Group final : public SimpleModule<Group> {
   bool is_milestone(std::int32_t abstinent_run) const;
   void record_contagion(const DayView& view);
   void release_members(const DayView& view);
-  void leave_group(std::size_t agent, std::int32_t day);
-  void remove_member(std::size_t agent, std::int32_t day);
+  void leave_group(std::size_t agent, const DayView& view);
+  void remove_member(std::size_t agent, const DayView& view);
   void update_queue(const DayView& view);
-  void emit(std::size_t agent, Event event, std::int16_t detail = 0) const {
-    if (emitted_) emitted_->push_back({static_cast<std::int32_t>(agent), event, detail});
-  }
-  void fill_groups(std::int32_t day);
+  void fill_groups(const DayView& view);
 
   GroupParameters p_;
-  std::size_t groups_ = 0;
-  std::size_t group_size_ = 0;
+  std::size_t groups_ = 0, group_size_ = 0;
 
   // Per agent.
   PerAgent<std::int32_t> group_of_{columns(), no_group};
@@ -138,25 +132,19 @@ class Group final : public SimpleModule<Group> {
   // First come, first served: those who become eligible on the same day in agent order.
   CapacityQueue queue_;
 
-  // Agents with non-zero contagion due tomorrow, and its parts by chunk of groups.
+  // Agents with non-zero contagion due tomorrow.
   std::vector<std::int32_t> pending_;
-  std::vector<std::vector<std::int32_t>> pending_parts_;
   // Today's agents with an event that bears on eligibility (with_events_), and those plus the
   // agents whose aftercare ends today or has ended (candidates_).
   std::vector<std::int32_t> with_events_;
   std::vector<std::int32_t> candidates_;
   // Aftercare that ends on a known day, in the order it ends: (day, agent).
   DueList aftercare_end_;
-  std::vector<ModuleEvent>* emitted_ = nullptr;  // today's events, during after_day
-  std::size_t admitted_ = 0;                     // agents admitted by today
-  bool started_ = false;                         // the replicate's first after_day has run
   std::int32_t last_before_day_ = -1;
 
   // Today's figures, fixed in before_day (membership during the day).
   std::int64_t groups_running_today_ = 0;
   std::int64_t members_today_ = 0;
-  std::int64_t attendance_today_ = 0;
-  std::int64_t sessions_held_today_ = 0;
   bool session_today_ = false;
 };
 

@@ -70,10 +70,8 @@ void Programme::start(const ReplicateContext&, std::size_t agents) {
   for (int k = 0; k < 4; ++k) contact_effect_[k] = static_cast<float>(contact_values_[k]);
   contact_probability_ = contacts_per_week_ / days_per_week * attendance_probability_;
   last_day_ = -1;
-  queue_.reset(agents);
+  intake_.reset(agents);
   staff_positions_.reset(staff_);
-  participants_.clear();
-  waiting_.clear();
 }
 
 std::int64_t Programme::places(std::int64_t staff) const {
@@ -85,7 +83,6 @@ std::int64_t Programme::places(std::int64_t staff) const {
 
 void Programme::end(std::int32_t agent, std::int32_t day, DayView& view) {
   const auto i = static_cast<std::size_t>(agent);
-  enrolled_[i] = 0;
   enrolled_days_[i] += day - enrolled_since_[i];
   view.emit(i, event_ended);
 }
@@ -98,7 +95,7 @@ void Programme::after_day(DayView& view, std::span<double> metrics) {
 
   // Enrolments that end today: the window closed, the enrolment ran its course, or the
   // participant disengaged (a draw for each, in agent order).
-  std::erase_if(participants_, [&](std::int32_t agent) {
+  intake_.end_if([&](std::int32_t agent) {
     const auto i = static_cast<std::size_t>(agent);
     const bool ends =
         !open(i) || (duration_days_ > 0 && day + 1 - enrolled_since_[i] >= duration_days_) ||
@@ -109,65 +106,46 @@ void Programme::after_day(DayView& view, std::span<double> metrics) {
     return ends;
   });
 
-  // Windows that open today; those waiting whose window closed or who waited too long leave.
-  eligible_.opened_today(view, opened_);
-  for (const std::int32_t agent : opened_) window_last_day_[static_cast<std::size_t>(agent)] = eligible_.last_day(day);
-  std::erase_if(waiting_, [&](std::int32_t agent) {
-    const auto i = static_cast<std::size_t>(agent);
-    if (!queue_.waiting(agent)) return true;  // served
-    const bool gives_up = max_wait_days_ > 0 && day + 1 - queue_.joined_day(agent) >= max_wait_days_;
-    if (open(i) && !gives_up) return false;
-    queue_.leave(agent, day);
-    view.emit(i, event_left);
-    return true;
-  });
-  for (const std::int32_t agent : opened_) {
-    const auto i = static_cast<std::size_t>(agent);
-    if (enrolled_[i] || queue_.waiting(agent)) continue;
-    const std::uint16_t priority =
-        priority_ == ProgrammePriority::severity ? static_cast<std::uint16_t>((1.0f - pop.severity[i]) * 65535.0f)
-        : priority_ == ProgrammePriority::mental_health ? static_cast<std::uint16_t>(pop.mental_health[i] ? 0 : 1)
-                                                        : std::uint16_t{0};
-    queue_.join(agent, day, priority);
-    waiting_.push_back(agent);
-    view.emit(i, event_queued);
-  }
-  std::sort(waiting_.begin(), waiting_.end());
-
-  // Places: staff today, then the queue served into the free places.
+  // Places: staff today. Windows that open today join the queue; those waiting whose window
+  // closed or who waited too long leave it; then the queue is served into the free places.
   staff_positions_.update(view.key, view.day, stream_base() + stream_staff, staff_leave_probability_per_day_,
                           hiring_delay_days_);
   const std::int64_t available = places(staff_positions_.working());
-  const std::size_t before = participants_.size();
-  while (static_cast<std::int64_t>(participants_.size()) < available) {
-    const std::int32_t agent = queue_.serve(day);
-    if (agent < 0) break;
+  eligible_.opened_today(view, opened_);
+  for (const std::int32_t agent : opened_) window_last_day_[static_cast<std::size_t>(agent)] = eligible_.last_day(day);
+  const auto still_waits = [&](std::int32_t agent) {
+    const bool gives_up = max_wait_days_ > 0 && day + 1 - intake_.queue().joined_day(agent) >= max_wait_days_;
+    return open(static_cast<std::size_t>(agent)) && !gives_up;
+  };
+  const auto priority = [&](std::int32_t agent) {
     const auto i = static_cast<std::size_t>(agent);
-    enrolled_[i] = 1;
+    return priority_ == ProgrammePriority::severity ? static_cast<std::uint16_t>((1.0f - pop.severity[i]) * 65535.0f)
+           : priority_ == ProgrammePriority::mental_health ? static_cast<std::uint16_t>(pop.mental_health[i] ? 0 : 1)
+                                                           : std::uint16_t{0};
+  };
+  intake_.admit(view, opened_, available, still_waits, priority, [&](std::int32_t agent) {
+    const auto i = static_cast<std::size_t>(agent);
     enrolled_since_[i] = day + 1;  // the effects start tomorrow
     if (first_enrolled_day_[i] < 0) first_enrolled_day_[i] = day;
     ++enrolments_[i];
-    participants_.push_back(agent);
-    view.emit(i, event_enrolled);
-  }
-  std::inplace_merge(participants_.begin(), participants_.begin() + static_cast<std::ptrdiff_t>(before),
-                     participants_.end());
+  });
 
-  const auto n = static_cast<double>(participants_.size());
+  const auto participants = static_cast<std::int64_t>(intake_.participants().size());
+  const auto n = static_cast<double>(participants);
   const double staff = static_cast<double>(staff_positions_.working());
-  const double values[] = {n, static_cast<double>(queue_.size()), queue_.mean_days_so_far(day),
+  const double values[] = {n, static_cast<double>(intake_.queue().size()), intake_.queue().mean_days_so_far(day),
                            // Staff who leave end no enrolment: those enrolled keep their places.
                            available == std::numeric_limits<std::int64_t>::max() || n == 0.0
                                ? 0.0
                                : n / std::max(n, static_cast<double>(available)),
                            static_cast<double>(view.effects_total), staff,
-                           costs_.day(staff, view.effects_total, static_cast<std::int64_t>(participants_.size()))};
+                           costs_.day(staff, view.effects_total, participants)};
   std::copy(std::begin(values), std::end(values), metrics.begin());
 }
 
 std::vector<AgentColumn> Programme::agent_columns() const {
   std::vector<std::int32_t> days(enrolled_days_.begin(), enrolled_days_.end());
-  for (const std::int32_t agent : participants_)  // still enrolled: the days up to the horizon
+  for (const std::int32_t agent : intake_.participants())  // still enrolled: the days up to the horizon
     days[static_cast<std::size_t>(agent)] += last_day_ + 1 - enrolled_since_[static_cast<std::size_t>(agent)];
   return {{"enrolled_days", std::move(days), "days", "days with the programme's effects, over every enrolment"},
           {"first_enrolled_day", first_enrolled_day_, "day", "the day first enrolled; -1 never"},
@@ -188,7 +166,7 @@ std::vector<OutcomeDefinition> Programme::outcome_definitions(EventCode first_co
 }
 
 std::vector<TimeToEventRecord> Programme::outcome_records(const OutcomeDefinition&, const Population& pop) const {
-  return queue_.wait_records(pop);
+  return intake_.queue().wait_records(pop);
 }
 
 }  // namespace recoverysim::recovery

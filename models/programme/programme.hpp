@@ -36,7 +36,7 @@ class Programme final : public SimpleModule<Programme> {
 
   // What happens to one agent today: the effects while enrolled, and a contact's.
   std::int64_t effect(const AgentToday& a, AgentEffect& e) const {
-    const bool on = enrolled_[a.agent] != 0;
+    const bool on = intake_.enrolled(a.agent);
     const bool contact = on & bernoulli(a.draw, contact_probability_);
     const float* in = enrolled_effect_;
     const float* at = contact_effect_;
@@ -52,7 +52,7 @@ class Programme final : public SimpleModule<Programme> {
     return contact;
   }
   // Contacts are drawn only on days someone is enrolled.
-  bool draws_today() const { return contact_probability_ > 0.0 && !participants_.empty(); }
+  bool draws_today() const { return contact_probability_ > 0.0 && !intake_.participants().empty(); }
 
  private:
   void end(std::int32_t agent, std::int32_t day, DayView& view);
@@ -73,17 +73,16 @@ class Programme final : public SimpleModule<Programme> {
   double contact_probability_ = 0.0;
 
   // Per agent (reset by SimpleModule).
-  PerAgent<std::uint8_t> enrolled_{columns(), 0};
   PerAgent<std::int32_t> window_last_day_{columns(), -1};  // the last day of the open window
   PerAgent<std::int32_t> enrolled_since_{columns(), -1};
   PerAgent<std::int32_t> enrolled_days_{columns(), 0};
   PerAgent<std::int32_t> first_enrolled_day_{columns(), -1};
   PerAgent<std::int32_t> enrolments_{columns(), 0};
 
-  CapacityQueue queue_;
+  Intake intake_{{event_queued, event_enrolled, event_left}};
   StaffPositions staff_positions_;
-  std::vector<std::int32_t> participants_, waiting_, opened_;  // in increasing order
-  std::int32_t last_day_ = -1;                                 // the last day after_day ran
+  std::vector<std::int32_t> opened_;  // in increasing order
+  std::int32_t last_day_ = -1;        // the last day after_day ran
 };
 
 }  // namespace recoverysim::recovery

@@ -9,6 +9,7 @@
 //                            status, state) and from which event (admission, discharge, ...)
 //                            for how long
 //   CapacityQueue            places in priority then arrival order, with per-person waits
+//   Intake                   the day's passage from eligibility through the queue into places
 //   StaffPositions           positions that leave at a daily hazard and are refilled after a
 //                            hiring delay
 //   ProgrammeCosts           salaries (one days_per_year), contacts, participants, fixed costs
@@ -142,6 +143,87 @@ class CapacityQueue {
   std::int64_t waiting_ = 0;
   std::int64_t joined_day_sum_ = 0;  // over those waiting
 };
+
+// ---- Intake: the queue into places ---------------------------------------------------------
+
+// The people holding a programme's places and the capacity queue of those waiting for one,
+// moved on once a day in after_day: the module ends the day's enrolments (end_if), then admit()
+// takes the people whose window opened into the queue and serves the queue into the free
+// places, emitting the module's events as it goes.
+class Intake {
+ public:
+  // The module's events: joins the queue, takes a place, leaves the queue without one.
+  struct Events {
+    EventCode queued, enrolled, left;
+  };
+  explicit Intake(Events events) : events_(events) {}
+
+  void reset(std::size_t agents) {
+    queue_.reset(agents);
+    enrolled_.assign(agents, 0);
+    participants_.clear();
+    waiting_.clear();
+  }
+  // Ends the enrolments for which ends(agent) holds, asked of each participant in turn.
+  template <class Ends>
+  void end_if(Ends ends) {
+    std::erase_if(participants_, [&](std::int32_t agent) {
+      if (!ends(agent)) return false;
+      enrolled_[static_cast<std::size_t>(agent)] = 0;
+      return true;
+    });
+  }
+  // The day's intake, once the day's enrolments have ended. Those waiting for whom
+  // still_waits(agent) fails leave the queue unserved (event left), in agent order; each agent of
+  // `opened` (increasing) who neither holds a place nor waits joins it with priority(agent)
+  // (event queued); then the queue is served until `places` are held, enrol(agent) called for
+  // each before its event enrolled.
+  template <class StillWaits, class Priority, class Enrol>
+  void admit(DayView& view, std::span<const std::int32_t> opened, std::int64_t places, StillWaits still_waits,
+             Priority priority, Enrol enrol);
+  bool enrolled(std::size_t agent) const { return enrolled_[agent] != 0; }
+  // Those holding a place, the order in which end_if asks of them: each day's new participants,
+  // in the order served, merged into the others (agent order when served in agent order).
+  const std::vector<std::int32_t>& participants() const { return participants_; }
+  const CapacityQueue& queue() const { return queue_; }
+
+ private:
+  Events events_;
+  CapacityQueue queue_;
+  std::vector<std::uint8_t> enrolled_;  // per agent: holds a place
+  std::vector<std::int32_t> participants_;
+  std::vector<std::int32_t> waiting_;  // who joined and may still be waiting, in increasing order
+};
+
+template <class StillWaits, class Priority, class Enrol>
+void Intake::admit(DayView& view, std::span<const std::int32_t> opened, std::int64_t places, StillWaits still_waits,
+                   Priority priority, Enrol enrol) {
+  const auto day = static_cast<std::int32_t>(view.day);
+  std::erase_if(waiting_, [&](std::int32_t agent) {
+    if (!queue_.waiting(agent)) return true;  // served
+    if (still_waits(agent)) return false;
+    queue_.leave(agent, day);
+    view.emit(static_cast<std::size_t>(agent), events_.left);
+    return true;
+  });
+  for (const std::int32_t agent : opened) {
+    if (enrolled_[static_cast<std::size_t>(agent)] || queue_.waiting(agent)) continue;
+    queue_.join(agent, day, priority(agent));
+    waiting_.push_back(agent);
+    view.emit(static_cast<std::size_t>(agent), events_.queued);
+  }
+  std::sort(waiting_.begin(), waiting_.end());
+  const std::size_t before = participants_.size();
+  for (std::int32_t agent;
+       static_cast<std::int64_t>(participants_.size()) < places && (agent = queue_.serve(day)) >= 0;) {
+    enrolled_[static_cast<std::size_t>(agent)] = 1;
+    enrol(agent);
+    participants_.push_back(agent);
+    view.emit(static_cast<std::size_t>(agent), events_.enrolled);
+  }
+  std::inplace_merge(participants_.begin(), participants_.begin() + static_cast<std::ptrdiff_t>(before),
+                     participants_.end());
+}
 
 // ---- Staff ---------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@
 //   class Vouchers final : public SimpleModule<Vouchers> {
 //    public:
 //     static constexpr std::uint32_t effect_stream = 0;  // optional: a uniform draw per agent
+//     static constexpr int effect_draws = 2;              // optional: and a second (a.second_draw)
 //     bool draws_today() const { return ...; }            // optional: skip the draws on days without use
 //     std::int64_t effect(const AgentToday& a, AgentEffect& e) {
 //       const bool on = enrolled_[a.agent] != 0;
@@ -61,6 +62,9 @@ struct AgentToday {
   std::uint32_t day;
   const Population& pop;
   std::uint32_t draw;  // a uniform 32-bit number on the module's effect_stream (0 without one)
+  // The same block's second number, for a module that declares `effect_draws = 2` (else 0):
+  // two decisions a day from one block.
+  std::uint32_t second_draw = 0;
 };
 
 template <class Module>

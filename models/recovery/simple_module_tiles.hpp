@@ -11,6 +11,11 @@ template <class Module>
 concept HasEffectStream = requires {
   Module::effect_stream;
 };
+// Optional: `static constexpr int effect_draws = 2`, the block's second number too.
+template <class Module>
+concept HasSecondDraw = requires {
+  requires Module::effect_draws == 2;
+};
 // Optional: `bool draws_today() const`, false on days no agent's effect reads its draw.
 template <class Module>
 concept HasDrawsToday = requires(const Module& m) {
@@ -21,13 +26,22 @@ template <class Module>
 template <class KernelTag>
 std::int64_t SimpleModule<Module>::tile_effects(const TileView& tile, TileEffects& fx) {
   Module& module = *static_cast<Module*>(this);
-  std::uint32_t draws[agents_per_tile] = {};
+  std::uint32_t draws[agents_per_tile] = {}, second_draws[agents_per_tile] = {};
   if constexpr (HasEffectStream<Module>) {
     bool needed = true;
     if constexpr (HasDrawsToday<Module>) needed = module.draws_today();
-    if (needed)
-      first_draws_of_range_for<KernelTag>(tile.key, tile.first, tile.n, tile.day, stream_base_ + Module::effect_stream,
-                                          draws);
+    const std::uint32_t stream = stream_base_ + Module::effect_stream;
+    if constexpr (HasSecondDraw<Module>) {
+      if (needed) {
+        std::uint32_t u[4][agents_per_tile];
+        philox_lanes(typename KernelTag::isa{}, tile.key, static_cast<std::uint32_t>(tile.first), tile.day, stream, 0,
+                     u);
+        std::copy_n(u[0], tile.n, draws);
+        std::copy_n(u[1], tile.n, second_draws);
+      }
+    } else if (needed) {
+      first_draws_of_range_for<KernelTag>(tile.key, tile.first, tile.n, tile.day, stream, draws);
+    }
   }
   std::int64_t total = 0;
   for (std::size_t l = 0; l < tile.n; ++l) {
@@ -36,7 +50,7 @@ std::int64_t SimpleModule<Module>::tile_effects(const TileView& tile, TileEffect
     AgentEffect e{fx.support_connections[l],     fx.craving_increment[l],       fx.self_efficacy_increment[l],
                   fx.skills_increment[l],        fx.engagement_increment[l],    fx.lapse_multiplier[l],
                   fx.stress_lapse_multiplier[l], fx.relapse_odds_multiplier[l], fx.dropout_multiplier[l]};
-    total += module.effect(AgentToday{tile.first + l, tile.day, tile.pop, draws[l]}, e);
+    total += module.effect(AgentToday{tile.first + l, tile.day, tile.pop, draws[l], second_draws[l]}, e);
   }
   return total;
 }

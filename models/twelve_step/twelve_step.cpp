@@ -2,65 +2,55 @@
 // sponsorship, and the serial phase that ends and makes sponsor links.
 #include "twelve_step.hpp"
 
-#include "lane_math.hpp"
-
 #include <algorithm>
 #include <bit>
-#include <cmath>
 #include <functional>
 #include <queue>
 
 namespace recoverysim::recovery {
 
-namespace {
-
-bool alive(const Population& pop, std::size_t i) { return pop.state[i] != ClinicalState::deceased; }
-
-}  // namespace
-
 void TwelveStep::declare(ParamTable& t) {
-  auto& p = p_;
-  t.add_choice("offer_at", p.offer_at, TwelveStepOffer::admission, {"admission", "discharge"},
+  t.add_choice("offer_at", p_.offer_at, TwelveStepOffer::admission, {"admission", "discharge"},
                "When an agent is offered mutual help: at each admission (facilitation during treatment) or at each "
                "discharge (completion or dropout)");
-  t.add_real("uptake_probability", p.uptake_probability, 0.6, 0.0, 1.0, "probability",
+  t.add_real("uptake_probability", p_.uptake_probability, 0.6, 0.0, 1.0, "probability",
              "Probability that an agent offered mutual help takes it up and becomes a participant");
-  t.add_real("meetings_per_week", p.meetings_per_week, 3.0, 0.0, 7.0, "meetings per week",
+  t.add_real("meetings_per_week", p_.meetings_per_week, 3.0, 0.0, 7.0, "meetings per week",
              "Meetings available; a participant attends on a day with probability affiliation x meetings_per_week / 7");
-  t.add_real("initial_affiliation", p.initial_affiliation, 0.5, 0.0, 1.0, "affiliation",
+  t.add_real("initial_affiliation", p_.initial_affiliation, 0.5, 0.0, 1.0, "affiliation",
              "Affiliation f of a new participant");
-  t.add_real("affiliation_growth_per_meeting", p.affiliation_growth_per_meeting, 0.05, 0.0, 1.0, "share of headroom",
+  t.add_real("affiliation_growth_per_meeting", p_.affiliation_growth_per_meeting, 0.05, 0.0, 1.0, "share of headroom",
              "Each meeting attended closes this share of the gap to full affiliation: f += growth x (1 - f)");
-  t.add_real("affiliation_decay_rate_per_day", p.affiliation_decay_rate_per_day, 0.01, 0.0, 1.0, "per day",
+  t.add_real("affiliation_decay_rate_per_day", p_.affiliation_decay_rate_per_day, 0.01, 0.0, 1.0, "per day",
              "Daily proportional loss of affiliation: f -= decay x f");
-  t.add_real("affiliation_factor_on_relapse", p.affiliation_factor_on_relapse, 0.7, 0.0, 1.0, "factor",
+  t.add_real("affiliation_factor_on_relapse", p_.affiliation_factor_on_relapse, 0.7, 0.0, 1.0, "factor",
              "Affiliation is multiplied by this on the day of a relapse");
-  t.add_real("step_probability_per_meeting", p.step_probability_per_meeting, 0.08, 0.0, 1.0, "probability",
+  t.add_real("step_probability_per_meeting", p_.step_probability_per_meeting, 0.08, 0.0, 1.0, "probability",
              "Probability that a meeting attended advances the participant by one of the 12 steps");
-  t.add_real("sponsor_step_multiplier", p.sponsor_step_multiplier, 2.0, 0.0, 100.0, "multiplier",
+  t.add_real("sponsor_step_multiplier", p_.sponsor_step_multiplier, 2.0, 0.0, 100.0, "multiplier",
              "Step probability multiplier while the participant has a sponsor (capped at probability 1)");
-  t.add_real("support_connections_per_affiliation", p.support_connections_per_affiliation, 0.2, 0.0, 1.0,
+  t.add_real("support_connections_per_affiliation", p_.support_connections_per_affiliation, 0.2, 0.0, 1.0,
              "support per unit of affiliation", "A participant's support target g_target rises by this x f");
-  t.add_real("self_efficacy_per_meeting", p.self_efficacy_per_meeting, 0.005, 0.0, 1.0, "self-efficacy",
+  t.add_real("self_efficacy_per_meeting", p_.self_efficacy_per_meeting, 0.005, 0.0, 1.0, "self-efficacy",
              "Self-efficacy e rises by this on a day a meeting is attended");
-  t.add_real("sponsored_lapse_multiplier", p.sponsored_lapse_multiplier, 0.7, 0.0, 10.0, "multiplier",
+  t.add_real("sponsored_lapse_multiplier", p_.sponsored_lapse_multiplier, 0.7, 0.0, 10.0, "multiplier",
              "Lapse hazard multiplier while the participant has a sponsor");
-  t.add_real("helper_lapse_multiplier", p.helper_lapse_multiplier, 0.8, 0.0, 10.0, "multiplier",
+  t.add_real("helper_lapse_multiplier", p_.helper_lapse_multiplier, 0.8, 0.0, 10.0, "multiplier",
              "Lapse hazard multiplier while the agent sponsors at least one member of the cohort (helper effect)");
-  t.add_real("sponsor_seek_affiliation", p.sponsor_seek_affiliation, 0.4, 0.0, 1.0, "affiliation",
+  t.add_real("sponsor_seek_affiliation", p_.sponsor_seek_affiliation, 0.4, 0.0, 1.0, "affiliation",
              "A participant without a sponsor looks for one once affiliation f reaches this");
-  t.add_real("sponsor_keep_affiliation", p.sponsor_keep_affiliation, 0.2, 0.0, 1.0, "affiliation",
+  t.add_real("sponsor_keep_affiliation", p_.sponsor_keep_affiliation, 0.2, 0.0, 1.0, "affiliation",
              "A sponsee whose affiliation falls below this leaves the sponsor (at most sponsor_seek_affiliation)");
-  t.add_real("sponsor_find_probability_per_day", p.sponsor_find_probability_per_day, 0.05, 0.0, 1.0, "probability",
+  t.add_real("sponsor_find_probability_per_day", p_.sponsor_find_probability_per_day, 0.05, 0.0, 1.0, "probability",
              "Daily probability that a participant looking for a sponsor finds one, if one is free");
-  t.add_integer("max_sponsees", p.max_sponsees, 3, 1, 1000, "sponsees", "Most sponsees one sponsor takes at a time");
-  t.add_integer("external_sponsors", p.external_sponsors, 1500, 0, 2'000'000'000, "sponsors",
+  t.add_integer("max_sponsees", p_.max_sponsees, 3, 1, 1000, "sponsees", "Most sponsees one sponsor takes at a time");
+  t.add_integer("external_sponsors", p_.external_sponsors, 1500, 0, 2'000'000'000, "sponsors",
                 "Sponsors outside the cohort (community members), each with up to max_sponsees sponsees");
-  t.add_real("facilitation_fte", p.facilitation_fte, 0.0, 0.0, 1.0e6, "FTE",
+  t.add_real("facilitation_fte", p_.facilitation_fte, 0.0, 0.0, 1.0e6, "FTE",
              "Programme staff facilitating mutual help (community meetings need none)");
-  t.add_real("salary_per_year", p.salary_per_year, 34000.0, 0.0, 1.0e9, "currency per FTE-year",
+  t.add_real("salary_per_year", p_.salary_per_year, 34000.0, 0.0, 1.0e9, "currency per FTE-year",
              "Salary of one facilitation FTE");
-  t.add_real("facilitation_cost_per_participant_day", p.facilitation_cost_per_participant_day, 0.0, 0.0, 1.0e6,
+  t.add_real("facilitation_cost_per_participant_day", p_.facilitation_cost_per_participant_day, 0.0, 0.0, 1.0e6,
              "currency per participant per day", "Other facilitation cost for each living participant each day");
 }
 
@@ -80,35 +70,18 @@ std::vector<Metric> TwelveStep::metrics() const {
           {"cost", "currency units", "the day's facilitation cost, undiscounted"}};
 }
 
-void TwelveStep::start_replicate(const ReplicateContext& ctx, std::size_t agents) {
-  stream_base_ = ctx.stream_base;
-  columns_.reset(agents);
-  external_sponsees_ = 0;
-  sponsoring_ = 0;
+void TwelveStep::start(const ReplicateContext&, std::size_t agents) {
+  fixed_ = {static_cast<float>(p_.meetings_per_week / days_per_week),
+            static_cast<float>(p_.support_connections_per_affiliation),
+            static_cast<float>(p_.self_efficacy_per_meeting),
+            static_cast<float>(p_.step_probability_per_meeting),
+            static_cast<float>(p_.step_probability_per_meeting * p_.sponsor_step_multiplier),
+            static_cast<float>(p_.sponsored_lapse_multiplier),
+            static_cast<float>(p_.helper_lapse_multiplier),
+            static_cast<float>(p_.sponsored_lapse_multiplier * p_.helper_lapse_multiplier)};
+  external_sponsees_ = sponsoring_ = living_ = 0;
   sponsored_.clear();
-  twelve_steppers_.clear();
-  living_ = 0;
-  living_steps_ = 0;
-  for (DayTotals& totals : tile_totals_) totals.clear();
-  tile_affiliation_.assign((agents + agents_per_tile - 1) / agents_per_tile, 0.0);
-  may_seek_.assign(tile_affiliation_.size(), 0);
-  attenders_ = 0;
-}
-
-void TwelveStep::set_link(std::size_t agent, Links link, bool on) {
-  const auto bits = static_cast<std::uint8_t>(links_[agent]);
-  const auto bit = static_cast<std::uint8_t>(link);
-  links_[agent] = static_cast<Links>(on ? bits | bit : bits & ~bit);
-}
-
-// add_effects of the kernel in use (twelve_step_tiles.cpp).
-std::int64_t TwelveStep::add_effects(const TileView& tile, TileEffects& fx) {
-  return with_kernel([&]<class KernelTag>(KernelTag) { return add_effects_for<KernelTag>(tile, fx); });
-}
-
-// after_tile of the kernel in use (twelve_step_tiles.cpp).
-void TwelveStep::after_tile(const TileView& tile, std::span<const std::uint8_t> events) {
-  with_kernel([&]<class KernelTag>(KernelTag) { after_tile_for<KernelTag>(tile, events); });
+  tiles_.assign((agents + agents_per_tile - 1) / agents_per_tile, TileFigures{});
 }
 
 // Links that end, when the sponsor dies or leaves stable recovery (a lapse or relapse) or the
@@ -117,30 +90,21 @@ void TwelveStep::end_links(const Population& pop) {
   std::erase_if(sponsored_, [&](std::int32_t agent) {
     const auto i = static_cast<std::size_t>(agent);
     const std::int32_t s = sponsor_[i];
-    bool ends = !alive(pop, i) || affiliation_[i] < p_.sponsor_keep_affiliation;
+    bool ends = pop.state[i] == ClinicalState::deceased || affiliation_[i] < p_.sponsor_keep_affiliation;
     if (s >= 0) ends = ends || pop.state[static_cast<std::size_t>(s)] != ClinicalState::stable_recovery;
     if (!ends) return false;
-    if (s >= 0) {
-      const auto j = static_cast<std::size_t>(s);
-      if (--sponsees_[j] == 0) {
-        --sponsoring_;
-        set_link(j, Links::helper, false);
-      }
-    } else {
-      --external_sponsees_;
-    }
+    if (s < 0) --external_sponsees_;
+    if (s >= 0 && --sponsees_[static_cast<std::size_t>(s)] == 0) --sponsoring_;
     sponsor_[i] = no_sponsor;
-    set_link(i, Links::sponsored, false);
     return true;
   });
 }
 
 // Participants looking for a sponsor, in agent order, each take the eligible member of the
 // cohort with the fewest sponsees (ties: lowest index), else a place in the external pool.
-// The seekers are read from may_seek_ a block at a time, and only while a sponsor has room: once
-// none has, the remaining searches cannot succeed and need not be drawn.
+// The seekers are read from the tiles' may_seek bits a block at a time, and only while a
+// sponsor has room: once none has, the remaining searches cannot succeed and need not be drawn.
 void TwelveStep::find_sponsors(const DayView& view) {
-  const Population& pop = view.pop;
   const auto max_sponsees = static_cast<std::int32_t>(p_.max_sponsees);
   const std::int64_t external_places = p_.external_sponsors * p_.max_sponsees;
 
@@ -148,12 +112,14 @@ void TwelveStep::find_sponsors(const DayView& view) {
   // index), smallest first: bucketed by sponsees, each bucket in index order.
   std::vector<std::vector<std::uint64_t>> buckets(static_cast<std::size_t>(max_sponsees));
   std::int64_t in_cohort_room = 0;
-  for (const std::int32_t j : twelve_steppers_) {
-    const std::int32_t k = sponsees_[static_cast<std::size_t>(j)];
-    if (pop.state[static_cast<std::size_t>(j)] != ClinicalState::stable_recovery || k >= max_sponsees) continue;
-    buckets[static_cast<std::size_t>(k)].push_back((std::uint64_t(k) << 32) | std::uint32_t(j));
-    in_cohort_room += max_sponsees - k;
-  }
+  for (std::size_t tile = 0; tile < tiles_.size(); ++tile)
+    for (std::uint64_t bits = tiles_[tile].twelve_steps; bits != 0; bits &= bits - 1) {
+      const std::size_t j = tile * agents_per_tile + static_cast<std::size_t>(std::countr_zero(bits));
+      const std::int32_t k = sponsees_[j];
+      if (view.pop.state[j] != ClinicalState::stable_recovery || k >= max_sponsees) continue;
+      buckets[static_cast<std::size_t>(k)].push_back((std::uint64_t(k) << 32) | std::uint32_t(j));
+      in_cohort_room += max_sponsees - k;
+    }
   const auto room = [&] { return in_cohort_room > 0 || external_sponsees_ < external_places; };
   if (!room()) return;
   std::vector<std::uint64_t> sorted;
@@ -165,16 +131,16 @@ void TwelveStep::find_sponsors(const DayView& view) {
   const std::size_t linked_before = sponsored_.size();
 
   constexpr std::size_t block = 4096;
-  for (std::size_t word = 0; word < may_seek_.size() && room();) {
+  for (std::size_t word = 0; word < tiles_.size() && room();) {
     // The next block of agents without a sponsor (links that ended today are gone) who may seek.
     seekers_.clear();
-    for (; word < may_seek_.size() && seekers_.size() < block; ++word)
-      for (std::uint64_t bits = may_seek_[word]; bits != 0; bits &= bits - 1) {
+    for (; word < tiles_.size() && seekers_.size() < block; ++word)
+      for (std::uint64_t bits = tiles_[word].may_seek; bits != 0; bits &= bits - 1) {
         const std::size_t i = word * agents_per_tile + static_cast<std::size_t>(std::countr_zero(bits));
         if (sponsor_[i] == no_sponsor) seekers_.push_back(static_cast<std::int32_t>(i));
       }
     seeker_draws_.resize(seekers_.size());
-    first_draws(view.key, seekers_, view.day, stream_base_ + stream_sponsor_search, seeker_draws_);
+    first_draws(view.key, seekers_, view.day, stream_base() + stream_sponsor_search, seeker_draws_);
     for (std::size_t k = 0; k < seekers_.size() && room(); ++k) {
       if (!bernoulli(seeker_draws_[k], p_.sponsor_find_probability_per_day)) continue;
       const std::int32_t me = seekers_[k];
@@ -197,12 +163,8 @@ void TwelveStep::find_sponsors(const DayView& view) {
       passed_over.clear();
       const auto i = static_cast<std::size_t>(me);
       if (chosen != no_sponsor) {
-        const auto j = static_cast<std::size_t>(chosen);
         sponsor_[i] = chosen;
-        if (sponsees_[j]++ == 0) {
-          ++sponsoring_;
-          set_link(j, Links::helper, true);
-        }
+        if (sponsees_[static_cast<std::size_t>(chosen)]++ == 0) ++sponsoring_;
         --in_cohort_room;
       } else if (external_sponsees_ < external_places) {
         sponsor_[i] = external_sponsor;
@@ -210,7 +172,6 @@ void TwelveStep::find_sponsors(const DayView& view) {
       } else {
         continue;
       }
-      set_link(i, Links::sponsored, true);
       sponsored_.push_back(me);
     }
   }
@@ -221,32 +182,25 @@ void TwelveStep::find_sponsors(const DayView& view) {
 }
 
 void TwelveStep::after_day(DayView& view, std::span<double> metrics) {
-  attenders_ = view.effects_total;
-  // The tiles' figures: integers, the same in any order, and the affiliation in tile order.
-  const std::size_t known = twelve_steppers_.size();
-  for (DayTotals& totals : tile_totals_) {
-    living_ += totals.participants;
-    living_steps_ += totals.steps;
-    twelve_steppers_.insert(twelve_steppers_.end(), totals.new_twelve_steppers.begin(),
-                            totals.new_twelve_steppers.end());
-    totals.clear();
-  }
-  const auto middle = twelve_steppers_.begin() + static_cast<std::ptrdiff_t>(known);
-  std::sort(middle, twelve_steppers_.end());
-  std::inplace_merge(twelve_steppers_.begin(), middle, twelve_steppers_.end());
   end_links(view.pop);
   find_sponsors(view);
 
-  const std::int64_t participants = living_;
+  // The tiles' figures: integers, the same in any order, and the affiliation in tile order.
+  std::int64_t steps = 0;
   double affiliation = 0.0;
-  for (const double tile_sum : tile_affiliation_) affiliation += tile_sum;
-  const double per_participant = participants > 0 ? 1.0 / static_cast<double>(participants) : 0.0;
+  living_ = 0;
+  for (const TileFigures& tile : tiles_) {
+    living_ += tile.living;
+    steps += tile.steps;
+    affiliation += tile.affiliation;
+  }
+  const double per_participant = living_ > 0 ? 1.0 / static_cast<double>(living_) : 0.0;
   const double cost = p_.facilitation_fte * p_.salary_per_year / days_per_year +
-                      p_.facilitation_cost_per_participant_day * static_cast<double>(participants);
+                      p_.facilitation_cost_per_participant_day * static_cast<double>(living_);
   // In metric_names() order. Every sponsored agent is a living participant.
-  const double values[] = {static_cast<double>(attenders_),
+  const double values[] = {static_cast<double>(view.effects_total),
                            affiliation * per_participant,
-                           static_cast<double>(living_steps_) * per_participant,
+                           static_cast<double>(steps) * per_participant,
                            static_cast<double>(sponsored_.size()),
                            static_cast<double>(sponsoring_),
                            p_.facilitation_fte,

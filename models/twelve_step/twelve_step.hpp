@@ -5,9 +5,8 @@
 // cohort. Sponsoring others lowers the sponsor's own lapse hazard (helper effect).
 #pragma once
 
-#include "models/recovery/kit.hpp"
-
-#include <tbb/enumerable_thread_specific.h>
+#include "lane_math.hpp"
+#include "models/recovery/simple_module.hpp"
 
 #include <cstdint>
 #include <span>
@@ -42,7 +41,7 @@ struct TwelveStepParameters {
   double facilitation_cost_per_participant_day{};
 };
 
-class TwelveStep final : public Intervention {
+class TwelveStep final : public SimpleModule<TwelveStep> {
  public:
   static constexpr std::int32_t no_sponsor = -1;
   static constexpr std::int32_t external_sponsor = -2;
@@ -54,15 +53,42 @@ class TwelveStep final : public Intervention {
     stream_meeting = 1,         // attending a meeting today (first number), advancing a step there (second)
     stream_sponsor_search = 2,  // an unsponsored, affiliated participant finds a sponsor today
   };
+  static constexpr std::uint32_t effect_stream = stream_meeting;
+  static constexpr int effect_draws = 2;  // the block's first two numbers: attending, stepping
 
   void declare(ParamTable& table) override;
   void validate(const ParamTable& table) const override;
   std::vector<Metric> metrics() const override;
-  void start_replicate(const ReplicateContext& ctx, std::size_t agents) override;
-  std::int64_t add_effects(const TileView& tile, TileEffects& fx) override;
-  void after_tile(const TileView& tile, std::span<const std::uint8_t> events) override;
+  void start(const ReplicateContext& ctx, std::size_t agents);
+  // after_tile of the kernel in use (twelve_step_tiles.cpp).
+  void after_tile(const TileView& tile, std::span<const std::uint8_t> events) override {
+    with_kernel([&]<class KernelTag>(KernelTag) { after_tile_for<KernelTag>(tile, events); });
+  }
   void after_day(DayView& view, std::span<double> metrics) override;
   std::vector<AgentColumn> agent_columns() const override;
+
+  // One agent's day, if a living participant: today's meeting and whether it advances a step,
+  // and the effects of yesterday's affiliation and links (a sponsor, sponsees). Returns 1 if
+  // the agent attends. Only the living participants' attended_ is ever read.
+  std::int64_t effect(const AgentToday& a, AgentEffect& e) {
+    const std::size_t i = a.agent;
+    const bool in = (participant_[i] != 0) & (a.pop.state[i] != ClinicalState::deceased);
+    const float f = affiliation_[i];
+    const bool attends = in & bernoulli_lane(a.draw, f * fixed_.meeting_share);
+    const bool sponsored = sponsor_[i] != no_sponsor, helper = sponsees_[i] > 0;
+    const float lapse = sponsored ? (helper ? fixed_.lapse_sponsored_helper : fixed_.lapse_sponsored)
+                                  : (helper ? fixed_.lapse_helper : 1.0f);
+    const float step_probability = sponsored ? fixed_.sponsored_step : fixed_.step;
+    const bool steps_up = attends & (steps_[i] < all_steps) & bernoulli_lane(a.second_draw, step_probability);
+    attended_[i] = static_cast<Attended>((attends ? 1 : 0) + (steps_up ? 1 : 0));
+    e.support_connections = in ? e.support_connections + fixed_.support_per_affiliation * f : e.support_connections;
+    e.lapse_multiplier = in ? e.lapse_multiplier * lapse : e.lapse_multiplier;
+    e.self_efficacy_increment =
+        in ? e.self_efficacy_increment + (attends ? fixed_.self_efficacy : 0.0f) : e.self_efficacy_increment;
+    return attends ? 1 : 0;
+  }
+  // Meetings are drawn only while someone takes part.
+  bool draws_today() const { return living_ > 0; }
 
   // Read-only state, for tests and diagnostics.
   const TwelveStepParameters& parameters() const { return p_; }
@@ -77,63 +103,50 @@ class TwelveStep final : public Intervention {
   // after_tile for one kernel (twelve_step_tiles.cpp, instantiated for each kernel of the build).
   template <class KernelTag>
   void after_tile_for(const TileView& tile, std::span<const std::uint8_t> events);
-  // add_effects for one kernel (twelve_step_tiles.cpp, instantiated for each kernel of the build).
-  template <class KernelTag>
-  std::int64_t add_effects_for(const TileView& tile, TileEffects& fx);
-  // Today's figures from the tiles one thread advanced, summed in after_day: integers, and the
-  // agents who reached the twelfth step.
-  struct DayTotals {
-    std::int64_t participants = 0;                  // change in the living participants
-    std::int64_t steps = 0;                         // change in their steps
-    std::vector<std::int32_t> new_twelve_steppers;  // reached the twelfth step today
-
-    void clear() {
-      participants = steps = 0;
-      new_twelve_steppers.clear();
-    }
-  };
-  // Attended a meeting today, and whether it advanced a step (decided in add_effects), and the
-  // agent's links as bits. Not character types: a store to them cannot alias the other
-  // columns, so loops writing them keep those in registers.
+  // Attended a meeting today, and whether it advanced a step (decided in effect()). Not a
+  // character type: a store to it cannot alias the other columns, so loops writing it keep
+  // those in registers.
   enum class Attended : std::uint8_t { no, yes, yes_and_step };
-  enum class Links : std::uint8_t { none = 0, sponsored = 1, helper = 2 };  // helper: sponsors someone
+  // What after_tile leaves for after_day of each tile of agents (the same tiles on any number of
+  // threads, so the sums are too).
+  struct TileFigures {
+    // The living participants at the end of the day, their steps, and their affiliation summed
+    // in lane order.
+    std::int64_t living = 0, steps = 0;
+    double affiliation = 0.0;
+    // Bits (bit l: agent first + l): those who may look for a sponsor today, living participants
+    // with f >= sponsor_seek_affiliation and no external sponsor (an in-cohort link may still end
+    // today), and those with all twelve steps. after_day reads them in agent order without a scan.
+    std::uint64_t may_seek = 0, twelve_steps = 0;
+  };
 
-  void set_link(std::size_t agent, Links link, bool on);
   void end_links(const Population& pop);
   void find_sponsors(const DayView& view);
 
   TwelveStepParameters p_;
-  std::uint32_t stream_base_ = 0;
+  // The parameters in single precision, as the core day uses: 16 lanes to a vector rather than 8.
+  struct {
+    float meeting_share, support_per_affiliation, self_efficacy, step, sponsored_step;
+    // The lapse multiplier by links, as the product 1 x sponsored x helper is formed agent by agent.
+    float lapse_sponsored, lapse_helper, lapse_sponsored_helper;
+  } fixed_{};
 
   // Per-agent state (agent i is index i), reset at every replicate.
-  AgentColumns columns_;
-  PerAgent<std::uint8_t> participant_{columns_, 0};  // took up an offer
-  PerAgent<Attended> attended_{columns_, Attended::no};
-  PerAgent<Links> links_{columns_, Links::none};
-  PerAgent<float> affiliation_{columns_, 0.0f};           // f in [0, 1]
-  PerAgent<std::int32_t> steps_{columns_, 0};             // 0 .. 12
-  PerAgent<std::int32_t> meetings_{columns_, 0};          // meetings attended so far
-  PerAgent<std::int32_t> sponsor_{columns_, no_sponsor};  // agent index, no_sponsor or external_sponsor
-  PerAgent<std::int32_t> sponsees_{columns_, 0};          // in-cohort sponsees of this agent
-  std::int64_t external_sponsees_ = 0;                    // links held by the external pool
+  PerAgent<std::uint8_t> participant_{columns(), 0};  // took up an offer
+  PerAgent<Attended> attended_{columns(), Attended::no};
+  PerAgent<float> affiliation_{columns(), 0.0f};           // f in [0, 1]
+  PerAgent<std::int32_t> steps_{columns(), 0};             // 0 .. 12
+  PerAgent<std::int32_t> meetings_{columns(), 0};          // meetings attended so far
+  PerAgent<std::int32_t> sponsor_{columns(), no_sponsor};  // agent index, no_sponsor or external_sponsor
+  PerAgent<std::int32_t> sponsees_{columns(), 0};          // in-cohort sponsees of this agent
+  std::int64_t external_sponsees_ = 0;                     // links held by the external pool
 
-  // Kept up to date as agents join, die, step and link.
-  std::int64_t sponsoring_ = 0;                // agents with at least one in-cohort sponsee
-  std::vector<std::int32_t> sponsored_;        // agents with a sponsor, in increasing order
-  std::vector<std::int32_t> twelve_steppers_;  // agents with all twelve steps, in increasing order
-  std::int64_t living_ = 0;                    // the living participants
-  std::int64_t living_steps_ = 0;              // their steps, summed
+  // Kept up to date as agents link.
+  std::int64_t sponsoring_ = 0;          // agents with at least one in-cohort sponsee
+  std::vector<std::int32_t> sponsored_;  // agents with a sponsor, in increasing order
+  std::int64_t living_ = 0;              // the living participants at the end of the day
 
-  // Today's figures (per thread in after_tile) and scratch space.
-  std::int64_t attenders_ = 0;
-  tbb::enumerable_thread_specific<DayTotals> tile_totals_;
-  // Each tile's living participants' affiliation at the end of the day, summed in tile order in
-  // after_day: tiles are the same on any number of threads, so the sum is too.
-  std::vector<double> tile_affiliation_;
-  // Each tile's agents who may look for a sponsor today, as bits (bit l: agent first + l): living
-  // participants with f >= sponsor_seek_affiliation and no external sponsor (an in-cohort link may
-  // still end today). Set in after_tile, so after_day reads them in agent order without a scan.
-  std::vector<std::uint64_t> may_seek_;
+  std::vector<TileFigures> tiles_;
   std::vector<std::int32_t> seekers_;
   std::vector<std::uint32_t> seeker_draws_;
 };

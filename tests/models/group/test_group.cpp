@@ -219,7 +219,8 @@ TEST_CASE("group: a member's lapse and milestone reach the other members of the 
     g.after_day(view, metrics);
   };
 
-  day(0, [] {});
+  // Day 0: everyone's first day in the cohort (the day kernel marks it with event_admitted).
+  day(0, [&] { std::fill(events.begin(), events.end(), event_admitted); });
   REQUIRE(g.member_count()[0] == 3);
   REQUIRE(g.member_count()[1] == 3);
   for (std::size_t i = 0; i < 6; ++i) REQUIRE(g.group_of()[i] == static_cast<std::int32_t>(i / 3));
