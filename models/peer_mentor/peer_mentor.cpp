@@ -6,18 +6,9 @@
 #include "portable_math.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <queue>
-#include <utility>
 
 namespace recoverysim::recovery {
-
-namespace {
-
-constexpr std::int32_t open_ended = INT32_MAX;                   // eligibility end while in treatment
-constexpr std::uint64_t back_of_queue = std::uint64_t{1} << 63;  // clear for mentees whose mentor left
-
-}  // namespace
 
 // ---- The module ----------------------------------------------------------------------------
 
@@ -121,42 +112,8 @@ std::vector<Metric> PeerMentor::metrics() const {
 
 void PeerMentor::before_day(DayView&) {
   const double trained = 1.0 - portable::exp(-p_.training_hours / p_.training_scale_hours);
-  contact_.assign(positions_.size() + 1, ContactIncrements{});
-  for (std::size_t m = 0; m < positions_.size(); ++m) {
-    const double e = trained * (1.0 - positions_[m].burnout);  // the mentor's effectiveness today
-    contact_[m + 1] = {static_cast<float>(p_.contact_engagement_increment * e),
-                       static_cast<float>(p_.contact_self_efficacy_increment * e),
-                       static_cast<float>(p_.contact_craving_increment * e)};
-  }
-}
-
-void PeerMentor::enter_queue(const DayView& view, std::int32_t agent) {
-  const auto i = static_cast<std::size_t>(agent);
-  // The order after the returned mentees: the day eligibility began (fifo), or the severity,
-  // highest first (the float's order as unsigned order: non-negative floats set the sign bit,
-  // negative ones flip all bits; then reversed; -0 is read as +0, equal as floats compare).
-  auto priority = static_cast<std::uint32_t>(view.day);
-  if (p_.priority == MentorQueuePriority::severity) {
-    const auto bits = std::bit_cast<std::uint32_t>(view.pop.severity[i] == 0.0f ? 0.0f : view.pop.severity[i]);
-    priority = ~((bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u);
-  }
-  queue_key_[i] = back_of_queue | (std::uint64_t{priority} << 31) | i;
-  view.emit(i, event_queued);
-  queue_.join(agent, static_cast<std::int32_t>(view.day), queue_key_[i]);
-}
-
-// Leaves the programme: the match ends, or the agent leaves the queue unserved.
-void PeerMentor::leave(const DayView& view, std::int32_t agent) {
-  const auto i = static_cast<std::size_t>(agent);
-  if (mentor_[i] >= 0) {
-    --positions_[static_cast<std::size_t>(mentor_[i])].load;
-    mentor_[i] = -1;
-    view.emit(i, event_match_ended, 2);
-    view.emit(i, event_left, 2);
-  } else if (queue_.waiting(i)) {
-    queue_.leave(agent, static_cast<std::int32_t>(view.day));
-    view.emit(i, event_left, 1);
-  }
+  effectiveness_.assign(positions_.size() + 1, 0.0);
+  for (std::size_t m = 0; m < positions_.size(); ++m) effectiveness_[m + 1] = trained * (1.0 - positions_[m].burnout);
 }
 
 // The mentor of position m leaves; its mentees return to the front of the queue, in agent
@@ -164,17 +121,15 @@ void PeerMentor::leave(const DayView& view, std::int32_t agent) {
 void PeerMentor::depart(const DayView& view, std::size_t m) {
   const auto day = static_cast<std::int32_t>(view.day);
   departures_today_ += active(m, day) ? 1 : 0;
-  if (positions_[m].load > 0) {
-    // Departures are rare: a pass over the agents finds the mentees.
-    std::vector<std::int32_t> mentees;
-    collect_agents(mentor_.size(), mentees, [&](std::size_t i) { return mentor_[i] == static_cast<std::int32_t>(m); });
-    for (const std::int32_t agent : mentees) {
-      const auto i = static_cast<std::size_t>(agent);
-      mentor_[i] = -1;
-      view.emit(i, event_match_ended, 1);
-      queue_.join(agent, day, queue_key_[i] & ~back_of_queue);
-      returned_today_.push_back(agent);
-    }
+  // Departures are rare: a pass over the agents finds the mentees.
+  std::vector<std::int32_t> mentees;
+  collect_agents(mentor_.size(), mentees, [&](std::size_t i) { return mentor_[i] == static_cast<std::int32_t>(m); });
+  for (const std::int32_t agent : mentees) {
+    const auto i = static_cast<std::size_t>(agent);
+    mentor_[i] = -1;
+    view.emit(i, event_match_ended, 1);
+    queue_.join(day, {.back = false, .priority = priority_[i], .agent = agent});
+    returned_today_.push_back(agent);
   }
   positions_[m] = {.burnout = 0.0, .start_day = day + static_cast<std::int32_t>(p_.hiring_delay_days)};
 }
@@ -193,18 +148,33 @@ void PeerMentor::update_eligibility(const DayView& view) {
   for (const std::int32_t agent : candidates_) {
     const auto i = static_cast<std::size_t>(agent);
     const std::uint8_t events = view.events[i];
-    if ((events & event_died) != 0) {
-      leave(view, agent);
-      continue;
+    const bool died = (events & event_died) != 0;
+    if (!died && (events & opens) != 0 && status_of(i) == MenteeStatus::ineligible) {
+      // The order after the returned mentees: the day eligibility began (fifo), or the
+      // severity, highest first.
+      const double severity = view.pop.severity[i];
+      priority_[i] = p_.priority == MentorQueuePriority::fifo ? static_cast<double>(day) : -severity;
+      view.emit(i, event_queued);
+      queue_.join(day, {.priority = priority_[i], .agent = agent});
     }
-    if ((events & opens) != 0 && status_of(i) == MenteeStatus::ineligible) enter_queue(view, agent);
-    if (status_of(i) == MenteeStatus::ineligible) continue;
-    if ((events & admission) != 0) eligible_until_[i] = open_ended;
-    if ((events & discharge) != 0) {
-      eligible_until_[i] = day + static_cast<std::int32_t>(p_.duration_days);
-      closing_.add(eligible_until_[i], agent);
+    if (!died && status_of(i) != MenteeStatus::ineligible) {
+      if ((events & admission) != 0) eligible_until_[i] = open_ended;
+      if ((events & discharge) != 0) {
+        eligible_until_[i] = day + static_cast<std::int32_t>(p_.duration_days);
+        closing_.add(eligible_until_[i], agent);
+      }
     }
-    if (day >= eligible_until_[i]) leave(view, agent);
+    if (!died && day < eligible_until_[i]) continue;
+    // The agent leaves the programme: the match ends, or it leaves the queue unserved.
+    if (mentor_[i] >= 0) {
+      --positions_[static_cast<std::size_t>(mentor_[i])].load;
+      mentor_[i] = -1;
+      view.emit(i, event_match_ended, 2);
+      view.emit(i, event_left, 2);
+    } else if (queue_.waiting(i)) {
+      queue_.leave(i, day);
+      view.emit(i, event_left, 1);
+    }
   }
 }
 
@@ -310,10 +280,6 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
   const auto active_d = static_cast<double>(working);
   const auto paid = static_cast<double>(working + training);
   const double capacity = active_d * static_cast<double>(caseload_);
-  const double staff_fte = paid + active_d * p_.supervision_hours_per_week / p_.work_hours_per_week;
-  const double cost = paid * p_.salary_per_year / days_per_year +
-                      active_d * p_.supervision_hours_per_week / days_per_week * p_.supervision_cost_per_hour +
-                      static_cast<double>(trainings_today_) * p_.training_hours * p_.training_cost_per_hour;
   const double values[] = {active_d,
                            static_cast<double>(matched),
                            static_cast<double>(queue_.size()),
@@ -322,8 +288,10 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
                            working > 0 ? burnout_sum / active_d : 0.0,
                            static_cast<double>(departures_today_),
                            static_cast<double>(recruits_today_),
-                           staff_fte,
-                           cost};
+                           paid + active_d * p_.supervision_hours_per_week / p_.work_hours_per_week,  // staff_fte
+                           paid * p_.salary_per_year / days_per_year +                                // cost
+                               active_d * p_.supervision_hours_per_week / days_per_week * p_.supervision_cost_per_hour +
+                               static_cast<double>(trainings_today_) * p_.training_hours * p_.training_cost_per_hour};
   std::copy(std::begin(values), std::end(values), metrics.begin());
 }
 
@@ -341,13 +309,10 @@ std::vector<AgentColumn> PeerMentor::agent_columns() const {
 
 std::string PeerMentor::check_state(const Population& pop) const {
   std::vector<std::int32_t> mentees(positions_.size(), 0);
-  std::int64_t queued = 0;
   for (std::size_t i = 0; i < mentor_.size(); ++i) {
-    const bool in_programme = status_of(i) != MenteeStatus::ineligible;
-    if ((mentor_[i] >= 0 && queue_.waiting(i)) || (in_programme && pop.state[i] == ClinicalState::deceased))
-      return "agent " + std::to_string(i) + " is matched and waiting, or deceased in the programme";
+    if (status_of(i) != MenteeStatus::ineligible && pop.state[i] == ClinicalState::deceased)
+      return "deceased agent " + std::to_string(i) + " in the programme";
     if (mentor_[i] >= 0) ++mentees.at(static_cast<std::size_t>(mentor_[i]));
-    queued += queue_.waiting(i) ? 1 : 0;
   }
   std::int64_t room = 0;
   for (std::size_t m = 0; m < positions_.size(); ++m) {
@@ -359,8 +324,7 @@ std::string PeerMentor::check_state(const Population& pop) const {
       return "mentor " + std::to_string(m) + ": its load, mentees, caseload, status, burnout or recruit disagree";
     room += active(m, last_day_) ? caseload_ - p.load : 0;
   }
-  if (queued != queue_.size()) return "queued agents and the queue disagree";
-  if (queued > 0 && room > 0) return "agents wait while a mentor has room";
+  if (queue_.size() > 0 && room > 0) return "agents wait while a mentor has room";
   return {};
 }
 

@@ -44,42 +44,52 @@ struct PeerMentorParameters {
   double salary_per_year{}, training_cost_per_hour{}, supervision_cost_per_hour{}, work_hours_per_week{};
 };
 
-// People waiting, served in the order of a 64-bit key the module gives each (the agent in its
-// low 31 bits, so that keys differ), with the waits the kit's CapacityQueue records and the
-// days each person waited before first served. CapacityQueue's order (a 16-bit priority, then
-// the day joined) cannot say "returned mentees first, then by eligibility day or severity".
+// A place in a KeyedQueue, served in this order: first those not at the back (mentees whose
+// mentor left, for the peer mentor), then by priority, lower first, then by agent.
+struct QueueKey {
+  bool back = true;
+  double priority = 0.0;
+  std::int32_t agent = -1;
+  auto operator<=>(const QueueKey&) const = default;
+};
+
+// People waiting, served in the order of the key the module gives each, with the waits the
+// kit's CapacityQueue records and the days each person waited before first served.
+// CapacityQueue's order (a 16-bit priority, then the day joined) cannot say "returned mentees
+// first, then by eligibility day or by severity".
 class KeyedQueue {
  public:
   void reset(std::size_t agents) {
     keys_.clear();
-    key_.assign(agents, none);
+    key_.assign(agents, QueueKey{});
     for (auto* column : {&joined_, &first_queued_, &first_served_, &left_unserved_, &waited_})
       column->assign(agents, -1);
     joined_sum_ = 0;
   }
-  void join(std::int32_t agent, std::int32_t day, std::uint64_t key) {
-    const auto i = static_cast<std::size_t>(agent);
-    keys_.insert(key_[i] = key);
+  void join(std::int32_t day, const QueueKey& key) {
+    const auto i = static_cast<std::size_t>(key.agent);
+    key_[i] = key;
+    keys_.insert(key);
     joined_[i] = day;
     joined_sum_ += day;
     if (first_queued_[i] < 0) first_queued_[i] = day;
     if (waited_[i] < 0) waited_[i] = 0;
   }
   // The agent leaves unserved today, if waiting.
-  void leave(std::int32_t agent, std::int32_t day) {
-    const auto i = static_cast<std::size_t>(agent);
-    if (key_[i] == none) return;
-    stop_waiting(i, day);
-    if (first_served_[i] < 0 && left_unserved_[i] < 0) left_unserved_[i] = day;
+  void leave(std::size_t agent, std::int32_t day) {
+    if (!waiting(agent)) return;
+    stop_waiting(agent, day);
+    if (first_served_[agent] < 0 && left_unserved_[agent] < 0) left_unserved_[agent] = day;
   }
   // The first in key order is served today (someone must be waiting).
   std::int32_t serve(std::int32_t day) {
-    const auto i = static_cast<std::size_t>(*keys_.begin() & agent_bits);
+    const std::int32_t agent = keys_.begin()->agent;
+    const auto i = static_cast<std::size_t>(agent);
     stop_waiting(i, day);
     if (first_served_[i] < 0) first_served_[i] = day;
-    return static_cast<std::int32_t>(i);
+    return agent;
   }
-  bool waiting(std::size_t agent) const { return key_[agent] != none; }
+  bool waiting(std::size_t agent) const { return key_[agent].agent >= 0; }
   std::int64_t size() const { return static_cast<std::int64_t>(keys_.size()); }
   // Mean days waited so far by those waiting at the end of `day`, the day joined counting as
   // one (an integer sum); 0 if none.
@@ -88,11 +98,8 @@ class KeyedQueue {
   }
   std::vector<std::int32_t> in_order() const {
     std::vector<std::int32_t> agents;
-    for (const std::uint64_t key : keys_) agents.push_back(static_cast<std::int32_t>(key & agent_bits));
+    for (const QueueKey& key : keys_) agents.push_back(key.agent);
     return agents;
-  }
-  std::vector<TimeToEventRecord> wait_records(const Population& pop) const {
-    return recovery::wait_records(first_queued_, first_served_, left_unserved_, pop);
   }
   // Per agent, the days waited before first served (end-of-day counts, the current wait to
   // the end of `last_day` included); -1 if never waiting.
@@ -106,20 +113,17 @@ class KeyedQueue {
   const std::vector<std::int32_t>& first_served_day() const { return first_served_; }
   const std::vector<std::int32_t>& left_unserved_day() const { return left_unserved_; }
 
-  static constexpr std::uint64_t agent_bits = (std::uint64_t{1} << 31) - 1;
-
  private:
-  static constexpr std::uint64_t none = ~std::uint64_t{0};
   // The agent stops waiting today; until it is first served, the days it waited count.
   void stop_waiting(std::size_t i, std::int32_t day) {
     keys_.erase(key_[i]);
-    key_[i] = none;
+    key_[i] = QueueKey{};
     joined_sum_ -= joined_[i];
     if (first_served_[i] < 0) waited_[i] += day - joined_[i];
   }
 
-  std::set<std::uint64_t> keys_;
-  std::vector<std::uint64_t> key_;  // while waiting; else none
+  std::set<QueueKey> keys_;
+  std::vector<QueueKey> key_;  // while waiting; else agent -1
   std::vector<std::int32_t> joined_, first_queued_, first_served_, left_unserved_, waited_;
   std::int64_t joined_sum_ = 0;
 };
@@ -159,11 +163,11 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
                             first_code + event_left, days)};
   }
   std::vector<TimeToEventRecord> outcome_records(const OutcomeDefinition&, const Population& pop) const override {
-    return queue_.wait_records(pop);
+    return wait_records(queue_.first_queued_day(), queue_.first_served_day(), queue_.left_unserved_day(), pop);
   }
 
   // A matched agent's day: the while-matched effects, and on a contact day its mentor's
-  // contact increments (fixed in before_day). Counts the day as matched.
+  // contact increments (from its effectiveness, fixed in before_day). Counts the day as matched.
   std::int64_t effect(const AgentToday& a, AgentEffect& e) {
     const std::int32_t mentor = mentor_[a.agent];
     const bool matched = mentor >= 0;
@@ -173,25 +177,26 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
     e.dropout_multiplier *= matched ? static_cast<float>(p_.matched_dropout_multiplier) : 1.0f;
     e.relapse_odds_multiplier *= matched ? static_cast<float>(p_.matched_relapse_odds_multiplier) : 1.0f;
     const bool contact = matched & bernoulli(a.draw, p_.contacts_per_week / days_per_week);
-    const ContactIncrements& c = contact_[static_cast<std::size_t>(mentor + 1)];
-    e.engagement_increment += contact ? c.engagement : 0.0f;
-    e.self_efficacy_increment += contact ? c.self_efficacy : 0.0f;
-    e.craving_increment += contact ? c.craving : 0.0f;
+    const double q = effectiveness_[static_cast<std::size_t>(mentor + 1)];
+    e.engagement_increment += contact ? static_cast<float>(p_.contact_engagement_increment * q) : 0.0f;
+    e.self_efficacy_increment += contact ? static_cast<float>(p_.contact_self_efficacy_increment * q) : 0.0f;
+    e.craving_increment += contact ? static_cast<float>(p_.contact_craving_increment * q) : 0.0f;
     return 0;
   }
 
   // Read-only views of the state, for tests and diagnostics.
   MenteeStatus status_of(std::size_t agent) const {
-    if (mentor_[agent] >= 0) return MenteeStatus::matched;
-    return queue_.waiting(agent) ? MenteeStatus::queued : MenteeStatus::ineligible;
+    const MenteeStatus unmatched = queue_.waiting(agent) ? MenteeStatus::queued : MenteeStatus::ineligible;
+    return mentor_[agent] >= 0 ? MenteeStatus::matched : unmatched;
   }
   std::vector<std::int32_t> queue() const { return queue_.in_order(); }  // returned mentees first
   // Agents whose mentor left today (they went back to the front of the queue).
   const std::vector<std::int32_t>& returned_today() const { return returned_today_; }
   std::size_t positions() const { return positions_.size(); }
   std::int32_t mentor_load(std::size_t position) const { return positions_[position].load; }
-  // Checks every internal invariant (capacity, links both ways, queue contents, no deceased
-  // agent linked); returns "" or a description of the first violation.
+  // Checks the internal invariants (each mentor's load against its mentees and the caseload,
+  // nobody deceased in the programme or mentoring, nobody waiting while a mentor has room);
+  // returns "" or a description of the first violation.
   std::string check_state(const Population& pop) const;
 
  private:
@@ -209,12 +214,12 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
   bool in_use(std::size_t m) const { return !recruited(m) || positions_[m].recruit >= 0; }
   bool active(std::size_t m, std::int32_t day) const { return in_use(m) && day >= positions_[m].start_day; }
 
-  void enter_queue(const DayView& view, std::int32_t agent);
-  void leave(const DayView& view, std::int32_t agent);
   void depart(const DayView& view, std::size_t position);
   void update_eligibility(const DayView& view);
   void recruit(const DayView& view);
   void match_queue(const DayView& view);
+
+  static constexpr std::int32_t open_ended = INT32_MAX;  // the end of eligibility while in treatment
 
   PeerMentorParameters p_;
   std::size_t hired_ = 0;      // p_.mentors, fixed for the replicate
@@ -223,18 +228,15 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
   // Per agent.
   PerAgent<std::int32_t> mentor_{columns(), -1};          // position, or -1
   PerAgent<std::int32_t> eligible_until_{columns(), -1};  // last day of eligibility; open while in treatment
-  PerAgent<std::uint64_t> queue_key_{columns(), 0};       // the order key from the day eligibility began
+  PerAgent<double> priority_{columns(), 0.0};             // in the queue, from the day eligibility began
   PerAgent<std::int32_t> matched_days_{columns(), 0};     // days that started with a mentor
   PerAgent<std::int32_t> recruited_day_{columns(), -1};
   KeyedQueue queue_;
 
   std::vector<Position> positions_;
-  // Today's effects (before_day). A contact's increments from each mentor's effectiveness, at
-  // position + 1: entry 0, read for the agents without a mentor, holds none.
-  struct ContactIncrements {
-    float engagement = 0.0f, self_efficacy = 0.0f, craving = 0.0f;
-  };
-  std::vector<ContactIncrements> contact_;
+  // Each mentor's effectiveness today (before_day), at position + 1: entry 0, read for the
+  // agents without a mentor, is 0.
+  std::vector<double> effectiveness_;
 
   // Eligibility windows that close on a known day, in the order they close: (day, agent).
   DueList closing_;
