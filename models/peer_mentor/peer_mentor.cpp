@@ -118,8 +118,7 @@ void PeerMentor::before_day(DayView&) {
 
 // The mentor of position m leaves; its mentees return to the front of the queue, in agent
 // order. A hired position is filled again after the hiring delay; a recruited one closes.
-void PeerMentor::depart(const DayView& view, std::size_t m) {
-  const auto day = static_cast<std::int32_t>(view.day);
+void PeerMentor::depart(const DayView& view, std::int32_t day, std::size_t m) {
   departures_today_ += active(m, day) ? 1 : 0;
   // Departures are rare: a pass over the agents finds the mentees.
   std::vector<std::int32_t> mentees;
@@ -137,8 +136,7 @@ void PeerMentor::depart(const DayView& view, std::size_t m) {
 // Eligibility, from today's events: starts before ends, so that an agent admitted and
 // discharged on the same day is handled in that order. Only agents with an event today or an
 // eligibility window closing today can change, so only they are visited, in agent order.
-void PeerMentor::update_eligibility(const DayView& view) {
-  const auto day = static_cast<std::int32_t>(view.day);
+void PeerMentor::update_eligibility(const DayView& view, std::int32_t day) {
   // Other events (lapse, relapse, resumption) do not bear on eligibility.
   agents_with_events(view, event_died | event_admitted | event_readmitted | event_completed | event_dropped_out,
                      candidates_);
@@ -180,13 +178,11 @@ void PeerMentor::update_eligibility(const DayView& view) {
 
 // Candidates: admitted, alive, abstinent for long enough, out of treatment, not in the
 // programme as a mentee, never recruited before. In agent order, up to the cap.
-void PeerMentor::recruit(const DayView& view) {
-  std::int64_t recruits =
-      std::count_if(positions_.begin(), positions_.end(), [](const Position& m) { return m.recruit >= 0; });
+void PeerMentor::recruit(const DayView& view, std::int32_t day) {
+  auto recruits = std::ranges::count_if(positions_, [](const Position& m) { return m.recruit >= 0; });
   if (recruits >= p_.recruits_max || p_.recruit_probability_per_day <= 0.0) return;
 
   const auto& pop = view.pop;
-  const auto day = static_cast<std::int32_t>(view.day);
   // Each agent's test and draw concern that agent alone: found in parallel, taken in order.
   collect_agents(std::min(mentor_.size(), pop.admitted_by(day)), candidates_, [&](std::size_t i) {
     if (pop.abstinent_run[i] < p_.recruit_after_abstinent_days || !is_abstinent(pop.state[i]) ||
@@ -213,8 +209,7 @@ void PeerMentor::recruit(const DayView& view) {
 
 // Serial matching in queue order; each agent goes to the active mentor with the fewest
 // mentees (ties: lowest position), which spreads the load and so the burnout.
-void PeerMentor::match_queue(const DayView& view) {
-  const auto day = static_cast<std::int32_t>(view.day);
+void PeerMentor::match_queue(const DayView& view, std::int32_t day) {
   using LoadPosition = std::pair<std::int32_t, std::size_t>;
   std::priority_queue<LoadPosition, std::vector<LoadPosition>, std::greater<>> room;
   for (std::size_t m = 0; m < positions_.size(); ++m)
@@ -247,7 +242,7 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
     m.burnout =
         std::clamp(m.burnout + p_.burnout_rise_per_excess_mentee_per_day * excess - recovery * m.burnout, 0.0, 1.0);
   }
-  update_eligibility(view);  // 2. Eligibility.
+  update_eligibility(view, day);  // 2. Eligibility.
 
   // 3. Mentor positions: hires and recruits whose start day has come start (a hire's training
   //    is paid that day), recruits who relapse or die step down, and working mentors leave
@@ -261,36 +256,33 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
         p_.departure_hazard_per_day * portable::exp(p_.departure_burnout_coefficient * position.burnout);
     const std::uint32_t u =
         philox_block(view.key, static_cast<std::uint32_t>(m), view.day, stream_base() + stream_departure, 0)[0];
-    if (steps_down || (active(m, day) && bernoulli(u, hazard_to_probability(hazard)))) depart(view, m);
+    if (steps_down || (active(m, day) && bernoulli(u, hazard_to_probability(hazard)))) depart(view, day, m);
   }
 
-  recruit(view);      // 4. Pipeline.
-  match_queue(view);  // 5. Queue and matching.
+  recruit(view, day);      // 4. Pipeline.
+  match_queue(view, day);  // 5. Queue and matching.
 
   // 6. The metrics.
-  std::int64_t working = 0, training = 0, matched = 0;
-  double burnout_sum = 0.0;
+  double working = 0.0, paid = 0.0, matched = 0.0, burnout_sum = 0.0;  // paid: working or in training
   for (std::size_t m = 0; m < positions_.size(); ++m) {
     matched += positions_[m].load;
-    training += recruited(m) && in_use(m) && !active(m, day) ? 1 : 0;
+    paid += in_use(m) && (recruited(m) || active(m, day)) ? 1.0 : 0.0;
     if (!active(m, day)) continue;
-    ++working;
+    working += 1.0;
     burnout_sum += positions_[m].burnout;
   }
-  const auto active_d = static_cast<double>(working);
-  const auto paid = static_cast<double>(working + training);
-  const double capacity = active_d * static_cast<double>(caseload_);
-  const double values[] = {active_d,
-                           static_cast<double>(matched),
+  const double capacity = working * static_cast<double>(caseload_);
+  const double values[] = {working,
+                           matched,
                            static_cast<double>(queue_.size()),
                            queue_.mean_days_so_far(day),
-                           capacity > 0.0 ? static_cast<double>(matched) / capacity : 0.0,
-                           working > 0 ? burnout_sum / active_d : 0.0,
+                           capacity > 0.0 ? matched / capacity : 0.0,
+                           working > 0.0 ? burnout_sum / working : 0.0,
                            static_cast<double>(departures_today_),
                            static_cast<double>(recruits_today_),
-                           paid + active_d * p_.supervision_hours_per_week / p_.work_hours_per_week,  // staff_fte
-                           paid * p_.salary_per_year / days_per_year +                                // cost
-                               active_d * p_.supervision_hours_per_week / days_per_week * p_.supervision_cost_per_hour +
+                           paid + working * p_.supervision_hours_per_week / p_.work_hours_per_week,  // staff_fte
+                           paid * p_.salary_per_year / days_per_year +                               // cost
+                               working * p_.supervision_hours_per_week / days_per_week * p_.supervision_cost_per_hour +
                                static_cast<double>(trainings_today_) * p_.training_hours * p_.training_cost_per_hour};
   std::copy(std::begin(values), std::end(values), metrics.begin());
 }
@@ -317,10 +309,8 @@ std::string PeerMentor::check_state(const Population& pop) const {
   std::int64_t room = 0;
   for (std::size_t m = 0; m < positions_.size(); ++m) {
     const Position& p = positions_[m];
-    const bool recruit_died =
-        p.recruit >= 0 && pop.state[static_cast<std::size_t>(p.recruit)] == ClinicalState::deceased;
-    if (p.load != mentees[m] || p.load > caseload_ || recruit_died ||
-        (!active(m, last_day_) && (p.load > 0 || p.burnout != 0.0)))
+    if (p.load != mentees[m] || p.load > caseload_ || (!active(m, last_day_) && (p.load > 0 || p.burnout != 0.0)) ||
+        (p.recruit >= 0 && pop.state[static_cast<std::size_t>(p.recruit)] == ClinicalState::deceased))
       return "mentor " + std::to_string(m) + ": its load, mentees, caseload, status, burnout or recruit disagree";
     room += active(m, last_day_) ? caseload_ - p.load : 0;
   }

@@ -214,10 +214,11 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
   bool in_use(std::size_t m) const { return !recruited(m) || positions_[m].recruit >= 0; }
   bool active(std::size_t m, std::int32_t day) const { return in_use(m) && day >= positions_[m].start_day; }
 
-  void depart(const DayView& view, std::size_t position);
-  void update_eligibility(const DayView& view);
-  void recruit(const DayView& view);
-  void match_queue(const DayView& view);
+  // Parts of after_day (`day` is view.day).
+  void depart(const DayView& view, std::int32_t day, std::size_t position);
+  void update_eligibility(const DayView& view, std::int32_t day);
+  void recruit(const DayView& view, std::int32_t day);
+  void match_queue(const DayView& view, std::int32_t day);
 
   static constexpr std::int32_t open_ended = INT32_MAX;  // the end of eligibility while in treatment
 
