@@ -180,7 +180,10 @@ void PeerMentor::update_eligibility(const DayView& view, std::int32_t day) {
 // programme as a mentee, never recruited before. In agent order, up to the cap.
 void PeerMentor::recruit(const DayView& view, std::int32_t day) {
   auto recruits = std::ranges::count_if(positions_, [](const Position& m) { return m.recruit >= 0; });
-  if (recruits >= p_.recruits_max || p_.recruit_probability_per_day <= 0.0) return;
+  // Abstinent runs start at 0 on day 0 and grow by at most a day a day: before day
+  // recruit_after_abstinent_days - 1 nobody can be a candidate, and nobody need be looked at.
+  if (recruits >= p_.recruits_max || p_.recruit_probability_per_day <= 0.0 || day + 1 < p_.recruit_after_abstinent_days)
+    return;
 
   const auto& pop = view.pop;
   // Each agent's test and draw concern that agent alone: found in parallel, taken in order.
