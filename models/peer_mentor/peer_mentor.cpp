@@ -1,7 +1,7 @@
-// The peer_mentor module: its parameter table, its queue, and the serial bookkeeping of the
-// programme (after_day: burnout, eligibility, departures, hiring, recruitment, matching,
-// metrics). The effects on matched agents are PeerMentor::effect (peer_mentor.hpp), run tile by
-// tile inside the day kernel (peer_mentor_effects.cpp).
+// The peer_mentor module: its parameter table and the serial bookkeeping of the programme
+// (after_day: burnout, eligibility, departures, hiring, recruitment, matching, metrics). The
+// effects on matched agents are PeerMentor::effect (peer_mentor.hpp), run tile by tile inside
+// the day kernel (peer_mentor_effects.cpp).
 #include "peer_mentor.hpp"
 #include "portable_math.hpp"
 
@@ -9,8 +9,6 @@
 #include <queue>
 
 namespace recoverysim::recovery {
-
-// ---- The module ----------------------------------------------------------------------------
 
 void PeerMentor::declare(ParamTable& t) {
   auto& p = p_;
@@ -88,7 +86,8 @@ void PeerMentor::declare(ParamTable& t) {
 }
 
 void PeerMentor::validate(const ParamTable& table) const {
-  // Every position holds a block of `caseload` mentee slots; refuse what could not be allocated.
+  // A bound kept from when every position held a block of `caseload` mentee slots, so that
+  // the same scenarios are refused.
   const double slots = static_cast<double>(p_.mentors + p_.recruits_max) * static_cast<double>(p_.caseload);
   if (slots > 1e8)
     throw InputError(table.where_set("mentors"), "(mentors + recruits_max) x caseload = " + format_value(slots) +
@@ -113,6 +112,7 @@ std::vector<Metric> PeerMentor::metrics() const {
 void PeerMentor::before_day(DayView&) {
   const double trained = 1.0 - portable::exp(-p_.training_hours / p_.training_scale_hours);
   effectiveness_.assign(positions_.size() + 1, 0.0);
+  // Each mentor's effectiveness today: its training, less its burnout at the start of the day.
   for (std::size_t m = 0; m < positions_.size(); ++m) effectiveness_[m + 1] = trained * (1.0 - positions_[m].burnout);
 }
 

@@ -46,6 +46,7 @@ struct PeerMentorParameters {
 
 // A place in a KeyedQueue, served in this order: first those not at the back (mentees whose
 // mentor left, for the peer mentor), then by priority, lower first, then by agent.
+// Priorities compare as doubles (-0 equals +0) and must not be NaN.
 struct QueueKey {
   bool back = true;
   double priority = 0.0;
@@ -66,6 +67,7 @@ class KeyedQueue {
       column->assign(agents, -1);
     joined_sum_ = 0;
   }
+  // key.agent, not waiting, joins today.
   void join(std::int32_t day, const QueueKey& key) {
     const auto i = static_cast<std::size_t>(key.agent);
     key_[i] = key;
@@ -168,6 +170,8 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
 
   // A matched agent's day: the while-matched effects, and on a contact day its mentor's
   // contact increments (from its effectiveness, fixed in before_day). Counts the day as matched.
+  // Others get 0 added and 1 multiplied, which leave the channels as they are (an increment
+  // channel starts at +0 and sums never make -0); their mentor index -1 reads entry 0.
   std::int64_t effect(const AgentToday& a, AgentEffect& e) {
     const std::int32_t mentor = mentor_[a.agent];
     const bool matched = mentor >= 0;
