@@ -246,6 +246,10 @@ void first_draws_for(RandomKey key, std::span<const std::int32_t> agents, std::u
 template <class KernelTag>
 void first_draws_of_range_for(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day, std::uint32_t stream,
                               std::uint32_t* out);
+// The first two numbers of each block of agents first .. first + n - 1 (n <= agents_per_tile).
+template <class KernelTag>
+void first_two_draws_of_tile_for(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day,
+                                 std::uint32_t stream, std::uint32_t* first_out, std::uint32_t* second_out);
 
 // The agents i of `tile` for which keep(i) holds, in increasing order, into `out` (room for
 // agents_per_tile); returns how many. keep(i) is evaluated for every agent of the tile, without

@@ -89,6 +89,15 @@ void first_draws_of_range_for(RandomKey key, std::size_t first, std::size_t n, s
 }
 
 template <class KernelTag>
+void first_two_draws_of_tile_for(RandomKey key, std::size_t first, std::size_t n, std::uint32_t day,
+                                 std::uint32_t stream, std::uint32_t* first_out, std::uint32_t* second_out) {
+  std::uint32_t u[4][agents_per_tile];
+  philox_lanes<agents_per_tile>(typename KernelTag::isa{}, key, static_cast<std::uint32_t>(first), day, stream, 0, u);
+  std::copy_n(u[0], n, first_out);
+  std::copy_n(u[1], n, second_out);
+}
+
+template <class KernelTag>
 std::size_t flagged_agents_for(const std::int32_t* flags, std::size_t n, std::size_t first, std::int32_t* out) {
   std::size_t count = 0, l = 0;
 #if RECOVERYSIM_KERNEL_AVX512
@@ -116,6 +125,8 @@ template void first_draws_for<RECOVERYSIM_THIS_KERNEL>(RandomKey, std::span<cons
                                                        std::uint32_t, std::span<std::uint32_t>);
 template void first_draws_of_range_for<RECOVERYSIM_THIS_KERNEL>(RandomKey, std::size_t, std::size_t, std::uint32_t,
                                                                 std::uint32_t, std::uint32_t*);
+template void first_two_draws_of_tile_for<RECOVERYSIM_THIS_KERNEL>(RandomKey, std::size_t, std::size_t, std::uint32_t,
+                                                                   std::uint32_t, std::uint32_t*, std::uint32_t*);
 template std::size_t flagged_agents_for<RECOVERYSIM_THIS_KERNEL>(const std::int32_t*, std::size_t, std::size_t,
                                                                  std::int32_t*);
 

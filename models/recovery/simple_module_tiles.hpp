@@ -32,13 +32,8 @@ std::int64_t SimpleModule<Module>::tile_effects(const TileView& tile, TileEffect
     if constexpr (HasDrawsToday<Module>) needed = module.draws_today();
     const std::uint32_t stream = stream_base_ + Module::effect_stream;
     if constexpr (HasSecondDraw<Module>) {
-      if (needed) {
-        std::uint32_t u[4][agents_per_tile];
-        philox_lanes(typename KernelTag::isa{}, tile.key, static_cast<std::uint32_t>(tile.first), tile.day, stream, 0,
-                     u);
-        std::copy_n(u[0], tile.n, draws);
-        std::copy_n(u[1], tile.n, second_draws);
-      }
+      if (needed)
+        first_two_draws_of_tile_for<KernelTag>(tile.key, tile.first, tile.n, tile.day, stream, draws, second_draws);
     } else if (needed) {
       first_draws_of_range_for<KernelTag>(tile.key, tile.first, tile.n, tile.day, stream, draws);
     }
