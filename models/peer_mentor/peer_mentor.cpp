@@ -85,15 +85,6 @@ void PeerMentor::declare(ParamTable& t) {
              "Hours of one full-time equivalent; converts supervision hours into staff FTE");
 }
 
-void PeerMentor::validate(const ParamTable& table) const {
-  // A bound kept from when every position held a block of `caseload` mentee slots, so that
-  // the same scenarios are refused.
-  const double slots = static_cast<double>(p_.mentors + p_.recruits_max) * static_cast<double>(p_.caseload);
-  if (slots > 1e8)
-    throw InputError(table.where_set("mentors"), "(mentors + recruits_max) x caseload = " + format_value(slots) +
-                                                     " mentee slots; at most 1e8 are supported");
-}
-
 std::vector<Metric> PeerMentor::metrics() const {
   return {{"mentors_active", "mentors", "mentors taking mentees (not vacant, not in training)"},
           {"matched_mentees", "people", "people with a mentor at the end of the day"},
@@ -116,21 +107,27 @@ void PeerMentor::before_day(DayView&) {
   for (std::size_t m = 0; m < positions_.size(); ++m) effectiveness_[m + 1] = trained * (1.0 - positions_[m].burnout);
 }
 
-// The mentor of position m leaves; its mentees return to the front of the queue, in agent
-// order. A hired position is filled again after the hiring delay; a recruited one closes.
-void PeerMentor::depart(const DayView& view, std::int32_t day, std::size_t m) {
-  departures_today_ += active(m, day) ? 1 : 0;
-  // Departures are rare: a pass over the agents finds the mentees.
+// The mentors of the positions `leaving` (in position order) leave; their mentees return to the
+// front of the queue, in agent order. A hired position is filled again after the hiring delay;
+// a recruited one closes. One pass over the agents finds every leaving mentor's mentees.
+void PeerMentor::depart(const DayView& view, std::int32_t day, const std::vector<std::size_t>& leaving) {
+  if (leaving.empty()) return;
+  std::vector<std::uint8_t> leaves(positions_.size(), 0);
+  for (const std::size_t m : leaving) leaves[m] = 1;
   std::vector<std::int32_t> mentees;
-  collect_agents(mentor_.size(), mentees, [&](std::size_t i) { return mentor_[i] == static_cast<std::int32_t>(m); });
-  for (const std::int32_t agent : mentees) {
-    const auto i = static_cast<std::size_t>(agent);
-    mentor_[i] = -1;
-    view.emit(i, event_match_ended, 1);
-    queue_.join(day, {.back = false, .priority = priority_[i], .agent = agent});
-    returned_today_.push_back(agent);
+  collect_agents(mentor_.size(), mentees, [&](std::size_t i) { return mentor_[i] >= 0 && leaves[mentor_[i]]; });
+  for (const std::size_t m : leaving) {
+    departures_today_ += active(m, day) ? 1 : 0;
+    for (const std::int32_t agent : mentees) {
+      const auto i = static_cast<std::size_t>(agent);
+      if (mentor_[i] != static_cast<std::int32_t>(m)) continue;
+      mentor_[i] = -1;
+      view.emit(i, event_match_ended, 1);
+      queue_.join(day, {.back = false, .priority = priority_[i], .agent = agent});
+      returned_today_.push_back(agent);
+    }
+    positions_[m] = {.burnout = 0.0, .start_day = day + static_cast<std::int32_t>(p_.hiring_delay_days)};
   }
-  positions_[m] = {.burnout = 0.0, .start_day = day + static_cast<std::int32_t>(p_.hiring_delay_days)};
 }
 
 // Eligibility, from today's events: starts before ends, so that an agent admitted and
@@ -250,6 +247,7 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
   // 3. Mentor positions: hires and recruits whose start day has come start (a hire's training
   //    is paid that day), recruits who relapse or die step down, and working mentors leave
   //    with a hazard that grows with burnout.
+  std::vector<std::size_t> leaving;
   for (std::size_t m = 0; m < positions_.size(); ++m) {
     const Position& position = positions_[m];
     trainings_today_ += !recruited(m) && position.start_day == day ? 1 : 0;
@@ -259,8 +257,9 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
         p_.departure_hazard_per_day * portable::exp(p_.departure_burnout_coefficient * position.burnout);
     const std::uint32_t u =
         philox_block(view.key, static_cast<std::uint32_t>(m), view.day, stream_base() + stream_departure, 0)[0];
-    if (steps_down || (active(m, day) && bernoulli(u, hazard_to_probability(hazard)))) depart(view, day, m);
+    if (steps_down || (active(m, day) && bernoulli(u, hazard_to_probability(hazard)))) leaving.push_back(m);
   }
+  depart(view, day, leaving);
 
   recruit(view, day);      // 4. Pipeline.
   match_queue(view, day);  // 5. Queue and matching.

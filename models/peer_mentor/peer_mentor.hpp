@@ -141,7 +141,6 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
   enum Event : EventCode { event_queued = 0, event_matched = 1, event_match_ended = 2, event_left = 3 };
 
   void declare(ParamTable& table) override;
-  void validate(const ParamTable& table) const override;
   std::vector<Metric> metrics() const override;
   void start(const ReplicateContext&, std::size_t agents) {
     hired_ = static_cast<std::size_t>(p_.mentors);
@@ -219,7 +218,7 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
   bool active(std::size_t m, std::int32_t day) const { return in_use(m) && day >= positions_[m].start_day; }
 
   // Parts of after_day (`day` is view.day).
-  void depart(const DayView& view, std::int32_t day, std::size_t position);
+  void depart(const DayView& view, std::int32_t day, const std::vector<std::size_t>& leaving);
   void update_eligibility(const DayView& view, std::int32_t day);
   void recruit(const DayView& view, std::int32_t day);
   void match_queue(const DayView& view, std::int32_t day);
