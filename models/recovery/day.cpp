@@ -90,6 +90,16 @@ DayContext::DayContext(const Parameters& params) : p(params) {
     episode_length_days[k] = as_day_count(setting.length_days);
   }
   readmission_probability = as_float(-portable::expm1(-params.treatment.readmission_hazard_per_day));
+  for (std::size_t s = 0; s < substance_count; ++s) {
+    if (params.population.substance_mix[s] <= 0.0) continue;
+    const auto cumulative = params.treatment.entry_cumulative(static_cast<Substance>(s));
+    const auto first = static_cast<std::int32_t>(
+        std::find_if(cumulative.begin(), cumulative.end(), [](double c) { return c > 0.0; }) - cumulative.begin());
+    const bool single = cumulative[static_cast<std::size_t>(first)] >= 1.0;
+    only_setting = !single || (only_setting >= 0 && only_setting != first) ? -2 : first;
+    if (only_setting == -2) break;
+  }
+  only_setting = std::max(only_setting, -1);
 }
 
 }  // namespace recoverysim::recovery

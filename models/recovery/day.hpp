@@ -152,6 +152,10 @@ struct DayContext {
 
   std::int32_t episode_length_days[max_settings];
   float readmission_probability;
+  // The setting every episode takes place in, when the entry mix allows one only (the usual
+  // case): the kernel then reads its constants once instead of gathering them per agent. -1
+  // when agents' settings differ.
+  std::int32_t only_setting = -1;
 
   explicit DayContext(const Parameters& params);
 };

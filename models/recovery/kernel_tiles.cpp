@@ -145,11 +145,14 @@ constexpr std::size_t tile = agents_per_tile;
 // One lane of the tile loop. Its locals live here rather than in the loop body: there,
 // `#pragma omp simd` would give each lane its own copy in an array of structs, which the
 // compiler cannot vectorise; here, inlined, they become vector registers.
-template <bool with_effects, class Effects>
+// With one_setting, every agent's setting is ctx.only_setting: a value the same in every lane,
+// so its constants are read once rather than gathered.
+template <bool with_effects, bool one_setting, class Effects>
 [[gnu::always_inline]] inline std::int32_t step_lane(const DayContext& ctx, TileColumns<tile>& t,
                                                      const Effects& effects, const std::uint32_t (&u)[4][tile],
                                                      std::int32_t today, std::size_t l) {
   AgentState a = load_agent(t, l, today, ctx.years_per_day);
+  if constexpr (one_setting) a.setting = ctx.only_setting;
   AgentEffects fx;
   if constexpr (with_effects) fx = effects_of(effects, l);
   const DayDraws draws{u[slot_stress][l], u[slot_death][l], u[slot_state_exit][l], u[slot_treatment_exit][l]};
@@ -193,7 +196,7 @@ struct TileOutputs {
 };
 
 // Advances a loaded tile by one day.
-template <bool with_effects>
+template <bool with_effects, bool one_setting>
 void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& tile_, RandomKey key, std::int32_t today,
                   const std::conditional_t<with_effects, TileEffects, NoEffects>& effects, const TileOutputs& out) {
   const DayContext ctx = shared_ctx;  // a local copy: its fields can be read under a condition without a trap
@@ -218,7 +221,8 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
                      static_cast<std::uint32_t>(Stream::core_day), 0, u);
   std::int32_t events[tile];
 #pragma omp simd
-  for (std::size_t l = 0; l < admitted; ++l) events[l] = step_lane<with_effects>(ctx, t, effects, u, today, l);
+  for (std::size_t l = 0; l < admitted; ++l)
+    events[l] = step_lane<with_effects, one_setting>(ctx, t, effects, u, today, l);
 
   // Readmissions are rare: their settings and new withdrawal lengths are drawn here, one agent at
   // a time.
@@ -274,6 +278,13 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
       sink.data[(first + l) * sink.stride + sink.offset + out.day_slot] =
           l < admitted ? static_cast<std::uint8_t>(t.state[l]) : not_admitted;
   }
+}
+
+template <bool with_effects>
+void advance_tile(const DayContext& ctx, const Population& pop, Tile& tile_, RandomKey key, std::int32_t today,
+                  const std::conditional_t<with_effects, TileEffects, NoEffects>& effects, const TileOutputs& out) {
+  if (ctx.only_setting >= 0) advance_tile<with_effects, true>(ctx, pop, tile_, key, today, effects, out);
+  else advance_tile<with_effects, false>(ctx, pop, tile_, key, today, effects, out);
 }
 
 // Runs `body(tile, local)` for every tile of the population on oneTBB's threads, with `local`

@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -209,4 +210,33 @@ TEST_CASE("settings table: each agent's setting is drawn from its substance's en
   }
   CHECK(completed[0] > 1000);
   CHECK(completed[1] > 1000);
+}
+
+TEST_CASE("settings table: the kernel's one-setting fast path gives the same bits as reading each agent's setting") {
+  // The same people all in outpatient: once as the only setting, once through a mix whose
+  // other share is too small to be drawn, which makes the kernel read every agent's setting.
+  Scenario one, mixed;
+  one.load(write_scenario("name: one\npopulation: {size: 5000}\n").string());
+  mixed.load(write_scenario(
+                 "name: mixed\npopulation: {size: 5000}\ntreatment:\n  entry_mix: {detox: 1.0e-12, outpatient: 1.0}\n")
+                 .string());
+  CHECK(recovery::DayContext(one.model).only_setting == static_cast<std::int32_t>(Setting::outpatient));
+  CHECK(recovery::DayContext(mixed.model).only_setting == -1);
+  recovery::ArmSimulation a(one.model, {}), b(mixed.model, {});
+  a.start_replicate({11, 2}, 300);
+  b.start_replicate({11, 2}, 300);
+  std::vector<recovery::DayCounts> counts_a(300), counts_b(300);
+  a.step_days(0, counts_a, nullptr, {});
+  b.step_days(0, counts_b, nullptr, {});
+  const auto& pa = a.population();
+  const auto& pb = b.population();
+  CHECK(pb.setting == pa.setting);
+  CHECK(pb.state == pa.state);
+  CHECK(pb.treatment == pa.treatment);
+  CHECK(pb.craving == pa.craving);
+  CHECK(pb.first_episode_days == pa.first_episode_days);
+  CHECK(pb.readmissions == pa.readmissions);
+  CHECK(pb.death_day == pa.death_day);
+  CHECK(pb.abstinent_days == pa.abstinent_days);
+  CHECK(std::count(pa.readmissions.begin(), pa.readmissions.end(), 0) < 5000);  // episodes after the first happen
 }
