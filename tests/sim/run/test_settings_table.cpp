@@ -21,7 +21,7 @@ const std::filesystem::path tmp_dir = RECOVERYSIM_TEST_TMP;
 
 std::filesystem::path write_scenario(const std::string& yaml) {
   // Named by content: test cases run in parallel processes and must not share a file.
-  const auto path = tmp_dir / ("settings_" + std::to_string(std::hash<std::string>{}(yaml)) + ".yaml");
+  auto path = tmp_dir / ("settings_" + std::to_string(std::hash<std::string>{}(yaml)) + ".yaml");
   std::ofstream(path) << yaml;
   return path;
 }
