@@ -428,7 +428,8 @@ TEST_CASE("group: same results for 1 and 2 threads") {
 // targets.md T8. One-to-one therapy is this module with group_size 1, each facilitator seeing
 // 12 clients; group therapy seats 2 groups of 10 per facilitator. Both arms seat the whole
 // closed outpatient cohort of 10,000 on day 0, so the group arm needs 40% fewer facilitators.
-TEST_CASE("group: T8 group vs individual therapy, abstinence within 5 points with 40% less facilitator time") {
+TEST_CASE("group: T8 group vs individual therapy: abstinence within 5 points with 40% less facilitator time" *
+          doctest::test_suite("statistical")) {
   const Parameters p = testing::closed_cohort(10000);
   constexpr std::uint32_t days = 365;
   const RandomKey key{2024, 0};

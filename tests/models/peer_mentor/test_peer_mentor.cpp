@@ -392,7 +392,8 @@ std::pair<double, double> abstinence_day_180(std::int64_t agents, RandomKey key)
 
 }  // namespace
 
-TEST_CASE("peer_mentor: T7 abstinence ratio at 6 months, closed outpatient cohort of 10,000") {
+TEST_CASE("peer_mentor: T7 abstinence ratio at 6 months in a closed outpatient cohort of 10000" *
+          doctest::test_suite("statistical")) {
   // One replicate: the ratio with mentors to without lies in T7's range 1.1-1.4. Common random
   // numbers make the ratio's spread across replicates small (measured SD 0.005 over 10 replicates, see the doc).
   const auto shares = abstinence_day_180(10000, {7, 0});

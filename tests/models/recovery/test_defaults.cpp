@@ -31,7 +31,7 @@ void check_share(const char* what, const Share& s, double reference) {
 
 }  // namespace
 
-TEST_CASE("defaults reproduce the reference model's section 5 figures") {
+TEST_CASE("defaults reproduce the reference model's section 5 figures" * doctest::test_suite("statistical")) {
   const Parameters p = testing::default_parameters();
   constexpr int agents = 60000;
   constexpr int days = 365;

@@ -414,7 +414,8 @@ Calibration measure_t6(std::initializer_list<const char*> settings) {
 
 }  // namespace
 
-TEST_CASE("twelve_step: T6 calibration, continuous abstinence at 12 months (alcohol) vs usual care") {
+TEST_CASE("twelve_step: T6 calibration: continuous abstinence at 12 months (alcohol) vs usual care" *
+          doctest::test_suite("statistical")) {
   // Target: RR 1.21 (95% CI 1.03-1.42). Facilitation = the default offer at admission; the pooled
   // RR must lie inside the CI. The arms share their people and core draws, so the RR's sampling
   // error is small (the replicate SD is reported: about 0.01, i.e. 0.005 for the pooled RR).

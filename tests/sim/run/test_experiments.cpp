@@ -250,7 +250,7 @@ TEST_CASE("experiments: --set reaches every point of a sweep, but not a swept pa
         "swept in arm 'pm'; change the sweep's values instead");
 }
 
-TEST_CASE("experiments: a scenario of more than 10,000 arms is refused") {
+TEST_CASE("experiments: a scenario of more than 10000 arms is refused" * doctest::test_suite("long")) {
   const auto values = [](int from, int count) {
     std::string list = "[";
     for (int i = 0; i < count; ++i) list += (i ? ", " : "") + std::to_string(from + i);
