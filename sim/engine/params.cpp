@@ -331,7 +331,12 @@ bool ParamTable::open_entry(std::string_view path, const SourceLocation& where) 
       throw InputError(where, "'" + dotted + name + "': " + section.prefix + " holds at most " +
                                   std::to_string(section.limit) + " entries (" + join_names(children(section.prefix)) +
                                   ")");
-    section.open(name);
+    try {
+      section.open(name);
+    } catch (const InputError& e) {
+      if (e.where().known()) throw;
+      throw InputError(where, e.what());  // the opener's refusal, at the place the name was written
+    }
     section.opened.push_back(name);
     return true;
   }

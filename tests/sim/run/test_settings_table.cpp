@@ -96,8 +96,8 @@ TEST_CASE("settings table: a name without based_on is refused, with the setting 
   std::string many = "name: x\ntreatment:\n  settings:\n";
   for (int i = 0; i < 11; ++i) many += "    s" + std::to_string(i) + ": {based_on: detox}\n";
   CHECK(load_error(many).find("treatment.settings holds at most 10 entries") != std::string::npos);
-  CHECK(load_error("name: x\ntreatment:\n  settings:\n    opioid: {based_on: detox}\n")
-            .find("may not be named as a substance") != std::string::npos);
+  CHECK(load_error("name: x\ntreatment:\n  settings:\n    opioid: {based_on: detox}\n") ==
+        ":4:5: treatment.settings.opioid: a setting may not be named as a substance");
 }
 
 TEST_CASE("settings table: version 1's names still work, each with a warning naming its place") {
