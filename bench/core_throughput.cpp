@@ -19,16 +19,18 @@ using namespace recoverysim::recovery;
 namespace {
 
 struct Module {
+  std::string type;
   std::unique_ptr<Intervention> module;
   ParamTable table;
 };
 
-// The three modules, with capacity for about a fifth of the cohort each.
-std::vector<std::unique_ptr<Module>> all_modules(std::int64_t agents) {
+// The modules of `types`, with capacity for about a fifth of the cohort each.
+std::vector<std::unique_ptr<Module>> make_modules(const std::vector<std::string>& types, std::int64_t agents) {
   std::vector<std::unique_ptr<Module>> modules;
   const std::int64_t reach = std::max<std::int64_t>(agents / 5, 1);
-  for (const auto& type : builtin_interventions().types()) {
+  for (const auto& type : types) {
     auto m = std::make_unique<Module>();
+    m->type = type;
     m->module = builtin_interventions().create(type);
     m->module->declare(m->table);
     if (type == "peer_mentor") {
@@ -51,36 +53,44 @@ int main(int argc, char** argv) {
   std::int64_t days = 365;
   std::vector<int> threads = {1, 2};
   int repeats = 1;
-  bool with_modules = false;
+  bool with_modules = false, with_all_modules = false;
   bool day_by_day = false;
   app.add_option("--agents", agents, "Cohort size")->check(CLI::Range(std::int64_t{1}, std::int64_t{2'000'000'000}));
   app.add_option("--days", days, "Days to simulate")->check(CLI::Range(std::int64_t{1}, std::int64_t{32767}));
   app.add_option("--threads", threads, "Thread counts to measure")->delimiter(',');
   app.add_option("--repeats", repeats, "Runs per thread count (the best is reported)")->check(CLI::Range(1, 100));
   auto* modules_flag = app.add_flag("--modules", with_modules, "Run peer_mentor, group and twelve_step in the arm");
+  auto* all_flag = app.add_flag("--all-modules", with_all_modules, "Run every registered module type in the arm")
+                       ->excludes(modules_flag);
   app.add_flag("--day-by-day", day_by_day,
                "Step the core one day at a time over the whole cohort, as an arm with modules must")
-      ->excludes(modules_flag);
+      ->excludes(modules_flag)
+      ->excludes(all_flag);
   CLI11_PARSE(app, argc, argv);
 
   Parameters p;
   ParamTable table;
   declare_parameters(table, p);
   p.population.size = agents;
-  auto modules = with_modules ? all_modules(agents) : std::vector<std::unique_ptr<Module>>{};
+  // --modules measures the same three modules from release to release, whatever else is registered.
+  const std::vector<std::string> types = with_all_modules ? builtin_interventions().types()
+                                         : with_modules
+                                             ? std::vector<std::string>{"peer_mentor", "group", "twelve_step"}
+                                             : std::vector<std::string>{};
+  auto modules = make_modules(types, agents);
   std::vector<ModuleSlot> slots;
   std::vector<std::vector<double>> metrics;
   for (const auto& m : modules) {
-    slots.push_back(
-        {m->module.get(), builtin_interventions().stream_base(builtin_interventions().types()[slots.size()])});
+    slots.push_back({m->module.get(), builtin_interventions().stream_base(m->type)});
     metrics.emplace_back(m->module->metric_names().size() * static_cast<std::size_t>(days));
   }
   std::vector<std::span<double>> metric_spans(metrics.begin(), metrics.end());
   ArmSimulation arm(p, slots, days);  // counting the shipped outcomes (and the modules'), as a run does
 
+  const std::string label = types.empty() ? "core" : "core + " + std::to_string(types.size()) + " modules";
   bench::print_table_header();
   return bench::measure_throughput(
-      with_modules ? "core + 3 modules" : "core", agents, days, threads, repeats,
+      label.c_str(), agents, days, threads, repeats,
       [&](int rep) {
         arm.start_replicate({1, static_cast<std::uint32_t>(rep)}, days);
       },
