@@ -44,7 +44,7 @@ import matplotlib.ticker  # noqa: E402
 
 NOT_RESULTS = "not a recoverysim results file with summaries (run it with a current recoverysim)"
 # The results-file versions these scripts read (sim/app/run/results_reader.hpp: the same range).
-OLDEST_FORMAT, FORMAT_VERSION = 8, 8  # before 8: model version 1 and early 2 (docs/output.md)
+OLDEST_FORMAT, FORMAT_VERSION = 9, 9  # before 9: model version 1 and earlier 2 (docs/output.md)
 DPI = 110
 CURVES = {
     "relapse": ("First relapse since admission (cumulative incidence, death competing)", "Relapsed (%)"),

@@ -32,12 +32,15 @@ void Programme::declare(ParamTable& t) {
                 "Days of enrolment before the programme ends for the participant (0: while eligible)");
   t.add_real("delivery.disengage_probability_per_day", disengage_probability_per_day_, 0.0, 0.0, 1.0, "probability",
              "Daily probability that a participant stops taking part");
-  const char* enrolled[] = {"support_connections", "lapse_multiplier", "stress_lapse_multiplier",
-                            "relapse_odds_multiplier", "dropout_multiplier"};
-  const char* enrolled_doc[] = {"Added to the support target g_target", "On the lapse hazard",
-                                "On the lapse hazard on stress days", "On the odds that a lapse becomes a relapse",
-                                "On the dropout hazard"};
-  for (int k = 0; k < 5; ++k)
+  const char* enrolled[] = {"support_connections",     "lapse_multiplier",   "stress_lapse_multiplier",
+                            "relapse_odds_multiplier", "dropout_multiplier", "entry_multiplier"};
+  const char* enrolled_doc[] = {"Added to the support target g_target",
+                                "On the lapse hazard",
+                                "On the lapse hazard on stress days",
+                                "On the odds that a lapse becomes a relapse",
+                                "On the dropout hazard",
+                                "On the treatment entry hazard (for participants out of treatment)"};
+  for (int k = 0; k < enrolled_channels; ++k)
     t.add_real(std::string("while_enrolled.") + enrolled[k], enrolled_values_[k], k == 0 ? 0.0 : 1.0,
                k == 0 ? -1.0 : 0.0, k == 0 ? 1.0 : 10.0, k == 0 ? "support" : "multiplier",
                std::string(enrolled_doc[k]) + ", every day a person is enrolled");
@@ -66,7 +69,7 @@ std::vector<Metric> Programme::metrics() const {
 }
 
 void Programme::start(const ReplicateContext&, std::size_t agents) {
-  for (int k = 0; k < 5; ++k) enrolled_effect_[k] = static_cast<float>(enrolled_values_[k]);
+  for (int k = 0; k < enrolled_channels; ++k) enrolled_effect_[k] = static_cast<float>(enrolled_values_[k]);
   for (int k = 0; k < 4; ++k) contact_effect_[k] = static_cast<float>(contact_values_[k]);
   contact_probability_ = contacts_per_week_ / days_per_week * attendance_probability_;
   last_day_ = -1;

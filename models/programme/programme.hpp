@@ -45,6 +45,7 @@ class Programme final : public SimpleModule<Programme> {
     e.stress_lapse_multiplier *= on ? in[2] : 1.0f;
     e.relapse_odds_multiplier *= on ? in[3] : 1.0f;
     e.dropout_multiplier *= on ? in[4] : 1.0f;
+    e.entry_multiplier *= on ? in[5] : 1.0f;
     e.self_efficacy_increment += contact ? at[0] : 0.0f;
     e.skills_increment += contact ? at[1] : 0.0f;
     e.engagement_increment += contact ? at[2] : 0.0f;
@@ -65,11 +66,12 @@ class Programme final : public SimpleModule<Programme> {
   ProgrammePriority priority_ = ProgrammePriority::arrival;
   double contacts_per_week_{}, attendance_probability_{}, disengage_probability_per_day_{};
   std::int64_t duration_days_{};
-  double enrolled_values_[5]{}, contact_values_[4]{};  // as declared; copied to the effects
+  static constexpr int enrolled_channels = 6;
+  double enrolled_values_[enrolled_channels]{}, contact_values_[4]{};  // as declared; copied to the effects
   ProgrammeCosts costs_;
 
   // Fixed for the replicate.
-  float enrolled_effect_[5]{}, contact_effect_[4]{};  // the keys' values, in declaration order
+  float enrolled_effect_[enrolled_channels]{}, contact_effect_[4]{};  // the keys' values, in declaration order
   double contact_probability_ = 0.0;
 
   // Per agent (reset by SimpleModule).

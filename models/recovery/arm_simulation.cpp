@@ -24,8 +24,10 @@ namespace {
 ObservationPlan shipped_outcomes(const Parameters& params, std::int64_t days) {
   ObservationPlan plan;
   plan.days = days;
+  plan.first_episode_at_arrival = params.population.start == CohortStart::treatment;
   plan.definitions = default_outcome_definitions(
-      days, params.treatment.settings[static_cast<std::size_t>(params.treatment.setting)].length_days);
+      days, params.treatment.settings[static_cast<std::size_t>(params.treatment.setting)].length_days,
+      plan.first_episode_at_arrival);
   return plan;
 }
 
@@ -35,7 +37,11 @@ ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> m
     : ArmSimulation(params, modules, with_module_outcomes(shipped_outcomes(params, days), modules)) {}
 
 ArmSimulation::ArmSimulation(const Parameters& params, std::vector<ModuleSlot> modules, ObservationPlan observed)
-    : params_(params), ctx_(std::in_place, params), modules_(std::move(modules)), observation_(std::move(observed)) {
+    : params_(params),
+      ctx_(std::in_place, params),
+      modules_(std::move(modules)),
+      observation_(std::move(observed)),
+      waiting_lists_(params) {
   for (const auto& m : modules_) {
     metric_counts_.push_back(m.module->metric_names().size());
     module_pointers_.push_back(m.module);
@@ -57,16 +63,29 @@ void ArmSimulation::start_replicate(RandomKey key, std::int64_t days) {
   observation_.start_replicate(pop_);
   outcome_counts_.clear();
   std::fill(events_.begin(), events_.end(), std::uint8_t{0});
+  waiting_lists_.start_replicate(pop_.size());
   for (const auto& m : modules_) m.module->start_replicate({params_, key, days, m.stream_base}, pop_.size());
 }
 
 DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajectory,
                               std::span<const std::span<double>> metrics) {
-  if (modules_.empty()) return step_population(*ctx_, pop_, key_, day, trajectory, {}, &observation_);
+  const bool lists = waiting_lists_.active();
+  std::uint64_t* requests = lists ? waiting_lists_.place_requests() : nullptr;
+  pathway_events_.clear();
+  if (modules_.empty()) {
+    DayCounts counts = step_population(*ctx_, pop_, key_, day, trajectory, {}, &observation_, requests);
+    if (lists) {
+      waiting_lists_.serve(pop_, key_, day, counts, pathway_events_, nullptr);
+      observation_.observe_module_events(static_cast<std::int32_t>(day), pathway_events_);
+    }
+    return counts;
+  }
   DayView view{day, key_, pop_, events_};
   for (const auto& m : modules_) m.module->before_day(view);
-  const DayCounts counts = step_population(*ctx_, pop_, key_, day, trajectory,
-                                           {module_pointers_, effects_totals_, events_.data()}, &observation_);
+  DayCounts counts = step_population(*ctx_, pop_, key_, day, trajectory,
+                                     {module_pointers_, effects_totals_, events_.data()}, &observation_, requests);
+  // The waiting lists before the modules, which see who was admitted from them.
+  if (lists) waiting_lists_.serve(pop_, key_, day, counts, pathway_events_, events_.data());
   list_event_agents(events_, event_agents_);
   view.event_agents = &event_agents_;
   const auto after_day = [&](std::size_t i) {
@@ -88,8 +107,9 @@ DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajector
   } else {
     for (std::size_t i = 0; i < modules_.size(); ++i) after_day(i);
   }
-  // The modules' events, in the arm's order of modules, their codes made global.
-  module_events_.clear();
+  // The waiting lists' events, then the modules', in the arm's order of modules, their codes
+  // made global.
+  module_events_ = pathway_events_;
   for (std::size_t i = 0; i < modules_.size(); ++i)
     for (ModuleEvent e : emitted_[i]) {
       e.code = static_cast<EventCode>(e.code + modules_[i].stream_base);
@@ -101,7 +121,8 @@ DayCounts ArmSimulation::step(std::uint32_t day, const TrajectorySink* trajector
 
 void ArmSimulation::step_days(std::uint32_t first, std::span<DayCounts> counts, const TrajectorySink* trajectory,
                               std::span<const std::span<double>> metrics) {
-  if (modules_.empty()) return step_population_days(*ctx_, pop_, key_, first, counts, trajectory, &observation_);
+  if (modules_.empty() && !waiting_lists_.active())
+    return step_population_days(*ctx_, pop_, key_, first, counts, trajectory, &observation_);
   std::vector<std::span<double>> today(modules_.size());
   for (std::size_t d = 0; d < counts.size(); ++d) {
     for (std::size_t m = 0; m < modules_.size(); ++m)

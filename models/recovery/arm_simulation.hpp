@@ -1,14 +1,15 @@
 // The day loop of one arm: the cohort, its modules, its outcome observation, and the order of
 // a day -- modules' before_day, the core day (parallel, asking the modules for each tile's
-// effects, handing them and the observation each tile at the end of the day), modules'
-// after_day (side by side: each changes only its own module's state), then the modules' events
-// to the observation.
+// effects, handing them and the observation each tile at the end of the day), the waiting
+// lists of settings with slots (serial), modules' after_day (side by side: each changes only
+// its own module's state), then the waiting lists' and modules' events to the observation.
 // The runner drives it replicate by replicate; tests drive it directly.
 #pragma once
 
 #include "intervention.hpp"
 #include "kernel.hpp"
 #include "observation.hpp"
+#include "pathway.hpp"
 
 #include <optional>
 #include <span>
@@ -68,8 +69,10 @@ class ArmSimulation {
   std::vector<Intervention*> module_pointers_;     // modules_' modules, for the day kernel
   std::vector<std::int64_t> effects_totals_;       // per module: today's sum of add_effects
   std::vector<std::uint8_t> events_;
-  std::vector<std::int32_t> event_agents_;  // today's agents with an event, for the modules
-  bool distinct_modules_ = true;            // no module object is listed twice
+  std::vector<std::int32_t> event_agents_;   // today's agents with an event, for the modules
+  WaitingLists waiting_lists_;               // settings with slots (step 10 of the day)
+  std::vector<ModuleEvent> pathway_events_;  // today's, from the waiting lists
+  bool distinct_modules_ = true;             // no module object is listed twice
   RandomKey key_;
 };
 

@@ -89,7 +89,13 @@ DayContext::DayContext(const Parameters& params) : p(params) {
     dropout_base_hazard[k] = as_float(setting.dropout_base_hazard_per_day);
     episode_length_days[k] = as_day_count(setting.length_days);
   }
-  readmission_probability = as_float(-portable::expm1(-params.treatment.readmission_hazard_per_day));
+  const EntryParameters& entry = params.treatment.entry;
+  entry_base_hazard = as_float(entry.base_hazard_per_day);
+  entry_engagement_coefficient = as_float(entry.engagement_coefficient);
+  entry_craving_coefficient = as_float(entry.craving_coefficient);
+  entry_mental_health_coefficient = as_float(entry.mental_health_coefficient);
+  for (std::size_t x = 0; x + 1 < clinical_state_count; ++x)
+    entry_state_multiplier[x] = as_float(entry.state_multiplier[x]);
   for (std::size_t s = 0; s < substance_count; ++s) {
     if (params.population.substance_mix[s] <= 0.0) continue;
     const auto cumulative = params.treatment.entry_cumulative(static_cast<Substance>(s));
@@ -100,6 +106,11 @@ DayContext::DayContext(const Parameters& params) : p(params) {
     if (only_setting == -2) break;
   }
   only_setting = std::max(only_setting, -1);
+  // A step-down moves agents to another setting.
+  if (only_setting >= 0) {
+    const SettingParameters& one = params.treatment.settings[static_cast<std::size_t>(only_setting)];
+    if (one.step_down >= 0 && one.step_down_probability > 0.0) only_setting = -1;
+  }
 }
 
 }  // namespace recoverysim::recovery

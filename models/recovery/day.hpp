@@ -70,6 +70,7 @@ struct AgentEffects {
   float stress_lapse_multiplier = 1.0f;  // applies on stress days only
   float relapse_odds_multiplier = 1.0f;
   float dropout_multiplier = 1.0f;
+  float entry_multiplier = 1.0f;  // on the treatment entry hazard
 };
 
 // The four uniforms of the agent's core-day block (see CoreDaySlot).
@@ -151,7 +152,12 @@ struct DayContext {
   float dropout_use_multiplier;
 
   std::int32_t episode_length_days[max_settings];
-  float readmission_probability;
+
+  float entry_base_hazard;
+  float entry_engagement_coefficient;
+  float entry_craving_coefficient;
+  float entry_mental_health_coefficient;
+  float entry_state_multiplier[clinical_state_count - 1];  // withdrawal .. relapse
   // The setting every episode takes place in, when the entry mix allows one only (the usual
   // case): the kernel then reads its constants once instead of gathering them per agent. -1
   // when agents' settings differ.
@@ -300,14 +306,33 @@ struct DayContext {
   return (is_using(a.state) ? h * ctx.dropout_use_multiplier : h) * fx.dropout_multiplier;
 }
 
+// ---- step 9: entry ---------------------------------------------------------------------------
+
+// The hazard of entering treatment for someone out of it, in today's state (after steps 4-7).
+[[gnu::always_inline]] inline float entry_hazard(const DayContext& ctx, const AgentState& a, const AgentEffects& fx) {
+  const float x0 = ctx.covariate_centre;
+  const float log_relative = ctx.entry_engagement_coefficient * (a.engagement - x0) +
+                             ctx.entry_craving_coefficient * (a.craving - x0) +
+                             (a.mental_health != 0 ? ctx.entry_mental_health_coefficient : 0.0f);
+  const Wide<ClinicalState> x = a.state;
+  const float* m = ctx.entry_state_multiplier;
+  const float by_state = x == ClinicalState::withdrawal        ? m[0]
+                         : x == ClinicalState::early_recovery  ? m[1]
+                         : x == ClinicalState::stable_recovery ? m[2]
+                         : x == ClinicalState::lapse           ? m[3]
+                                                               : m[4];
+  return ctx.entry_base_hazard * exp_lane(log_relative) * by_state * fx.entry_multiplier;
+}
+
 // ---- the whole day ---------------------------------------------------------------------------
 
 // Advances one agent by one day and returns what happened (DayEvent bits, and
 // event_died_substance_related for a death of that cause); a deceased agent
 // is left as it is. Every field is assigned by a select on the day's decisions, each of which
-// already excludes death, so that the code has no branch for the vectoriser to trip on. On
-// readmission (event_readmitted) the caller draws the new episode's withdrawal length from the
-// agent's withdrawal_length stream into withdrawal_days_left: a rare event, kept out of this code.
+// already excludes death, so that the code has no branch for the vectoriser to trip on. An
+// entry (event_entry) is only decided here: the caller draws its setting and starts the episode
+// or puts the agent on a waiting list, and decides the step-downs of the day's completions --
+// rare events, kept out of this code (population.hpp, start_episode).
 [[gnu::always_inline]] inline std::int32_t advance_one_day(const DayContext& ctx, AgentState& a, std::int32_t day,
                                                            const DayDraws& u, const AgentEffects& fx) {
   const Wide<ClinicalState> start = a.state;
@@ -367,14 +392,18 @@ struct DayContext {
   a.death_day = died ? day : a.death_day;
   a.death_cause = !died ? a.death_cause : died_substance ? DeathCause::substance_related : DeathCause::other_causes;
 
-  // 8. treatment, with the state after steps 4-7: dropout or progress towards completion; or
-  // readmission for someone in relapse after treatment
+  // 8. treatment, with the state after steps 4-7: dropout or progress towards completion;
+  // 9. entry, for someone out of treatment since the start of the day (the same uniform: the
+  // two never happen to the same agent on the same day)
   const bool treated_today = lives & in_treatment;
   const bool dropped_out =
       treated_today & bernoulli_lane(u.treatment_exit, probability_within_day_lane(dropout_hazard(ctx, a, fx)));
   const bool completed = treated_today & !dropped_out & (a.status_days + 1 >= ctx.episode_length_days[a.setting]);
-  const bool readmitted = lives & !in_treatment & (a.state == ClinicalState::relapse) &
-                          bernoulli_lane(u.treatment_exit, ctx.readmission_probability);
+  // (An entry only is decided here: the caller starts the episode, or puts the agent on a
+  // waiting list, with start_episode.)
+  const bool may_enter = left_treatment(a) | (a.treatment == TreatmentStatus::untreated);  // not on a list
+  const bool entered =
+      lives & may_enter & bernoulli_lane(u.treatment_exit, probability_within_day_lane(entry_hazard(ctx, a, fx)));
 
   // The first episode's record closes when it ends: by dropout, completion or death.
   const bool first_episode_open = (a.readmissions == 0) & (a.first_episode_outcome == EpisodeOutcome::ongoing);
@@ -389,19 +418,12 @@ struct DayContext {
   // The status clock: a day more in treatment or out of it; 0 at the end of the day an episode
   // ends (so 0 on the first day out) and on readmission.
   a.status_days = dropped_out | completed ? 0 : lives ? std::min(a.status_days + 1, max_day_count) : a.status_days;
-  a.treatment = dropped_out  ? TreatmentStatus::dropped_out
-                : completed  ? TreatmentStatus::completed
-                : readmitted ? TreatmentStatus::in_treatment
-                             : a.treatment;
-  a.state = readmitted ? ClinicalState::withdrawal : a.state;
-  a.status_days = readmitted ? 0 : a.status_days;
-  a.abstinent_run = readmitted ? 0 : a.abstinent_run;
-  a.readmissions += readmitted ? 1 : 0;
+  a.treatment = dropped_out ? TreatmentStatus::dropped_out : completed ? TreatmentStatus::completed : a.treatment;
   a.abstinent_days += is_abstinent(a.state) ? 1 : 0;  // never true of the deceased
 
   return (died ? event_died : 0) | (died_substance ? event_died_substance_related : 0) | (lapsed ? event_lapsed : 0) |
          (relapsed ? event_relapsed : 0) | (resumed ? event_resumed : 0) | (dropped_out ? event_dropped_out : 0) |
-         (completed ? event_completed : 0) | (readmitted ? event_readmitted : 0);
+         (completed ? event_completed : 0) | (entered ? event_entry : 0);
 }
 
 }  // namespace recoverysim::recovery

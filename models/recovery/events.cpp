@@ -5,7 +5,9 @@ namespace recoverysim::recovery {
 
 const std::vector<EventInfo>& core_events() {
   static const std::vector<EventInfo> events = {
-      {event_code_arrival, "arrival", "enters the cohort and starts the first treatment episode (detail: 1)"},
+      {event_code_arrival, "arrival",
+       "enters the cohort: in treatment (detail 1; `admitted` follows) or, with population.start: community, out "
+       "of treatment (detail 0)"},
       {event_code_died, "died", "dies (detail: treatment status code at death, as in treatment_counts' labels)"},
       {event_code_lapse, "lapse", "returns to use: enters the lapse state"},
       {event_code_relapse, "relapse", "a lapse becomes a relapse (return to regular use)"},
@@ -22,13 +24,28 @@ const std::vector<EventInfo>& core_events() {
       {event_code_died_substance_related, "died_substance_related",
        "dies a substance-related acute death (overdose; for alcohol, poisoning or injury), reported with `died` "
        "(detail: days since leaving treatment, 0 on the first day out; -1 in treatment)"},
+      {event_code_stepped_down, "stepped_down",
+       "continuing care: the episode completed the same day is followed by one in its step_down setting, "
+       "reported after `completed` and `readmitted` (detail: the new setting's code, as in the setting column's "
+       "labels)"},
+      {event_code_admitted, "admitted",
+       "the first treatment episode starts: on arrival when the cohort starts in treatment, at the first entry when "
+       "it starts in the community (detail: the setting's code)"},
+      {event_code_waitlist_joined, "waitlist_joined",
+       "enters treatment but every place of the setting is taken: joins its waiting list, at the end of the day "
+       "(detail: the setting's code)"},
+      {event_code_waitlist_left, "waitlist_left",
+       "leaves a waiting list, at the end of the day (detail: 1 admitted, `admitted` or `readmitted` follows; 2 "
+       "gave up; 3 died)"},
   };
   return events;
 }
 
 const std::vector<EventGroup>& event_groups() {
   static const std::vector<EventGroup> groups = {
-      {"admission", {event_code_arrival, event_code_readmitted}, "a treatment episode starts (arrival or readmission)"},
+      {"admission",
+       {event_code_admitted, event_code_readmitted},
+       "a treatment episode starts (admitted or readmitted)"},
       {"episode_end",
        {event_code_dropped_out, event_code_completed},
        "a treatment episode ends (dropout or completion)"},

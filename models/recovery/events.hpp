@@ -21,7 +21,7 @@ namespace recoverysim::recovery {
 using EventCode = std::uint16_t;
 
 enum CoreEvent : EventCode {
-  event_code_arrival = 1,               // enters the cohort and starts the first episode
+  event_code_arrival = 1,               // enters the cohort (detail: 1 in treatment, 0 in the community)
   event_code_died = 2,                  // detail: treatment status code at death
   event_code_lapse = 3,                 // a return to use (enters lapse)
   event_code_relapse = 4,               // a lapse becomes a relapse
@@ -35,8 +35,18 @@ enum CoreEvent : EventCode {
   // Model version 2: the cause of a death, reported with `died` on the same day, just after it.
   event_code_died_other_causes = 12,  // detail: days since leaving treatment, -1 in treatment
   event_code_died_substance_related = 13,
+  // Continuing care: the episode completed today steps down to another setting, whose episode
+  // starts tomorrow; reported after `completed` and `readmitted`. Detail: the new setting's code.
+  event_code_stepped_down = 14,
+  // The first episode starts: with `arrival` in a cohort that starts in treatment, at the first
+  // entry in one that starts in the community. Detail: the setting's code.
+  event_code_admitted = 15,
+  // Waiting lists (settings with slots), reported at the end of the day: joining one (detail:
+  // the setting's code) and leaving it (detail: 1 admitted, 2 gave up, 3 died).
+  event_code_waitlist_joined = 16,
+  event_code_waitlist_left = 17,
 };
-inline constexpr EventCode core_event_count = 13;
+inline constexpr EventCode core_event_count = 17;
 
 // A death's events: `died` and its cause.
 constexpr bool is_death_code(EventCode c) {
@@ -52,7 +62,7 @@ struct EventInfo {
 // The core events, in code order.
 const std::vector<EventInfo>& core_events();
 
-// Groups of events an outcome may name as one: `admission` (arrival or readmission: an
+// Groups of events an outcome may name as one: `admission` (admitted or readmitted: an
 // episode starts) and `episode_end` (dropout or completion: an episode ends).
 struct EventGroup {
   std::string name;

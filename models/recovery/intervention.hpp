@@ -63,13 +63,15 @@ struct TileEffects {
   float stress_lapse_multiplier[agents_per_tile];  // on the lapse hazard, stress days only
   float relapse_odds_multiplier[agents_per_tile];  // on the odds that a lapse becomes a relapse
   float dropout_multiplier[agents_per_tile];       // on the dropout hazard
+  float entry_multiplier[agents_per_tile];         // on the treatment entry hazard (out of treatment)
 
   // Inline, so that the day kernel fills the channels with its own instruction set.
   void set_neutral() {
     for (float* c :
          {support_connections, craving_increment, self_efficacy_increment, skills_increment, engagement_increment})
       std::fill_n(c, agents_per_tile, 0.0f);
-    for (float* c : {lapse_multiplier, stress_lapse_multiplier, relapse_odds_multiplier, dropout_multiplier})
+    for (float* c :
+         {lapse_multiplier, stress_lapse_multiplier, relapse_odds_multiplier, dropout_multiplier, entry_multiplier})
       std::fill_n(c, agents_per_tile, 1.0f);
   }
 };

@@ -4,9 +4,10 @@
 namespace recoverysim::recovery {
 
 DayCounts step_population(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day,
-                          const TrajectorySink* trajectory, ModuleChannels channels, Observation* observation) {
+                          const TrajectorySink* trajectory, ModuleChannels channels, Observation* observation,
+                          std::uint64_t* place_requests) {
   return with_kernel([&]<class KernelTag>(KernelTag) {
-    return step_population_for<KernelTag>(ctx, pop, key, day, trajectory, channels, observation);
+    return step_population_for<KernelTag>(ctx, pop, key, day, trajectory, channels, observation, place_requests);
   });
 }
 

@@ -133,6 +133,7 @@ template <std::size_t lanes>
   e.stress_lapse_multiplier = fx.stress_lapse_multiplier[l];
   e.relapse_odds_multiplier = fx.relapse_odds_multiplier[l];
   e.dropout_multiplier = fx.dropout_multiplier[l];
+  e.entry_multiplier = fx.entry_multiplier[l];
   return e;
 }
 
@@ -193,6 +194,9 @@ struct TileOutputs {
   std::uint8_t* events = nullptr;      // the modules' event column, indexed by agent
   Observation* observation = nullptr;  // sees the tile at the end of the day, if it asks to
   Observation::Local* observation_local = nullptr;
+  // Per tile (bit l: agent first + l), the agents who asked today for a place in a setting with
+  // slots (pathway.hpp); only needed when the settings have slots.
+  std::uint64_t* place_requests = nullptr;
 };
 
 // Advances a loaded tile by one day.
@@ -205,8 +209,23 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
   const auto lanes_before = [&](std::size_t agents) { return std::clamp(agents, first, first + n) - first; };
   const std::size_t admitted = lanes_before(pop.admitted_by(today));  // lanes [0, admitted) are in the cohort
   const std::size_t arrived_before = today > 0 ? lanes_before(pop.admitted_by(today - 1)) : 0;
+  const bool community = ctx.p.population.start == CohortStart::community;
   for (std::size_t l = arrived_before; l < admitted; ++l)
-    t.treatment[l] = static_cast<std::int32_t>(TreatmentStatus::in_treatment);
+    t.treatment[l] = static_cast<std::int32_t>(community ? TreatmentStatus::untreated : TreatmentStatus::in_treatment);
+  // An episode entered from lapse or relapse starts in withdrawal, with a new withdrawal length:
+  // on its first day (in treatment, no day of it done yet, still using).
+  for (std::size_t l = 0; l < arrived_before; ++l) {
+    const bool starts = (t.treatment[l] == static_cast<std::int32_t>(TreatmentStatus::in_treatment)) &
+                        (t.status_days[l] == 0) &
+                        ((t.state[l] == static_cast<std::int32_t>(ClinicalState::lapse)) |
+                         (t.state[l] == static_cast<std::int32_t>(ClinicalState::relapse)));
+    if (!starts) continue;
+    t.state[l] = static_cast<std::int32_t>(ClinicalState::withdrawal);
+    t.abstinent_run[l] = 0;
+    t.withdrawal_days_left[l] =
+        draw_withdrawal_length(ctx.p, static_cast<Substance>(t.substance[l]), key,
+                               static_cast<std::uint32_t>(first + l), static_cast<std::uint32_t>(today));
+  }
   // The observation compares each agent's end of the day with its start.
   std::int32_t state_before[tile], treatment_before[tile];
   const bool observe = out.observation != nullptr && out.observation->wants(today, first, n);
@@ -223,16 +242,46 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
 #pragma omp simd
   for (std::size_t l = 0; l < admitted; ++l)
     events[l] = step_lane<with_effects, one_setting>(ctx, t, effects, u, today, l);
+  // Arriving in treatment is the first episode's start.
+  if (!community)
+    for (std::size_t l = arrived_before; l < admitted; ++l) events[l] |= event_admitted;
 
-  // Readmissions are rare: their settings and new withdrawal lengths are drawn here, one agent at
+  // Entries and completions are rare: an entry's setting, a completion's step-down and the
+  // episodes they start (or a place asked for in a full setting) are decided here, one agent at
   // a time.
+  const TreatmentParameters& tr = ctx.p.treatment;
   for (std::size_t l = 0; l < admitted; ++l) {
-    if (!(events[l] & event_readmitted)) continue;
+    if (!(events[l] & (event_entry | event_completed))) continue;
     const auto agent = static_cast<std::uint32_t>(first + l);
     const auto substance = static_cast<Substance>(t.substance[l]);
     const auto day = static_cast<std::uint32_t>(today);
-    t.setting[l] = draw_setting(ctx.p.treatment, substance, key, agent, day);
-    t.withdrawal_days_left[l] = draw_withdrawal_length(ctx.p, substance, key, agent, day);
+    if (events[l] & event_entry) {
+      const std::uint8_t s = draw_setting(tr, substance, key, agent, day);
+      if (tr.settings[s].slots > 0) {
+        // A place is asked for: the day's waiting-list step serves it (pathway.hpp).
+        out.place_requests[first / tile] |= std::uint64_t{1} << l;
+        continue;
+      }
+      const bool first_episode = t.treatment[l] == static_cast<std::int32_t>(TreatmentStatus::untreated);
+      t.setting[l] = s;
+      t.treatment[l] = static_cast<std::int32_t>(TreatmentStatus::in_treatment);
+      t.status_days[l] = 0;
+      t.readmissions[l] += first_episode ? 0 : 1;
+      events[l] |= first_episode ? event_admitted : event_readmitted;
+    } else if (steps_down(tr, substance, static_cast<std::size_t>(t.setting[l]), key, agent, day)) {
+      // Continuing care: the next episode, in the step-down setting, starts tomorrow (places
+      // permitting: a step-down setting with slots takes its place like any entry).
+      const auto s = static_cast<std::size_t>(tr.settings[static_cast<std::size_t>(t.setting[l])].step_down);
+      if (tr.settings[s].slots > 0) {
+        out.place_requests[first / tile] |= std::uint64_t{1} << l;
+        continue;
+      }
+      events[l] |= event_readmitted | event_stepped_down;
+      t.setting[l] = static_cast<std::int32_t>(s);
+      t.treatment[l] = static_cast<std::int32_t>(TreatmentStatus::in_treatment);
+      t.status_days[l] = 0;
+      t.readmissions[l] += 1;
+    }
   }
   if (observe) {
     const TileDay view{today,
@@ -246,7 +295,8 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
                        t.treatment,
                        t.readmissions,
                        events,
-                       t.status_days};
+                       t.status_days,
+                       t.setting};
     out.observation->observe(view, *out.observation_local);
   }
 
@@ -263,14 +313,12 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
       c += (t.treatment[l] == static_cast<std::int32_t>(x)) & (t.state[l] != deceased);
     counts.treatment[x] += c;
   }
-  // Agents not yet admitted: counted as waiting, otherwise untouched.
-  counts.treatment[static_cast<std::size_t>(TreatmentStatus::waiting)] += static_cast<std::int64_t>(n - admitted);
+  // Agents not yet arrived: counted as such, otherwise untouched.
+  counts.treatment[static_cast<std::size_t>(TreatmentStatus::not_arrived)] += static_cast<std::int64_t>(n - admitted);
 
   if (out.events) {
     for (std::size_t l = 0; l < n; ++l)
-      out.events[first + l] = l >= admitted
-                                  ? std::uint8_t{0}
-                                  : static_cast<std::uint8_t>(events[l] | (l >= arrived_before ? event_admitted : 0));
+      out.events[first + l] = l >= admitted ? std::uint8_t{0} : static_cast<std::uint8_t>(events[l]);
   }
   if (out.trajectory) {
     const TrajectorySink& sink = *out.trajectory;
@@ -331,7 +379,10 @@ using namespace RECOVERYSIM_KERNEL_NAMESPACE;
 
 template <class KernelTag>
 DayCounts step_population_for(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t day,
-                              const TrajectorySink* trajectory, ModuleChannels channels, Observation* observation) {
+                              const TrajectorySink* trajectory, ModuleChannels channels, Observation* observation,
+                              std::uint64_t* place_requests) {
+  if (ctx.p.treatment.capacity_limited() && place_requests == nullptr)
+    throw std::logic_error("step_population: settings with slots need the day's place requests (pathway.hpp)");
   observation = observing(observation);
   const auto today = static_cast<std::int32_t>(day);
   CountsPerThread counts(1);
@@ -347,7 +398,7 @@ DayCounts step_population_for(const DayContext& ctx, Population& pop, RandomKey 
     return Locals{counts.local().data(), &module_totals.local(), observation ? &observation->local() : nullptr};
   };
   for_each_tile(pop.size(), locals, [&](Tile& t, const Locals& local) {
-    const TileOutputs out{local.counts, trajectory, 0, channels.events, observation, local.observed};
+    const TileOutputs out{local.counts, trajectory, 0, channels.events, observation, local.observed, place_requests};
     t.load(pop);
     if (modules == 0) {
       advance_tile<false>(ctx, pop, t, key, today, NoEffects{}, out);
@@ -377,6 +428,8 @@ template <class KernelTag>
 void step_population_days_for(const DayContext& ctx, Population& pop, RandomKey key, std::uint32_t first_day,
                               std::span<DayCounts> counts_per_day, const TrajectorySink* trajectory,
                               Observation* observation) {
+  if (ctx.p.treatment.capacity_limited())
+    throw std::logic_error("step_population_days: settings with slots are served day by day (pathway.hpp)");
   observation = observing(observation);
   CountsPerThread counts(counts_per_day.size());
   struct Locals {
@@ -398,7 +451,7 @@ void step_population_days_for(const DayContext& ctx, Population& pop, RandomKey 
 
 template DayCounts step_population_for<RECOVERYSIM_THIS_KERNEL>(const DayContext&, Population&, RandomKey,
                                                                 std::uint32_t, const TrajectorySink*, ModuleChannels,
-                                                                Observation*);
+                                                                Observation*, std::uint64_t*);
 template void step_population_days_for<RECOVERYSIM_THIS_KERNEL>(const DayContext&, Population&, RandomKey,
                                                                 std::uint32_t, std::span<DayCounts>,
                                                                 const TrajectorySink*, Observation*);

@@ -8,9 +8,10 @@ namespace recoverysim::recovery {
 // ---- Eligibility ---------------------------------------------------------------------------
 
 void Eligibility::declare(ParamTable& t, const std::string& prefix, Eligibility d) {
-  t.add_choice(prefix + "from", from, d.from, {"admission", "discharge", "completion", "dropout", "relapse"},
-               "The event that makes a person eligible (admission: arrival or readmission; discharge: completion or "
-               "dropout); each one opens a new window");
+  t.add_choice(prefix + "from", from, d.from, {"admission", "discharge", "completion", "dropout", "relapse", "arrival"},
+               "The event that makes a person eligible (admission: the first episode's start or a readmission; "
+               "discharge: completion or dropout; arrival: entering the cohort, in treatment or, with "
+               "population.start: community, out of it); each one opens a new window");
   t.add_integer(prefix + "for_days", window_days, d.window_days, 0, max_day_count, "days",
                 "Days a window stays open after it opens (0: until death or the conditions end it)");
   t.add_choice(prefix + "substance", substance, d.substance, {"any", "alcohol", "opioid", "stimulant"},
@@ -30,6 +31,7 @@ std::uint8_t Eligibility::opening_events() const {
     case EligibleFrom::completion: return event_completed;
     case EligibleFrom::dropout: return event_dropped_out;
     case EligibleFrom::relapse: return event_relapsed;
+    case EligibleFrom::arrival: return 0;  // not an event bit: the day's arrivals (opened_today)
   }
   return 0;
 }
@@ -48,7 +50,14 @@ bool Eligibility::holds(const Population& pop, std::size_t i) const {
 }
 
 void Eligibility::opened_today(const DayView& view, std::vector<std::int32_t>& out) const {
-  agents_with_events(view, opening_events(), out);
+  if (from == EligibleFrom::arrival) {
+    out.clear();
+    const std::size_t first = view.day > 0 ? view.pop.admitted_by(static_cast<std::int32_t>(view.day) - 1) : 0;
+    for (std::size_t i = first; i < view.pop.admitted_by(static_cast<std::int32_t>(view.day)); ++i)
+      out.push_back(static_cast<std::int32_t>(i));
+  } else {
+    agents_with_events(view, opening_events(), out);
+  }
   std::erase_if(out, [&](std::int32_t i) { return !holds(view.pop, static_cast<std::size_t>(i)); });
 }
 

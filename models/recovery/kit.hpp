@@ -63,7 +63,7 @@ class PerAgent : public std::vector<T> {
 // ---- Eligibility ---------------------------------------------------------------------------
 
 // The event that makes a person eligible: each time it happens a new window opens.
-enum class EligibleFrom : std::uint8_t { admission, discharge, completion, dropout, relapse };
+enum class EligibleFrom : std::uint8_t { admission, discharge, completion, dropout, relapse, arrival };
 enum class SubstanceCondition : std::uint8_t { any, alcohol, opioid, stimulant };
 enum class MentalHealthCondition : std::uint8_t { any, with, without };
 enum class TreatmentCondition : std::uint8_t { any, in_treatment, out_of_treatment };

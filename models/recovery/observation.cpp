@@ -35,10 +35,11 @@ std::vector<EventCode> union_of(const std::vector<std::vector<EventCode>>& cause
 // A first event after arrival that the per-agent records give directly: any mix of the first
 // lapse, the first relapse and death, or the end of the first episode (completion, dropout or
 // death: the first of these after arrival is the first episode's end).
-bool derivable(const OutcomeDefinition& d) {
+bool derivable(const OutcomeDefinition& d, bool first_episode_at_arrival) {
   if (d.origin.kind == Origin::Kind::event) return false;
   const std::vector<EventCode> all = union_of(d.causes);
-  if (all == std::vector<EventCode>{event_code_died, event_code_dropped_out, event_code_completed}) return true;
+  if (all == std::vector<EventCode>{event_code_died, event_code_dropped_out, event_code_completed})
+    return first_episode_at_arrival;
   return std::all_of(all.begin(), all.end(), [](EventCode c) {
     return c == event_code_lapse || c == event_code_relapse || c == event_code_died;
   });
@@ -53,9 +54,12 @@ std::size_t rate_categories(const OutcomeDefinition& d) {
   return 1;
 }
 
-// The events of lane l of a tile today, in code order (the order they happened), with their
-// details; returns how many (at most 5: arrival, a state change, stable, an exit, readmission).
-std::size_t lane_events(const TileDay& t, std::size_t l, EventCode* codes, std::int16_t* details) {
+// The events of lane l of a tile today, in the order they happened (code order, but for
+// `admitted` on arrival in treatment, which follows `arrival`), with their details; returns how
+// many (at most 7: arrival, admitted, a state change, stable, an exit, readmission, step-down).
+// `arrive_in_treatment`: the cohort starts in treatment (else in the community).
+std::size_t lane_events(const TileDay& t, std::size_t l, bool arrive_in_treatment, EventCode* codes,
+                        std::int16_t* details) {
   std::size_t k = 0;
   const auto add = [&](EventCode code, std::int32_t detail) {
     codes[k] = code;
@@ -65,7 +69,9 @@ std::size_t lane_events(const TileDay& t, std::size_t l, EventCode* codes, std::
   // Without the start of the day, only the DayEvents are known (no definition needs the others).
   const auto after = static_cast<ClinicalState>(t.state[l]);
   const auto before = t.state_before ? static_cast<ClinicalState>(t.state_before[l]) : after;
-  if (l >= t.arrived_before) add(event_code_arrival, 1);
+  const bool admitted_on_arrival = l >= t.arrived_before && arrive_in_treatment;
+  if (l >= t.arrived_before) add(event_code_arrival, arrive_in_treatment ? 1 : 0);
+  if (admitted_on_arrival) add(event_code_admitted, t.setting ? t.setting[l] : -1);
   if (ev & event_died) {
     add(event_code_died, t.treatment[l]);
     const bool left = (t.treatment[l] == static_cast<std::int32_t>(TreatmentStatus::completed)) ||
@@ -85,8 +91,12 @@ std::size_t lane_events(const TileDay& t, std::size_t l, EventCode* codes, std::
     add(event_code_stable, 0);
   const std::int32_t episode = t.readmissions[l] + 1;
   if (ev & event_dropped_out) add(event_code_dropped_out, episode);
-  if (ev & event_completed) add(event_code_completed, episode);
+  // A step-down completes the episode before the one that starts today.
+  if (ev & event_completed) add(event_code_completed, (ev & event_stepped_down) ? episode - 1 : episode);
+  if (!admitted_on_arrival && (ev & event_admitted))
+    add(event_code_admitted, t.setting ? t.setting[l] : -1);  // a community member's first entry
   if (ev & event_readmitted) add(event_code_readmitted, episode);
+  if (ev & event_stepped_down) add(event_code_stepped_down, t.setting ? t.setting[l] : -1);
   return k;
 }
 
@@ -123,7 +133,7 @@ Observation::Observation(ObservationPlan plan)
       case OutcomeStatistic::cumulative_incidence:
         if (d.recorded_by_module != 0) {
           def.mode = Mode::module_records;
-        } else if (derivable(d)) {
+        } else if (derivable(d, plan_.first_episode_at_arrival)) {
           def.mode = Mode::derived;
         } else {
           def.mode = Mode::tracked;
@@ -201,7 +211,9 @@ Observation::Observation(ObservationPlan plan)
       case event_code_resumed: interesting_events_ |= event_resumed; break;
       case event_code_dropped_out: interesting_events_ |= event_dropped_out; break;
       case event_code_completed: interesting_events_ |= event_completed; break;
-      case event_code_readmitted: interesting_events_ |= event_readmitted; break;
+      case event_code_readmitted:
+      case event_code_stepped_down: interesting_events_ |= event_readmitted; break;
+      case event_code_admitted: interesting_events_ |= event_admitted; break;
       case event_code_lapse_resolved:
       case event_code_withdrawal_completed:
       case event_code_stable: needs_transitions_ = true; break;
@@ -505,11 +517,12 @@ void Observation::observe(const TileDay& tile, Local& local) {
     const auto l = static_cast<std::size_t>(lanes[k]);
     const std::size_t agent = tile.first + l;
     const bool treated = needs_start_of_day() && tile.treatment_before[l] == in_treatment;
-    const std::size_t count = lane_events(tile, l, codes, details);
+    const std::size_t count = lane_events(tile, l, plan_.first_episode_at_arrival, codes, details);
     for (std::size_t c = 0; c < count; ++c) {
       on_event(agent, tile.day, codes[c], treated, false, local);
       if (plan_.record_events)
-        local.records.push_back({static_cast<std::int32_t>(agent), tile.day, codes[c], codes[c], details[c]});
+        local.records.push_back(
+            {static_cast<std::int32_t>(agent), tile.day, static_cast<std::uint32_t>(c), codes[c], details[c]});
     }
   }
   if (has_tracked_states_) count_tracked_states(tile, local);

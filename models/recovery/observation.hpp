@@ -44,8 +44,9 @@ struct TileDay {
   const std::int32_t* state = nullptr;  // at the end of the day
   const std::int32_t* treatment = nullptr;
   const std::int32_t* readmissions = nullptr;
-  const std::int32_t* events = nullptr;       // DayEvent bits and event_died_substance_related
+  const std::int32_t* events = nullptr;       // DayEvent bits and the kernel's bits beyond them (states.hpp)
   const std::int32_t* status_days = nullptr;  // days in the treatment status (for the deceased: at death)
+  const std::int32_t* setting = nullptr;      // of the current or last episode
 };
 
 // An event an intervention module reports in after_day (its code is global: stream base + k).
@@ -55,8 +56,9 @@ struct ModuleEvent {
   std::int16_t detail = 0;
 };
 
-// One row of the event record. `order` sorts an agent's events of a day as they happened: a
-// core event's code, then the modules' events in the order they were reported.
+// One row of the event record. `order` sorts an agent's events of a day as they happened: the
+// core events in the order lane_events gives them, then the modules' events in the order they
+// were reported.
 struct RecordedEvent {
   std::int32_t agent = 0;
   std::int32_t day = 0;
@@ -83,6 +85,9 @@ struct ObservationPlan {
   double period_days = 0.0;  // length of an admission period; 0: a single stratum
   std::size_t periods = 1;
   bool record_events = false;
+  // The first episode starts on arrival (a cohort that starts in treatment): its end can then be
+  // read off the per-agent records. Not so for a community start, whose first entry comes later.
+  bool first_episode_at_arrival = true;
 };
 
 class Observation {

@@ -23,7 +23,8 @@ OutcomeDefinition first_event(std::string name, EventCode event, std::vector<std
 
 }  // namespace
 
-std::vector<OutcomeDefinition> default_outcome_definitions(std::int64_t days, std::int64_t episode_length_days) {
+std::vector<OutcomeDefinition> default_outcome_definitions(std::int64_t days, std::int64_t episode_length_days,
+                                                           bool first_episode_at_arrival) {
   std::vector<std::int32_t> milestones;
   for (const std::int32_t d : outcome_milestone_days)
     if (d <= days) milestones.push_back(d);
@@ -40,6 +41,7 @@ std::vector<OutcomeDefinition> default_outcome_definitions(std::int64_t days, st
   // NaN when the horizon is shorter than an episode: nobody can have completed one.
   completion.days = {static_cast<std::int32_t>(episode_length_days)};
   completion.where = "the shipped outcomes";
+  if (!first_episode_at_arrival) completion.origin = {Origin::Kind::event, {event_code_admitted}, 1, "admitted"};
   out.push_back(std::move(completion));
 
   OutcomeDefinition abstinent;

@@ -112,8 +112,11 @@ inline constexpr std::int32_t outcome_milestone_days[] = {30, 90, 180, 365};
 
 // The shipped definitions for a run of `days` days whose setting's episode lasts
 // `episode_length_days`: relapse and lapse (by day D), first_episode_completion (by the
-// episode's length) and abstinent (on day D), each for the milestones within the horizon.
-std::vector<OutcomeDefinition> default_outcome_definitions(std::int64_t days, std::int64_t episode_length_days);
+// episode's length) and abstinent (on day D), each for the milestones within the horizon. In a
+// cohort that starts in the community (`first_episode_at_arrival` false) the first episode's
+// completion is counted from its start, the `admitted` event, not from arrival.
+std::vector<OutcomeDefinition> default_outcome_definitions(std::int64_t days, std::int64_t episode_length_days,
+                                                           bool first_episode_at_arrival = true);
 
 // A definition's quantities, in the order the analysis lists them (none for a contrast between
 // arms, which is not a quantity of one arm), each with the range it can take: shares in [0, 1];

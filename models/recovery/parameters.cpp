@@ -36,17 +36,19 @@ struct SettingDefaults {
   double exit_lapse;             // M_L: lapse hazard multiplier on the first day out
   double exit_lapse_decay_days;  // tau_L
   bool opioid_only;
+  const char* step_down;  // continuing care on completion
+  double step_down_probability;
 };
 
 // The built-in settings table (model version 2): v1's four psychosocial settings, and the two
 // medications for opioid use disorder that replace v1's single `moud`.
 constexpr std::array<SettingDefaults, builtin_setting_count> setting_defaults = {{
-    {7, 0.06, 0.005, 1.0, 1.0, 0.33, 4.0, 7.0, false},     // detox: withdrawal management only
-    {28, 0.018, 0.01, 0.5, 1.0, 0.33, 4.0, 7.0, false},    // residential: controlled environment
-    {90, 0.0075, 0.01, 1.0, 1.0, 0.33, 1.5, 7.0, false},   // outpatient
-    {60, 0.0095, 0.015, 1.0, 1.0, 0.33, 1.5, 7.0, false},  // intensive outpatient
-    {365, 0.0012, 0.01, 1.0, 0.6, 0.40, 3.0, 14.0, true},  // methadone
-    {365, 0.0035, 0.01, 1.0, 0.6, 0.35, 3.0, 14.0, true},  // buprenorphine
+    {7, 0.06, 0.005, 1.0, 1.0, 0.33, 4.0, 7.0, false, "outpatient", 0.3},   // detox: withdrawal management only
+    {28, 0.018, 0.01, 0.5, 1.0, 0.33, 4.0, 7.0, false, "outpatient", 0.5},  // residential: controlled environment
+    {90, 0.0075, 0.01, 1.0, 1.0, 0.33, 1.5, 7.0, false, "none", 0.0},       // outpatient
+    {60, 0.0095, 0.015, 1.0, 1.0, 0.33, 1.5, 7.0, false, "none", 0.0},      // intensive outpatient
+    {365, 0.0012, 0.01, 1.0, 0.6, 0.40, 3.0, 14.0, true, "none", 0.0},      // methadone
+    {365, 0.0035, 0.01, 1.0, 0.6, 0.35, 3.0, 14.0, true, "none", 0.0},      // buprenorphine
 }};
 constexpr double exit_overdose_default = 6.0;
 constexpr double exit_overdose_decay_days_default = 14.0;
@@ -88,6 +90,28 @@ void declare_setting(ParamTable& t, TreatmentParameters& tr, std::size_t index) 
                  name + ")");
   t.add_real(base + "exit_overdose_decay_days", sp.exit_overdose_decay_days, exit_overdose_decay_days_default, 0.01,
              100000.0, "days", "tau_exit: time constant of the decay of the post-exit death multiplier (" + name + ")");
+  t.add_text(base + "step_down", sp.step_down_name, d.step_down,
+             "Continuing care: the setting a completed episode is referred to (its next episode starts the next "
+             "day), or none (" +
+                 name + ")");
+  // Resolved again by validate_parameters once the scenario's own settings are known.
+  const auto builtin_target = std::find(builtin_setting_names.begin(), builtin_setting_names.end(), d.step_down);
+  sp.step_down = builtin_target == builtin_setting_names.end()
+                     ? -1
+                     : static_cast<std::int32_t>(builtin_target - builtin_setting_names.begin());
+  t.add_real(base + "step_down_probability", sp.step_down_probability, d.step_down_probability, 0.0, 1.0, "probability",
+             "Probability that a completed episode steps down to the step_down setting, for those it admits (" + name +
+                 ")");
+  t.add_integer(base + "slots", sp.slots, 0, 0, 2'000'000'000, "places",
+                "Treatment places (0: unlimited); when every place is taken, an entrant joins the setting's waiting "
+                "list, served first come, first served (" +
+                    name + ")");
+  t.add_real(base + "waitlist_dropout_per_day", sp.waitlist_dropout_per_day, 0.02, 0.0, 1.0, "per day",
+             "Hazard of leaving the setting's waiting list without a place (" + name + ")");
+  t.add_real(base + "cost_per_day", sp.cost_per_day, 0.0, 0.0, 1.0e7, "currency units per place-day",
+             "Cost of a place taken, per day (enters the arm's costs: treatment_cost) (" + name + ")");
+  t.add_real(base + "slot_cost_per_day", sp.slot_cost_per_day, 0.0, 0.0, 1.0e7, "currency units per slot-day",
+             "Cost of a place provided (one of slots), per day, taken or not (" + name + ")");
   for (std::size_t s = 0; s < substance_count; ++s) {
     const std::string substance(substance_names[s]);
     t.add_boolean(base + "substances." + substance, sp.admits[s], !d.opioid_only || s == 1,
@@ -106,6 +130,18 @@ void declare_setting(ParamTable& t, TreatmentParameters& tr, std::size_t index) 
 }
 
 }  // namespace
+
+bool TreatmentParameters::capacity_limited() const {
+  for (std::size_t k = 0; k < setting_count(); ++k)
+    if (settings[k].slots > 0) return true;
+  return false;
+}
+
+bool TreatmentParameters::costed() const {
+  for (std::size_t k = 0; k < setting_count(); ++k)
+    if (settings[k].cost_per_day > 0.0 || (settings[k].slots > 0 && settings[k].slot_cost_per_day > 0.0)) return true;
+  return false;
+}
 
 std::array<double, max_settings> TreatmentParameters::entry_cumulative(Substance s) const {
   const auto& own = entry_mix_by_substance[static_cast<std::size_t>(s)];
@@ -130,6 +166,11 @@ void declare_parameters(ParamTable& t, Parameters& p) {
   // ---- population: attributes drawn once per agent ----------------------------------------
   auto& pop = p.population;
   t.add_integer("population.size", pop.size, 10000, 1, 2'000'000'000, "agents", "Number of agents in the cohort");
+  t.add_choice(
+      "population.start", pop.start, CohortStart::treatment,
+      std::vector<std::string>(cohort_start_names.begin(), cohort_start_names.end()),
+      "Where each agent starts on arrival: treatment (admitted, in withdrawal) or community (out of treatment, "
+      "in relapse, never admitted: a population in need of treatment, who enter by the entry hazard)");
   per_substance(t, "population.substance", pop.substance_mix, {0.5, 0.3, 0.2}, 0.0, 1.0, "share",
                 "Share of the cohort whose primary substance is this one; the three shares sum to 1");
   beta(t, "population.severity", pop.severity, {2.0, 2.0}, "Severity v in [0,1]");
@@ -176,8 +217,26 @@ void declare_parameters(ParamTable& t, Parameters& p) {
     spec.current = [&tr]() -> ParamValue { return tr.setting_names.at(tr.setting); };
     t.add_spec(std::move(spec));
   }
-  t.add_real("treatment.readmission_hazard_per_day", tr.readmission_hazard_per_day, 0.003, 0.0, 1.0, "per day",
-             "Hazard of starting a new episode for someone out of treatment and in relapse");
+  auto& entry = tr.entry;
+  t.add_real("treatment.entry.base_hazard_per_day", entry.base_hazard_per_day, 0.003, 0.0, 1.0, "per day",
+             "Hazard of entering treatment for a living agent out of treatment, in relapse at engagement and "
+             "craving 0.5 without a co-occurring condition");
+  t.add_real("treatment.entry.engagement_coefficient", entry.engagement_coefficient, 1.0, -unbounded_coefficient,
+             unbounded_coefficient, "per unit", "Entry log-hazard per unit of (w - 0.5)");
+  t.add_real("treatment.entry.craving_coefficient", entry.craving_coefficient, 0.5, -unbounded_coefficient,
+             unbounded_coefficient, "per unit", "Entry log-hazard per unit of (c - 0.5)");
+  t.add_real("treatment.entry.mental_health_coefficient", entry.mental_health_coefficient, 0.3, -unbounded_coefficient,
+             unbounded_coefficient, "log-hazard", "Entry log-hazard added for a co-occurring mental health condition");
+  // Those using seek treatment most; abstinent people rarely (a step-down is an entry of its own).
+  constexpr std::array<double, clinical_state_count - 1> entry_state_defaults{1.0, 0.05, 0.05, 0.5, 1.0};
+  for (std::size_t x = 0; x + 1 < clinical_state_count; ++x)
+    t.add_real("treatment.entry.state_multiplier." + std::string(clinical_state_names[x]), entry.state_multiplier[x],
+               entry_state_defaults[x], 0.0, 1000.0, "multiplier",
+               "Entry hazard multiplier in " + std::string(clinical_state_names[x]));
+  t.deprecate("treatment.readmission_hazard_per_day", "treatment.entry.base_hazard_per_day",
+              "the base of the entry hazard, which v2 also applies outside relapse (treatment.entry.state_multiplier) "
+              "and scales by engagement, craving and a co-occurring condition",
+              "2");
   for (std::size_t s = 0; s < builtin_setting_count; ++s) declare_setting(t, tr, s);
   t.open_section("treatment.settings", max_settings - builtin_setting_count, [&t, &tr](const std::string& name) {
     if (std::find(substance_names.begin(), substance_names.end(), name) != substance_names.end())
@@ -369,6 +428,23 @@ void validate_settings(const ParamTable& table, Parameters& p) {
       if (spec.path.rfind(base, 0) == 0 && spec.path != base + "based_on" && !table.where_set(spec.path).known())
         if (const ParamSpec* source = table.find(from_base + spec.path.substr(base.size())))
           spec.assign(source->current());
+  }
+
+  // Step-down targets: a setting of the table (not the setting itself), or none.
+  for (std::size_t k = 0; k < tr.setting_count(); ++k) {
+    auto& sp = tr.settings[k];
+    const std::string key = "treatment.settings." + names[k] + ".step_down";
+    sp.step_down = -1;
+    if (sp.step_down_name == "none") continue;
+    const auto to = std::find(names.begin(), names.end(), sp.step_down_name);
+    if (to == names.end() || to == names.begin() + static_cast<std::ptrdiff_t>(k)) {
+      const std::string hint = closest_match(sp.step_down_name, names);
+      throw InputError(table.where_set(key),
+                       key + ": expected none or another setting (" + join_names(names) + "), got '" +
+                           sp.step_down_name + "'" +
+                           (hint.empty() || hint == names[k] ? std::string() : " (did you mean '" + hint + "'?)"));
+    }
+    sp.step_down = static_cast<std::int32_t>(to - names.begin());
   }
 
   const auto check_sum = [&](const std::array<double, max_settings>& shares, const std::string& prefix) {

@@ -35,10 +35,34 @@ struct SettingParameters {
   double exit_overdose_multiplier = 6.0;
   double exit_overdose_decay_days = 14.0;
   std::array<bool, substance_count> admits{true, true, true};  // whose primary substance may enter
+  // Continuing care: on completion, a referral to this setting (a name, or "none"), taken up
+  // with step_down_probability; the next episode starts the next day. Resolved to a code.
+  std::string step_down_name = "none";
+  std::int32_t step_down = -1;
+  double step_down_probability = 0.0;
+  // Capacity: places (0: unlimited); when all are taken, entrants join the setting's FIFO
+  // waiting list and leave it unserved at a daily hazard.
+  std::int64_t slots = 0;
+  double waitlist_dropout_per_day = 0.02;
+  // Costs, in the arm's currency: per place taken per day, and per place provided per day.
+  double cost_per_day = 0.0;
+  double slot_cost_per_day = 0.0;
+};
+
+// Entering treatment, for a living agent out of treatment: the hazard
+// base x exp(b_w (w - x0) + b_c (c - x0) + b_m m) x state_multiplier[X] x intervention multipliers.
+struct EntryParameters {
+  double base_hazard_per_day = 0.003;
+  double engagement_coefficient = 1.0;
+  double craving_coefficient = 0.5;
+  double mental_health_coefficient = 0.3;
+  // By clinical state (deceased excluded): withdrawal, early and stable recovery, lapse, relapse.
+  std::array<double, clinical_state_count - 1> state_multiplier{1.0, 0.05, 0.05, 0.5, 1.0};
 };
 
 struct PopulationParameters {
   std::int64_t size = 10000;
+  CohortStart start = CohortStart::treatment;
   PerSubstance substance_mix{};
   BetaShape severity;
   double mental_health_probability = 0.45;
@@ -73,9 +97,13 @@ struct TreatmentParameters {
   // zero: `setting`; a substance's own shares, if any is positive, replace the common ones.
   std::array<double, max_settings> entry_mix{};
   std::array<std::array<double, max_settings>, substance_count> entry_mix_by_substance{};
-  double readmission_hazard_per_day = 0.003;
+  EntryParameters entry;
 
   std::size_t setting_count() const { return setting_names.size(); }
+  // Some setting has a limited number of places: entries are then served day by day.
+  bool capacity_limited() const;
+  // Some setting has a cost: the places taken are then counted day by day.
+  bool costed() const;
   // The cumulative entry shares for an agent of substance s (the last is 1).
   std::array<double, max_settings> entry_cumulative(Substance s) const;
 };

@@ -46,6 +46,16 @@ std::uint8_t draw_setting(const TreatmentParameters& t, Substance s, RandomKey k
   return static_cast<std::uint8_t>(categorical(u, std::span<const double>(cumulative.data(), t.setting_count())));
 }
 
+bool steps_down(const TreatmentParameters& t, Substance s, std::size_t setting, RandomKey key, std::uint32_t agent,
+                std::uint32_t day) {
+  const SettingParameters& from = t.settings[setting];
+  if (from.step_down < 0 || from.step_down_probability <= 0.0 ||
+      !t.settings[static_cast<std::size_t>(from.step_down)].admits[static_cast<std::size_t>(s)])
+    return false;
+  const auto u = philox_block(key, agent, day, static_cast<std::uint32_t>(Stream::step_down), 0)[0];
+  return bernoulli(u, from.step_down_probability);
+}
+
 DayCount draw_withdrawal_length(const Parameters& p, Substance s, RandomKey key, std::uint32_t agent,
                                 std::uint32_t day) {
   const auto u = philox_block(key, agent, day, static_cast<std::uint32_t>(Stream::withdrawal_length), 0)[0];
@@ -95,8 +105,11 @@ void initialise(Population& pop, const Parameters& p, RandomKey key) {
       pop.skills[i] = clamp01(m.skills_initial);
       pop.engagement[i] = static_cast<float>(w0);
 
-      pop.state[i] = ClinicalState::withdrawal;
-      pop.treatment[i] = pop.admission_day(i) == 0 ? TreatmentStatus::in_treatment : TreatmentStatus::waiting;
+      const bool community = pp.start == CohortStart::community;
+      pop.state[i] = community ? ClinicalState::relapse : ClinicalState::withdrawal;
+      pop.treatment[i] = pop.admission_day(i) > 0 ? TreatmentStatus::not_arrived
+                         : community              ? TreatmentStatus::untreated
+                                                  : TreatmentStatus::in_treatment;
       pop.setting[i] = draw_setting(p.treatment, s, key, agent, 0);
       pop.abstinent_run[i] = 0;
       pop.abstinent_before_use[i] = 0;

@@ -101,6 +101,11 @@ void initialise(Population& pop, const Parameters& p, RandomKey key);
 std::uint8_t draw_setting(const TreatmentParameters& t, Substance s, RandomKey key, std::uint32_t agent,
                           std::uint32_t day);
 
+// Whether an episode of `setting` completed on `day` steps down to the setting's step_down
+// (continuing care), from the agent's step_down stream; never if that setting does not admit s.
+bool steps_down(const TreatmentParameters& t, Substance s, std::size_t setting, RandomKey key, std::uint32_t agent,
+                std::uint32_t day);
+
 // Geometric withdrawal duration for one agent, from its withdrawal_length stream on `day`.
 DayCount draw_withdrawal_length(const Parameters& p, Substance s, RandomKey key, std::uint32_t agent,
                                 std::uint32_t day);

@@ -54,6 +54,7 @@ struct AgentEffect {
   float& stress_lapse_multiplier;
   float& relapse_odds_multiplier;
   float& dropout_multiplier;
+  float& entry_multiplier;
 };
 
 // One agent as the effect hook sees it: the population holds its state at the start of the day.

@@ -44,7 +44,8 @@ std::int64_t SimpleModule<Module>::tile_effects(const TileView& tile, TileEffect
     // multiplies them in its own order, exactly as it would on the tile's channels.
     AgentEffect e{fx.support_connections[l],     fx.craving_increment[l],       fx.self_efficacy_increment[l],
                   fx.skills_increment[l],        fx.engagement_increment[l],    fx.lapse_multiplier[l],
-                  fx.stress_lapse_multiplier[l], fx.relapse_odds_multiplier[l], fx.dropout_multiplier[l]};
+                  fx.stress_lapse_multiplier[l], fx.relapse_odds_multiplier[l], fx.dropout_multiplier[l],
+                  fx.entry_multiplier[l]};
     total += module.effect(AgentToday{tile.first + l, tile.day, tile.pop, draws[l], second_draws[l]}, e);
   }
   return total;

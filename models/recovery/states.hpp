@@ -17,12 +17,24 @@ inline constexpr std::size_t clinical_state_count = 6;
 inline constexpr std::array<std::string_view, clinical_state_count> clinical_state_names = {
     "withdrawal", "early_recovery", "stable_recovery", "lapse", "relapse", "deceased"};
 
-enum class TreatmentStatus : std::uint8_t { waiting, in_treatment, completed, dropped_out };
-inline constexpr std::size_t treatment_status_count = 4;
-inline constexpr std::array<std::string_view, treatment_status_count> treatment_status_names = {"waiting",
-                                                                                                "in_treatment",
-                                                                                                "completed",
-                                                                                                "dropped_out"};
+// not_arrived: an open cohort's future arrival (v1's `waiting`); untreated: in the cohort, never
+// admitted (a community start); waiting_list: entered, waiting for a place in a full setting.
+// Codes 0-3 are v1's.
+enum class TreatmentStatus : std::uint8_t {
+  not_arrived,
+  in_treatment,
+  completed,
+  dropped_out,
+  untreated,
+  waiting_list
+};
+inline constexpr std::size_t treatment_status_count = 6;
+inline constexpr std::array<std::string_view, treatment_status_count> treatment_status_names = {
+    "not_arrived", "in_treatment", "completed", "dropped_out", "untreated", "waiting_list"};
+
+// Where the cohort starts: admitted (v1), or out of treatment, in relapse, never admitted.
+enum class CohortStart : std::uint8_t { treatment, community };
+inline constexpr std::array<std::string_view, 2> cohort_start_names = {"treatment", "community"};
 
 // How the first treatment episode ended (or that it had not ended by the horizon).
 enum class EpisodeOutcome : std::int8_t { completed, dropped_out, died, ongoing };
@@ -53,12 +65,18 @@ enum DayEvent : std::uint8_t {
   event_dropped_out = 1u << 4,
   event_completed = 1u << 5,
   event_readmitted = 1u << 6,
-  event_admitted = 1u << 7,  // first day in the cohort: day 0 for all of a closed cohort, else the arrival day
+  event_admitted = 1u << 7,  // the first episode starts: on arrival (a cohort that starts in treatment) or at the
+                             // first entry (one that starts in the community)
 };
 
 // Beyond the byte of DayEvents, in the kernel's 32-bit event lanes only (the modules' event
 // column keeps the byte): the death of the day was substance-related (else: other causes).
 inline constexpr std::int32_t event_died_substance_related = 1 << 8;
+// An episode that starts is a step-down from the one completed the same day (continuing care).
+inline constexpr std::int32_t event_stepped_down = 1 << 10;
+// An entry decided by the entry hazard (first or later): the caller draws its setting and
+// starts the episode (event_admitted or event_readmitted) or puts the agent on a waiting list.
+inline constexpr std::int32_t event_entry = 1 << 11;
 
 // Day numbers and day counters are stored in 16 bits (population.hpp), so a run lasts at most
 // this many days and every counter stays below it.

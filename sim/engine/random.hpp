@@ -50,6 +50,8 @@ enum class Stream : std::uint32_t {
   age = 8,                // age at admission, drawn at creation
   sex = 9,
   entry_setting = 10,  // the setting of an episode, drawn on its first day (creation: day 0)
+  step_down = 11,      // whether a completed episode steps down, drawn on the completion day
+  waiting_list = 12,   // leaving a waiting list unserved, drawn each day on the list after the first
 };
 inline constexpr std::uint32_t module_stream_base = 1000;
 

@@ -108,10 +108,13 @@ def main():
     refused("a file without format_version is refused", ["summarize", no_version], "format_version missing")
     version_1 = altered(whole, "format6.h5", lambda f: f.attrs.__setitem__("format_version", np.int64(6)))
     refused("a file of model version 1 (format 6) is refused, advising to run it again", ["summarize", version_1],
-            "format_version 6", "reads versions 8 to", "run the scenario again")
+            "format_version 6", "reads versions 9 to", "run the scenario again")
     version_7 = altered(whole, "format7.h5", lambda f: f.attrs.__setitem__("format_version", np.int64(7)))
     refused("a file of format 7 (one medication setting) is refused, advising to run it again",
-            ["summarize", version_7], "format_version 7", "reads versions 8 to", "run the scenario again")
+            ["summarize", version_7], "format_version 7", "reads versions 9 to", "run the scenario again")
+    version_8 = altered(whole, "format8.h5", lambda f: f.attrs.__setitem__("format_version", np.int64(8)))
+    refused("a file of format 8 (four treatment statuses) is refused, advising to run it again",
+            ["summarize", version_8], "format_version 8", "reads versions 9 to", "run the scenario again")
 
     # 7. merge checks the parts' datasets.
     merged = WORK / "merged.h5"

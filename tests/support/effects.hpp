@@ -11,7 +11,8 @@ namespace recoverysim::testing {
 
 struct ModuleEffects {
   std::vector<float> support_connections, craving_increment, self_efficacy_increment, skills_increment,
-      engagement_increment, lapse_multiplier, stress_lapse_multiplier, relapse_odds_multiplier, dropout_multiplier;
+      engagement_increment, lapse_multiplier, stress_lapse_multiplier, relapse_odds_multiplier, dropout_multiplier,
+      entry_multiplier;
   std::int64_t total = 0;  // the sum of what add_effects returned
 };
 
@@ -35,6 +36,7 @@ inline ModuleEffects module_effects(recovery::Intervention& module, const recove
     append(out.stress_lapse_multiplier, fx.stress_lapse_multiplier);
     append(out.relapse_odds_multiplier, fx.relapse_odds_multiplier);
     append(out.dropout_multiplier, fx.dropout_multiplier);
+    append(out.entry_multiplier, fx.entry_multiplier);
   }
   return out;
 }

@@ -252,6 +252,20 @@ ArmAnalysis analyse_arm(const h5::Group& group, const Scenario& scenario, const 
     std::vector<double> values;
   };
   std::vector<MetricMean> metrics;
+  // The treatment settings' costs (places taken and provided), as a module's.
+  {
+    const auto daily = read_values(group, "treatment_cost", Bounds::nonnegative, false);
+    std::vector<double> mean_per_day(R);
+    for (std::int64_t r = 0; r < R; ++r) {
+      const std::span<const double> days(daily.data() + r * T, static_cast<std::size_t>(T));
+      double sum = 0.0;
+      for (double x : days) sum += x;
+      cost[r] += analysis::discounted_sum(days, rate);
+      cost_per_year[r] += sum / (static_cast<double>(T) / days_per_year);
+      mean_per_day[r] = sum / static_cast<double>(T);
+    }
+    metrics.push_back({"treatment.cost", "currency units per day", std::move(mean_per_day)});
+  }
   for (const auto& m : arm.interventions) {
     for (const auto& [metric, unit, description] : m.module->metrics()) {
       // Every metric counts or measures something: never below zero, never NaN.

@@ -257,6 +257,8 @@ void export_daily(const h5::Group& root, const Scenario& scenario, const std::ve
       for (std::size_t k = 0; k < labels.size(); ++k)
         series.push_back({prefix + labels[k], datasets.size() - 1, static_cast<int>(k)});
     }
+    datasets.push_back(g.open_dataset("treatment_cost"));
+    series.push_back({"treatment.cost", datasets.size() - 1, -1});
     if (g.exists("modules"))
       for (const auto& [type, is_group] : g.open_group("modules").members()) {
         if (!is_group || !g.exists("modules/" + type + "/daily")) continue;

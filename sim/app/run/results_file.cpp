@@ -47,6 +47,7 @@ struct ResultsFile::ArmDatasets {
   h5::Group group;
   h5::Dataset state_counts;
   h5::Dataset treatment_counts;
+  h5::Dataset treatment_cost;
   std::map<std::string, h5::Dataset> agents;
   std::vector<std::string> outcome_names;
   std::vector<h5::Dataset> outcomes;
@@ -178,6 +179,10 @@ std::size_t ResultsFile::add_arm(const ArmInfo& arm, const std::vector<ModuleOut
   a->treatment_counts.set_attribute("labels", labels(recovery::treatment_status_names));
   document(a->treatment_counts, "people",
            "[replicate, day, status]: people in each treatment status at the end of the day (labels: the statuses)");
+  a->treatment_cost = a->group.create_dataset<double>("treatment_cost", {R, T}, {{1, T}, 0});
+  document(a->treatment_cost, "currency units",
+           "[replicate, day]: the treatment settings' cost of the day, undiscounted: places taken x cost_per_day and "
+           "places provided x slot_cost_per_day (0 without costs)");
 
   // Level 1: most of the size reduction of higher levels at a fraction of the time, which
   // otherwise shows as a share of the run.
@@ -282,14 +287,17 @@ void ResultsFile::write_day_counts(std::size_t arm_index, std::int64_t replicate
                                    const std::vector<recovery::DayCounts>& per_day) {
   auto& arm = *arms_.at(arm_index);
   std::vector<std::int32_t> states, treatments;
+  std::vector<double> costs;
   for (const auto& day : per_day) {
     for (auto n : day.state) states.push_back(static_cast<std::int32_t>(n));
     for (auto n : day.treatment) treatments.push_back(static_cast<std::int32_t>(n));
+    costs.push_back(day.treatment_cost);
   }
   const hsize_t T = per_day.size();
   arm.state_counts.write_block<std::int32_t>({u(replicate), 0, 0}, {1, T, recovery::clinical_state_count}, states);
   arm.treatment_counts.write_block<std::int32_t>({u(replicate), 0, 0}, {1, T, recovery::treatment_status_count},
                                                  treatments);
+  arm.treatment_cost.write_block<double>({u(replicate), 0}, {1, T}, costs);
 }
 
 void ResultsFile::write_agents(std::size_t arm_index, std::int64_t replicate, const Population& pop) {

@@ -20,7 +20,7 @@ namespace recoverysim {
 // admission period, per-person waits, the event record; 5: units and descriptions of every
 // dataset; 6: a shard's part holds only its own units, under /units; 7: model version 2's age,
 // sex and causes of death (docs/output.md, change log)
-inline constexpr std::int64_t format_version = 8;
+inline constexpr std::int64_t format_version = 9;
 
 // The core's per-agent columns (/arms/<arm>/agents/<name>), in the order they are written.
 std::vector<std::string> core_agent_column_names();

@@ -93,6 +93,7 @@ void check_arm(const h5::Group& root, const std::string& arm_at, const Scenario&
              N = static_cast<hsize_t>(scenario.model.population.size);
   c.shape("state_counts", {R, T, recovery::clinical_state_count});
   c.shape("treatment_counts", {R, T, recovery::treatment_status_count});
+  c.shape("treatment_cost", {R, T});
   for (const auto& name : core_agent_column_names()) c.shape("agents/" + name, {R, N});
   c.each_in("agents", {R, N});
   const recovery::ObservationPlan plan = scenario.observation_plan(arm);
@@ -626,6 +627,7 @@ void check_part_values(const h5::Group& root, const Scenario& scenario, const st
             check_part_dataset(g.open_dataset("tables/" + d.name + "/" + name), scenario, count_kind(d, name));
       for (const char* name : {"state_counts", "treatment_counts"})
         check_part_dataset(g.open_dataset(name), scenario, CountKind::plain);
+      check_part_dataset(g.open_dataset("treatment_cost"), scenario, std::nullopt);
       if (g.exists("modules"))  // every module's metrics: merge copies them all
         for (const auto& [type, is_group] : g.open_group("modules").members())
           if (is_group && g.exists("modules/" + type + "/daily"))

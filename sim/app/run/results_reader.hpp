@@ -25,7 +25,7 @@ namespace recoverysim {
 // The oldest format this build reads. Files before 7 hold the results of model version 1: their
 // scenario has keys version 2 retired and they lack its datasets (deaths by cause, age and
 // sex), so they are refused with the advice to run the scenario again.
-inline constexpr std::int64_t oldest_readable_format = 8;
+inline constexpr std::int64_t oldest_readable_format = 9;
 
 enum class ResultsKind {
   whole,  // a results file: every task present, no `shard` attribute

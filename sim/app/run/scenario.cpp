@@ -64,8 +64,9 @@ std::string name_part(const std::string& value) {
 
 // Core keys that shape the cohort (and so the output) or belong to the whole run: one value
 // for every arm. Arms share their people, so population and intake may not differ.
+// population.start is not: an arm may start the same people in treatment or in the community.
 bool is_whole_scenario_key(const std::string& path) {
-  return path.rfind("population.", 0) == 0 || path.rfind("intake.", 0) == 0;
+  return (path.rfind("population.", 0) == 0 && path != "population.start") || path.rfind("intake.", 0) == 0;
 }
 
 // The core model's own keys (population, intake, treatment, model): the ones an arm may set.
@@ -566,14 +567,19 @@ void Scenario::validate() {
                        path + ": cannot be drawn per replicate (it sets the size of the run); give a number");
   for (auto& arm : arms) {
     if (arm.core) {
-      for (const auto& spec : arm.core->table.specs()) {
-        if (is_whole_scenario_key(spec.path) && !same_as_scenario(arm.core->table, table_, spec))
-          throw InputError(
-              arm.core->table.where_set(spec.path),
-              "arms." + arm.name + "." + spec.path +
-                  ": population and intake keys apply to the whole scenario (every arm has the same people)");
-      }
+      const auto check_same = [&](bool size) {
+        for (const auto& spec : arm.core->table.specs())
+          if (is_whole_scenario_key(spec.path) && (spec.path == "population.size") == size &&
+              !same_as_scenario(arm.core->table, table_, spec))
+            throw InputError(
+                arm.core->table.where_set(spec.path),
+                "arms." + arm.name + "." + spec.path +
+                    ": population and intake keys apply to the whole scenario (every arm has the same people)");
+      };
+      // The size last: validating derives an open cohort's size from its intake.
+      check_same(false);
       recovery::validate_parameters(arm.core->table, arm.core->model);
+      check_same(true);
     }
     for (const auto& m : arm.interventions) m.module->validate(*m.table);
   }
@@ -666,7 +672,8 @@ recovery::ObservationPlan Scenario::observation_plan(const Arm& arm) const {
   recovery::ObservationPlan plan;
   plan.days = run.days;
   plan.definitions = recovery::default_outcome_definitions(
-      run.days, p.treatment.settings[static_cast<std::size_t>(p.treatment.setting)].length_days);
+      run.days, p.treatment.settings[static_cast<std::size_t>(p.treatment.setting)].length_days,
+      p.population.start == recovery::CohortStart::treatment);
   // A scenario's outcome on a module's events is counted in the arms that have the module.
   const auto has_codes = [&](const std::vector<recovery::EventCode>& codes) {
     for (const auto code : codes) {
@@ -686,6 +693,7 @@ recovery::ObservationPlan Scenario::observation_plan(const Arm& arm) const {
   plan.periods = admission_periods();
   plan.period_days = plan.periods > 1 ? analysis.admission_period_days : 0.0;
   plan.record_events = run.output_events;
+  plan.first_episode_at_arrival = p.population.start == recovery::CohortStart::treatment;
   std::vector<recovery::ModuleSlot> modules;
   for (const auto& m : arm.interventions) modules.push_back({m.module.get(), m.stream_base});
   return recovery::with_module_outcomes(std::move(plan), modules);
@@ -757,7 +765,8 @@ std::string scenario_reference_markdown() {
       "All arms of a replicate share the same synthetic people and the same core random draws. Without\n"
       "`arms`, the scenario has one arm, `usual_care`, with no intervention.\n\n"
       "- `set`: core keys this arm runs with instead of the scenario's, e.g. `{treatment.setting: residential}`\n"
-      "  (population and intake keys apply to the whole scenario: every arm has the same people).\n"
+      "  (population and intake keys apply to the whole scenario: every arm has the same people; but\n"
+      "  `population.start` may differ, the same people starting in treatment or in the community).\n"
       "- `sweep`: `{grid: {<path>: [values], ...}}` expands the arm into one arm per combination of values\n"
       "  (the first path varying slowest); `{zip: {<path>: [values], ...}}` into one arm per position of\n"
       "  equal-length lists. A path is `<intervention type>.<key>` (`peer_mentor.mentors`) or a core key\n"

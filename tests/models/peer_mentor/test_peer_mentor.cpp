@@ -176,7 +176,7 @@ TEST_CASE("peer_mentor: a departed mentor's mentees are rematched or queued at t
   configure(module,
             {"mentors=6", "caseload=6", "departure_hazard_per_day=0.03", "hiring_delay_days=10", "duration_days=40"});
   const auto n = static_cast<std::size_t>(p.population.size);
-  std::vector<TreatmentStatus> previous(n, TreatmentStatus::waiting);
+  std::vector<TreatmentStatus> previous(n, TreatmentStatus::not_arrived);
   std::vector<std::int32_t> discharged(n, -1000000);
   std::set<std::int32_t> returned;  // returned by a departing mentor and still waiting
   std::int64_t returned_total = 0;
@@ -190,7 +190,7 @@ TEST_CASE("peer_mentor: a departed mentor's mentees are rematched or queued at t
     for (std::size_t i = 0; i < n; ++i) {
       const auto t = pop.treatment[i];
       const bool out = t == TreatmentStatus::completed || t == TreatmentStatus::dropped_out;
-      if (out && (previous[i] == TreatmentStatus::in_treatment || previous[i] == TreatmentStatus::waiting))
+      if (out && (previous[i] == TreatmentStatus::in_treatment || previous[i] == TreatmentStatus::not_arrived))
         discharged[i] = d;
       previous[i] = t;
       const bool alive = pop.state[i] != ClinicalState::deceased;
@@ -261,7 +261,7 @@ TEST_CASE("peer_mentor: fifo and severity queue orders") {
     // Without readmissions the day an agent became eligible is its admission day, which rises
     // with the agent index: fifo keeps the queue in index order.
     Parameters p = testing::open_cohort(3.0, 200);
-    p.treatment.readmission_hazard_per_day = 0.0;
+    p.treatment.entry.base_hazard_per_day = 0.0;
     for (const char* priority : {"priority=fifo", "priority=severity"}) {
       PeerMentor module;
       configure(module, {"mentors=2", "caseload=10", "departure_hazard_per_day=0", priority});

@@ -238,13 +238,9 @@ TEST_CASE("a day: the lapse hazard after an episode ends decays from M_L, only w
     CHECK(lapse_hazard(ctx, a, false, AgentEffects{}) / without_exit(a) == Approx(expected).epsilon(1e-5));
     advance_one_day(ctx, a, 28 + d, quiet_day, AgentEffects{});
   }
-  // In treatment again (a readmission): no post-exit factor, and the clock restarts.
-  a.state = ClinicalState::relapse;
-  DayDraws u = quiet_day;
-  u.treatment_exit = always;
-  const auto readmitted = advance_one_day(ctx, a, 60, u, AgentEffects{});
-  CHECK((readmitted & event_readmitted) != 0);
-  CHECK(a.status_days == 0);
+  // In treatment again (an entry, whose episode the caller starts): no post-exit factor.
+  a.treatment = TreatmentStatus::in_treatment;
+  a.status_days = 0;
   a.state = ClinicalState::early_recovery;
   CHECK(lapse_hazard(ctx, a, false, AgentEffects{}) / without_exit(a) == Approx(0.5));  // in treatment: x 0.5 only
 
@@ -418,29 +414,57 @@ TEST_CASE("a day: treatment completes at length_days or ends by dropout") {
   CHECK(b.first_episode_days == 11);  // ten days done, and the day of dropout
 }
 
-TEST_CASE("a day: someone in relapse out of treatment may be readmitted to a new episode") {
-  const Parameters p = testing::default_parameters();
-  const DayContext ctx(p);
-  AgentState a = typical_agent();
-  a.state = ClinicalState::relapse;
-  a.treatment = TreatmentStatus::dropped_out;
-  a.first_episode_outcome = EpisodeOutcome::dropped_out;
-  a.first_episode_days = 10;
-  a.status_days = 10;
-  a.abstinent_run = 0;
+TEST_CASE("a day: someone out of treatment may enter and the caller starts the episode") {
+  Parameters p = testing::default_parameters();
   DayDraws u = quiet_day;
   u.treatment_exit = always;
-  const auto ev = advance_one_day(ctx, a, 200, u, AgentEffects{});
-  CHECK(has(ev, event_readmitted));  // the caller then draws the new episode's withdrawal length
-  CHECK(a.treatment == TreatmentStatus::in_treatment);
-  CHECK(a.state == ClinicalState::withdrawal);
-  CHECK(a.status_days == 0);
-  CHECK(a.readmissions == 1);
-  CHECK(a.first_episode_outcome == EpisodeOutcome::dropped_out);  // the first episode's record stays
-  CHECK(a.first_episode_days == 10);
+  for (const auto status : {TreatmentStatus::dropped_out, TreatmentStatus::completed, TreatmentStatus::untreated}) {
+    AgentState a = typical_agent();
+    a.state = ClinicalState::relapse;
+    a.treatment = status;
+    a.first_episode_outcome = EpisodeOutcome::dropped_out;
+    a.status_days = 10;
+    const auto ev = advance_one_day(DayContext(p), a, 200, u, AgentEffects{});
+    CHECK((ev & event_entry) != 0);
+    // The day leaves the status, the state and the counters to the caller (kernel_tiles.cpp,
+    // pathway.cpp), which draws the setting first.
+    CHECK(a.treatment == status);
+    CHECK(a.state == ClinicalState::relapse);
+    CHECK(a.readmissions == 0);
+    CHECK(a.first_episode_outcome == EpisodeOutcome::dropped_out);
+  }
+  // Neither someone in treatment nor someone on a waiting list enters.
+  for (const auto status : {TreatmentStatus::in_treatment, TreatmentStatus::waiting_list}) {
+    AgentState a = typical_agent();
+    a.treatment = status;
+    CHECK((advance_one_day(DayContext(p), a, 200, u, AgentEffects{}) & event_entry) == 0);
+  }
+  // A state multiplier of 0 closes entry from that state (version 1: relapse only).
+  AgentState abstinent = typical_agent();
+  abstinent.treatment = TreatmentStatus::completed;
+  p.treatment.entry.state_multiplier[static_cast<std::size_t>(abstinent.state.value())] = 0.0;
+  CHECK((advance_one_day(DayContext(p), abstinent, 200, u, AgentEffects{}) & event_entry) == 0);
+}
 
-  AgentState completed = typical_agent();
-  completed.treatment = TreatmentStatus::completed;  // abstinent: not eligible
-  const auto ev2 = advance_one_day(ctx, completed, 200, u, AgentEffects{});
-  CHECK_FALSE(has(ev2, event_readmitted));
+TEST_CASE("a day: the entry hazard follows its equation") {
+  Parameters p = testing::default_parameters();
+  const DayContext ctx(p);
+  AgentState a = typical_agent();
+  a.treatment = TreatmentStatus::dropped_out;
+  a.engagement = 0.8f;
+  a.craving = 0.3f;
+  a.mental_health = 1;
+  AgentEffects fx;
+  fx.entry_multiplier = 1.5f;
+  const auto& e = p.treatment.entry;
+  for (const auto x : {ClinicalState::withdrawal, ClinicalState::early_recovery, ClinicalState::stable_recovery,
+                       ClinicalState::lapse, ClinicalState::relapse}) {
+    a.state = x;
+    const double expected =
+        e.base_hazard_per_day *
+        std::exp(e.engagement_coefficient * 0.3 + e.craving_coefficient * -0.2 + e.mental_health_coefficient) *
+        e.state_multiplier[static_cast<std::size_t>(x)] * 1.5;
+    INFO(clinical_state_names[static_cast<std::size_t>(x)]);
+    CHECK(entry_hazard(ctx, a, fx) == doctest::Approx(expected).epsilon(1e-5));
+  }
 }

@@ -26,10 +26,13 @@ struct Run {
 constexpr std::uint32_t days = 200;
 
 // An open cohort (arrivals while the run goes on), small enough to be quick, with a long
-// readmission-prone horizon so that every branch of the day is taken.
+// entry-prone horizon and half the episodes in detox (which steps down to outpatient), so that
+// every branch of the day is taken.
 Parameters kernel_parameters() {
   Parameters p = testing::open_cohort(37.5, 80);  // 3000 agents, not a multiple of the tile
-  p.treatment.readmission_hazard_per_day = 0.05;
+  p.treatment.entry.base_hazard_per_day = 0.05;
+  p.treatment.entry_mix[static_cast<std::size_t>(Setting::detox)] = 0.5;
+  p.treatment.entry_mix[static_cast<std::size_t>(Setting::outpatient)] = 0.5;
   return p;
 }
 
@@ -71,6 +74,7 @@ void check_same(const Run& a, const Run& b) {
   CHECK(a.pop.withdrawal_days_left == b.pop.withdrawal_days_left);
   CHECK(a.pop.first_relapse_day == b.pop.first_relapse_day);
   CHECK(a.pop.readmissions == b.pop.readmissions);
+  CHECK(a.pop.setting == b.pop.setting);
   CHECK(a.pop.death_day == b.pop.death_day);
   CHECK(a.pop.death_cause == b.pop.death_cause);
   CHECK(a.pop.status_days == b.pop.status_days);
@@ -86,12 +90,42 @@ TEST_CASE("days fused per tile give exactly the day-by-day results, at any threa
   for (auto n : day_by_day.pop.readmissions) readmissions += n;
   CHECK(readmissions > 100);
   CHECK(day_by_day.counts.back().state[static_cast<std::size_t>(ClinicalState::deceased)] > 0);
-  CHECK(day_by_day.counts[10].treatment[static_cast<std::size_t>(TreatmentStatus::waiting)] > 0);
+  CHECK(day_by_day.counts[10].treatment[static_cast<std::size_t>(TreatmentStatus::not_arrived)] > 0);
 
   SUBCASE("fused in blocks of 64 days, 1 thread") { check_same(day_by_day, run(1, 64)); }
   SUBCASE("fused in blocks of 64 days, 2 threads") { check_same(day_by_day, run(2, 64)); }
   SUBCASE("fused in one block of 200 days, 2 threads") { check_same(day_by_day, run(2, 200)); }
   SUBCASE("day by day, 2 threads") { check_same(day_by_day, run(2, 1)); }
+}
+
+TEST_CASE("a completed detox episode steps down to outpatient the next day, with its probability") {
+  for (const double probability : {0.0, 1.0}) {
+    CAPTURE(probability);
+    Parameters p = testing::closed_cohort(3000);
+    p.treatment.setting = static_cast<std::size_t>(Setting::detox);
+    p.treatment.entry.base_hazard_per_day = 0.0;  // no other entry
+    p.treatment.settings[static_cast<std::size_t>(Setting::detox)].step_down_probability = probability;
+    const DayContext ctx(p);
+    CHECK(ctx.only_setting == (probability > 0.0 ? -1 : static_cast<std::int32_t>(Setting::detox)));
+    Population pop;
+    pop.resize(static_cast<std::size_t>(p.population.size));
+    const RandomKey key{3, 0};
+    initialise(pop, p, key);
+    std::vector<DayCounts> counts(8);  // detox lasts 7 days: completions on day 6
+    step_population_days(ctx, pop, key, 0, counts);
+    std::int64_t completed = 0;
+    for (std::size_t i = 0; i < pop.size(); ++i) {
+      const bool done = pop.first_episode_outcome[i] == EpisodeOutcome::completed;
+      completed += done;
+      const bool stepped = done && probability > 0.0;
+      INFO("agent ", i);
+      CHECK(pop.readmissions[i] == (stepped ? 1 : 0));
+      CHECK(static_cast<Setting>(pop.setting[i]) == (stepped ? Setting::outpatient : Setting::detox));
+      if (stepped && pop.state[i] != ClinicalState::deceased)
+        CHECK((pop.treatment[i] == TreatmentStatus::in_treatment || pop.treatment[i] == TreatmentStatus::dropped_out));
+    }
+    CHECK(completed > 1000);
+  }
 }
 
 TEST_CASE("age advances with the days simulated, from each agent's admission") {

@@ -27,7 +27,7 @@ struct Run {
 
 Parameters kernel_parameters() {
   Parameters p = testing::open_cohort(37.5, 60);  // 2250 agents, not a multiple of the tile
-  p.treatment.readmission_hazard_per_day = 0.05;
+  p.treatment.entry.base_hazard_per_day = 0.05;
   return p;
 }
 
@@ -44,7 +44,7 @@ Run run_with(bool fused) {
     step_population_days_for<KernelTag>(ctx, r.pop, key, 0, r.counts, nullptr, nullptr);
   } else {
     for (std::uint32_t day = 0; day < days; ++day)
-      r.counts[day] = step_population_for<KernelTag>(ctx, r.pop, key, day, nullptr, {}, nullptr);
+      r.counts[day] = step_population_for<KernelTag>(ctx, r.pop, key, day, nullptr, {}, nullptr, nullptr);
   }
   return r;
 }

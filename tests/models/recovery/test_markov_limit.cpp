@@ -39,7 +39,7 @@ Parameters neutral_parameters() {
     setting.exit_overdose_multiplier = 1.0;
     setting.exit_lapse_multiplier = 1.0;
   }
-  p.treatment.readmission_hazard_per_day = 0.0;
+  p.treatment.entry.base_hazard_per_day = 0.0;
   // Faster dynamics than the defaults, so that every transition is exercised in 120 days.
   m.lapse_base_hazard_per_day = {0.02, 0.035, 0.05};
   m.gompertz_base_hazard_per_day = 4e-4;  // times the SMR: 8e-4 / 1.2e-3 / 1.2e-3 a day

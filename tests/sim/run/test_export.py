@@ -117,7 +117,7 @@ def main():
     # Daily series.
     daily = list(csv.DictReader(io.StringIO(run("export", results, "--what", "daily", "--arm", "mentors_6").stdout)))
     g = f["arms/mentors_6"]
-    series = 6 + 4 + len(g["modules/peer_mentor/daily"]) + len(g["modules/group/daily"])
+    series = 6 + 6 + 1 + len(g["modules/peer_mentor/daily"]) + len(g["modules/group/daily"])
     check("daily: one row per replicate, day and quantity of the arm", len(daily) == R * 120 * series,
           f"{len(daily)} vs {R * 120 * series}")
     labels = text_list(g["state_counts"].attrs["labels"])

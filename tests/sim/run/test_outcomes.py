@@ -29,12 +29,14 @@ failures = []
 # Codes of the event record (docs/output.md) and the states they lead to.
 ARRIVAL, DIED, LAPSE, RELAPSE, LAPSE_RESOLVED, RESUMED, WITHDRAWAL_COMPLETED, STABLE, DROPPED_OUT, COMPLETED, \
     READMITTED = range(1, 12)
+ADMITTED = 15
 WITHDRAWAL, EARLY, STABLE_RECOVERY, LAPSE_STATE, RELAPSE_STATE, DECEASED = range(6)
-NEW_STATE = {ARRIVAL: WITHDRAWAL, DIED: DECEASED, LAPSE: LAPSE_STATE, RELAPSE: RELAPSE_STATE, LAPSE_RESOLVED: EARLY,
-             RESUMED: EARLY, WITHDRAWAL_COMPLETED: EARLY, STABLE: STABLE_RECOVERY, READMITTED: WITHDRAWAL}
-WAITING, IN_TREATMENT, COMPLETED_STATUS, DROPPED_OUT_STATUS = range(4)
-NEW_STATUS = {ARRIVAL: IN_TREATMENT, DROPPED_OUT: DROPPED_OUT_STATUS, COMPLETED: COMPLETED_STATUS,
-              READMITTED: IN_TREATMENT}
+NEW_STATE = { DIED: DECEASED, LAPSE: LAPSE_STATE, RELAPSE: RELAPSE_STATE, LAPSE_RESOLVED: EARLY,
+             RESUMED: EARLY, WITHDRAWAL_COMPLETED: EARLY, STABLE: STABLE_RECOVERY}
+NOT_ARRIVED, IN_TREATMENT, COMPLETED_STATUS, DROPPED_OUT_STATUS, UNTREATED, WAITING_LIST = range(6)
+# Arrival in the community leaves the agent untreated; in treatment, `admitted` follows at once.
+NEW_STATUS = {ARRIVAL: UNTREATED, ADMITTED: IN_TREATMENT, DROPPED_OUT: DROPPED_OUT_STATUS,
+              COMPLETED: COMPLETED_STATUS, READMITTED: IN_TREATMENT}
 
 
 def check(what, ok, detail=""):
@@ -59,11 +61,17 @@ def events_of(arm, r):
 def reconstruct(arm, r, n, days):
     """Each agent's clinical state and treatment status at the end of each day, from its events."""
     state = np.full((n, days), 255, dtype=np.int16)
-    status = np.full((n, days), WAITING, dtype=np.int16)
-    agents, day, code, _ = events_of(arm, r)
-    for a, d, c in zip(agents, day, code):
+    status = np.full((n, days), NOT_ARRIVED, dtype=np.int16)
+    agents, day, code, detail = events_of(arm, r)
+    for a, d, c, x in zip(agents, day, code, detail):
+        if c == ARRIVAL:  # in treatment (detail 1): withdrawal; in the community: relapse
+            state[a, d:] = WITHDRAWAL if x == 1 else RELAPSE_STATE
         if c in NEW_STATE:
             state[a, d:] = NEW_STATE[c]
+        # An episode entered from use starts in withdrawal the next day; from any other state
+        # the state is kept (the agent's events of a day come in the order they happened).
+        if c in (READMITTED, ADMITTED) and state[a, d] in (LAPSE_STATE, RELAPSE_STATE):
+            state[a, d + 1:] = WITHDRAWAL
         if c in NEW_STATUS:
             status[a, d:] = NEW_STATUS[c]
     return state, status
@@ -78,7 +86,7 @@ def check_record(f, arm_name, r, n, days):
     living = admitted & (state != DECEASED)
     rebuilt = np.stack([(state == x).sum(axis=0) for x in range(6)], axis=1)
     rebuilt_treatment = np.stack([(~admitted).sum(axis=0)] + [((status == y) & living).sum(axis=0)
-                                                              for y in range(1, 4)], axis=1)
+                                                              for y in range(1, 6)], axis=1)
     check(f"{arm_name} replicate {r}: the event record gives state_counts", np.array_equal(rebuilt, counts))
     check(f"{arm_name} replicate {r}: the event record gives treatment_counts", np.array_equal(rebuilt_treatment, treatment))
 
@@ -89,7 +97,9 @@ def check_record(f, arm_name, r, n, days):
     for a, d, c, x in zip(agents, day, code, detail):
         if c == RELAPSE and first_relapse[a] < 0:
             first_relapse[a] = d
-        if not ended[a] and ((c in (DROPPED_OUT, COMPLETED) and x == 1) or c == DIED):
+        # The first episode ends by its exit or a death in it (a death while never treated
+        # leaves it unstarted: `ongoing`). A died event's detail is the status at death.
+        if not ended[a] and ((c in (DROPPED_OUT, COMPLETED) and x == 1) or (c == DIED and x == IN_TREATMENT)):
             outcome[a] = {COMPLETED: 0, DROPPED_OUT: 1, DIED: 2}[c]
             ended[a] = True
     check(f"{arm_name} replicate {r}: the event record gives first_relapse_day",
@@ -103,7 +113,9 @@ def check_rates(f, arm_name, r, state, status, n, days):
     """deaths_by_status: person-days and deaths in treatment, in the first 14 days after leaving
     it, and later, each day classed by the status at its start."""
     arm = f["arms"][arm_name]
-    agents, day, code, _ = events_of(arm, r)
+    agents, day, code, detail = events_of(arm, r)
+    # Arrival in treatment (detail 1) makes the arrival day a treatment day.
+    arrives_treated = {a: x == 1 for a, c, x in zip(agents, code, detail) if c == ARRIVAL}
     exits = np.full((n, days), -1)
     for a, d, c in zip(agents, day, code):
         if c in (DROPPED_OUT, COMPLETED):
@@ -120,7 +132,7 @@ def check_rates(f, arm_name, r, state, status, n, days):
         for d in range(first, days):
             if d > first and state[i, d - 1] == DECEASED:
                 break
-            treated = d == first or status[i, d - 1] == IN_TREATMENT
+            treated = arrives_treated.get(i, False) if d == first else status[i, d - 1] == IN_TREATMENT
             left = last_exit[i, d - 1] if d > first else -1
             category = 0 if treated else (1 if left >= 0 and d - left <= 14 else 2)
             person_days[category] += 1
@@ -198,7 +210,7 @@ def main():
 
     with h5py.File(two, "r") as f:
         n, days = f["arms/usual_care/agents/admission_day"].shape[1], f["arms/usual_care/state_counts"].shape[1]
-        for arm_name in ("usual_care", "mentors"):
+        for arm_name in ("usual_care", "mentors", "community"):
             for r in range(2):
                 state, status = check_record(f, arm_name, r, n, days)
                 check_rates(f, arm_name, r, state, status, n, days)
@@ -234,7 +246,7 @@ def main():
     run("run", SCENARIO, "-q", "--replicates", "30", "-o", many)
     with h5py.File(many, "r") as f:
         n, days = f["arms/usual_care/agents/admission_day"].shape[1], f["arms/usual_care/state_counts"].shape[1]
-        for arm_name in ("usual_care", "mentors"):
+        for arm_name in ("usual_care", "mentors", "community"):
             replicates = np.unique(f[f"arms/{arm_name}/events/replicate"][...])
             check(f"{arm_name}: the event record holds all 30 replicates", np.array_equal(replicates, np.arange(30)),
                   replicates)

@@ -94,7 +94,7 @@ TEST_CASE("the results file follows the documented layout") {
   const auto f = h5::File::open_read_only(path);
   const auto& root = f.root();
   CHECK(root.string_attribute("format") == "recoverysim");
-  CHECK(root.integer_attribute("format_version") == 8);
+  CHECK(root.integer_attribute("format_version") == 9);
   // The settings table is the labels of each agent's setting (everyone in outpatient here).
   const auto setting = root.open_dataset("arms/usual_care/agents/setting");
   CHECK(setting.string_list_attribute("labels") == std::vector<std::string>{"detox", "residential", "outpatient",
@@ -115,9 +115,9 @@ TEST_CASE("the results file follows the documented layout") {
   for (std::size_t rd = 0; rd < 300; ++rd) {
     const auto* day = &counts[rd * 6];
     CHECK(std::accumulate(day, day + 6, 0) == 3000);  // every agent, living or deceased
-    const auto* tr = &treatment[rd * 4];
-    CHECK(std::accumulate(tr, tr + 4, 0) == 3000 - day[5]);  // living agents only
-    CHECK(tr[0] == 0);                                       // closed cohort: nobody waiting
+    const auto* tr = &treatment[rd * recovery::treatment_status_count];
+    CHECK(std::accumulate(tr, tr + recovery::treatment_status_count, 0) == 3000 - day[5]);  // living agents only
+    CHECK(tr[0] == 0);  // closed cohort: nobody still to arrive
   }
   // Day 0 starts everyone in treatment and in withdrawal.
   CHECK(treatment[1] + counts[5] >= 2900);
@@ -171,7 +171,7 @@ TEST_CASE("an open cohort: agents wait until their admission day, outcomes count
   const auto admission = f.root().open_dataset("arms/usual_care/agents/admission_day").read_all<std::int32_t>();
   for (std::size_t t = 0; t < 60; ++t) {
     const int admitted = std::min<int>(400, 10 * static_cast<int>(t + 1));
-    CHECK(treatment[t * 4 + 0] == 400 - admitted);  // waiting
+    CHECK(treatment[t * recovery::treatment_status_count + 0] == 400 - admitted);  // not arrived
     CHECK(std::accumulate(&counts[t * 6], &counts[t * 6] + 6, 0) == admitted);
   }
   CHECK(admission[0] == 0);

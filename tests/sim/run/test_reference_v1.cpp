@@ -1,10 +1,10 @@
-// The default model against the reference figures of MODEL.md section 5 (closed cohort,
-// outpatient, 365 days). The reference figures are given to two decimals, so the tolerance is
-// their rounding (0.005) plus 4 standard errors of the simulated share.
+// Model version 1 as a version-2 scenario (scenarios/reference/v1.yaml) against the reference
+// figures of MODEL.md section 5 (closed cohort, outpatient, 365 days). The reference figures
+// are given to two decimals, so the tolerance is their rounding (0.005) plus 4 standard errors
+// of the simulated share.
 #include "models/recovery/kernel.hpp"
 #include "models/recovery/outcomes.hpp"
-
-#include "support/defaults.hpp"
+#include "run/scenario.hpp"
 
 #include <doctest/doctest.h>
 
@@ -31,8 +31,10 @@ void check_share(const char* what, const Share& s, double reference) {
 
 }  // namespace
 
-TEST_CASE("defaults reproduce the reference model's section 5 figures" * doctest::test_suite("statistical")) {
-  const Parameters p = testing::default_parameters();
+TEST_CASE("reference/v1.yaml reproduces the reference model's section 5 figures" * doctest::test_suite("statistical")) {
+  Scenario scenario;
+  scenario.load(std::string(RECOVERYSIM_SOURCE_DIR) + "/scenarios/reference/v1.yaml");
+  const Parameters& p = scenario.model;
   constexpr int agents = 60000;
   constexpr int days = 365;
   Population pop;
