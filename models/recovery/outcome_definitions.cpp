@@ -41,7 +41,11 @@ std::vector<OutcomeDefinition> default_outcome_definitions(std::int64_t days, st
   // NaN when the horizon is shorter than an episode: nobody can have completed one.
   completion.days = {static_cast<std::int32_t>(episode_length_days)};
   completion.where = "the shipped outcomes";
-  if (!first_episode_at_arrival) completion.origin = {Origin::Kind::event, {event_code_admitted}, 1, "admitted"};
+  // From the day of the first entry, whose episode's first day is the next day.
+  if (!first_episode_at_arrival) {
+    completion.origin = {Origin::Kind::event, {event_code_admitted}, 1, "admitted"};
+    completion.days = {static_cast<std::int32_t>(episode_length_days + 1)};
+  }
   out.push_back(std::move(completion));
 
   OutcomeDefinition abstinent;
