@@ -297,23 +297,22 @@ struct DayContext {
   return a.state == ClinicalState::lapse ? relapse : a.state == ClinicalState::relapse ? resume : lapse;
 }
 
-// ---- step 8: treatment -----------------------------------------------------------------------
+// ---- steps 8-9: leaving treatment, entering it ------------------------------------------
 
-[[gnu::always_inline]] inline float dropout_hazard(const DayContext& ctx, const AgentState& a, const AgentEffects& fx) {
-  const float h = ctx.dropout_base_hazard[a.setting] *
-                  exp_lane(ctx.dropout_engagement_coefficient * (a.engagement - ctx.dropout_engagement_centre) +
-                           ctx.dropout_craving_coefficient * (a.craving - ctx.covariate_centre));
-  return (is_using(a.state) ? h * ctx.dropout_use_multiplier : h) * fx.dropout_multiplier;
-}
-
-// ---- step 9: entry ---------------------------------------------------------------------------
-
-// The hazard of entering treatment for someone out of it, in today's state (after steps 4-7).
-[[gnu::always_inline]] inline float entry_hazard(const DayContext& ctx, const AgentState& a, const AgentEffects& fx) {
+// The treatment transition's hazard, in today's state (after steps 4-7): dropout for someone
+// in treatment, entry for someone out of it. The two never apply to the same agent on the same
+// day, so one log-linear form, one exponential and one draw serve both:
+//   dropout  base_drop[setting] exp(d_w (w - w_c) + d_c (c - x0)) x mu_use if using x F_drop
+//   entry    base_E exp(b_w (w - x0) + b_c (c - x0) + b_m m) x S_E[X] x F_E
+[[gnu::always_inline]] inline float treatment_hazard(const DayContext& ctx, const AgentState& a,
+                                                     const AgentEffects& fx) {
   const float x0 = ctx.covariate_centre;
-  const float log_relative = ctx.entry_engagement_coefficient * (a.engagement - x0) +
-                             ctx.entry_craving_coefficient * (a.craving - x0) +
-                             (a.mental_health != 0 ? ctx.entry_mental_health_coefficient : 0.0f);
+  const bool in = a.treatment == TreatmentStatus::in_treatment;
+  const float drop_log = ctx.dropout_engagement_coefficient * (a.engagement - ctx.dropout_engagement_centre) +
+                         ctx.dropout_craving_coefficient * (a.craving - x0);
+  const float entry_log = ctx.entry_engagement_coefficient * (a.engagement - x0) +
+                          ctx.entry_craving_coefficient * (a.craving - x0) +
+                          (a.mental_health != 0 ? ctx.entry_mental_health_coefficient : 0.0f);
   const Wide<ClinicalState> x = a.state;
   const float* m = ctx.entry_state_multiplier;
   const float by_state = x == ClinicalState::withdrawal        ? m[0]
@@ -321,7 +320,11 @@ struct DayContext {
                          : x == ClinicalState::stable_recovery ? m[2]
                          : x == ClinicalState::lapse           ? m[3]
                                                                : m[4];
-  return ctx.entry_base_hazard * exp_lane(log_relative) * by_state * fx.entry_multiplier;
+  const float drop_base = ctx.dropout_base_hazard[a.setting];  // read unconditionally (DayContext)
+  const float h = (in ? drop_base : ctx.entry_base_hazard) * exp_lane(in ? drop_log : entry_log);
+  const float dropout = (is_using(a.state) ? h * ctx.dropout_use_multiplier : h) * fx.dropout_multiplier;
+  const float entry = h * by_state * fx.entry_multiplier;
+  return in ? dropout : entry;
 }
 
 // ---- the whole day ---------------------------------------------------------------------------
@@ -335,9 +338,14 @@ struct DayContext {
 // rare events, kept out of this code (population.hpp, start_episode).
 [[gnu::always_inline]] inline std::int32_t advance_one_day(const DayContext& ctx, AgentState& a, std::int32_t day,
                                                            const DayDraws& u, const AgentEffects& fx) {
+  const bool in_treatment = a.treatment == TreatmentStatus::in_treatment;
+  // 0. An episode entered from lapse or relapse starts in withdrawal, on its first day (its
+  // length was drawn on entry).
+  const bool starts_withdrawal = in_treatment & (a.status_days == 0) & is_using(a.state);
+  a.state = starts_withdrawal ? ClinicalState::withdrawal : a.state;
+  a.abstinent_run = starts_withdrawal ? 0 : a.abstinent_run;
   const Wide<ClinicalState> start = a.state;
   const bool alive = start != ClinicalState::deceased;
-  const bool in_treatment = a.treatment == TreatmentStatus::in_treatment;
 
   // 1. stress event
   const bool stress = bernoulli_lane(u.stress, ctx.stress_probability);
@@ -396,14 +404,13 @@ struct DayContext {
   // 9. entry, for someone out of treatment since the start of the day (the same uniform: the
   // two never happen to the same agent on the same day)
   const bool treated_today = lives & in_treatment;
-  const bool dropped_out =
-      treated_today & bernoulli_lane(u.treatment_exit, probability_within_day_lane(dropout_hazard(ctx, a, fx)));
+  const bool transition = bernoulli_lane(u.treatment_exit, probability_within_day_lane(treatment_hazard(ctx, a, fx)));
+  const bool dropped_out = treated_today & transition;
   const bool completed = treated_today & !dropped_out & (a.status_days + 1 >= ctx.episode_length_days[a.setting]);
   // (An entry only is decided here: the caller starts the episode, or puts the agent on a
   // waiting list, with start_episode.)
   const bool may_enter = left_treatment(a) | (a.treatment == TreatmentStatus::untreated);  // not on a list
-  const bool entered =
-      lives & may_enter & bernoulli_lane(u.treatment_exit, probability_within_day_lane(entry_hazard(ctx, a, fx)));
+  const bool entered = lives & may_enter & transition;
 
   // The first episode's record closes when it ends: by dropout, completion or death.
   const bool first_episode_open = (a.readmissions == 0) & (a.first_episode_outcome == EpisodeOutcome::ongoing);
@@ -421,7 +428,8 @@ struct DayContext {
   a.treatment = dropped_out ? TreatmentStatus::dropped_out : completed ? TreatmentStatus::completed : a.treatment;
   a.abstinent_days += is_abstinent(a.state) ? 1 : 0;  // never true of the deceased
 
-  return (died ? event_died : 0) | (died_substance ? event_died_substance_related : 0) | (lapsed ? event_lapsed : 0) |
+  return (starts_withdrawal ? event_started_withdrawal : 0) | (died ? event_died : 0) |
+         (died_substance ? event_died_substance_related : 0) | (lapsed ? event_lapsed : 0) |
          (relapsed ? event_relapsed : 0) | (resumed ? event_resumed : 0) | (dropped_out ? event_dropped_out : 0) |
          (completed ? event_completed : 0) | (entered ? event_entry : 0);
 }

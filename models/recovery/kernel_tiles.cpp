@@ -212,20 +212,6 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
   const bool community = ctx.p.population.start == CohortStart::community;
   for (std::size_t l = arrived_before; l < admitted; ++l)
     t.treatment[l] = static_cast<std::int32_t>(community ? TreatmentStatus::untreated : TreatmentStatus::in_treatment);
-  // An episode entered from lapse or relapse starts in withdrawal, with a new withdrawal length:
-  // on its first day (in treatment, no day of it done yet, still using).
-  for (std::size_t l = 0; l < arrived_before; ++l) {
-    const bool starts = (t.treatment[l] == static_cast<std::int32_t>(TreatmentStatus::in_treatment)) &
-                        (t.status_days[l] == 0) &
-                        ((t.state[l] == static_cast<std::int32_t>(ClinicalState::lapse)) |
-                         (t.state[l] == static_cast<std::int32_t>(ClinicalState::relapse)));
-    if (!starts) continue;
-    t.state[l] = static_cast<std::int32_t>(ClinicalState::withdrawal);
-    t.abstinent_run[l] = 0;
-    t.withdrawal_days_left[l] =
-        draw_withdrawal_length(ctx.p, static_cast<Substance>(t.substance[l]), key,
-                               static_cast<std::uint32_t>(first + l), static_cast<std::uint32_t>(today));
-  }
   // The observation compares each agent's end of the day with its start.
   std::int32_t state_before[tile], treatment_before[tile];
   const bool observe = out.observation != nullptr && out.observation->wants(today, first, n);
@@ -250,6 +236,14 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
   // episodes they start (or a place asked for in a full setting) are decided here, one agent at
   // a time.
   const TreatmentParameters& tr = ctx.p.treatment;
+  // An episode entered from lapse or relapse starts in withdrawal the next day (advance_one_day):
+  // its length is drawn now.
+  const auto starts_in_use = [&](std::size_t l, std::uint32_t agent, std::uint32_t day) {
+    if ((t.state[l] == static_cast<std::int32_t>(ClinicalState::lapse)) ||
+        (t.state[l] == static_cast<std::int32_t>(ClinicalState::relapse)))
+      t.withdrawal_days_left[l] =
+          draw_withdrawal_length(ctx.p, static_cast<Substance>(t.substance[l]), key, agent, day);
+  };
   for (std::size_t l = 0; l < admitted; ++l) {
     if (!(events[l] & (event_entry | event_completed))) continue;
     const auto agent = static_cast<std::uint32_t>(first + l);
@@ -263,6 +257,7 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
         continue;
       }
       const bool first_episode = t.treatment[l] == static_cast<std::int32_t>(TreatmentStatus::untreated);
+      starts_in_use(l, agent, day);
       t.setting[l] = s;
       t.treatment[l] = static_cast<std::int32_t>(TreatmentStatus::in_treatment);
       t.status_days[l] = 0;
@@ -277,6 +272,7 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
         continue;
       }
       events[l] |= event_readmitted | event_stepped_down;
+      starts_in_use(l, agent, day);
       t.setting[l] = static_cast<std::int32_t>(s);
       t.treatment[l] = static_cast<std::int32_t>(TreatmentStatus::in_treatment);
       t.status_days[l] = 0;

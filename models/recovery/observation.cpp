@@ -68,7 +68,10 @@ std::size_t lane_events(const TileDay& t, std::size_t l, bool arrive_in_treatmen
   const std::int32_t ev = t.events[l];
   // Without the start of the day, only the DayEvents are known (no definition needs the others).
   const auto after = static_cast<ClinicalState>(t.state[l]);
-  const auto before = t.state_before ? static_cast<ClinicalState>(t.state_before[l]) : after;
+  // A day that began an episode entered from use began in withdrawal.
+  const auto before = (ev & event_started_withdrawal) ? ClinicalState::withdrawal
+                      : t.state_before                ? static_cast<ClinicalState>(t.state_before[l])
+                                                      : after;
   const bool admitted_on_arrival = l >= t.arrived_before && arrive_in_treatment;
   if (l >= t.arrived_before) add(event_code_arrival, arrive_in_treatment ? 1 : 0);
   if (admitted_on_arrival) add(event_code_admitted, t.setting ? t.setting[l] : -1);

@@ -20,15 +20,19 @@ std::uint64_t* WaitingLists::place_requests() {
   return requests_.data();
 }
 
-void WaitingLists::admit(Population& pop, const Waiting& w, std::size_t setting, DayCounts& counts,
-                         std::vector<ModuleEvent>& events, std::uint8_t* module_events) {
+void WaitingLists::admit(Population& pop, const Waiting& w, std::size_t setting, RandomKey key, std::uint32_t day,
+                         DayCounts& counts, std::vector<ModuleEvent>& events, std::uint8_t* module_events) {
   const auto i = static_cast<std::size_t>(w.agent);
   const bool first_episode = w.before == TreatmentStatus::untreated;
   --counts.treatment[static_cast<std::size_t>(pop.treatment[i])];
   ++counts.treatment[static_cast<std::size_t>(TreatmentStatus::in_treatment)];
   pop.treatment[i] = TreatmentStatus::in_treatment;
   pop.setting[i] = static_cast<std::uint8_t>(setting);
-  pop.status_days[i] = 0;  // from lapse or relapse, withdrawal starts the next day (kernel)
+  pop.status_days[i] = 0;
+  // From lapse or relapse, withdrawal starts the next day (advance_one_day), its length drawn now.
+  if (is_using(pop.state[i]))
+    pop.withdrawal_days_left[i] =
+        draw_withdrawal_length(p_, pop.substance[i], key, static_cast<std::uint32_t>(w.agent), day);
   if (!first_episode) ++pop.readmissions[i];
   ++occupied_[setting];
   const auto code = static_cast<std::int16_t>(setting);
@@ -80,7 +84,7 @@ void WaitingLists::serve(Population& pop, RandomKey key, std::uint32_t day, DayC
     // Places free at the end of the core day go to the list, first come, first served.
     while (!list.empty() && occupied_[s] < tr.settings[s].slots) {
       leave(list.front(), 1);
-      admit(pop, list.front(), s, counts, events, module_events);
+      admit(pop, list.front(), s, key, day, counts, events, module_events);
       list.pop_front();
     }
   }
@@ -98,7 +102,7 @@ void WaitingLists::serve(Population& pop, RandomKey key, std::uint32_t day, DayC
       const Waiting w{static_cast<std::int32_t>(i), today, pop.treatment[i], step_down};
       auto& list = lists_[s];
       if (list.empty() && occupied_[s] < tr.settings[s].slots) {
-        admit(pop, w, s, counts, events, module_events);
+        admit(pop, w, s, key, day, counts, events, module_events);
         continue;
       }
       --counts.treatment[static_cast<std::size_t>(pop.treatment[i])];

@@ -51,8 +51,8 @@ class WaitingLists {
     TreatmentStatus before;  // the status to return to on giving up
     bool step_down;          // the request came from a completion's step-down
   };
-  void admit(Population& pop, const Waiting& w, std::size_t setting, DayCounts& counts,
-             std::vector<ModuleEvent>& events, std::uint8_t* module_events);
+  void admit(Population& pop, const Waiting& w, std::size_t setting, RandomKey key, std::uint32_t day,
+             DayCounts& counts, std::vector<ModuleEvent>& events, std::uint8_t* module_events);
 
   const Parameters& p_;
   bool active_ = false;

@@ -77,6 +77,8 @@ inline constexpr std::int32_t event_stepped_down = 1 << 10;
 // An entry decided by the entry hazard (first or later): the caller draws its setting and
 // starts the episode (event_admitted or event_readmitted) or puts the agent on a waiting list.
 inline constexpr std::int32_t event_entry = 1 << 11;
+// The day began an episode entered from lapse or relapse: the agent started it in withdrawal.
+inline constexpr std::int32_t event_started_withdrawal = 1 << 12;
 
 // Day numbers and day counters are stored in 16 bits (population.hpp), so a run lasts at most
 // this many days and every counter stays below it.

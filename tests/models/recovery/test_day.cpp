@@ -308,11 +308,11 @@ TEST_CASE("resume and dropout hazards") {
 
   AgentState b = typical_agent();
   const double drop = 0.0075 * std::exp(-3.0 * (0.6 - 0.6) + 1.0 * 0.0);
-  CHECK(dropout_hazard(ctx, b, AgentEffects{}) == Approx(drop));
+  CHECK(treatment_hazard(ctx, b, AgentEffects{}) == Approx(drop));  // in treatment: the dropout hazard
   b.state = ClinicalState::lapse;
   AgentEffects fx;
   fx.dropout_multiplier = 0.7f;
-  CHECK(dropout_hazard(ctx, b, fx) == Approx(drop * 3.0 * 0.7));
+  CHECK(treatment_hazard(ctx, b, fx) == Approx(drop * 3.0 * 0.7));
 }
 
 TEST_CASE("a day: death ends the day and closes the first episode") {
@@ -465,6 +465,24 @@ TEST_CASE("a day: the entry hazard follows its equation") {
         std::exp(e.engagement_coefficient * 0.3 + e.craving_coefficient * -0.2 + e.mental_health_coefficient) *
         e.state_multiplier[static_cast<std::size_t>(x)] * 1.5;
     INFO(clinical_state_names[static_cast<std::size_t>(x)]);
-    CHECK(entry_hazard(ctx, a, fx) == doctest::Approx(expected).epsilon(1e-5));
+    CHECK(treatment_hazard(ctx, a, fx) == doctest::Approx(expected).epsilon(1e-5));  // out of treatment: entry
   }
+}
+
+TEST_CASE("a day: an episode entered from relapse starts in withdrawal on its first day") {
+  const DayContext ctx(testing::default_parameters());
+  AgentState a = typical_agent();
+  a.state = ClinicalState::relapse;
+  a.treatment = TreatmentStatus::in_treatment;
+  a.status_days = 0;  // entered yesterday
+  a.abstinent_run = 0;
+  a.withdrawal_days_left = 3;  // drawn on entry
+  const auto ev = advance_one_day(ctx, a, 50, quiet_day, AgentEffects{});
+  CHECK((ev & event_started_withdrawal) != 0);
+  CHECK(a.state == ClinicalState::withdrawal);
+  CHECK(a.withdrawal_days_left == 2);  // its first withdrawal day done
+  // The next day is not a first day: nothing more happens to the state.
+  const auto again = advance_one_day(ctx, a, 51, quiet_day, AgentEffects{});
+  CHECK((again & event_started_withdrawal) == 0);
+  CHECK(a.state == ClinicalState::withdrawal);
 }
