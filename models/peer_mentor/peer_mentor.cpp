@@ -27,6 +27,14 @@ void PeerMentor::declare(ParamTable& t) {
                "Queue order: first eligible first, or highest severity first (ties by agent index)");
   t.add_integer("duration_days", p.duration_days, 180, 0, 36500, "days",
                 "Mentoring continues this many days after the agent's treatment ends");
+  t.add_real("disengage_base_hazard_per_day", p.disengage_base_hazard_per_day, 1.0 / 120.0, 0.0, 1.0, "per day",
+             "Hazard that a matched mentee stops meeting their mentor, at engagement 0.5 (1/120: a mean of 120 "
+             "days; 0: matches last while eligible)");
+  t.add_real("disengage_engagement_coefficient", p.disengage_engagement_coefficient, -2.0, -50.0, 50.0,
+             "log-hazard per unit", "Disengagement log-hazard per unit of (w - 0.5): the engaged stay longer");
+  t.add_integer("reengage_after_days", p.reengage_after_days, 0, 0, 36500, "days",
+                "A mentee who disengaged rejoins the queue this many days later if still eligible (0: never, "
+                "until a new eligibility window opens)");
 
   // ---- mentors: training, supervision, burnout, turnover
   t.add_real("training_hours", p.training_hours, 45.0, 0.0, 10000.0, "hours",
@@ -173,6 +181,43 @@ void PeerMentor::update_eligibility(const DayView& view, std::int32_t day) {
   }
 }
 
+// Matched mentees who stop meeting their mentor today, each on its own draw; their places free
+// at once. One who may re-engage rejoins the queue reengage_after_days later, if still eligible
+// then and not in the programme again by a new window.
+void PeerMentor::disengage(const DayView& view, std::int32_t day) {
+  if (p_.reengage_after_days > 0) {
+    candidates_.clear();
+    reengaging_.merge_due_into(day, candidates_);
+    for (const std::int32_t agent : candidates_) {
+      const auto i = static_cast<std::size_t>(agent);
+      if (view.pop.state[i] == ClinicalState::deceased || status_of(i) != MenteeStatus::ineligible ||
+          day >= eligible_until_[i])
+        continue;
+      // Back of the queue (fifo), or by severity as before.
+      if (p_.priority == MentorQueuePriority::fifo) priority_[i] = static_cast<double>(day);
+      view.emit(i, event_queued);
+      queue_.join(day, {.priority = priority_[i], .agent = agent});
+    }
+  }
+  if (p_.disengage_base_hazard_per_day <= 0.0) return;
+  const auto& pop = view.pop;
+  collect_agents(mentor_.size(), candidates_, [&](std::size_t i) {
+    if (mentor_[i] < 0) return false;
+    const double hazard = p_.disengage_base_hazard_per_day *
+                          portable::exp(p_.disengage_engagement_coefficient * (pop.engagement[i] - 0.5));
+    const auto u =
+        philox_block(view.key, static_cast<std::uint32_t>(i), view.day, stream_base() + stream_disengage, 0)[0];
+    return bernoulli(u, hazard_to_probability(hazard));
+  });
+  for (const std::int32_t agent : candidates_) {
+    const auto i = static_cast<std::size_t>(agent);
+    --positions_[static_cast<std::size_t>(mentor_[i])].load;
+    mentor_[i] = -1;
+    view.emit(i, event_match_ended, 3);
+    if (p_.reengage_after_days > 0) reengaging_.add(day + static_cast<std::int32_t>(p_.reengage_after_days), agent);
+  }
+}
+
 // Candidates: admitted, alive, abstinent for long enough, out of treatment, not in the
 // programme as a mentee, never recruited before. In agent order, up to the cap.
 void PeerMentor::recruit(const DayView& view, std::int32_t day) {
@@ -243,6 +288,7 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
         std::clamp(m.burnout + p_.burnout_rise_per_excess_mentee_per_day * excess - recovery * m.burnout, 0.0, 1.0);
   }
   update_eligibility(view, day);  // 2. Eligibility.
+  disengage(view, day);           //    Mentees who drift away, and those who come back.
 
   // 3. Mentor positions: hires and recruits whose start day has come start (a hire's training
   //    is paid that day), recruits who relapse or die step down, and working mentors leave

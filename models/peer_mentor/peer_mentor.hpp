@@ -26,6 +26,9 @@ enum class MenteeStatus : std::uint8_t { ineligible, queued, matched };
 struct PeerMentorParameters {
   std::int64_t mentors{}, caseload{}, comfortable_caseload{}, duration_days{};
   double contacts_per_week{};
+  // Mentees who drift away: base x exp(coefficient (w - 0.5)) per day while matched.
+  double disengage_base_hazard_per_day{}, disengage_engagement_coefficient{};
+  std::int64_t reengage_after_days{};
   MentorMatchOn match_on = MentorMatchOn::admission;
   MentorQueuePriority priority = MentorQueuePriority::fifo;
   // Mentors: training, supervision, burnout, turnover.
@@ -135,7 +138,8 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
   // Random streams, offsets from the module's stream_base (one per kind of decision): a
   // contact today while matched (id = agent), the mentor leaves today (id = mentor position),
   // a candidate is recruited as a mentor today (id = agent).
-  enum StreamOffset : std::uint32_t { stream_contact = 0, stream_departure = 1, stream_recruit = 2 };
+  // A matched mentee stops meeting their mentor today (id = agent).
+  enum StreamOffset : std::uint32_t { stream_contact, stream_departure, stream_recruit, stream_disengage };
   static constexpr std::uint32_t effect_stream = stream_contact;
   // The module's events (event_names() order).
   enum Event : EventCode { event_queued = 0, event_matched = 1, event_match_ended = 2, event_left = 3 };
@@ -148,6 +152,7 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
     positions_.assign(hired_, Position{});
     queue_.reset(agents);
     closing_.clear();
+    reengaging_.clear();
   }
   void before_day(DayView& view) override;
   void after_day(DayView& view, std::span<double> metrics) override;
@@ -156,7 +161,8 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
     return {{"queued", "becomes eligible and joins the queue for a mentor"},
             {"matched", "is matched with a mentor (detail: the mentor's position)"},
             {"match_ended",
-             "the match ends (detail: 1 the mentor left, the mentee back in the queue; 2 eligibility ended)"},
+             "the match ends (detail: 1 the mentor left, the mentee back in the queue; 2 eligibility ended; 3 the "
+             "mentee disengaged)"},
             {"left", "leaves the programme: eligibility ended, or died (detail: 1 while waiting, 2 while matched)"}};
   }
   std::vector<OutcomeDefinition> outcome_definitions(EventCode first_code, std::int64_t days) const override {
@@ -220,6 +226,7 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
   // Parts of after_day (`day` is view.day).
   void depart(const DayView& view, std::int32_t day, const std::vector<std::size_t>& leaving);
   void update_eligibility(const DayView& view, std::int32_t day);
+  void disengage(const DayView& view, std::int32_t day);
   void recruit(const DayView& view, std::int32_t day);
   void match_queue(const DayView& view, std::int32_t day);
 
@@ -244,6 +251,7 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
 
   // Eligibility windows that close on a known day, in the order they close: (day, agent).
   DueList closing_;
+  DueList reengaging_;  // disengaged mentees who may rejoin the queue (reengage_after_days)
   std::vector<std::int32_t> candidates_, returned_today_;
   std::int32_t last_day_ = -1;  // of after_day
   std::int64_t departures_today_ = 0, recruits_today_ = 0, trainings_today_ = 0;

@@ -173,8 +173,10 @@ TEST_CASE("peer_mentor: a departed mentor's mentees are rematched or queued at t
   Parameters p = testing::open_cohort(2.0, 250);
   constexpr std::int32_t duration = 40;
   PeerMentor module;
-  configure(module,
-            {"mentors=6", "caseload=6", "departure_hazard_per_day=0.03", "hiring_delay_days=10", "duration_days=40"});
+  // Without disengagement (which ends matches of eligible mentees by design), the status
+  // follows the treatment history exactly.
+  configure(module, {"mentors=6", "caseload=6", "departure_hazard_per_day=0.03", "hiring_delay_days=10",
+                     "duration_days=40", "disengage_base_hazard_per_day=0"});
   const auto n = static_cast<std::size_t>(p.population.size);
   std::vector<TreatmentStatus> previous(n, TreatmentStatus::not_arrived);
   std::vector<std::int32_t> discharged(n, -1000000);
@@ -498,3 +500,44 @@ RECOVERYSIM_MODULE_CONTRACT("peer_mentor",
                               "contact_craving_increment=0", "matched_support_connections=0",
                               "matched_stress_lapse_multiplier=1", "matched_dropout_multiplier=1",
                               "matched_relapse_odds_multiplier=1"}))
+
+TEST_CASE("peer_mentor: matched mentees disengage at the stated hazard" * doctest::test_suite("statistical")) {
+  // With the engagement coefficient 0 the hazard is the base: each matched mentee-day ends the
+  // match (detail 3) with p = 1 - exp(-h). The days at risk: those matched at the end of the day
+  // before, less those whose eligibility ended today (handled before disengagement).
+  const double h = 0.02, p_day = -std::expm1(-h);
+  Parameters p = testing::closed_cohort(5000);
+  PeerMentor module;
+  configure(module,
+            {"mentors=300", "caseload=20", "disengage_base_hazard_per_day=0.02", "disengage_engagement_coefficient=0"});
+  constexpr std::uint32_t days = 150;
+  ObservationPlan plan;
+  plan.days = days;
+  plan.record_events = true;
+  ArmSimulation arm(p, {{&module, stream_base}}, plan);
+  std::vector<double> m(module.metric_names().size());
+  std::vector<std::span<double>> ms{m};
+  std::vector<double> matched_at_end(days);
+  arm.start_replicate({31, 0}, days);
+  for (std::uint32_t d = 0; d < days; ++d) {
+    arm.step(d, nullptr, ms);
+    matched_at_end[d] = m[matched_mentees];
+  }
+  arm.finish_replicate();
+  std::vector<std::int64_t> disengaged(days), ended_by_eligibility(days);
+  const EventCode match_ended = stream_base + PeerMentor::event_match_ended;
+  for (const RecordedEvent& e : arm.take_event_records()) {
+    if (e.code != match_ended) continue;
+    if (e.detail == 3) ++disengaged[static_cast<std::size_t>(e.day)];
+    if (e.detail == 2) ++ended_by_eligibility[static_cast<std::size_t>(e.day)];
+  }
+  double at_risk = 0.0, events = 0.0;
+  for (std::uint32_t d = 1; d < days; ++d) {
+    at_risk += matched_at_end[d - 1] - static_cast<double>(ended_by_eligibility[d]);
+    events += static_cast<double>(disengaged[d]);
+  }
+  const double rate = events / at_risk, se = std::sqrt(p_day * (1 - p_day) / at_risk);
+  INFO("disengaged ", events, " of ", at_risk, " matched days: ", rate, " against ", p_day, " (SE ", se, ")");
+  CHECK(events > 1000);
+  CHECK(std::fabs(rate - p_day) < 4 * se);
+}
