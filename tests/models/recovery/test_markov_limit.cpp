@@ -200,3 +200,154 @@ TEST_CASE("Markov limit: daily state occupancy equals the powers of the transiti
     CHECK(most > 0.02);
   }
 }
+
+// ---- the treatment pathway: the clinical chain times the treatment status -------------------
+
+namespace {
+
+constexpr int episode_days = 20;
+
+// A cohort that starts in the community (untreated, in relapse) and enters outpatient episodes
+// of 20 days at a constant hazard by state; dropout at a constant hazard; no step-down.
+Parameters pathway_parameters() {
+  Parameters p = neutral_parameters();
+  p.population.start = CohortStart::community;
+  auto& tr = p.treatment;
+  tr.entry.base_hazard_per_day = 0.03;
+  tr.entry.engagement_coefficient = tr.entry.craving_coefficient = tr.entry.mental_health_coefficient = 0.0;
+  tr.entry.state_multiplier = {1.0, 0.2, 0.1, 0.5, 1.0};
+  auto& outpatient = tr.settings[static_cast<std::size_t>(Setting::outpatient)];
+  outpatient.length_days = episode_days;
+  outpatient.dropout_base_hazard_per_day = 0.02;
+  p.model.dropout_engagement_coefficient = p.model.dropout_craving_coefficient = 0.0;
+  p.model.dropout_use_multiplier = 1.0;
+  return p;
+}
+
+// Statuses of the product chain: untreated, in treatment with k days of the episode done
+// (T_0 .. T_{L-1}), completed, dropped out.
+struct Status {
+  static constexpr int U = 0;
+  static int T(int k) { return 1 + k; }
+  static constexpr int C = 1 + episode_days;
+  static constexpr int Dr = 2 + episode_days;
+  static constexpr int size = 3 + episode_days;
+};
+
+// The product chain over (clinical chain state, status), in the day's order: an episode's first
+// day from use starts in withdrawal; death; the clinical transition; then dropout or progress
+// in treatment, or entry (by the state after the transition) out of it. The dead are absorbed
+// whatever their status (index: clinical state D or D_S, status U).
+Eigen::MatrixXd pathway_matrix(const Parameters& p, Substance s) {
+  const Eigen::MatrixXd P = transition_matrix(p, s);
+  const auto& tr = p.treatment;
+  const double drop =
+      hazard_to_probability(tr.settings[static_cast<std::size_t>(Setting::outpatient)].dropout_base_hazard_per_day);
+  const auto enter = [&](int c) {
+    return hazard_to_probability(tr.entry.base_hazard_per_day *
+                                 tr.entry.state_multiplier[static_cast<std::size_t>(Chain::reported(c))]);
+  };
+  const auto index = [](int c, int status) { return c * Status::size + status; };
+  const int n = Chain::size * Status::size;
+  Eigen::MatrixXd M = Eigen::MatrixXd::Zero(n, n);
+  for (int c0 = 0; c0 < Chain::size; ++c0)
+    for (int status = 0; status < Status::size; ++status) {
+      const int from = index(c0, status);
+      if (c0 == Chain::D || c0 == Chain::D_S) {
+        M(from, index(c0, Status::U)) = 1.0;
+        continue;
+      }
+      const bool using_now = c0 == Chain::L || c0 == Chain::R;
+      const int c = status == Status::T(0) && using_now ? Chain::W : c0;  // the episode's first day
+      for (int c1 = 0; c1 < Chain::size; ++c1) {
+        const double q = P(c, c1);
+        if (q == 0.0) continue;
+        if (c1 == Chain::D || c1 == Chain::D_S) {
+          M(from, index(c1, Status::U)) += q;
+          continue;
+        }
+        if (status >= Status::T(0) && status <= Status::T(episode_days - 1)) {
+          const int k = status - Status::T(0);
+          M(from, index(c1, Status::Dr)) += q * drop;
+          M(from, index(c1, k + 1 >= episode_days ? Status::C : Status::T(k + 1))) += q * (1 - drop);
+        } else {
+          const double e = enter(c1);
+          M(from, index(c1, Status::T(0))) += q * e;
+          M(from, index(c1, status)) += q * (1 - e);
+        }
+      }
+    }
+  return M;
+}
+
+}  // namespace
+
+TEST_CASE("Markov limit: states and treatment statuses of a community start follow the product chain") {
+  const Parameters p = pathway_parameters();
+  constexpr int days = 120;
+  constexpr int agents = 20000;
+  constexpr int replicates = 2;
+  const int n_states = Chain::size * Status::size;
+
+  // Expected occupancy of the clinical states (all) and of the treatment statuses (the living).
+  std::vector<std::array<double, clinical_state_count>> expected(days);
+  std::vector<std::array<double, treatment_status_count>> expected_status(days);
+  for (std::size_t s = 0; s < substance_count; ++s) {
+    const Eigen::MatrixXd M = pathway_matrix(p, static_cast<Substance>(s));
+    CHECK((M.rowwise().sum().array() - 1.0).abs().maxCoeff() < 1e-12);
+    Eigen::RowVectorXd pi = Eigen::RowVectorXd::Zero(n_states);
+    pi(Chain::R * Status::size + Status::U) = 1.0;  // untreated, in relapse
+    for (int t = 0; t < days; ++t) {
+      pi = pi * M;
+      const double share = p.population.substance_mix[s];
+      for (int c = 0; c < Chain::size; ++c)
+        for (int status = 0; status < Status::size; ++status) {
+          const double x = share * pi(c * Status::size + status);
+          expected[static_cast<std::size_t>(t)][static_cast<std::size_t>(Chain::reported(c))] += x;
+          if (c == Chain::D || c == Chain::D_S) continue;
+          const TreatmentStatus y = status == Status::U    ? TreatmentStatus::untreated
+                                    : status == Status::C  ? TreatmentStatus::completed
+                                    : status == Status::Dr ? TreatmentStatus::dropped_out
+                                                           : TreatmentStatus::in_treatment;
+          expected_status[static_cast<std::size_t>(t)][static_cast<std::size_t>(y)] += x;
+        }
+    }
+  }
+
+  std::vector<DayCounts> simulated(days);
+  Population pop;
+  pop.resize(agents);
+  const DayContext ctx(p);
+  for (std::uint32_t r = 0; r < replicates; ++r) {
+    const RandomKey key{2025, r};
+    initialise(pop, p, key);
+    for (int t = 0; t < days; ++t)
+      simulated[static_cast<std::size_t>(t)] += step_population(ctx, pop, key, static_cast<std::uint32_t>(t));
+  }
+
+  const double n = static_cast<double>(agents) * replicates;
+  const auto compare = [&](const char* what, std::string_view name, int t, double pi, std::int64_t count) {
+    const double share = static_cast<double>(count) / n;
+    const double se = std::sqrt(pi * (1.0 - pi) / n);
+    INFO("day ", t, " ", what, " ", name, ": simulated ", share, ", exact ", pi, ", SE ", se);
+    if (pi == 0.0) CHECK(share == 0.0);
+    else CHECK(std::fabs(share - pi) <= 4.0 * se);
+  };
+  for (int t = 9; t < days; t += 10) {
+    const auto d = static_cast<std::size_t>(t);
+    for (std::size_t x = 0; x < clinical_state_count; ++x)
+      compare("state", clinical_state_names[x], t, expected[d][x], simulated[d].state[x]);
+    for (const auto y : {TreatmentStatus::untreated, TreatmentStatus::in_treatment, TreatmentStatus::completed,
+                         TreatmentStatus::dropped_out}) {
+      const auto k = static_cast<std::size_t>(y);
+      compare("status", treatment_status_names[k], t, expected_status[d][k], simulated[d].treatment[k]);
+    }
+  }
+  // Meaningful only if every status is visited.
+  for (const auto y : {TreatmentStatus::untreated, TreatmentStatus::in_treatment, TreatmentStatus::completed,
+                       TreatmentStatus::dropped_out}) {
+    double most = 0.0;
+    for (const auto& day : expected_status) most = std::max(most, day[static_cast<std::size_t>(y)]);
+    CHECK(most > 0.05);
+  }
+}
