@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """Run the shipped scenarios and print each calibration target (targets T1-T8) beside the
-simulated figure, as the Markdown table of docs/calibration.md.
+simulated figure, as the Markdown table of docs/calibration.md; with --literature, every
+expressible target of calibration/literature.yaml (T1-T21) instead.
 
     /usr/bin/python3 scripts/calibration.py [--binary build/release/recoverysim] [--replicates 10]
+    /usr/bin/python3 scripts/calibration.py --literature calibration/literature.yaml [--replicates 10]
 
 Intervals are 95% normal intervals over replicates (paired by replicate for ratios and
 differences between arms: arms of a replicate share people and core draws).
 """
 import argparse
+import json
 import pathlib
 import subprocess
 import sys
@@ -15,6 +18,7 @@ import tempfile
 
 import h5py
 import numpy as np
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ALCOHOL, OPIOID, STIMULANT = 0, 1, 2
@@ -46,11 +50,147 @@ def by_substance(arm, values_fn):
             for s in (ALCOHOL, OPIOID, STIMULANT)}
 
 
+class TargetsError(Exception):
+    pass
+
+
+def checked_targets(path):
+    """The targets of a literature file, each checked for the keys this script reads."""
+    try:
+        with open(path) as f:
+            doc = yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as e:
+        raise TargetsError(f"{path}: {e}")
+    if not isinstance(doc, dict) or not isinstance(doc.get("targets"), list):
+        raise TargetsError(f"{path}: expected a mapping with a list `targets`")
+    seen = set()
+    for k, t in enumerate(doc["targets"]):
+        where = f"{path}: targets[{k}]"
+        if not isinstance(t, dict):
+            raise TargetsError(f"{where}: expected a mapping")
+        for key in ("id", "quantity", "population", "origin", "scenario", "measure", "observed", "tolerance"):
+            if key not in t:
+                raise TargetsError(f"{where}: missing `{key}`")
+        where = f"{path}: target {t['id']}"
+        if t["id"] in seen:
+            raise TargetsError(f"{where}: id used twice")
+        seen.add(t["id"])
+        if not isinstance(t["scenario"], dict) or not isinstance(t["scenario"].get("file"), str):
+            raise TargetsError(f"{where}: scenario: expected {{file: ..., set: ..., outcomes: [...]}}")
+        if not (ROOT / t["scenario"]["file"]).is_file():
+            raise TargetsError(f"{where}: scenario.file: no file {t['scenario']['file']}")
+        m = t["measure"]
+        kinds = [k for k in ("quantity", "ratio", "difference") if k in m]
+        if len(kinds) != 1:
+            raise TargetsError(f"{where}: measure: expected one of quantity, ratio, difference")
+        if kinds[0] != "quantity" and (not isinstance(m[kinds[0]], list) or len(m[kinds[0]]) != 2):
+            raise TargetsError(f"{where}: measure.{kinds[0]}: expected two quantities")
+        if "arms" in m and (not isinstance(m["arms"], list) or len(m["arms"]) != 2):
+            raise TargetsError(f"{where}: measure.arms: expected two arms")
+        tol = t["tolerance"]
+        if not (isinstance(tol, list) and len(tol) == 2 and all(isinstance(x, (int, float)) for x in tol)
+                and tol[0] <= tol[1]):
+            raise TargetsError(f"{where}: tolerance: expected [low, high] with low <= high")
+        if not isinstance(t["observed"], dict) or not isinstance(t["observed"].get("value"), (int, float)):
+            raise TargetsError(f"{where}: observed: expected {{value: ...}}")
+    return doc["targets"], doc.get("not_expressible", [])
+
+
+def literature_rows(binary, path, replicates, tmp):
+    """One row per target: its figure in the model, mean and 95% interval over replicates."""
+    targets, not_expressible = checked_targets(path)
+    runs = {}  # one run per distinct scenario (file, set, outcomes)
+    rows = []
+    for t in targets:
+        spec = t["scenario"]
+        key = json.dumps(spec, sort_keys=True)
+        if key not in runs:
+            with open(ROOT / spec["file"]) as f:
+                scenario = yaml.safe_load(f)
+            for dotted, value in (spec.get("set") or {}).items():  # as the file would say it
+                node = scenario
+                *parents, last = dotted.split(".")
+                for part in parents:
+                    node = node.setdefault(part, {})
+                node[last] = value
+            scenario.setdefault("analysis", {}).setdefault("outcomes", []).extend(spec.get("outcomes", []))
+            scenario.pop("output", None)
+            yaml_path = tmp / f"target_{len(runs)}.yaml"
+            yaml_path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+            out = tmp / f"target_{len(runs)}.h5"
+            done = subprocess.run([binary, "run", str(yaml_path), "-q", "--force", "-o", str(out), "--replicates",
+                                   str(replicates)], capture_output=True, text=True)
+            if done.returncode != 0:
+                raise TargetsError(f"{path}: target {t['id']}: its scenario does not run: "
+                                   + (done.stderr.strip().splitlines() or ["exit " + str(done.returncode)])[-1])
+            runs[key] = h5py.File(out, "r")
+        f = runs[key]
+        m = t["measure"]
+        names = [m["quantity"]] if "quantity" in m else m.get("ratio", m.get("difference"))
+        arms_needed = m.get("arms") or [t.get("arm") or list(f["arms"].keys())[0]]
+        for arm in arms_needed:
+            for q in names:
+                if f"arms/{arm}/outcomes/{q}" not in f:
+                    raise TargetsError(f"{path}: target {t['id']}: measure: no outcome {q} in arm {arm} of "
+                                       f"{spec['file']}")
+        default_arm = t.get("arm") or list(f["arms"].keys())[0]
+
+        def values(quantity, arm):
+            v = f[f"arms/{arm}/outcomes/{quantity}"][...].astype(float)
+            return 1.0 - v if m.get("complement") else v
+
+        if "quantity" in m:
+            v = values(m["quantity"], default_arm)
+        else:
+            kind = "ratio" if "ratio" in m else "difference"
+            a, b = m[kind]
+            arms = m.get("arms", [default_arm, default_arm])
+            x, y = values(a, arms[0]), values(b, arms[1])
+            v = x / y if kind == "ratio" else x - y
+        mean = float(np.mean(v))
+        low, high = t["tolerance"]
+        verdict = "inside" if low <= mean <= high else ("below" if mean < low else "above")
+        observed = t["observed"]
+        shown = f"{observed['value']:g}" + (f" ({observed['range'][0]:g}-{observed['range'][1]:g})"
+                                             if "range" in observed else "")
+        rows.append((t["id"] + (" (held out)" if t.get("held_out") else ""), t["quantity"], shown,
+                     f"{low:g} to {high:g}", interval(v), verdict))
+    for f in runs.values():
+        f.close()
+    return rows, not_expressible
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=str(ROOT / "build" / "release" / "recoverysim"))
     parser.add_argument("--replicates", type=int, default=10)
+    parser.add_argument("--literature", help="a targets file (calibration/literature.yaml)")
+    parser.add_argument("--check", action="store_true", help="with --literature: check the file, run nothing")
     args = parser.parse_args()
+    if args.literature and args.check:
+        try:
+            targets, missing = checked_targets(args.literature)
+        except TargetsError as e:
+            print(f"calibration.py: error: {e}", file=sys.stderr)
+            return 2
+        print(f"{args.literature}: {len(targets)} targets, {len(missing)} not expressible")
+        return 0
+    if args.literature:
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                rows, missing = literature_rows(args.binary, args.literature, args.replicates, pathlib.Path(tmp))
+        except TargetsError as e:
+            print(f"calibration.py: error: {e}", file=sys.stderr)
+            return 2
+        print(f"| target | quantity | published | tolerance | model (mean [95% CI], {args.replicates} replicates) "
+              "| |")
+        print("|---|---|---|---|---|---|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+        inside = sum(r[-1] == "inside" for r in rows)
+        print(f"\n{inside} of {len(rows)} inside their tolerance; not expressible: "
+              + ", ".join(m["id"] for m in missing))
+        return 0
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
