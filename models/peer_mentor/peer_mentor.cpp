@@ -56,7 +56,7 @@ void PeerMentor::declare(ParamTable& t) {
                 "A departed mentor's position is filled by a new mentor (burnout 0) this many days later");
 
   // ---- pipeline: agents in long abstinence become mentors
-  t.add_integer("recruit_after_abstinent_days", p.recruit_after_abstinent_days, 365, 1, 36500, "days",
+  t.add_integer("recruit_after_abstinent_days", p.recruit_after_abstinent_days, 730, 1, 36500, "days",
                 "Consecutive abstinent days (out of treatment) before an agent may be recruited as a mentor");
   t.add_real("recruit_probability_per_day", p.recruit_probability_per_day, 0.001, 0.0, 1.0, "probability per day",
              "Daily probability that a candidate is recruited (0 = no pipeline)");
