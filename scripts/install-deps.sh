@@ -10,7 +10,7 @@ packages=(
   openmpi-bin libopenmpi-dev slurm-wlm munge
   clang-14 libfuzzer-14-dev clang-format-14 clang-tidy-14 editorconfig
   qemu-user
-  python3 python3-h5py python3-numpy python3-matplotlib python3-scipy
+  python3 python3-h5py python3-numpy python3-matplotlib python3-scipy python3-yaml
   chromium python3-websocket
   r-base-core r-cran-hdf5r r-bioc-rhdf5
 )

@@ -236,13 +236,20 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
   // episodes they start (or a place asked for in a full setting) are decided here, one agent at
   // a time.
   const TreatmentParameters& tr = ctx.p.treatment;
-  // An episode entered from lapse or relapse starts in withdrawal the next day (advance_one_day):
-  // its length is drawn now.
-  const auto starts_in_use = [&](std::size_t l, std::uint32_t agent, std::uint32_t day) {
+  // Lane l starts an episode in setting s tomorrow: the first one, or another (returns which).
+  // One entered from lapse or relapse starts in withdrawal (advance_one_day): its length is drawn
+  // now.
+  const auto start_episode = [&](std::size_t l, std::uint32_t agent, std::uint32_t day, std::size_t s) {
+    const bool first_episode = t.treatment[l] == static_cast<std::int32_t>(TreatmentStatus::untreated);
     if ((t.state[l] == static_cast<std::int32_t>(ClinicalState::lapse)) ||
         (t.state[l] == static_cast<std::int32_t>(ClinicalState::relapse)))
       t.withdrawal_days_left[l] =
           draw_withdrawal_length(ctx.p, static_cast<Substance>(t.substance[l]), key, agent, day);
+    t.setting[l] = static_cast<std::int32_t>(s);
+    t.treatment[l] = static_cast<std::int32_t>(TreatmentStatus::in_treatment);
+    t.status_days[l] = 0;
+    t.readmissions[l] += first_episode ? 0 : 1;
+    return first_episode ? event_admitted : event_readmitted;
   };
   for (std::size_t l = 0; l < admitted; ++l) {
     if (!(events[l] & (event_entry | event_completed))) continue;
@@ -256,13 +263,7 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
         out.place_requests[first / tile] |= std::uint64_t{1} << l;
         continue;
       }
-      const bool first_episode = t.treatment[l] == static_cast<std::int32_t>(TreatmentStatus::untreated);
-      starts_in_use(l, agent, day);
-      t.setting[l] = s;
-      t.treatment[l] = static_cast<std::int32_t>(TreatmentStatus::in_treatment);
-      t.status_days[l] = 0;
-      t.readmissions[l] += first_episode ? 0 : 1;
-      events[l] |= first_episode ? event_admitted : event_readmitted;
+      events[l] |= start_episode(l, agent, day, s);
     } else if (steps_down(tr, substance, static_cast<std::size_t>(t.setting[l]), key, agent, day)) {
       // Continuing care: the next episode, in the step-down setting, starts tomorrow (places
       // permitting: a step-down setting with slots takes its place like any entry).
@@ -271,12 +272,7 @@ void advance_tile(const DayContext& shared_ctx, const Population& pop, Tile& til
         out.place_requests[first / tile] |= std::uint64_t{1} << l;
         continue;
       }
-      events[l] |= event_readmitted | event_stepped_down;
-      starts_in_use(l, agent, day);
-      t.setting[l] = static_cast<std::int32_t>(s);
-      t.treatment[l] = static_cast<std::int32_t>(TreatmentStatus::in_treatment);
-      t.status_days[l] = 0;
-      t.readmissions[l] += 1;
+      events[l] |= start_episode(l, agent, day, s) | event_stepped_down;  // never the first
     }
   }
   if (observe) {

@@ -13,6 +13,7 @@
 #include <Eigen/Dense>
 
 #include <cmath>
+#include <string_view>
 
 using namespace recoverysim;
 using namespace recoverysim::recovery;
@@ -121,6 +122,16 @@ Eigen::MatrixXd transition_matrix(const Parameters& p, Substance s) {
   return P;
 }
 
+// Agents are independent, so a count of n agents is Binomial(n, pi): the simulated share must be
+// within 4 SE = 4 sqrt(pi (1 - pi) / n) of the exact one (and 0 where it is 0).
+void check_share(const char* what, std::string_view name, int day, double pi, std::int64_t count, double n) {
+  const double share = static_cast<double>(count) / n;
+  const double se = std::sqrt(pi * (1.0 - pi) / n);
+  INFO("day ", day, " ", what, " ", name, ": simulated ", share, ", exact ", pi, ", SE ", se);
+  if (pi == 0.0) CHECK(share == 0.0);
+  else CHECK(std::fabs(share - pi) <= 4.0 * se);
+}
+
 }  // namespace
 
 TEST_CASE("Markov limit: daily state occupancy equals the powers of the transition matrix (4 SE)") {
@@ -168,17 +179,12 @@ TEST_CASE("Markov limit: daily state occupancy equals the powers of the transiti
     for (const DeathCause c : pop.death_cause) substance_deaths += c == DeathCause::substance_related ? 1 : 0;
   }
 
-  // Agents are independent, so each count is Binomial(n, pi): SE = sqrt(pi (1 - pi) / n).
   const double n = static_cast<double>(agents) * replicates;
   int compared = 0;
   for (int t = 9; t < days; t += 10) {
     for (std::size_t x = 0; x < clinical_state_count; ++x) {
-      const double pi = expected[static_cast<std::size_t>(t)][x];
-      const double share = static_cast<double>(simulated[static_cast<std::size_t>(t)][x]) / n;
-      const double se = std::sqrt(pi * (1.0 - pi) / n);
-      INFO("day ", t, " state ", clinical_state_names[x], ": simulated ", share, ", exact ", pi, ", SE ", se);
-      if (pi == 0.0) CHECK(share == 0.0);
-      else CHECK(std::fabs(share - pi) <= 4.0 * se);
+      check_share("state", clinical_state_names[x], t, expected[static_cast<std::size_t>(t)][x],
+                  simulated[static_cast<std::size_t>(t)][x], n);
       ++compared;
     }
   }
@@ -326,21 +332,14 @@ TEST_CASE("Markov limit: states and treatment statuses of a community start foll
   }
 
   const double n = static_cast<double>(agents) * replicates;
-  const auto compare = [&](const char* what, std::string_view name, int t, double pi, std::int64_t count) {
-    const double share = static_cast<double>(count) / n;
-    const double se = std::sqrt(pi * (1.0 - pi) / n);
-    INFO("day ", t, " ", what, " ", name, ": simulated ", share, ", exact ", pi, ", SE ", se);
-    if (pi == 0.0) CHECK(share == 0.0);
-    else CHECK(std::fabs(share - pi) <= 4.0 * se);
-  };
   for (int t = 9; t < days; t += 10) {
     const auto d = static_cast<std::size_t>(t);
     for (std::size_t x = 0; x < clinical_state_count; ++x)
-      compare("state", clinical_state_names[x], t, expected[d][x], simulated[d].state[x]);
+      check_share("state", clinical_state_names[x], t, expected[d][x], simulated[d].state[x], n);
     for (const auto y : {TreatmentStatus::untreated, TreatmentStatus::in_treatment, TreatmentStatus::completed,
                          TreatmentStatus::dropped_out}) {
       const auto k = static_cast<std::size_t>(y);
-      compare("status", treatment_status_names[k], t, expected_status[d][k], simulated[d].treatment[k]);
+      check_share("status", treatment_status_names[k], t, expected_status[d][k], simulated[d].treatment[k], n);
     }
   }
   // Meaningful only if every status is visited.
