@@ -6,6 +6,7 @@
 #include "portable_math.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <queue>
 
 namespace recoverysim::recovery {
@@ -21,12 +22,19 @@ void PeerMentor::declare(ParamTable& t) {
                 "Caseload above which a mentor's burnout rises");
   t.add_real("contacts_per_week", p.contacts_per_week, 1.0, 0.0, 7.0, "contacts per week",
              "Contacts per matched mentee; a day has a contact with probability contacts_per_week / 7");
-  t.add_choice("match_on", p.match_on, MentorMatchOn::admission, {"admission", "discharge"},
-               "Eligibility starts at admission (or readmission), or at discharge (completion or dropout)");
+  t.add_choice("match_on", p.match_on, MentorMatchOn::admission, {"admission", "discharge", "outreach"},
+               "Eligibility starts at admission (or readmission), at discharge (completion or dropout), or, for "
+               "outreach, when the person is out of treatment (arrival in the community, or dropout) until they "
+               "enter treatment");
   t.add_choice("priority", p.priority, MentorQueuePriority::fifo, {"fifo", "severity"},
                "Queue order: first eligible first, or highest severity first (ties by agent index)");
   t.add_integer("duration_days", p.duration_days, 180, 0, 36500, "days",
-                "Mentoring continues this many days after the agent's treatment ends");
+                "Mentoring continues this many days after the agent's treatment ends (outreach: after eligibility "
+                "opens)");
+  t.add_real("fidelity_base", p.fidelity_base, 0.9, 0.0, 1.0, "probability",
+             "Probability that a planned contact takes place, for a mentor without burnout");
+  t.add_real("burnout_fidelity_loss", p.burnout_fidelity_loss, 0.5, 0.0, 1.0, "share per unit of burnout",
+             "A planned contact takes place with probability fidelity_base x (1 - burnout_fidelity_loss x b)");
   t.add_real("disengage_base_hazard_per_day", p.disengage_base_hazard_per_day, 1.0 / 120.0, 0.0, 1.0, "per day",
              "Hazard that a matched mentee stops meeting their mentor, at engagement 0.5 (1/120: a mean of 120 "
              "days; 0: matches last while eligible)");
@@ -43,6 +51,11 @@ void PeerMentor::declare(ParamTable& t) {
              "Effectiveness from training is 1 - exp(-training_hours / training_scale_hours)");
   t.add_real("supervision_hours_per_week", p.supervision_hours_per_week, 2.0, 0.0, 40.0, "hours per week",
              "Supervision each active mentor receives");
+  t.add_boolean("supervisor_lived_experience", p.supervisor_lived_experience, false,
+                "The supervisor has lived experience of recovery: supervision removes burnout "
+                "lived_experience_supervision_gain times faster");
+  t.add_real("lived_experience_supervision_gain", p.lived_experience_supervision_gain, 1.25, 0.0, 10.0, "multiplier",
+             "Multiplier on supervision's burnout recovery when supervisor_lived_experience is true (an assumption)");
   t.add_real("burnout_rise_per_excess_mentee_per_day", p.burnout_rise_per_excess_mentee_per_day, 0.001, 0.0, 1.0,
              "burnout per mentee per day", "Daily rise of burnout per mentee above the comfortable caseload");
   t.add_real("burnout_recovery_per_supervision_hour", p.burnout_recovery_per_supervision_hour, 0.05, 0.0, 1.0,
@@ -64,6 +77,11 @@ void PeerMentor::declare(ParamTable& t) {
                 "Most recruited mentors (in training or working) at any time, on top of the hired positions");
   t.add_integer("recruit_training_days", p.recruit_training_days, 30, 1, 3650, "days",
                 "Training of a recruit before taking mentees");
+  t.add_integer("trainee_caseload", p.trainee_caseload, 4, 1, 1000, "mentees per mentor",
+                "Most mentees of a recruit not yet certified (at most caseload)");
+  t.add_real("certification_supervised_hours", p.certification_supervised_hours, 500.0, 0.0, 100000.0, "hours",
+             "Hours a recruit works under supervision (work_hours_per_week a week, while supervision_hours_per_week "
+             "> 0) before certification and the full caseload; 0: recruits take the full caseload at once");
 
   // ---- effects on mentees
   t.add_real("contact_engagement_increment", p.contact_engagement_increment, 0.03, -1.0, 1.0, "engagement per contact",
@@ -81,6 +99,9 @@ void PeerMentor::declare(ParamTable& t) {
              "Dropout hazard multiplier while matched");
   t.add_real("matched_relapse_odds_multiplier", p.matched_relapse_odds_multiplier, 0.8, 0.0, 100.0, "multiplier",
              "Multiplier on the odds that a lapse becomes a relapse while matched");
+  t.add_real("matched_entry_multiplier", p.matched_entry_multiplier, 1.5, 0.0, 100.0, "multiplier",
+             "Treatment entry hazard multiplier while matched, under match_on: outreach (other modes leave entry "
+             "alone)");
 
   // ---- costs
   t.add_real("salary_per_year", p.salary_per_year, 34000.0, 0.0, 1.0e9, "currency units per FTE-year",
@@ -90,7 +111,8 @@ void PeerMentor::declare(ParamTable& t) {
   t.add_real("supervision_cost_per_hour", p.supervision_cost_per_hour, 40.0, 0.0, 1.0e6, "currency units per hour",
              "Cost of an hour of supervision (the supervisor's time)");
   t.add_real("work_hours_per_week", p.work_hours_per_week, 40.0, 1.0, 168.0, "hours per week",
-             "Hours of one full-time equivalent; converts supervision hours into staff FTE");
+             "Hours of one full-time equivalent; converts supervision hours into staff FTE, and is the week a "
+             "recruit works towards certification");
 }
 
 std::vector<Metric> PeerMentor::metrics() const {
@@ -100,19 +122,27 @@ std::vector<Metric> PeerMentor::metrics() const {
           {"queue_mean_days_so_far", "days",
            "mean over the people in the queue of the days they have waited so far (0 if none): a figure about the "
            "queue on a day, not a person's wait"},
-          {"utilisation", "share", "matched_mentees / (mentors_active x caseload); 0 if no mentor is active"},
+          {"utilisation", "share",
+           "matched_mentees / the active mentors' caseloads (a recruit not yet certified: trainee_caseload); 0 if no "
+           "mentor is active"},
           {"mean_burnout", "burnout (0 to 1)", "mean burnout of the active mentors; 0 if none"},
           {"departures", "mentors", "active mentors who left today"},
           {"recruits", "people", "people recruited today as mentors (they start training)"},
           {"staff_fte", "FTE", "mentors working or in training plus their supervision, in full-time equivalents"},
-          {"cost", "currency units", "the day's staff cost: salaries, supervision and training, undiscounted"}};
+          {"cost", "currency units", "the day's staff cost: salaries, supervision and training, undiscounted"},
+          {"contacts", "contacts", "contacts that took place today (planned contacts at each mentor's fidelity)"}};
 }
 
 void PeerMentor::before_day(DayView&) {
   const double trained = 1.0 - portable::exp(-p_.training_hours / p_.training_scale_hours);
   effectiveness_.assign(positions_.size() + 1, 0.0);
-  // Each mentor's effectiveness today: its training, less its burnout at the start of the day.
-  for (std::size_t m = 0; m < positions_.size(); ++m) effectiveness_[m + 1] = trained * (1.0 - positions_[m].burnout);
+  fidelity_.assign(positions_.size() + 1, 0.0);
+  // Each mentor's effectiveness today, its training less its burnout at the start of the day,
+  // and its fidelity, the share of planned contacts that take place.
+  for (std::size_t m = 0; m < positions_.size(); ++m) {
+    effectiveness_[m + 1] = trained * (1.0 - positions_[m].burnout);
+    fidelity_[m + 1] = p_.fidelity_base * (1.0 - p_.burnout_fidelity_loss * positions_[m].burnout);
+  }
 }
 
 // The mentors of the positions `leaving` (in position order) leave; their mentees return to the
@@ -139,12 +169,23 @@ void PeerMentor::depart(const DayView& view, std::int32_t day, const std::vector
 }
 
 // Eligibility, from today's events: starts before ends, so that an agent admitted and
-// discharged on the same day is handled in that order. Only agents with an event today or an
-// eligibility window closing today can change, so only they are visited, in agent order.
+// discharged on the same day is handled in that order. Only agents with an event today, an
+// eligibility window closing today or (outreach) arriving today can change, so only they are
+// visited, in agent order.
 void PeerMentor::update_eligibility(const DayView& view, std::int32_t day) {
   // Other events (lapse, relapse, resumption) do not bear on eligibility.
   agents_with_events(view, event_died | event_admitted | event_readmitted | event_completed | event_dropped_out,
                      candidates_);
+  const bool outreach = p_.match_on == MentorMatchOn::outreach;
+  const auto arrived_from = static_cast<std::int32_t>(day > 0 ? view.pop.admitted_by(day - 1) : 0);
+  if (outreach) {  // today's arrivals, agents arrived_from .. admitted_by(day) - 1
+    const auto arrivals = static_cast<std::int32_t>(view.pop.admitted_by(day)) - arrived_from;
+    const auto middle = static_cast<std::ptrdiff_t>(candidates_.size());
+    candidates_.resize(candidates_.size() + static_cast<std::size_t>(arrivals));
+    std::iota(candidates_.begin() + middle, candidates_.end(), arrived_from);
+    std::inplace_merge(candidates_.begin(), candidates_.begin() + middle, candidates_.end());
+    candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
+  }
   closing_.merge_due_into(day, candidates_);
   const std::uint8_t admission = event_admitted | event_readmitted, discharge = event_completed | event_dropped_out;
   const std::uint8_t opens = p_.match_on == MentorMatchOn::admission ? admission : discharge;
@@ -152,7 +193,12 @@ void PeerMentor::update_eligibility(const DayView& view, std::int32_t day) {
     const auto i = static_cast<std::size_t>(agent);
     const std::uint8_t events = view.events[i];
     const bool died = (events & event_died) != 0;
-    if (!died && (events & opens) != 0 && status_of(i) == MenteeStatus::ineligible) {
+    // Outreach serves people out of treatment: from arrival in the community or a dropout,
+    // until they enter treatment (or the window closes).
+    const bool out_of_treatment = view.pop.treatment[i] != TreatmentStatus::in_treatment;
+    const bool opening = outreach ? out_of_treatment && (agent >= arrived_from || (events & event_dropped_out) != 0)
+                                  : (events & opens) != 0;
+    if (!died && opening && status_of(i) == MenteeStatus::ineligible) {
       // The order after the returned mentees: the day eligibility began (fifo), or the
       // severity, highest first.
       const double severity = view.pop.severity[i];
@@ -161,10 +207,19 @@ void PeerMentor::update_eligibility(const DayView& view, std::int32_t day) {
       queue_.join(day, {.priority = priority_[i], .agent = agent});
     }
     if (!died && status_of(i) != MenteeStatus::ineligible) {
-      if ((events & admission) != 0) eligible_until_[i] = open_ended;
-      if ((events & discharge) != 0) {
-        eligible_until_[i] = day + static_cast<std::int32_t>(p_.duration_days);
-        closing_.add(eligible_until_[i], agent);
+      if (outreach) {
+        if (!out_of_treatment) {
+          eligible_until_[i] = day;  // entered treatment: the outreach has done its work
+        } else if (opening) {
+          eligible_until_[i] = day + static_cast<std::int32_t>(p_.duration_days);
+          closing_.add(eligible_until_[i], agent);
+        }
+      } else {
+        if ((events & admission) != 0) eligible_until_[i] = open_ended;
+        if ((events & discharge) != 0) {
+          eligible_until_[i] = day + static_cast<std::int32_t>(p_.duration_days);
+          closing_.add(eligible_until_[i], agent);
+        }
       }
     }
     if (!died && day < eligible_until_[i]) continue;
@@ -258,14 +313,14 @@ void PeerMentor::match_queue(const DayView& view, std::int32_t day) {
   using LoadPosition = std::pair<std::int32_t, std::size_t>;
   std::priority_queue<LoadPosition, std::vector<LoadPosition>, std::greater<>> room;
   for (std::size_t m = 0; m < positions_.size(); ++m)
-    if (active(m, day) && positions_[m].load < caseload_) room.emplace(positions_[m].load, m);
+    if (active(m, day) && positions_[m].load < caseload_of(m)) room.emplace(positions_[m].load, m);
   while (!room.empty() && queue_.size() > 0) {
     const auto [load, m] = room.top();
     room.pop();
     const std::int32_t agent = queue_.serve(day);
     mentor_[static_cast<std::size_t>(agent)] = static_cast<std::int32_t>(m);
     positions_[m].load = load + 1;
-    if (load + 1 < caseload_) room.emplace(load + 1, m);
+    if (load + 1 < caseload_of(m)) room.emplace(load + 1, m);
     view.emit(static_cast<std::size_t>(agent), event_matched,
               static_cast<std::int16_t>(std::min<std::size_t>(m, 32767)));
   }
@@ -281,11 +336,19 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
   //    comfortable caseload and supervision removes a share of it, so a steady load settles
   //    at rise x excess / recovery. (A position not working has no mentees and no burnout,
   //    which this leaves at 0.)
-  const double recovery = p_.burnout_recovery_per_supervision_hour * p_.supervision_hours_per_week / days_per_week;
-  for (Position& m : positions_) {
-    const auto excess = static_cast<double>(std::max<std::int64_t>(0, m.load - p_.comfortable_caseload));
-    m.burnout =
-        std::clamp(m.burnout + p_.burnout_rise_per_excess_mentee_per_day * excess - recovery * m.burnout, 0.0, 1.0);
+  //    A supervisor with lived experience makes supervision lived_experience_supervision_gain
+  //    times as effective. A working recruit accrues supervised hours towards certification.
+  const double gain = p_.supervisor_lived_experience ? p_.lived_experience_supervision_gain : 1.0;
+  const double recovery =
+      p_.burnout_recovery_per_supervision_hour * p_.supervision_hours_per_week / days_per_week * gain;
+  const double supervised_hours = p_.supervision_hours_per_week > 0.0 ? p_.work_hours_per_week / days_per_week : 0.0;
+  for (std::size_t m = 0; m < positions_.size(); ++m) {
+    Position& position = positions_[m];
+    const auto excess = static_cast<double>(std::max<std::int64_t>(0, position.load - p_.comfortable_caseload));
+    position.burnout =
+        std::clamp(position.burnout + p_.burnout_rise_per_excess_mentee_per_day * excess - recovery * position.burnout,
+                   0.0, 1.0);
+    position.supervised_hours += recruited(m) && active(m, day) ? supervised_hours : 0.0;
   }
   update_eligibility(view, day);  // 2. Eligibility.
   disengage(view, day);           //    Mentees who drift away, and those who come back.
@@ -311,15 +374,15 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
   match_queue(view, day);  // 5. Queue and matching.
 
   // 6. The metrics.
-  double working = 0.0, paid = 0.0, matched = 0.0, burnout_sum = 0.0;  // paid: working or in training
+  double working = 0.0, paid = 0.0, matched = 0.0, burnout_sum = 0.0, capacity = 0.0;  // paid: working or training
   for (std::size_t m = 0; m < positions_.size(); ++m) {
     matched += positions_[m].load;
     paid += in_use(m) && (recruited(m) || active(m, day)) ? 1.0 : 0.0;
     if (!active(m, day)) continue;
     working += 1.0;
     burnout_sum += positions_[m].burnout;
+    capacity += caseload_of(m);
   }
-  const double capacity = working * static_cast<double>(caseload_);
   const double values[] = {working,
                            matched,
                            static_cast<double>(queue_.size()),
@@ -331,7 +394,8 @@ void PeerMentor::after_day(DayView& view, std::span<double> metrics) {
                            paid + working * p_.supervision_hours_per_week / p_.work_hours_per_week,  // staff_fte
                            paid * p_.salary_per_year / days_per_year +                               // cost
                                working * p_.supervision_hours_per_week / days_per_week * p_.supervision_cost_per_hour +
-                               static_cast<double>(trainings_today_) * p_.training_hours * p_.training_cost_per_hour};
+                               static_cast<double>(trainings_today_) * p_.training_hours * p_.training_cost_per_hour,
+                           static_cast<double>(view.effects_total)};
   std::copy(std::begin(values), std::end(values), metrics.begin());
 }
 
@@ -357,10 +421,11 @@ std::string PeerMentor::check_state(const Population& pop) const {
   std::int64_t room = 0;
   for (std::size_t m = 0; m < positions_.size(); ++m) {
     const Position& p = positions_[m];
-    if (p.load != mentees[m] || p.load > caseload_ || (!active(m, last_day_) && (p.load > 0 || p.burnout != 0.0)) ||
+    if (p.load != mentees[m] || p.load > caseload_of(m) ||
+        (!active(m, last_day_) && (p.load > 0 || p.burnout != 0.0)) ||
         (p.recruit >= 0 && pop.state[static_cast<std::size_t>(p.recruit)] == ClinicalState::deceased))
       return "mentor " + std::to_string(m) + ": its load, mentees, caseload, status, burnout or recruit disagree";
-    room += active(m, last_day_) ? caseload_ - p.load : 0;
+    room += active(m, last_day_) ? caseload_of(m) - p.load : 0;
   }
   if (queue_.size() > 0 && room > 0) return "agents wait while a mentor has room";
   return {};

@@ -16,7 +16,7 @@
 
 namespace recoverysim::recovery {
 
-enum class MentorMatchOn : std::uint8_t { admission, discharge };
+enum class MentorMatchOn : std::uint8_t { admission, discharge, outreach };
 enum class MentorQueuePriority : std::uint8_t { fifo, severity };
 
 // Where an agent stands with respect to the programme.
@@ -31,18 +31,25 @@ struct PeerMentorParameters {
   std::int64_t reengage_after_days{};
   MentorMatchOn match_on = MentorMatchOn::admission;
   MentorQueuePriority priority = MentorQueuePriority::fifo;
+  // Fidelity: a planned contact takes place with probability base x (1 - loss x burnout).
+  double fidelity_base{}, burnout_fidelity_loss{};
   // Mentors: training, supervision, burnout, turnover.
   double training_hours{}, training_scale_hours{}, supervision_hours_per_week{};
+  bool supervisor_lived_experience = false;
+  double lived_experience_supervision_gain{};
   double burnout_rise_per_excess_mentee_per_day{}, burnout_recovery_per_supervision_hour{};
   double departure_hazard_per_day{}, departure_burnout_coefficient{};
   std::int64_t hiring_delay_days{};
   // Pipeline.
   std::int64_t recruit_after_abstinent_days{}, recruits_max{}, recruit_training_days{};
   double recruit_probability_per_day{};
+  // Certification: a recruit takes trainee_caseload mentees until certified.
+  std::int64_t trainee_caseload{};
+  double certification_supervised_hours{};
   // Effects on mentees.
   double contact_engagement_increment{}, contact_self_efficacy_increment{}, contact_craving_increment{};
   double matched_support_connections{}, matched_stress_lapse_multiplier{}, matched_dropout_multiplier{};
-  double matched_relapse_odds_multiplier{};
+  double matched_relapse_odds_multiplier{}, matched_entry_multiplier{};
   // Costs.
   double salary_per_year{}, training_cost_per_hour{}, supervision_cost_per_hour{}, work_hours_per_week{};
 };
@@ -149,6 +156,7 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
   void start(const ReplicateContext&, std::size_t agents) {
     hired_ = static_cast<std::size_t>(p_.mentors);
     caseload_ = static_cast<std::int32_t>(p_.caseload);
+    entry_multiplier_ = p_.match_on == MentorMatchOn::outreach ? static_cast<float>(p_.matched_entry_multiplier) : 1.0f;
     positions_.assign(hired_, Position{});
     queue_.reset(agents);
     closing_.clear();
@@ -173,8 +181,10 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
     return wait_records(queue_.first_queued_day(), queue_.first_served_day(), queue_.left_unserved_day(), pop);
   }
 
-  // A matched agent's day: the while-matched effects, and on a contact day its mentor's
-  // contact increments (from its effectiveness, fixed in before_day). Counts the day as matched.
+  // A matched agent's day: the while-matched effects, and on a contact day (a planned contact
+  // that takes place, at its mentor's fidelity) the mentor's contact increments (from its
+  // effectiveness; both fixed in before_day). Counts the day as matched; returns 1 on a
+  // contact day (the day's contacts metric).
   // Others get 0 added and 1 multiplied, which leave the channels as they are (an increment
   // channel starts at +0 and sums never make -0); their mentor index -1 reads entry 0.
   std::int64_t effect(const AgentToday& a, AgentEffect& e) {
@@ -185,12 +195,14 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
     e.stress_lapse_multiplier *= matched ? static_cast<float>(p_.matched_stress_lapse_multiplier) : 1.0f;
     e.dropout_multiplier *= matched ? static_cast<float>(p_.matched_dropout_multiplier) : 1.0f;
     e.relapse_odds_multiplier *= matched ? static_cast<float>(p_.matched_relapse_odds_multiplier) : 1.0f;
-    const bool contact = matched & bernoulli(a.draw, p_.contacts_per_week / days_per_week);
-    const double q = effectiveness_[static_cast<std::size_t>(mentor + 1)];
+    e.entry_multiplier *= matched ? entry_multiplier_ : 1.0f;
+    const auto at = static_cast<std::size_t>(mentor + 1);
+    const bool contact = matched & bernoulli(a.draw, p_.contacts_per_week / days_per_week * fidelity_[at]);
+    const double q = effectiveness_[at];
     e.engagement_increment += contact ? static_cast<float>(p_.contact_engagement_increment * q) : 0.0f;
     e.self_efficacy_increment += contact ? static_cast<float>(p_.contact_self_efficacy_increment * q) : 0.0f;
     e.craving_increment += contact ? static_cast<float>(p_.contact_craving_increment * q) : 0.0f;
-    return 0;
+    return contact ? 1 : 0;
   }
 
   // Read-only views of the state, for tests and diagnostics.
@@ -215,13 +227,19 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
   // them again. Burnout is 0 while a position does not work.
   struct Position {
     double burnout = 0.0;
-    std::int32_t start_day = 0;  // the hire starts, or the recruit's training ends
-    std::int32_t recruit = -1;   // the recruited agent, or -1
-    std::int32_t load = 0;       // mentees
+    double supervised_hours = 0.0;  // a recruit's hours worked under supervision
+    std::int32_t start_day = 0;     // the hire starts, or the recruit's training ends
+    std::int32_t recruit = -1;      // the recruited agent, or -1
+    std::int32_t load = 0;          // mentees
   };
   bool recruited(std::size_t m) const { return m >= hired_; }
   bool in_use(std::size_t m) const { return !recruited(m) || positions_[m].recruit >= 0; }
   bool active(std::size_t m, std::int32_t day) const { return in_use(m) && day >= positions_[m].start_day; }
+  // Most mentees position m may take: a recruit not yet certified takes trainee_caseload.
+  std::int32_t caseload_of(std::size_t m) const {
+    const bool trainee = recruited(m) && positions_[m].supervised_hours < p_.certification_supervised_hours;
+    return trainee ? std::min(caseload_, static_cast<std::int32_t>(p_.trainee_caseload)) : caseload_;
+  }
 
   // Parts of after_day (`day` is view.day).
   void depart(const DayView& view, std::int32_t day, const std::vector<std::size_t>& leaving);
@@ -233,8 +251,9 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
   static constexpr std::int32_t open_ended = INT32_MAX;  // the end of eligibility while in treatment
 
   PeerMentorParameters p_;
-  std::size_t hired_ = 0;      // p_.mentors, fixed for the replicate
-  std::int32_t caseload_ = 0;  // p_.caseload, fixed for the replicate
+  std::size_t hired_ = 0;          // p_.mentors, fixed for the replicate
+  std::int32_t caseload_ = 0;      // p_.caseload, fixed for the replicate
+  float entry_multiplier_ = 1.0f;  // p_.matched_entry_multiplier under match_on: outreach, else 1
 
   // Per agent.
   PerAgent<std::int32_t> mentor_{columns(), -1};          // position, or -1
@@ -245,9 +264,9 @@ class PeerMentor final : public SimpleModule<PeerMentor> {
   KeyedQueue queue_;
 
   std::vector<Position> positions_;
-  // Each mentor's effectiveness today (before_day), at position + 1: entry 0, read for the
-  // agents without a mentor, is 0.
-  std::vector<double> effectiveness_;
+  // Each mentor's effectiveness and fidelity today (before_day), at position + 1: entry 0,
+  // read for the agents without a mentor, is 0.
+  std::vector<double> effectiveness_, fidelity_;
 
   // Eligibility windows that close on a known day, in the order they close: (day, agent).
   DueList closing_;

@@ -31,7 +31,8 @@ enum M : std::size_t {
   departures,
   recruits,
   staff_fte,
-  cost
+  cost,
+  contacts
 };
 
 void configure(PeerMentor& module, const std::vector<std::string>& options) {
@@ -112,8 +113,8 @@ TEST_CASE("peer_mentor: the parameter table has the documented defaults and metr
   CHECK(std::get<std::string>(t.find("match_on")->default_value) == "admission");
   const auto names = module.metric_names();
   CHECK(names == std::vector<std::string>{"mentors_active", "matched_mentees", "queue_length", "queue_mean_days_so_far",
-                                          "utilisation", "mean_burnout", "departures", "recruits", "staff_fte",
-                                          "cost"});
+                                          "utilisation", "mean_burnout", "departures", "recruits", "staff_fte", "cost",
+                                          "contacts"});
 }
 
 TEST_CASE("peer_mentor: capacity is never exceeded, from the metrics and from the internal state") {
