@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <functional>
 #include <queue>
 
@@ -44,8 +45,14 @@ void TwelveStep::declare(ParamTable& t) {
   t.add_real("sponsor_find_probability_per_day", p_.sponsor_find_probability_per_day, 0.05, 0.0, 1.0, "probability",
              "Daily probability that a participant looking for a sponsor finds one, if one is free");
   t.add_integer("max_sponsees", p_.max_sponsees, 3, 1, 1000, "sponsees", "Most sponsees one sponsor takes at a time");
-  t.add_integer("external_sponsors", p_.external_sponsors, 1500, 0, 2'000'000'000, "sponsors",
-                "Sponsors outside the cohort (community members), each with up to max_sponsees sponsees");
+  t.add_real("external_sponsors_per_1000", p_.external_sponsors_per_1000, 150.0, 0.0, 1.0e6,
+             "sponsors per 1,000 agents",
+             "Sponsors outside the cohort (community members), per 1,000 agents of the cohort (open cohorts: of all "
+             "arrivals over the run), each with up to max_sponsees sponsees");
+  t.retire("external_sponsors", "'external_sponsors_per_1000'",
+           "a pool per 1,000 agents, so that an effect does not change with the cohort's size; 1,500 for 10,000 "
+           "agents is 150",
+           "2");
   t.add_real("facilitation_fte", p_.facilitation_fte, 0.0, 0.0, 1.0e6, "FTE",
              "Programme staff facilitating mutual help (community meetings need none)");
   t.add_real("salary_per_year", p_.salary_per_year, 34000.0, 0.0, 1.0e9, "currency per FTE-year",
@@ -82,6 +89,7 @@ void TwelveStep::start(const ReplicateContext&, std::size_t agents) {
   external_sponsees_ = sponsoring_ = living_ = 0;
   sponsored_.clear();
   tiles_.assign((agents + agents_per_tile - 1) / agents_per_tile, TileFigures{});
+  external_sponsors_ = std::llround(p_.external_sponsors_per_1000 * static_cast<double>(agents) / 1000.0);
 }
 
 // Links that end, when the sponsor dies or leaves stable recovery (a lapse or relapse) or the
@@ -106,7 +114,7 @@ void TwelveStep::end_links(const Population& pop) {
 // sponsor has room: once none has, the remaining searches cannot succeed and need not be drawn.
 void TwelveStep::find_sponsors(const DayView& view) {
   const auto max_sponsees = static_cast<std::int32_t>(p_.max_sponsees);
-  const std::int64_t external_places = p_.external_sponsors * p_.max_sponsees;
+  const std::int64_t external_places = external_sponsors_ * p_.max_sponsees;
 
   // Eligible in-cohort sponsors (twelve steps, in stable recovery, with room) as (sponsees,
   // index), smallest first: bucketed by sponsees, each bucket in index order.

@@ -35,7 +35,7 @@ struct TwelveStepParameters {
   double sponsor_keep_affiliation{};
   double sponsor_find_probability_per_day{};
   std::int64_t max_sponsees{};
-  std::int64_t external_sponsors{};
+  double external_sponsors_per_1000{};
   double facilitation_fte{};
   double salary_per_year{};
   double facilitation_cost_per_participant_day{};
@@ -142,6 +142,7 @@ class TwelveStep final : public SimpleModule<TwelveStep> {
   std::int64_t external_sponsees_ = 0;                     // links held by the external pool
 
   // Kept up to date as agents link.
+  std::int64_t external_sponsors_ = 0;   // the pool, from external_sponsors_per_1000 and the cohort
   std::int64_t sponsoring_ = 0;          // agents with at least one in-cohort sponsee
   std::vector<std::int32_t> sponsored_;  // agents with a sponsor, in increasing order
   std::int64_t living_ = 0;              // the living participants at the end of the day

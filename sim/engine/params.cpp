@@ -594,6 +594,10 @@ std::string ParamTable::schema_markdown() const {
 std::string ParamTable::markdown_table() const {
   std::string md = markdown_header;
   for (const auto& spec : specs_) md += markdown_row(spec);
+  // Keys of an earlier model version, refused with a message naming their replacement.
+  for (const auto& r : retired_)
+    md += "\nRefused: `" + r.path + "` (replaced in model version " + r.version + " by " + r.replacement + ": " +
+          r.note + ").\n";
   return md;
 }
 

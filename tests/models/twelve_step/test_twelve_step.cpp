@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <cmath>
 #include <initializer_list>
 #include <string>
@@ -42,7 +43,7 @@ const std::initializer_list<const char*> fast_sponsorship = {"uptake_probability
                                                              "initial_affiliation=0.6",
                                                              "step_probability_per_meeting=0.5",
                                                              "sponsor_find_probability_per_day=0.2",
-                                                             "external_sponsors=3",
+                                                             "external_sponsors_per_1000=1",
                                                              "max_sponsees=2"};
 
 struct RunRecord {
@@ -77,7 +78,9 @@ TEST_CASE("twelve_step: sponsors keep within max_sponsees and every link is to a
   ParamTable table;
   configure(module, table, fast_sponsorship);
   const auto max_sponsees = static_cast<std::int32_t>(module.parameters().max_sponsees);
-  const std::int64_t external_places = module.parameters().external_sponsors * module.parameters().max_sponsees;
+  // The pool: external_sponsors_per_1000 (1) per 1,000 of 3,000 agents.
+  const std::int64_t external_places =
+      std::llround(module.parameters().external_sponsors_per_1000 * 3.0) * module.parameters().max_sponsees;
 
   ArmSimulation arm(p, {{&module, stream_base}});
   std::vector<double> m(module.metric_names().size());
@@ -186,7 +189,8 @@ TEST_CASE(
   configure(module, table,
             {"uptake_probability=0.7", "meetings_per_week=3", "initial_affiliation=0.45",
              "affiliation_decay_rate_per_day=0.02", "step_probability_per_meeting=0", "sponsor_keep_affiliation=0",
-             "sponsor_seek_affiliation=0.4", "sponsor_find_probability_per_day=0.1", "external_sponsors=1000000"});
+             "sponsor_seek_affiliation=0.4", "sponsor_find_probability_per_day=0.1",
+             "external_sponsors_per_1000=1000000"});
   const double seek = 0.4, probability = 0.1;
 
   ArmSimulation arm(p, {{&module, stream_base}});
@@ -322,6 +326,32 @@ TEST_CASE("twelve_step: offers at admission or discharge, taken up with uptake_p
   }
 }
 
+TEST_CASE("twelve_step: the external pool is external_sponsors_per_1000 per 1,000 agents") {
+  // Nobody completes the steps (no sponsor from the cohort) and everyone seeks from day 0, so
+  // the sponsored are the pool's places, full within days: 2 per 1,000 x 3 sponsees each.
+  for (const std::int64_t agents : {1500, 4000}) {
+    Parameters p = testing::default_parameters();
+    p.population.size = agents;
+    TwelveStep module;
+    ParamTable table;
+    configure(module, table,
+              {"uptake_probability=1", "meetings_per_week=7", "initial_affiliation=0.6",
+               "step_probability_per_meeting=0", "sponsor_find_probability_per_day=0.5",
+               "external_sponsors_per_1000=2"});
+    const RunRecord record = run(p, &module, 30);
+    double most_sponsored = 0.0;
+    for (const auto& m : record.metrics) most_sponsored = std::max(most_sponsored, m[3]);
+    INFO(agents, " agents");
+    CHECK(most_sponsored == static_cast<double>(2 * agents / 1000 * 3));
+  }
+  // The v1 count is refused, naming its replacement.
+  TwelveStep module;
+  ParamTable table;
+  module.declare(table);
+  CHECK_THROWS_WITH_AS(table.assign_from_option("external_sponsors=1500"),
+                       doctest::Contains("replaced in model version 2 by 'external_sponsors_per_1000'"), InputError);
+}
+
 TEST_CASE("twelve_step: affiliation follows growth, decay and the relapse factor") {
   // Without the relapse factor, E[f' | f] = (1 - d) f + r f g (1 - (1 - d) f), r = meetings / 7
   // (attendance uses the morning's f, growth the decayed f). Its fixed point is
@@ -332,7 +362,7 @@ TEST_CASE("twelve_step: affiliation follows growth, decay and the relapse factor
   ParamTable table;
   configure(module, table,
             {"uptake_probability=1", "affiliation_factor_on_relapse=1", "step_probability_per_meeting=0",
-             "external_sponsors=0"});
+             "external_sponsors_per_1000=0"});
   const RunRecord record = run(p, &module, 400);
   const auto& q = module.parameters();
   const double r = q.meetings_per_week / 7.0;
@@ -431,6 +461,6 @@ TEST_CASE("twelve_step: T6 calibration: continuous abstinence at 12 months (alco
 RECOVERYSIM_MODULE_CONTRACT("twelve_step",
                             ({"uptake_probability=1", "meetings_per_week=7", "initial_affiliation=0.6",
                               "step_probability_per_meeting=0.5", "sponsor_find_probability_per_day=0.2",
-                              "external_sponsors=3"}),
+                              "external_sponsors_per_1000=1"}),
                             ({"support_connections_per_affiliation=0", "self_efficacy_per_meeting=0",
                               "sponsored_lapse_multiplier=1", "helper_lapse_multiplier=1"}))

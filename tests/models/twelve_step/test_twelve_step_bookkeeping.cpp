@@ -21,8 +21,8 @@ TEST_CASE("twelve_step: the daily figures equal a recount in agent order, every 
   // Fast sponsorship in the cohort; and affiliation decaying to tiny values and zero.
   const std::vector<std::vector<std::string>> configurations = {
       {"uptake_probability=1", "meetings_per_week=7", "initial_affiliation=0.6", "step_probability_per_meeting=0.5",
-       "sponsor_find_probability_per_day=0.2", "external_sponsors=3", "max_sponsees=2"},
-      {"meetings_per_week=0", "affiliation_decay_rate_per_day=0.5", "external_sponsors=10"},
+       "sponsor_find_probability_per_day=0.2", "external_sponsors_per_1000=1", "max_sponsees=2"},
+      {"meetings_per_week=0", "affiliation_decay_rate_per_day=0.5", "external_sponsors_per_1000=3"},
   };
   for (const auto& options : configurations) {
     INFO("options: ", options[0]);
