@@ -25,9 +25,8 @@ ObservationPlan shipped_outcomes(const Parameters& params, std::int64_t days) {
   ObservationPlan plan;
   plan.days = days;
   plan.first_episode_at_arrival = params.population.start == CohortStart::treatment;
-  plan.definitions = default_outcome_definitions(
-      days, params.treatment.settings[static_cast<std::size_t>(params.treatment.setting)].length_days,
-      plan.first_episode_at_arrival);
+  plan.definitions =
+      default_outcome_definitions(days, params.longest_first_episode_days(), plan.first_episode_at_arrival);
   return plan;
 }
 

@@ -162,6 +162,18 @@ std::array<double, max_settings> TreatmentParameters::entry_cumulative(Substance
   return cumulative;
 }
 
+std::int64_t Parameters::longest_first_episode_days() const {
+  std::int64_t longest = 0;
+  for (std::size_t s = 0; s < substance_count; ++s) {
+    if (population.substance_mix[s] <= 0.0) continue;
+    const auto cumulative = treatment.entry_cumulative(static_cast<Substance>(s));
+    for (std::size_t k = 0; k < treatment.setting_count(); ++k)
+      if (cumulative[k] > (k > 0 ? cumulative[k - 1] : 0.0))
+        longest = std::max(longest, treatment.settings[k].length_days);
+  }
+  return longest > 0 ? longest : treatment.settings[treatment.setting].length_days;
+}
+
 void declare_parameters(ParamTable& t, Parameters& p) {
   // ---- population: attributes drawn once per agent ----------------------------------------
   auto& pop = p.population;

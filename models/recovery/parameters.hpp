@@ -178,6 +178,10 @@ struct Parameters {
   IntakeParameters intake;
   TreatmentParameters treatment;
   ModelParameters model;
+
+  // The longest episode of a setting the entry mix sends some of the population to: by then
+  // every first episode not ended by dropout or death has been completed.
+  std::int64_t longest_first_episode_days() const;
 };
 
 // Declares the keys `population.*`, `treatment.*` and `model.*`, bound to `p`, with defaults.

@@ -671,9 +671,8 @@ recovery::ObservationPlan Scenario::observation_plan(const Arm& arm) const {
   const recovery::Parameters& p = model_of(arm);
   recovery::ObservationPlan plan;
   plan.days = run.days;
-  plan.definitions = recovery::default_outcome_definitions(
-      run.days, p.treatment.settings[static_cast<std::size_t>(p.treatment.setting)].length_days,
-      p.population.start == recovery::CohortStart::treatment);
+  plan.definitions = recovery::default_outcome_definitions(run.days, p.longest_first_episode_days(),
+                                                           p.population.start == recovery::CohortStart::treatment);
   // A scenario's outcome on a module's events is counted in the arms that have the module.
   const auto has_codes = [&](const std::vector<recovery::EventCode>& codes) {
     for (const auto code : codes) {
