@@ -181,6 +181,31 @@ Distribution Distribution::parse_text(const std::string& text, const SourceLocat
   }
 }
 
+double Distribution::log_density(double x) const {
+  constexpr double log_sqrt_2pi = 0.9189385332046728;
+  const double inf = std::numeric_limits<double>::infinity();
+  switch (family_) {
+    case Family::beta:
+      if (x <= 0.0 || x >= 1.0) return -inf;
+      return (p1_ - 1.0) * std::log(x) + (p2_ - 1.0) * std::log1p(-x) + std::lgamma(p1_ + p2_) - std::lgamma(p1_) -
+             std::lgamma(p2_);
+    case Family::gamma:
+      if (x <= 0.0) return -inf;
+      return (p1_ - 1.0) * std::log(x) - x / p2_ - std::lgamma(p1_) - p1_ * std::log(p2_);
+    case Family::lognormal: {
+      if (x <= 0.0) return -inf;
+      const double z = (std::log(x) - p1_) / p2_;
+      return -0.5 * z * z - std::log(p2_ * x) - log_sqrt_2pi;
+    }
+    case Family::normal: {
+      const double z = (x - p1_) / p2_;
+      return -0.5 * z * z - std::log(p2_) - log_sqrt_2pi;
+    }
+    case Family::uniform: return x < p1_ || x > p2_ ? -inf : -std::log(p2_ - p1_);
+  }
+  return -inf;
+}
+
 double Distribution::mean() const {
   switch (family_) {
     case Family::beta: return p1_ / (p1_ + p2_);

@@ -39,6 +39,8 @@ class Distribution {
   double support_min() const;
   double support_max() const;
   double draw(DrawSequence& uniforms) const;
+  // The log of the density at x, up to nothing (normalised); -infinity outside the support.
+  double log_density(double x) const;
 
   // "beta(mean=0.3, sd=0.05)"
   std::string describe() const;
