@@ -2,6 +2,7 @@
 #pragma once
 
 #include "h5.hpp"
+#include "run/calibration.hpp"
 #include "run/decision.hpp"
 #include "run/results_reader.hpp"
 #include "run/scenario.hpp"
@@ -61,5 +62,17 @@ struct ScenarioCommand {
 };
 void add_scenario_options(CLI::App& app, ScenarioCommand& cmd);
 int scenario_command(const ScenarioCommand& cmd);
+
+struct CalibrateCommand {
+  std::string file;
+  std::string output;
+  bool quiet = false;
+  bool force = false;
+  CalibrateOptions options;
+};
+void add_calibrate_options(CLI::App& app, CalibrateCommand& cmd);
+int calibrate_command(CalibrateCommand& cmd);
+// The fit table of a calibration (stdout of `calibrate`).
+void print_fit(std::ostream& out, const Calibration& calibration, const CalibrationResult& result);
 
 }  // namespace recoverysim::cli

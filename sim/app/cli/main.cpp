@@ -247,6 +247,12 @@ int run_cli(int argc, char** argv) {
   recommend_cmd->add_option("--format", recommend_format, "table, markdown or json")
       ->check(CLI::IsMember({"table", "markdown", "json"}));
 
+  cli::CalibrateCommand calibrate;
+  auto* calibrate_cmd =
+      app.add_subcommand("calibrate",
+                         "Fit parameters to targets by history matching, then sample the posterior (fit.h5)");
+  cli::add_calibrate_options(*calibrate_cmd, calibrate);
+
   cli::SearchCommand search;
   auto* search_cmd =
       app.add_subcommand("search",
@@ -393,6 +399,7 @@ int run_cli(int argc, char** argv) {
                                 scenario.run.name, cli::parse_format(recommend_format));
       return 0;
     }
+    if (*calibrate_cmd) return cli::calibrate_command(calibrate);
     if (*search_cmd) return cli::search_command(search);
     if (*export_cmd) return cli::export_command(export_options);
     if (*scenario_cmd) return cli::scenario_command(scenario_options);
@@ -410,6 +417,13 @@ int run_cli(int argc, char** argv) {
       return 0;
     }
   } catch (const Interrupted& e) {
+    if (*calibrate_cmd) {
+      std::fprintf(stderr,
+                   "recoverysim: %s: finished evaluations are kept in %s.partial.d; run the same command with "
+                   "--resume to continue\n",
+                   e.what(), calibrate.output.c_str());
+      return exit_code_of(e);
+    }
     if (*search_cmd) run_output = search.output;
     if ((*run_cmd || *search_cmd) && !run_output.empty())
       std::fprintf(stderr,

@@ -1,0 +1,100 @@
+// `recoverysim calibrate`: the options, the calibration (run/calibration.hpp) and its fit table.
+#include "commands.hpp"
+
+#include "errors.hpp"
+#include "interrupt.hpp"
+#include "progress.hpp"
+#include "run/calibration.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+namespace recoverysim::cli {
+
+void add_calibrate_options(CLI::App& app, CalibrateCommand& cmd) {
+  app.add_option("calibration", cmd.file, "Calibration file (YAML): targets, parameters, method")->required();
+  app.add_option("-o,--output", cmd.output, "The fit (HDF5): every evaluation, the posterior")->required();
+  app.add_option("--threads", cmd.options.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  app.add_flag("-q,--quiet", cmd.quiet, "No progress bar; print only the fit table");
+  app.add_flag("--force", cmd.force, "Replace an existing output file (once the new one is complete)");
+  app.add_flag("--resume", cmd.options.resume, "Continue an interrupted calibration of the same file and output");
+}
+
+namespace {
+
+std::string cell(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", x);
+  return text;
+}
+
+}  // namespace
+
+// The fit table: each target's observed value, the best set's and the posterior's figures, and
+// its implausibility at the best set.
+void print_fit(std::ostream& out, const Calibration& c, const CalibrationResult& r) {
+  std::int64_t kept = 0;
+  for (const auto& e : r.evaluations) kept += e.not_ruled_out ? 1 : 0;
+  out << c.name << ": " << r.evaluations.size() << " parameter sets in " << c.method.waves
+      << " wave(s) of history matching and " << c.method.posterior_waves << " around the posterior, " << r.replicates
+      << " replicate(s) each; not ruled out per wave:";
+  for (const auto n : r.not_ruled_out_per_wave) out << " " << n;
+  out << "; posterior effective sample size " << cell(r.effective_sample_size) << "\n\n";
+  if (r.best < 0) {
+    out << "No parameter set is left that is not ruled out: every set misses some target by more than the cutoff "
+           "(implausibility "
+        << cell(c.method.cutoff) << "). See the targets with the largest implausibility below.\n";
+  }
+  const Evaluation* best = r.best >= 0 ? &r.evaluations[static_cast<std::size_t>(r.best)] : nullptr;
+  if (!best) {
+    std::size_t least = 0;
+    for (std::size_t i = 1; i < r.evaluations.size(); ++i)
+      if (r.evaluations[i].max_implausibility < r.evaluations[least].max_implausibility) least = i;
+    best = &r.evaluations[least];
+  }
+  out << "parameter                                   best set      posterior 5%-95%\n";
+  for (std::size_t p = 0; p < c.parameters.size(); ++p) {
+    std::vector<double> x;
+    for (const auto i : r.posterior) x.push_back(r.evaluations[i].values[p]);
+    std::sort(x.begin(), x.end());
+    const auto at = [&](double q) {
+      return x.empty() ? std::nan("") : x[static_cast<std::size_t>(q * static_cast<double>(x.size() - 1))];
+    };
+    char line[200];
+    std::snprintf(line, sizeof line, "%-42s  %-12s  %s to %s\n", c.parameters[p].path.c_str(),
+                  cell(best->values[p]).c_str(), cell(at(0.05)).c_str(), cell(at(0.95)).c_str());
+    out << line;
+  }
+  out << "\ntarget              observed             tolerance        best set   implausibility\n";
+  for (std::size_t k = 0; k < c.targets.size(); ++k) {
+    const CalibrationTarget& t = c.targets[k];
+    const bool band = std::isfinite(t.tolerance_low);
+    const bool inside = band && best->mean[k] >= t.tolerance_low && best->mean[k] <= t.tolerance_high;
+    char line[240];
+    std::snprintf(line, sizeof line, "%-18s  %-20s %-16s %-10s %-6s%s%s\n", t.id.c_str(), t.observed_text.c_str(),
+                  band ? (cell(t.tolerance_low) + " to " + cell(t.tolerance_high)).c_str() : "-",
+                  cell(best->mean[k]).c_str(), cell(best->implausibility[k]).c_str(),
+                  band ? (inside ? "  inside" : "  outside") : "", t.held_out ? "  (held out)" : "");
+    out << line;
+  }
+}
+
+int calibrate_command(CalibrateCommand& cmd) {
+  const Calibration calibration = read_calibration(cmd.file);
+  warn_if_more_threads_than_cores(cmd.options.threads);
+  refuse_to_overwrite(cmd.output, cmd.force || cmd.options.resume);
+  cmd.options.output_path = cmd.output;
+  cmd.options.show_progress = !cmd.quiet;
+  stop_on_signals();
+  const CalibrationResult result = calibrate(calibration, cmd.options);
+  print_fit(std::cout, calibration, result);
+  if (!cmd.quiet)
+    std::cerr << calibration.name << ": " << result.evaluations.size() << " evaluations (" << result.resumed
+              << " resumed) in " << format_duration(result.seconds) << ", "
+              << format_rate(static_cast<double>(result.agent_days) / std::max(result.seconds, 1e-9))
+              << " agent-days/s -> " << cmd.output << "\n";
+  return 0;
+}
+
+}  // namespace recoverysim::cli
