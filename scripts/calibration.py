@@ -77,7 +77,7 @@ def checked_targets(path):
         seen.add(t["id"])
         if not isinstance(t["scenario"], dict) or not isinstance(t["scenario"].get("file"), str):
             raise TargetsError(f"{where}: scenario: expected {{file: ..., set: ..., outcomes: [...]}}")
-        if not (ROOT / t["scenario"]["file"]).is_file():
+        if not (pathlib.Path(path).parent / t["scenario"]["file"]).is_file():
             raise TargetsError(f"{where}: scenario.file: no file {t['scenario']['file']}")
         m = t["measure"]
         kinds = [k for k in ("quantity", "ratio", "difference") if k in m]
@@ -105,7 +105,7 @@ def literature_rows(binary, path, replicates, tmp):
         spec = t["scenario"]
         key = json.dumps(spec, sort_keys=True)
         if key not in runs:
-            with open(ROOT / spec["file"]) as f:
+            with open(pathlib.Path(path).parent / spec["file"]) as f:
                 scenario = yaml.safe_load(f)
             for dotted, value in (spec.get("set") or {}).items():  # as the file would say it
                 node = scenario

@@ -5,16 +5,27 @@
 #include "interrupt.hpp"
 #include "progress.hpp"
 #include "run/calibration.hpp"
+#if RECOVERYSIM_HAVE_MPI
+#include "run/mpi_run.hpp"
+#endif
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 
 namespace recoverysim::cli {
 
 void add_calibrate_options(CLI::App& app, CalibrateCommand& cmd) {
-  app.add_option("calibration", cmd.file, "Calibration file (YAML): targets, parameters, method")->required();
-  app.add_option("-o,--output", cmd.output, "The fit (HDF5): every evaluation, the posterior")->required();
+  auto* file = app.add_option("calibration", cmd.file, "Calibration file (YAML): targets, parameters, method");
+  auto* report = app.add_option("--report", cmd.report,
+                                "Write the HTML report of a finished fit (fit.h5) to -o, instead of calibrating");
+  file->excludes(report);
+  app.add_option("-o,--output", cmd.output, "The fit (HDF5), or with --report the page (HTML)")->required();
   app.add_option("--threads", cmd.options.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   app.add_flag("-q,--quiet", cmd.quiet, "No progress bar; print only the fit table");
   app.add_flag("--force", cmd.force, "Replace an existing output file (once the new one is complete)");
@@ -53,7 +64,8 @@ void print_fit(std::ostream& out, const Calibration& c, const CalibrationResult&
       if (r.evaluations[i].max_implausibility < r.evaluations[least].max_implausibility) least = i;
     best = &r.evaluations[least];
   }
-  out << "parameter                                   best set      posterior 5%-95%\n";
+  const char* shown = r.best >= 0 ? "best set" : "least implausible set";
+  out << "parameter                                   " << shown << "      posterior 5%-95%\n";
   for (std::size_t p = 0; p < c.parameters.size(); ++p) {
     std::vector<double> x;
     for (const auto i : r.posterior) x.push_back(r.evaluations[i].values[p]);
@@ -66,7 +78,7 @@ void print_fit(std::ostream& out, const Calibration& c, const CalibrationResult&
                   cell(best->values[p]).c_str(), cell(at(0.05)).c_str(), cell(at(0.95)).c_str());
     out << line;
   }
-  out << "\ntarget              observed             tolerance        best set   implausibility\n";
+  out << "\ntarget              observed             tolerance        " << shown << "   implausibility\n";
   for (std::size_t k = 0; k < c.targets.size(); ++k) {
     const CalibrationTarget& t = c.targets[k];
     const bool band = std::isfinite(t.tolerance_low);
@@ -80,15 +92,54 @@ void print_fit(std::ostream& out, const Calibration& c, const CalibrationResult&
   }
 }
 
+namespace {
+
+// The report is written by scripts/fit_report.py (matplotlib draws its figures): installed
+// beside the other scripts, or in the source tree of a build.
+int write_report(const CalibrateCommand& cmd) {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::vector<std::filesystem::path> candidates;
+  if (!ec)
+    candidates.push_back(exe.parent_path().parent_path() / "share" / "recoverysim" / "scripts" / "fit_report.py");
+  candidates.emplace_back(std::filesystem::path(RECOVERYSIM_SOURCE_DIR) / "scripts" / "fit_report.py");
+  for (const auto& script : candidates) {
+    if (!std::filesystem::is_regular_file(script, ec)) continue;
+    refuse_to_overwrite(cmd.output, cmd.force);
+    const std::vector<std::string> args = {"/usr/bin/python3", script.string(), cmd.report, "-o", cmd.output};
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    std::fflush(nullptr);
+    execv(argv[0], argv.data());
+    throw std::runtime_error(std::string("cannot start /usr/bin/python3: ") + std::strerror(errno));
+  }
+  throw std::runtime_error("scripts/fit_report.py is not installed beside recoverysim (looked in " +
+                           candidates.front().string() + ")");
+}
+
+}  // namespace
+
 int calibrate_command(CalibrateCommand& cmd) {
+  if (!cmd.report.empty()) return write_report(cmd);
+  if (cmd.file.empty()) throw InputError({"calibrate", 0, 0}, "name a calibration file, or --report FIT.h5");
   const Calibration calibration = read_calibration(cmd.file);
   warn_if_more_threads_than_cores(cmd.options.threads);
   refuse_to_overwrite(cmd.output, cmd.force || cmd.options.resume);
   cmd.options.output_path = cmd.output;
   cmd.options.show_progress = !cmd.quiet;
   stop_on_signals();
+#if RECOVERYSIM_HAVE_MPI
+  if (cmd.mpi) {
+    const CalibrationResult result = mpi::calibrate(calibration, cmd.options, *cmd.mpi);
+    if (cmd.mpi->rank() != 0) return 0;
+    print_fit(std::cout, calibration, result);
+    return 0;
+  }
+#endif
   const CalibrationResult result = calibrate(calibration, cmd.options);
   print_fit(std::cout, calibration, result);
+  std::cout.flush();
   if (!cmd.quiet)
     std::cerr << calibration.name << ": " << result.evaluations.size() << " evaluations (" << result.resumed
               << " resumed) in " << format_duration(result.seconds) << ", "

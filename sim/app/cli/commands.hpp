@@ -14,6 +14,10 @@
 #include <string>
 #include <vector>
 
+namespace recoverysim::mpi {
+class Session;
+}
+
 namespace recoverysim::cli {
 
 // An existing file is replaced only with --force (and only once the new one is complete).
@@ -67,10 +71,12 @@ struct CalibrateCommand {
   std::string file;
   std::string output;
   bool quiet = false;
+  std::string report;  // --report FIT.h5
   bool force = false;
   CalibrateOptions options;
 };
 void add_calibrate_options(CLI::App& app, CalibrateCommand& cmd);
+  const mpi::Session* mpi = nullptr;  // under an MPI launcher
 int calibrate_command(CalibrateCommand& cmd);
 // The fit table of a calibration (stdout of `calibrate`).
 void print_fit(std::ostream& out, const Calibration& calibration, const CalibrationResult& result);

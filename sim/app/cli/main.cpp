@@ -399,7 +399,17 @@ int run_cli(int argc, char** argv) {
                                 scenario.run.name, cli::parse_format(recommend_format));
       return 0;
     }
-    if (*calibrate_cmd) return cli::calibrate_command(calibrate);
+    if (*calibrate_cmd) {
+#if RECOVERYSIM_HAVE_MPI
+      if (mpi::launched_by_mpi()) {
+        mpi_session = std::make_unique<mpi::Session>(argc, argv);
+        print_input_errors = mpi_session->rank() == 0;
+        calibrate.mpi = mpi_session.get();
+        if (mpi_session->rank() != 0) calibrate.quiet = true;
+      }
+#endif
+      return cli::calibrate_command(calibrate);
+    }
     if (*search_cmd) return cli::search_command(search);
     if (*export_cmd) return cli::export_command(export_options);
     if (*scenario_cmd) return cli::scenario_command(scenario_options);

@@ -3,6 +3,7 @@
 #include "calibration.hpp"
 
 #include "analysis/history_matching.hpp"
+#include "build_info.hpp"
 #include "errors.hpp"
 #include "h5.hpp"
 #include "interrupt.hpp"
@@ -16,6 +17,7 @@
 #include "scenario.hpp"
 #include "scenario_file.hpp"
 #include "tasks.hpp"
+#include "version.hpp"
 
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -26,11 +28,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -178,16 +182,19 @@ CalibrationParameter read_parameter(const YAML::Node& item, const std::string& f
 }
 
 // The observed value and its sampling variance: {value, sd}, {value, range: [low, high]} (a
-// 95% interval), {count, n} (a share), {events, person_years, per} (a rate per `per`
-// person-years), or {value} alone (no sampling variance: the discrepancy carries it).
+// 95% interval), {count, n} or {value, n} (a share of n people), {events, person_years, per} (a
+// rate per `per` person-years), or {value} alone (no sampling variance: the discrepancy
+// carries it).
 void read_observed(const YAML::Node& node, const std::string& file, const std::string& shown, CalibrationTarget& t) {
   if (!node || !node.IsMap())
     throw InputError(location_of(file, node), shown + ": expected a mapping, got " + describe(node));
   check_keys(node, file, shown, {"value", "sd", "range", "count", "n", "events", "person_years", "per"});
   std::ostringstream cited;
   if (node["count"] || node["n"]) {
-    const double count = number(node["count"], file, shown + ".count");
+    // A share of n people: {count, n}, or {value, n} as a paper reports it.
     const double n = number(node["n"], file, shown + ".n");
+    const double count = node["count"] ? number(node["count"], file, shown + ".count")
+                                       : number(node["value"], file, shown + ".value") * n;
     if (!(n > 0.0 && count >= 0.0 && count <= n))
       throw InputError(location_of(file, node), shown + ": expected 0 <= count <= n and n > 0");
     t.observed = count / n;
@@ -288,7 +295,8 @@ std::vector<std::string> evaluation_overrides(const Calibration& c, const Target
   std::vector<std::string> overrides = ts.overrides;
   overrides.push_back("seed=" + std::to_string(c.method.seed));
   overrides.push_back("replicates=" + std::to_string(replicates));
-  if (!shape.model.intake.open()) overrides.push_back("population.size=" + std::to_string(c.method.agents));
+  if (!shape.model.intake.open() && c.method.agents > 0)
+    overrides.push_back("population.size=" + std::to_string(c.method.agents));
   for (std::size_t p = 0; p < c.parameters.size(); ++p)
     for (auto& o : parameter_overrides(c.parameters[p], shape, values[p])) overrides.push_back(std::move(o));
   return overrides;
@@ -388,7 +396,7 @@ Calibration read_calibration(const std::string& path) {
     if (m["points_per_wave"])
       method.points_per_wave = integer(m["points_per_wave"], path, "method.points_per_wave", 2, 1'000'000);
     if (m["replicates"]) method.replicates = integer(m["replicates"], path, "method.replicates", 0, 10'000);
-    if (m["agents"]) method.agents = integer(m["agents"], path, "method.agents", 1, 2'000'000'000);
+    if (m["agents"]) method.agents = integer(m["agents"], path, "method.agents", 0, 2'000'000'000);
     if (m["posterior_samples"])
       method.posterior_samples = integer(m["posterior_samples"], path, "method.posterior_samples", 1, 1'000'000);
     if (m["implausibility_rank"])
@@ -453,32 +461,56 @@ Calibration read_calibration(const std::string& path) {
     ts.outcomes = YAML::Node(YAML::NodeType::Sequence);
     if (const YAML::Node outcomes = spec["outcomes"]) {
       read_outcomes(outcomes, path);  // checked here, where the calibration file names them
-      ts.outcomes = outcomes;
+      ts.outcomes = YAML::Clone(outcomes);
     }
-    const std::string identity =
-        ts.file + "\n" + YAML::Dump(spec["set"] ? spec["set"] : YAML::Node()) + "\n" + YAML::Dump(ts.outcomes);
+    // Targets on the same file with the same keys share one scenario, their outcomes joined.
+    const std::string identity = ts.file + "\n" + YAML::Dump(spec["set"] ? spec["set"] : YAML::Node());
     auto [at, added] = scenario_index.emplace(identity, c.scenarios.size());
     if (added) {
+      c.scenarios.push_back(std::move(ts));
+      loaded.emplace_back();
+    }
+    TargetScenario& group = c.scenarios[at->second];
+    bool grown = added;
+    if (!added)
+      for (const auto& outcome : spec["outcomes"] ? spec["outcomes"] : YAML::Node(YAML::NodeType::Sequence)) {
+        const std::string name = outcome["name"].as<std::string>();
+        bool known = false;
+        for (const auto& other : group.outcomes)
+          if (other["name"].as<std::string>() == name) {
+            if (YAML::Dump(other) != YAML::Dump(outcome))
+              throw InputError(location_of(path, outcome), shown + ".scenario.outcomes: '" + name +
+                                                               "' is defined differently by another target "
+                                                               "on " +
+                                                               group.file +
+                                                               " with the same keys: give it another name");
+            known = true;
+          }
+        if (!known) {
+          group.outcomes.push_back(YAML::Clone(outcome));
+          grown = true;
+        }
+      }
+    if (grown) {
       // The scenario with its outcomes, loaded as every evaluation will load it.
-      YAML::Node doc = load_scenario_yaml(ts.file);
-      for (const auto& outcome : ts.outcomes) doc["analysis"]["outcomes"].push_back(outcome);
+      YAML::Node doc = load_scenario_yaml(group.file);
+      for (const auto& outcome : group.outcomes) doc["analysis"]["outcomes"].push_back(outcome);
       YAML::Emitter out;
       out << doc;
-      ts.text = out.c_str();
+      group.text = out.c_str();
       auto scenario = std::make_unique<Scenario>();
       try {
         Scenario check;  // the file and the target's keys, with the file's own line numbers
-        check.load(ts.file, ts.overrides);
-        scenario->load_text(ts.text, ts.file, ts.overrides);
+        check.load(group.file, group.overrides);
+        scenario->load_text(group.text, group.file, group.overrides);
       } catch (const InputError& e) {
         throw InputError(location_of(path, spec), shown + ".scenario: " + e.what());
       }
       if (!scenario->uncertain_parameters().empty())
-        throw InputError(location_of(path, spec), shown + ".scenario: " + ts.file +
+        throw InputError(location_of(path, spec), shown + ".scenario: " + group.file +
                                                       " gives parameters as distributions; a calibration runs "
                                                       "fixed values (fit them as parameters instead)");
-      c.scenarios.push_back(std::move(ts));
-      loaded.push_back(std::move(scenario));
+      loaded[at->second] = std::move(scenario);
     }
     t.scenario = at->second;
     const Scenario& scenario = *loaded[t.scenario];
@@ -650,6 +682,12 @@ namespace {
 // file of hexadecimal floats (exact) with its checksum beside it.
 class EvaluationStore {
  public:
+  // The directory of a calibration's other processes (MPI ranks but the first), once the
+  // first has set it up: they share its lock.
+  explicit EvaluationStore(const std::string& output)
+      : directory_(output + ".partial.d"), lock_(StagingLock::share(directory_)) {}
+  // The first process: creates the directory, or reuses it with `resume` when it belongs to
+  // the same calibration.
   EvaluationStore(const std::string& output, const std::string& identity, bool resume) {
     directory_ = output + ".partial.d";
     std::error_code ec;
@@ -771,6 +809,15 @@ class Likelihood {
   double log_determinant_ = 0.0;
 };
 
+}  // namespace
+
+double targets_log_likelihood(const Calibration& c, const std::vector<double>& model_covariance,
+                              const std::vector<double>& mean) {
+  return Likelihood(c, model_covariance).log_density(mean);
+}
+
+namespace {
+
 // The fit of every target at an evaluation: implausibility (with the model's variance of the
 // target's mean), the largest over the fitted targets, and the log likelihood.
 void fit_evaluation(const Calibration& c, const std::vector<double>& model_variance, const Likelihood& likelihood,
@@ -813,13 +860,36 @@ std::vector<double> posterior_weights(const Calibration& c, const std::vector<Ev
 }  // namespace
 
 CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& options) {
+  return calibrate(c, options, CalibrationTeam{});
+}
+
+CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& options, const CalibrationTeam& team) {
   const auto start = std::chrono::steady_clock::now();
   const std::size_t P = c.parameters.size(), K = c.targets.size();
   const auto n = static_cast<std::size_t>(c.method.points_per_wave);
+  const bool leader = team.rank == 0;
   CalibrationResult result;
 
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
-  EvaluationStore store(options.output_path, c.text, options.resume);
+  // What a resumed calibration must agree on: the file, and every scenario as it runs.
+  std::string identity = c.text;
+  for (const auto& ts : c.scenarios) {
+    identity += "\n--- " + ts.file + "\n" + ts.text;
+    for (const auto& o : ts.overrides) identity += "\n--set " + o;
+  }
+  std::optional<EvaluationStore> store;
+  if (leader) {
+    try {
+      store.emplace(options.output_path, identity, options.resume);
+    } catch (...) {
+      if (team.ready) team.ready(false);
+      throw;
+    }
+    if (team.ready) team.ready(true);
+  } else {
+    if (!team.ready(false)) return result;  // the first process refused to start
+    store.emplace(options.output_path);
+  }
 
   // Agent-days of one evaluation at one replicate, for the progress bar.
   std::int64_t per_replicate = 0;
@@ -830,7 +900,8 @@ CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& option
     for (const auto& t : c.targets)
       if (t.scenario == g)
         for (const auto& a : t.measure.arms) arms.insert(arm_index(s, a));
-    const std::int64_t agents = s.model.intake.open() ? s.model.population.size : c.method.agents;
+    const std::int64_t agents =
+        s.model.intake.open() || c.method.agents == 0 ? s.model.population.size : c.method.agents;
     per_replicate += static_cast<std::int64_t>(arms.size()) * agents * s.run.days;
   }
 
@@ -867,7 +938,7 @@ CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& option
   const Likelihood likelihood(c, result.model_covariance);
 
   Progress progress((c.method.waves + c.method.posterior_waves) * static_cast<std::int64_t>(n) * R * per_replicate,
-                    options.show_progress);
+                    options.show_progress && leader);
   std::mutex progress_lock;
   double best_so_far = std::numeric_limits<double>::infinity();
 
@@ -925,7 +996,7 @@ CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& option
     for (std::size_t b = 0; b < blocks; ++b) {
       const std::size_t lo = b * evaluations_per_block, hi = std::min(n, lo + evaluations_per_block);
       std::vector<std::vector<double>> means, variances;
-      if (!store.load(w, b, hi - lo, K, means, variances)) {
+      if (!store->load(w, b, hi - lo, K, means, variances)) {
         todo.push_back(b);
         continue;
       }
@@ -936,10 +1007,14 @@ CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& option
       result.resumed += static_cast<std::int64_t>(hi - lo);
       progress.advance(static_cast<std::int64_t>(hi - lo) * R * per_replicate, "");
     }
+    // Each process takes every team.size-th block left; the others' come through the directory.
+    std::vector<std::size_t> mine;
+    for (std::size_t j = 0; j < todo.size(); ++j)
+      if (static_cast<int>(j % static_cast<std::size_t>(team.size)) == team.rank) mine.push_back(todo[j]);
     std::size_t done = n - todo.size() * evaluations_per_block;
     arena.execute([&] {
-      tbb::parallel_for(std::size_t{0}, todo.size(), [&](std::size_t j) {
-        const std::size_t b = todo[j];
+      tbb::parallel_for(std::size_t{0}, mine.size(), [&](std::size_t j) {
+        const std::size_t b = mine[j];
         const std::size_t lo = b * evaluations_per_block, hi = std::min(n, lo + evaluations_per_block);
         std::vector<std::vector<double>> means, variances;
         std::int64_t agent_days = 0;
@@ -949,16 +1024,31 @@ CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& option
           means.push_back(wave[i].mean);
           variances.push_back(wave[i].variance);
         }
-        store.save(w, b, means, variances);
+        store->save(w, b, means, variances);
         const std::lock_guard guard(progress_lock);
         result.agent_days += agent_days;
-        done += hi - lo;
+        done += (hi - lo) * static_cast<std::size_t>(team.size);
         for (std::size_t i = lo; i < hi; ++i) best_so_far = std::min(best_so_far, wave[i].max_implausibility);
-        progress.advance(agent_days, "wave " + std::to_string(w) + "/" + std::to_string(waves) + ": " +
-                                         std::to_string(done) + "/" + std::to_string(n) +
-                                         " sets, best implausibility " + short_number(best_so_far));
+        progress.advance(agent_days * team.size, "wave " + std::to_string(w) + "/" + std::to_string(waves) + ": " +
+                                                     std::to_string(std::min(done, n)) + "/" + std::to_string(n) +
+                                                     " sets, best implausibility " + short_number(best_so_far));
       });
     });
+    if (team.size > 1) {
+      team.barrier();  // every block of the wave is on disk
+      for (std::size_t j = 0; j < todo.size(); ++j) {
+        if (static_cast<int>(j % static_cast<std::size_t>(team.size)) == team.rank) continue;
+        const std::size_t b = todo[j];
+        const std::size_t lo = b * evaluations_per_block, hi = std::min(n, lo + evaluations_per_block);
+        std::vector<std::vector<double>> means, variances;
+        if (!store->load(w, b, hi - lo, K, means, variances))
+          throw std::runtime_error(store->block_path(w, b) + ": another process's block is missing or damaged");
+        for (std::size_t i = lo; i < hi; ++i) {
+          wave[i].mean = means[i - lo];
+          wave[i].variance = variances[i - lo];
+        }
+      }
+    }
     std::int64_t kept = 0;
     for (auto& e : wave) {
       fit_evaluation(c, result.model_variance, likelihood, e);
@@ -987,19 +1077,35 @@ CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& option
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  // fit.h5 is written in the staging directory and renamed into place complete.
-  const std::string staged = store.directory() + "/fit.h5";
+  // fit.h5 is written in the staging directory and renamed into place complete, by the first
+  // process once every other is done with the directory.
+  if (team.size > 1) team.barrier();
+  if (!leader) return result;
+  const std::string staged = store->directory() + "/fit.h5";
   std::error_code ec;
   std::filesystem::remove(staged, ec);
   write_fit(c, result, staged);
   durable_rename(staged, options.output_path);
-  std::filesystem::remove_all(store.directory(), ec);
+  std::filesystem::remove_all(store->directory(), ec);
   return result;
 }
 
 // ---- fit.h5 -------------------------------------------------------------------------------
 
 namespace {
+
+// "relapse_by_day_90", "1 - x of arm a", "ratio a / b (arms a, b)": what the model reports.
+std::string describe_measure(const TargetMeasure& m) {
+  const auto term = [&](std::size_t k) {
+    return (m.complement ? "1 - " : "") + m.quantities[k] + (m.arms[k].empty() ? "" : " of " + m.arms[k]);
+  };
+  switch (m.kind) {
+    case TargetMeasure::Kind::quantity: return term(0);
+    case TargetMeasure::Kind::ratio: return "(" + term(0) + ") / (" + term(1) + ")";
+    case TargetMeasure::Kind::difference: return "(" + term(0) + ") - (" + term(1) + ")";
+  }
+  return {};
+}
 
 template <class T>
 void write_array(h5::Group& g, const std::string& name, const std::vector<T>& data, std::vector<hsize_t> dims) {
@@ -1014,9 +1120,26 @@ void write_fit(const Calibration& c, const CalibrationResult& r, const std::stri
   h5::Group& root = file.root();
   root.set_attribute("format", std::string("recoverysim calibration"));
   root.set_attribute("format_version", std::int64_t{1});
+  root.set_attribute("software_version", std::string(software_version));
+  root.set_attribute("build", build_fingerprint());
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char created[32];
+  std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  root.set_attribute("created_utc", std::string(created));
   root.set_attribute("name", c.name);
   root.set_attribute("calibration", c.text);
   root.set_attribute("calibration_file", c.file);
+  std::vector<std::string> scenario_files, scenario_texts;
+  for (const auto& ts : c.scenarios) {
+    scenario_files.push_back(ts.file);
+    std::string text = ts.text;
+    for (const auto& o : ts.overrides) text += "\n# --set " + o;
+    scenario_texts.push_back(text);
+  }
+  root.set_attribute("scenario_files", scenario_files);
+  root.set_attribute("scenario_texts", scenario_texts);
   root.set_attribute("replicates", r.replicates);
   root.set_attribute("waves", c.method.waves);
   root.set_attribute("posterior_waves", c.method.posterior_waves);
@@ -1043,13 +1166,14 @@ void write_fit(const Calibration& c, const CalibrationResult& r, const std::stri
   write_array(parameters, "max", high, {P});
 
   h5::Group targets = root.create_group("targets");
-  std::vector<std::string> ids, descriptions, cited;
+  std::vector<std::string> ids, descriptions, cited, measures;
   std::vector<double> observed, observation_sd, discrepancy_sd, tolerance_low, tolerance_high, weight;
   std::vector<std::uint8_t> held_out;
   for (const auto& t : c.targets) {
     ids.push_back(t.id);
     descriptions.push_back(t.description);
     cited.push_back(t.observed_text);
+    measures.push_back(describe_measure(t.measure));
     observed.push_back(t.observed);
     observation_sd.push_back(std::sqrt(t.observation_variance));
     discrepancy_sd.push_back(std::sqrt(t.discrepancy_variance));
@@ -1061,6 +1185,7 @@ void write_fit(const Calibration& c, const CalibrationResult& r, const std::stri
   targets.set_attribute("ids", ids);
   targets.set_attribute("descriptions", descriptions);
   targets.set_attribute("observed_as_cited", cited);
+  targets.set_attribute("measures", measures);
   write_array(targets, "observed", observed, {K});
   write_array(targets, "observation_sd", observation_sd, {K});
   write_array(targets, "discrepancy_sd", discrepancy_sd, {K});
@@ -1110,6 +1235,11 @@ void write_fit(const Calibration& c, const CalibrationResult& r, const std::stri
   write_array(posterior, "parameters", sets, {index.size(), P});
   posterior.set_attribute("effective_sample_size", r.effective_sample_size);
   posterior.set_attribute("best", r.best);
+  std::int64_t least = 0;
+  for (std::size_t i = 1; i < N; ++i)
+    if (r.evaluations[i].max_implausibility < r.evaluations[static_cast<std::size_t>(least)].max_implausibility)
+      least = static_cast<std::int64_t>(i);
+  posterior.set_attribute("least_implausible", N > 0 ? least : std::int64_t{-1});
   file.close();
 }
 

@@ -18,6 +18,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -84,7 +85,7 @@ struct CalibrationMethod {
   std::int64_t posterior_waves = 2;  // then around the posterior so far (population Monte Carlo)
   std::int64_t points_per_wave = 500;
   std::int64_t replicates = 0;  // 0: chosen from the noise by a pilot (docs/calibration.md)
-  std::int64_t agents = 20000;  // closed cohorts' population.size in every evaluation
+  std::int64_t agents = 20000;  // closed cohorts' population.size in every evaluation (0: the scenario's)
   std::int64_t posterior_samples = 1000;
   std::int64_t implausibility_rank = 1;  // 1: the largest target implausibility, 2: the second largest
   double cutoff = 3.0;
@@ -130,6 +131,12 @@ void evaluate(const Calibration& calibration, std::span<const double> values, st
               std::vector<double>& mean, std::vector<double>& variance, std::int64_t* agent_days = nullptr,
               std::vector<double>* covariance = nullptr);
 
+// The log likelihood of the fitted targets at model means `mean` (one per target): Gaussian,
+// with covariance the observations' and discrepancies' variances plus `model_covariance` (K x K,
+// row-major), each target's share divided by its weight.
+double targets_log_likelihood(const Calibration& calibration, const std::vector<double>& model_covariance,
+                              const std::vector<double>& mean);
+
 struct CalibrateOptions {
   std::string output_path;
   int threads = 0;
@@ -156,6 +163,20 @@ struct CalibrationResult {
 
 // Runs the calibration and writes `options.output_path` (fit.h5, docs/output.md).
 CalibrationResult calibrate(const Calibration& calibration, const CalibrateOptions& options);
+
+// The processes of a calibration shared out between MPI ranks (mpi_run.hpp): each evaluates
+// every size-th block of a wave and reads the others' from the staging directory, so every
+// process holds every evaluation; the first writes fit.h5.
+struct CalibrationTeam {
+  int rank = 0;
+  int size = 1;
+  std::function<void()> barrier;
+  // From the first process: whether it set the staging directory up (its argument); every
+  // process gets the first's answer.
+  std::function<bool(bool)> ready;
+};
+CalibrationResult calibrate(const Calibration& calibration, const CalibrateOptions& options,
+                            const CalibrationTeam& team);
 
 // Writes a calibration's fit.h5 at `path` (a new file).
 void write_fit(const Calibration& calibration, const CalibrationResult& result, const std::string& path);

@@ -175,4 +175,22 @@ RunResult run_scenario(Scenario& scenario, const RunOptions& options, const Sess
   return result;
 }
 
+CalibrationResult calibrate(const Calibration& calibration, const CalibrateOptions& options, const Session& session) {
+  const int threads = resolve_threads(options.threads, session.ranks_on_this_node());
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  CalibrateOptions own = options;
+  own.threads = threads;
+  // Barriers and the broadcast come from the main thread, between waves (MPI_THREAD_FUNNELED).
+  CalibrationTeam team;
+  team.rank = session.rank();
+  team.size = session.size();
+  team.barrier = [] { MPI_Barrier(MPI_COMM_WORLD); };
+  team.ready = [](bool ok) {
+    int value = ok ? 1 : 0;
+    MPI_Bcast(&value, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return value != 0;
+  };
+  return recoverysim::calibrate(calibration, own, team);
+}
+
 }  // namespace recoverysim::mpi

@@ -4,6 +4,7 @@
 // once all are done. The file is the one a single process writes, whatever the rank count.
 #pragma once
 
+#include "calibration.hpp"
 #include "runner.hpp"
 
 namespace recoverysim::mpi {
@@ -31,5 +32,9 @@ class Session {
 // Runs `scenario` across the ranks of `session`. Every rank calls it with the same scenario
 // and options; rank 0 returns the result, the others an empty one.
 RunResult run_scenario(Scenario& scenario, const RunOptions& options, const Session& session);
+
+// Runs a calibration across the ranks of `session` (calibration.hpp, CalibrationTeam): every
+// rank calls it with the same calibration and options; rank 0 writes the fit.
+CalibrationResult calibrate(const Calibration& calibration, const CalibrateOptions& options, const Session& session);
 
 }  // namespace recoverysim::mpi

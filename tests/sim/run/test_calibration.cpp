@@ -11,6 +11,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -103,6 +104,33 @@ TEST_CASE("calibration: a prior's density is carried to the unit interval with t
   CHECK(p.log_prior_unit(u) == doctest::Approx(expected).epsilon(1e-12));
 }
 
+TEST_CASE("calibration: the likelihood adds the model's covariance across targets, by hand") {
+  // Two fitted targets: observed 0.5 and 0.3, observation variances 0.01 and 0.04, no
+  // discrepancy, model covariance [[0.01, 0.005], [0.005, 0.01]]: Sigma = [[0.02, 0.005],
+  // [0.005, 0.05]], det = 0.000975. At means (0.4, 0.35), r = (0.1, -0.05) and
+  // r' Sigma^-1 r = (0.05 x 0.01 + 2 x 0.005 x 0.005 + 0.02 x 0.0025) / det = 0.0006 / 0.000975.
+  Calibration c;
+  c.targets.resize(3);
+  c.targets[0].observed = 0.5;
+  c.targets[0].observation_variance = 0.01;
+  c.targets[1].observed = 0.3;
+  c.targets[1].observation_variance = 0.04;
+  c.targets[2].held_out = true;  // left out of the likelihood whatever its value
+  c.targets[2].observation_variance = 1.0;
+  const std::vector<double> covariance = {0.01, 0.005, 0.0, 0.005, 0.01, 0.0, 0.0, 0.0, 0.0};
+  const double log_2pi = std::log(2.0 * 3.141592653589793);
+  const double expected = -0.5 * (0.0006 / 0.000975 + std::log(0.000975) + 2.0 * log_2pi);
+  CHECK(targets_log_likelihood(c, covariance, {0.4, 0.35, 99.0}) == doctest::Approx(expected).epsilon(1e-12));
+  // Weight 2 on the first target halves its share of Sigma: [[0.01, 0.005 / sqrt 2], ...].
+  c.targets[0].weight = 2.0;
+  const double s01 = 0.005 / std::sqrt(2.0), det = 0.01 * 0.05 - s01 * s01;
+  const double quadratic = (0.05 * 0.01 - 2.0 * s01 * 0.1 * -0.05 + 0.01 * 0.0025) / det;
+  CHECK(targets_log_likelihood(c, covariance, {0.4, 0.35, 99.0}) ==
+        doctest::Approx(-0.5 * (quadratic + std::log(det) + 2.0 * log_2pi)).epsilon(1e-12));
+  // A model that cannot give a fitted quantity: -infinity.
+  CHECK(targets_log_likelihood(c, covariance, {std::nan(""), 0.35, 0.0}) == -std::numeric_limits<double>::infinity());
+}
+
 TEST_CASE("calibration: mistakes in a calibration file are named by file, line and key") {
   const std::string dir = temporary_directory("mistakes");
   write(dir + "/scenario.yaml", synthetic_scenario);
@@ -133,7 +161,7 @@ TEST_CASE("calibration: mistakes in a calibration file are named by file, line a
   }
 }
 
-TEST_CASE("calibration: evaluations use common random numbers and give the same figures on any thread count") {
+TEST_CASE("calibration: evaluations are repeatable and use common random numbers") {
   const std::string dir = temporary_directory("crn");
   write(dir + "/scenario.yaml", synthetic_scenario);
   write(dir + "/calibration.yaml", synthetic_calibration);
