@@ -52,6 +52,9 @@ enum class Stream : std::uint32_t {
   entry_setting = 10,  // the setting of an episode, drawn on its first day (creation: day 0)
   step_down = 11,      // whether a completed episode steps down, drawn on the completion day
   waiting_list = 12,   // leaving a waiting list unserved, drawn each day on the list after the first
+  // Which posterior set of a calibration a replicate runs with (sim/app/run/parameter_sets.hpp):
+  // once per replicate, counter (name_counter("parameter-sets"), 0, parameter_sets, 0).
+  parameter_sets = 13,
 };
 inline constexpr std::uint32_t module_stream_base = 1000;
 

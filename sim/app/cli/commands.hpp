@@ -30,6 +30,8 @@ std::unique_ptr<OpenedResults> open_results(const std::string& path);
 // The deprecated names a scenario used (one line each on stderr, even with -q).
 void print_scenario_warnings(const Scenario& scenario);
 void echo_overrides(const Scenario& scenario, const std::vector<std::string>& typed);
+// Says which calibration's posterior sets the replicates run with, if any (stderr).
+void echo_parameter_sets(const Scenario& scenario);
 // A warning (stderr) when more threads are asked for than the process has cores.
 void warn_if_more_threads_than_cores(int threads);
 
@@ -69,14 +71,14 @@ int scenario_command(const ScenarioCommand& cmd);
 
 struct CalibrateCommand {
   std::string file;
+  std::string report;  // --report FIT.h5
   std::string output;
   bool quiet = false;
-  std::string report;  // --report FIT.h5
   bool force = false;
   CalibrateOptions options;
+  const mpi::Session* mpi = nullptr;  // under an MPI launcher
 };
 void add_calibrate_options(CLI::App& app, CalibrateCommand& cmd);
-  const mpi::Session* mpi = nullptr;  // under an MPI launcher
 int calibrate_command(CalibrateCommand& cmd);
 // The fit table of a calibration (stdout of `calibrate`).
 void print_fit(std::ostream& out, const Calibration& calibration, const CalibrationResult& result);

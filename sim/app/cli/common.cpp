@@ -48,6 +48,15 @@ void echo_overrides(const Scenario& scenario, const std::vector<std::string>& ty
       }
 }
 
+void echo_parameter_sets(const Scenario& scenario) {
+  const ParameterSets* sets = scenario.parameter_sets();
+  if (!sets) return;
+  std::fprintf(stderr,
+               "recoverysim: each replicate runs with one of the %zu posterior parameter sets of %s (%s), the same "
+               "in every arm: %s\n",
+               sets->sets.size(), sets->name.c_str(), sets->origin().c_str(), join_names(sets->paths).c_str());
+}
+
 void warn_if_more_threads_than_cores(int threads) {
   const int cores = tbb::info::default_concurrency();
   if (threads > cores)

@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "models/registry.hpp"
 #include "run/decision.hpp"
+#include "run/parameter_sets.hpp"
 #include "run/runner.hpp"
 #include "run/scenario.hpp"
 #include "tables.hpp"
@@ -46,6 +47,7 @@ struct RunCommand {
   std::int64_t replicates = 0;
   std::int64_t seed = -1;
   std::vector<std::string> overrides;
+  std::string parameter_sets;  // a calibration's fit.h5: each replicate runs with one of its posterior sets
   bool quiet = false;
   bool resume = false;
   bool force = false;
@@ -81,8 +83,10 @@ int run_command(const RunCommand& cmd) {
   if (cmd.replicates > 0) overrides.push_back("replicates=" + std::to_string(cmd.replicates));
   if (cmd.seed >= 0) overrides.push_back("seed=" + std::to_string(cmd.seed));
   scenario.load(cmd.scenario, overrides);
+  if (!cmd.parameter_sets.empty()) scenario.use_parameter_sets(read_parameter_sets(cmd.parameter_sets));
   if (print_input_errors) cli::print_scenario_warnings(scenario);
   if (!cmd.quiet && print_input_errors) cli::echo_overrides(scenario, cmd.overrides);
+  if (!cmd.quiet && print_input_errors) cli::echo_parameter_sets(scenario);
   if (print_input_errors) cli::warn_if_more_threads_than_cores(cmd.threads);
 
   RunOptions options;
@@ -191,6 +195,9 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{4294967295LL}));
   run_cmd->add_option("--set", run.overrides, "Override a key: --set population.size=50000 (repeatable)")
       ->allow_extra_args(false);
+  run_cmd->add_option("--parameter-sets", run.parameter_sets,
+                      "A calibration's fit.h5: each replicate runs with one of its posterior parameter sets, the "
+                      "same in every arm");
   run_cmd->add_flag("-q,--quiet", run.quiet, "No progress bar");
   run_cmd->add_flag("--force", run.force, "Replace an existing output file (once the new one is complete)");
   run_cmd->add_flag("--resume", run.resume,
@@ -210,10 +217,13 @@ int run_cli(int argc, char** argv) {
 
   std::string validate_file;
   std::vector<std::string> validate_overrides;
+  std::string validate_parameter_sets;
   auto* validate_cmd =
       app.add_subcommand("validate", "Check a scenario and print it resolved (every key, defaults filled in)");
   validate_cmd->add_option("scenario", validate_file, "Scenario YAML file")->required();
   validate_cmd->add_option("--set", validate_overrides, "Override a key (repeatable)")->allow_extra_args(false);
+  validate_cmd->add_option("--parameter-sets", validate_parameter_sets,
+                           "A calibration's fit.h5, as for run (the resolved scenario then holds its sets)");
 
   std::string summarize_file, summarize_format = "table";
   std::vector<std::string> summarize_quantities;
@@ -333,8 +343,10 @@ int run_cli(int argc, char** argv) {
     if (*validate_cmd) {
       Scenario scenario;
       scenario.load(validate_file, validate_overrides);
+      if (!validate_parameter_sets.empty()) scenario.use_parameter_sets(read_parameter_sets(validate_parameter_sets));
       cli::print_scenario_warnings(scenario);
       cli::echo_overrides(scenario, validate_overrides);
+      cli::echo_parameter_sets(scenario);
       std::cout << "# " << validate_file << ": valid\n" << scenario.resolved_yaml();
       return 0;
     }

@@ -38,6 +38,8 @@ void add_search_options(CLI::App& app, SearchCommand& cmd) {
   app.add_option("--threads", cmd.options.run.threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
   app.add_option("--set", cmd.overrides, "Override a key of the scenario (repeatable)")->allow_extra_args(false);
+  app.add_option("--parameter-sets", cmd.options.parameter_sets,
+                 "A calibration's fit.h5: each replicate runs with one of its posterior parameter sets (as for run)");
   app.add_flag("-q,--quiet", cmd.quiet, "Print only the answer");
   app.add_flag("--force", cmd.force, "Replace an existing output file (once the new one is complete)");
   app.add_flag("--resume", cmd.options.run.resume, "Continue an interrupted search of the same scenario and output");
@@ -60,8 +62,10 @@ int search_command(SearchCommand& cmd) {
   {
     Scenario scenario;
     scenario.load(cmd.scenario, cmd.overrides);
+    if (!options.parameter_sets.empty()) scenario.use_parameter_sets(read_parameter_sets(options.parameter_sets));
     print_scenario_warnings(scenario);
     if (!cmd.quiet) echo_overrides(scenario, cmd.overrides);
+    if (!cmd.quiet) echo_parameter_sets(scenario);
     if (cmd.output.empty()) cmd.output = scenario.run.output_file;
     effect_unit = effect_measure(scenario.analysis.effect).unit;
   }

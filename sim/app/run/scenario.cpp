@@ -1,7 +1,7 @@
 // Declaration of the run-level keys (the fixed basic keys users' scripts rely on), the
 // recovery model's keys, the analysis keys, and the arms: a list of {name, interventions,
 // set, sweep}, a sweep expanding into one arm per point. Parameters given as distributions
-// are drawn here, once per replicate.
+// are drawn here, once per replicate, and a calibration's posterior sets (parameter_sets) assigned.
 #include "scenario.hpp"
 
 #include "outcome_file.hpp"
@@ -148,9 +148,13 @@ void Scenario::load_text(const std::string& yaml, const std::string& label, cons
 
 void Scenario::load_root(const YAML::Node& root, const std::string& label, const std::vector<std::string>& overrides) {
   overrides_applied_.clear();
+  parameter_sets_.reset();
+  set_targets_.clear();
   // Every mistake of the file at once (up to InputErrors::shown), then the overrides'.
   ErrorList errors;
-  errors.collect([&] { apply_mapping(table_, root, label, {"arms", "analysis.outcomes"}); });
+  errors.collect([&] { apply_mapping(table_, root, label, {"arms", "analysis.outcomes", "parameter_sets"}); });
+  if (const YAML::Node sets = root["parameter_sets"])
+    errors.collect([&] { parameter_sets_ = parse_parameter_sets(sets, label); });
   analysis.outcomes.clear();
   if (const YAML::Node section = root["analysis"]; section && section.IsMap())
     if (const YAML::Node outcomes = section["outcomes"])
@@ -168,6 +172,7 @@ void Scenario::load_root(const YAML::Node& root, const std::string& label, const
   validate();
   if (const YAML::Node section = root["analysis"]; section && section.IsMap())
     if (const YAML::Node outcomes = section["outcomes"]) check_outcomes_against_arms(outcomes, label);
+  bind_parameter_sets();
 }
 
 std::vector<std::string> Scenario::quantity_names(const Arm& arm) const {
@@ -611,6 +616,8 @@ std::vector<UncertainParameter> Scenario::uncertain_parameters() const {
         out.push_back(
             {"arms." + arm.name + "." + m.type + "." + path, u.distribution.describe(), m.table->find(path)->unit});
   }
+  for (std::size_t p = 0; p < set_targets_.size(); ++p)
+    out.push_back({parameter_sets_->paths[p], parameter_sets_->describe(), set_targets_[p].front().spec->unit});
   return out;
 }
 
@@ -635,6 +642,7 @@ std::vector<double> Scenario::draw_replicate(std::int64_t replicate) {
     if (arm.core) draw_table(arm.core->table, "", "arms." + arm.name + ".");
     for (auto& m : arm.interventions) draw_table(*m.table, m.type + ".", "arms." + arm.name + "." + m.type + ".");
   }
+  const std::optional<std::size_t> set = assign_parameter_set(replicate, drawn);
   try {
     recovery::validate_parameters(table_, model);
     for (auto& arm : arms) {
@@ -642,13 +650,163 @@ std::vector<double> Scenario::draw_replicate(std::int64_t replicate) {
       for (const auto& m : arm.interventions) m.module->validate(*m.table);
     }
   } catch (const InputError& e) {
+    const std::string of_set =
+        set ? " (set " + std::to_string(*set + 1) + " of " + parameter_sets_->origin() + ")" : std::string();
     throw InputError(e.where(),
-                     "with the values drawn for replicate " + std::to_string(replicate + 1) + ": " +
+                     "with the values drawn for replicate " + std::to_string(replicate + 1) + of_set + ": " +
                          std::string(e.what()).substr(e.where().known() ? e.where().to_string().size() + 2 : 0));
   }
   std::vector<double> values;
   for (const auto& u : uncertain_parameters()) values.push_back(drawn.at(u.path));
   return values;
+}
+
+// ---- parameter sets
+
+void Scenario::use_parameter_sets(ParameterSets sets) {
+  // The values the scenario gave back in place first: a draw may have changed them.
+  for (const auto& targets : set_targets_)
+    for (const auto& t : targets) t.spec->assign(t.written);
+  parameter_sets_ = std::move(sets);
+  try {
+    bind_parameter_sets();
+  } catch (const InputError&) {
+    parameter_sets_.reset();
+    set_targets_.clear();
+    throw;
+  }
+}
+
+void Scenario::bind_parameter_sets() {
+  set_targets_.clear();
+  if (!parameter_sets_) return;
+  std::vector<std::vector<SetTarget>> targets;
+  for (const auto& path : parameter_sets_->paths) {
+    for (const auto& arm : arms)
+      for (const auto& [swept, value] : arm.sweep_point)
+        if (swept == path)
+          throw InputError(parameter_sets_->where, "'" + path + "' is swept in arm '" + arm.sweep_base +
+                                                       "' and given by the parameter sets of " +
+                                                       parameter_sets_->origin() + "; give it one way");
+    targets.push_back(table_.find(path) ? core_set_targets(path) : module_set_targets(path));
+  }
+  set_targets_ = std::move(targets);
+  check_set_values();
+}
+
+// A core key: the scenario's value and every arm's own core, which must not differ from it.
+std::vector<Scenario::SetTarget> Scenario::core_set_targets(const std::string& path) {
+  const ParameterSets& sets = *parameter_sets_;
+  const ParamSpec& spec = *table_.find(path);
+  if (is_shape_key(path))
+    throw InputError(sets.where,
+                     "'" + path + "' sets the size of the run: it cannot change from replicate to replicate");
+  const bool numeric = spec.kind == ParamKind::real || spec.kind == ParamKind::integer;
+  if (!numeric || !(recovery_key(path) || path.rfind("treatment.", 0) == 0))
+    throw InputError(sets.where, "'" + path +
+                                     "' is not a numeric key of the model; parameter sets give the model's and the "
+                                     "modules' numbers (see `recoverysim schema`)");
+  std::vector<SetTarget> targets = {{&table_, &spec, spec.current()}};
+  check_not_set_elsewhere(path, targets.back(), path);
+  for (auto& arm : arms) {
+    if (!arm.core) continue;
+    ParamTable& table = arm.core->table;
+    const ParamSpec* own = table.find(path);
+    if (!own) throw std::logic_error("an arm's core table without the model key " + path);
+    targets.push_back({&table, own, own->current()});
+    check_not_set_elsewhere(path, targets.back(), "arms." + arm.name + "." + path);
+    if (!same_as_scenario(table, table_, *own))
+      throw InputError(table.where_set(path), "arms." + arm.name + "." + path +
+                                                  ": the arm sets a key whose values come from the parameter sets "
+                                                  "of " +
+                                                  sets.origin() + ", the same in every arm; remove it from the arm");
+  }
+  return targets;
+}
+
+// <module type>.<key>: that key in every arm that has the module.
+std::vector<Scenario::SetTarget> Scenario::module_set_targets(const std::string& path) {
+  const ParameterSets& sets = *parameter_sets_;
+  const auto dot = path.find('.');
+  const std::string type = path.substr(0, dot);
+  if (dot == std::string::npos || !builtin_interventions().contains(type))
+    throw InputError(sets.where, "'" + path +
+                                     "' is neither a key of the model nor <module type>.<key> (see `recoverysim "
+                                     "schema`)");
+  const std::string key = path.substr(dot + 1);
+  const ParamSpec* declared = module_schema(type)->table.find(key);
+  if (!declared || !(declared->kind == ParamKind::real || declared->kind == ParamKind::integer))
+    throw InputError(sets.where, "'" + path + "': " + type + " has no numeric key '" + key +
+                                     "' (see `recoverysim schema --module " + type + "`)");
+  std::vector<SetTarget> targets;
+  for (auto& arm : arms)
+    for (auto& m : arm.interventions) {
+      if (m.type != type) continue;
+      const ParamSpec* spec = m.table->find(key);
+      targets.push_back({m.table.get(), spec, spec->current()});
+      check_not_set_elsewhere(path, targets.back(), "arms." + arm.name + "." + path);
+    }
+  if (targets.empty())
+    throw InputError(sets.where, "'" + path + "': no arm has a " + type + " intervention for the parameter sets of " +
+                                     sets.origin() + " to set");
+  return targets;
+}
+
+// A calibrated key takes every replicate's value from the sets: a distribution or a --set for it
+// would be silently overridden.
+void Scenario::check_not_set_elsewhere(const std::string& path, const SetTarget& target,
+                                       const std::string& shown) const {
+  const ParameterSets& sets = *parameter_sets_;
+  const auto& drawn = target.table->distributions();
+  if (const auto d = drawn.find(target.spec->path); d != drawn.end())
+    throw InputError(sets.where, "'" + path + "' is given both as a distribution (" + shown + " at " +
+                                     d->second.where.to_string() + ") and by the parameter sets of " + sets.origin() +
+                                     "; give it one way");
+  const SourceLocation set_at = target.table->where_set(target.spec->path);
+  if (set_at.file.rfind("--set ", 0) == 0)
+    throw InputError(set_at, "'" + path + "' takes its values from the parameter sets of " + sets.origin() +
+                                 ": it cannot be set as well");
+}
+
+// Every set within the range of its keys (an integer key: integers), so that no replicate fails
+// part-way through a run.
+void Scenario::check_set_values() const {
+  const ParameterSets& sets = *parameter_sets_;
+  for (std::size_t m = 0; m < sets.sets.size(); ++m)
+    for (std::size_t p = 0; p < sets.paths.size(); ++p) {
+      const double x = sets.sets[m][p];
+      const ParamSpec& spec = *set_targets_[p].front().spec;  // one declaration, one range, in every arm
+      if (!(x >= spec.min && x <= spec.max) || (spec.kind == ParamKind::integer && x != std::floor(x)))
+        throw InputError(sets.where, "set " + std::to_string(m + 1) + " of " + std::to_string(sets.sets.size()) + ": " +
+                                         sets.paths[p] + " = " + format_value(x) + " is outside the key's range; " +
+                                         expectation(spec) + " is required");
+    }
+}
+
+std::optional<std::size_t> Scenario::assign_parameter_set(std::int64_t replicate,
+                                                          std::map<std::string, double>& values) {
+  if (!parameter_sets_) return std::nullopt;
+  const ParameterSets& sets = *parameter_sets_;
+  const std::size_t m = parameter_set_of_replicate(run.seed, replicate, sets.sets.size());
+  for (std::size_t p = 0; p < sets.paths.size(); ++p) {
+    const double x = sets.sets[m][p];
+    for (const auto& t : set_targets_[p])
+      if (!t.table->assign_drawn(*t.spec, x)) throw std::logic_error("a parameter set outside its key's range");
+    values[sets.paths[p]] = x;
+  }
+  return m;
+}
+
+// The resolved YAML gives a calibrated key the value the scenario gave it, not the last
+// replicate's: the same text before and after a run.
+ParamTable::EmitOptions Scenario::written_values(const ParamTable& table) const {
+  ParamTable::EmitOptions options;
+  for (const auto& targets : set_targets_)
+    for (const auto& t : targets)
+      if (t.table == &table)
+        options.extra.emplace_back(t.spec->path,
+                                   [value = format_value(t.written)](YAML::Emitter& out) { out << value; });
+  return options;
 }
 
 const std::vector<std::string>& analysis_only_keys() {
@@ -701,7 +859,7 @@ recovery::ObservationPlan Scenario::observation_plan(const Arm& arm) const {
 std::string Scenario::yaml(bool with_analysis_only_keys) const {
   YAML::Emitter out;
   out << YAML::BeginMap;
-  ParamTable::EmitOptions options;
+  ParamTable::EmitOptions options = written_values(table_);
   if (!with_analysis_only_keys) options.skip = analysis_only_keys();
   if (!analysis.outcomes.empty())
     options.extra.emplace_back("analysis.outcomes", [this](YAML::Emitter& o) { emit_outcomes(o, analysis.outcomes); });
@@ -721,7 +879,7 @@ std::string Scenario::yaml(bool with_analysis_only_keys) const {
     out << YAML::BeginSeq;
     for (const auto& m : arm.interventions) {
       out << YAML::BeginMap << YAML::Key << "type" << YAML::Value << m.type;
-      m.table->emit_entries(out);
+      m.table->emit_entries(out, written_values(*m.table));
       out << YAML::EndMap;
     }
     out << YAML::EndSeq;
@@ -740,7 +898,12 @@ std::string Scenario::yaml(bool with_analysis_only_keys) const {
     }
     out << YAML::EndMap;
   }
-  out << YAML::EndSeq << YAML::EndMap;
+  out << YAML::EndSeq;
+  if (parameter_sets_) {
+    out << YAML::Key << "parameter_sets" << YAML::Value;
+    emit_parameter_sets(out, *parameter_sets_, with_analysis_only_keys);
+  }
+  out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
 
@@ -786,7 +949,18 @@ std::string scenario_reference_markdown() {
       "`normal` (mean, sd), `uniform` (min, max). An integer key takes the draw rounded to the nearest integer.\n"
       "The distribution's mean must lie in the key's range; a draw outside it stops the run before it starts,\n"
       "naming the replicate. The drawn values are stored in `/uncertain_parameters/`. On the command line:\n"
-      "`--set 'model.lapse.craving_coefficient={dist: normal, mean: 2.5, sd: 0.3}'`.\n";
+      "`--set 'model.lapse.craving_coefficient={dist: normal, mean: 2.5, sd: 0.3}'`.\n\n"
+      "## `parameter_sets`\n\n"
+      "A calibration's posterior parameter sets, usually put there by `run --parameter-sets fit.h5` (the\n"
+      "resolved scenario, and the copy in every results file, keep them): `{source: fit.h5, name: <calibration>,\n"
+      "paths: [<path>, ...], sets: [[<value>, ...], ...]}`. Each replicate runs with one set, the same in every\n"
+      "arm, chosen from the seed and the replicate alone (docs/cli.md). A path is a numeric model key (set in\n"
+      "the scenario and in every arm's own core; not `days`, `replicates`, `seed`, `population.size` or\n"
+      "`intake`) or `<intervention type>.<key>` (that key in every arm with the module, which some arm must\n"
+      "have). A path may not also be given as a distribution, with `--set`, in an arm's `set` or in a sweep;\n"
+      "each set has one finite number per path, in the key's range (an integer for an integer key). The\n"
+      "values each replicate took are stored in `/uncertain_parameters/<path>`; elsewhere in the resolved\n"
+      "scenario a calibrated key keeps the value the scenario gave it, which the replicates do not use.\n";
   md += outcomes_reference_markdown();
   for (const auto& type : builtin_interventions().types()) {
     md += "\n### Intervention `" + type + "`\n\n" + module_schema(type)->table.markdown_table();

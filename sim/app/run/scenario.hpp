@@ -8,13 +8,16 @@
 #include "models/recovery/outcome_definitions.hpp"
 #include "models/recovery/parameters.hpp"
 
+#include "parameter_sets.hpp"
 #include "params.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,8 +81,10 @@ const std::vector<std::string>& analysis_only_keys();
 
 // A parameter drawn once per replicate: its name in the results file and its distribution.
 struct UncertainParameter {
-  std::string path;          // `model.x`, or `arms.<arm>.<type>.<key>` for a module's key
-  std::string distribution;  // as described by Distribution::describe()
+  // `model.x`, or `arms.<arm>.<type>.<key>` for a module's key given as a distribution; a
+  // calibrated path as the parameter sets name it (`model.x`, `<type>.<key>`)
+  std::string path;
+  std::string distribution;  // as described by Distribution::describe() or ParameterSets::describe()
   std::string unit;          // the key's
 };
 
@@ -105,12 +110,21 @@ class Scenario {
   // The core parameters an arm runs with.
   const recovery::Parameters& model_of(const Arm& arm) const { return arm.core ? arm.core->model : model; }
 
-  // The parameters given as distributions, in a fixed order.
+  // The parameters given as distributions, then the calibrated paths of the parameter sets, in
+  // a fixed order.
   std::vector<UncertainParameter> uncertain_parameters() const;
   // Draws replicate `r`'s values of the uncertain parameters into the scenario (every arm and
-  // module) and returns them in uncertain_parameters() order. Throws InputError when a draw
-  // falls outside its key's range or breaks a check across keys.
+  // module), assigns its parameter set, and returns the values in uncertain_parameters() order.
+  // Throws InputError when a draw falls outside its key's range or breaks a check across keys.
   std::vector<double> draw_replicate(std::int64_t replicate);
+
+  // Runs every replicate with one of a calibration's posterior sets (parameter_sets.hpp), in
+  // place of the scenario's own `parameter_sets` if it has them. Throws InputError when a path
+  // is not a numeric model key or a key of a module some arm has, is also given as a
+  // distribution, set by --set or swept, or when a set's value is outside its key's range.
+  void use_parameter_sets(ParameterSets sets);
+  // The parameter sets the replicates run with; null without.
+  const ParameterSets* parameter_sets() const { return parameter_sets_ ? &*parameter_sets_ : nullptr; }
 
   // The resolved scenario as YAML (every key, defaults filled in, arms and modules included).
   std::string resolved_yaml() const;
@@ -143,6 +157,22 @@ class Scenario {
   void set_in_arm(Arm& arm, const std::string& path, const SourceLocation& where,
                   const std::function<void(ParamTable&, const ParamSpec&)>& assign);
   void materialise_arm_cores();
+  // Each calibrated path's keys: the scenario's and arm cores' for a core key, the module's in
+  // every arm with it; `written` is the value the scenario gave, kept for its resolved YAML.
+  struct SetTarget {
+    ParamTable* table;
+    const ParamSpec* spec;
+    ParamValue written;
+  };
+  void bind_parameter_sets();
+  std::vector<SetTarget> core_set_targets(const std::string& path);
+  std::vector<SetTarget> module_set_targets(const std::string& path);
+  void check_not_set_elsewhere(const std::string& path, const SetTarget& target, const std::string& shown) const;
+  void check_set_values() const;
+  std::optional<std::size_t> assign_parameter_set(std::int64_t replicate, std::map<std::string, double>& values);
+  ParamTable::EmitOptions written_values(const ParamTable& table) const;
+  std::optional<ParameterSets> parameter_sets_;
+  std::vector<std::vector<SetTarget>> set_targets_;  // by path of parameter_sets_
   std::vector<std::string> overrides_applied_;
   ParamTable table_;
   std::string source_;

@@ -5,6 +5,7 @@
 
 #include "errors.hpp"
 #include "interrupt.hpp"
+#include "parameter_sets.hpp"
 #include "progress.hpp"
 #include "scenario_file.hpp"
 
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace recoverysim {
@@ -93,8 +95,15 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
     throw InputError({"search", 0, 0}, "nothing to search for: give --max-wait-days, --budget-per-year or --wtp");
 
   // The scenario as written, then with the searched arm swept over the whole range.
+  // A calibration's posterior sets, read once, for every scenario the search loads.
+  std::optional<ParameterSets> sets;
+  if (!options.parameter_sets.empty()) sets = read_parameter_sets(options.parameter_sets);
+  const auto with_sets = [&sets](Scenario& s) {
+    if (sets) s.use_parameter_sets(*sets);
+  };
   Scenario base;
   base.load(scenario_path, overrides);
+  with_sets(base);
   const auto dot = options.path.find('.');
   if (dot == std::string::npos)
     throw InputError({"--over " + options.path, 0, 0}, "expected <intervention type>.<key>, e.g. peer_mentor.mentors");
@@ -125,6 +134,7 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
   for (std::int64_t level = options.low; level <= options.high; ++level) range.push_back(level);
   Scenario all;
   all.load_text(swept_yaml(original, arm_base, options.path, range, 0), scenario_path, overrides);
+  with_sets(all);
   std::map<std::int64_t, std::size_t> arm_of_level;
   std::vector<std::size_t> reference_arms;
   for (std::size_t a = 0; a < all.arms.size(); ++a) {
@@ -349,6 +359,7 @@ SearchResult search(const std::string& scenario_path, const std::vector<std::str
     with_replicates.push_back("replicates=" + std::to_string(R));
     view.load_text(swept_yaml(original, arm_base, options.path, levels, R), scenario_path, with_replicates);
   }
+  with_sets(view);
   std::vector<UnitSource> sources;
   for (std::size_t a = 0; a < view.arms.size(); ++a) {
     std::size_t source_arm = 0;

@@ -22,6 +22,7 @@ struct SearchOptions {
   std::int64_t high = 0;
   Constraints constraints;          // wtp NaN: no net-benefit objective
   std::int64_t max_replicates = 0;  // 0: 4 times the scenario's replicates
+  std::string parameter_sets;       // a calibration's fit.h5 (run --parameter-sets); "": none
   RunOptions run;                   // output, threads, progress, resume
 };
 
