@@ -121,6 +121,9 @@ class Fit:
             self.name, self.calibration = text(a["name"]), text(a["calibration"])
             self.calibration_file = text(a["calibration_file"])
             self.replicates, self.agents, self.seed = int(a["replicates"]), int(a["agents"]), int(a["seed"])
+            # The cohorts as they ran (an open cohort keeps its own size), where the file says.
+            self.scenario_agents = ([int(x) for x in text_list(a["scenario_agents"])]
+                                    if "scenario_agents" in a else [self.agents])
             self.waves, self.posterior_waves = int(a["waves"]), int(a["posterior_waves"])
             self.cutoff, self.rank = float(a["cutoff"]), int(a["implausibility_rank"])
             p = f["parameters"]
@@ -399,10 +402,16 @@ def wave_name(fit: Fit, w) -> str:
 # Sections
 
 
+def agents_text(fit: Fit) -> str:
+    """The cohorts' sizes: one figure, or the range over the target scenarios."""
+    low, high = min(fit.scenario_agents), max(fit.scenario_agents)
+    return f"{low:,} agents" if low == high else f"{low:,} to {high:,} agents per scenario"
+
+
 def meta_line(fit: Fit) -> str:
     parts = [fit.path, f"calibration file {fit.calibration_file}",
              f"{fit.waves} history-matching + {fit.posterior_waves} posterior waves",
-             f"{len(fit.wave):,} sets evaluated", f"{fit.replicates} replicates each", f"{fit.agents:,} agents",
+             f"{len(fit.wave):,} sets evaluated", f"{fit.replicates} replicates each", agents_text(fit),
              f"cutoff {fmt(fit.cutoff)} on the {ordinal(fit.rank)} implausibility",
              f"posterior effective sample size {fmt(fit.ess)}", f"seed {fit.seed}"]
     return " &middot; ".join(html.escape(p) for p in parts)

@@ -1,15 +1,17 @@
 #!/usr/bin/python3
 """End-to-end test of the Slurm scripts on a real one-node cluster started on this machine:
 scripts/slurm/submit.sh --wait runs a small scenario as a job array of 3 shards plus a merge
-job, and the merged results must be identical to the same scenario run in one process. A
-failing shard must make submit.sh --wait fail (the merge is cancelled, not left pending).
+job, and the merged results must be identical to the same scenario run in one process; a
+small calibration through scripts/slurm/calibrate.sbatch, as one task and as two MPI ranks,
+must give the fit of one process. A failing shard must make submit.sh --wait fail (the merge
+is cancelled, not left pending).
 
 Usage: test_slurm.py RECOVERYSIM SOURCE_DIR WORK_DIR
 
 Needs root (to start slurmctld, slurmd and munged) and the slurm-wlm and munge packages.
 Without them it exits 77 (skipped), unless the CI environment variable is set, where it fails.
 The cluster's state lives in WORK_DIR/slurm-state; the cluster is stopped at the end.
-Exit 0 when everything passed, 1 otherwise. Takes about 15 s.
+Exit 0 when everything passed, 1 otherwise. Takes about 30 s.
 """
 import os
 import pathlib
@@ -26,6 +28,24 @@ state = work / "slurm-state"
 scenario = str(source / "scenarios" / "peer_mentor_staffing.yaml")
 small = ["--replicates", "4", "--set", "days=150", "--set", "intake.for_days=60"]
 ci = bool(os.environ.get("CI"))
+
+
+# A calibration of two parameters to two figures, about 5 s in one process.
+CALIBRATION_SCENARIO = """name: tiny
+days: 120
+population: {substance: {alcohol: 1, opioid: 0, stimulant: 0}}
+"""
+CALIBRATION = """name: tiny
+targets:
+  - {id: completion, scenario: {file: scenario.yaml}, measure: {quantity: first_episode_completion},
+     observed: {count: 110, n: 250}}
+  - {id: relapse90, scenario: {file: scenario.yaml}, measure: {quantity: relapse_by_day_90},
+     observed: {value: 0.3, sd: 0.03}}
+parameters:
+  - {path: model.lapse.base_hazard_per_day.alcohol, min: 0.001, max: 0.02, scale: log}
+  - {path: treatment.settings.outpatient.dropout_base_hazard_per_day, min: 0.002, max: 0.03, scale: log}
+method: {waves: 2, posterior_waves: 1, points_per_wave: 32, agents: 1000, replicates: 2, posterior_samples: 100}
+"""
 
 
 def skip(reason):
@@ -113,6 +133,24 @@ try:
             timeout=120, check=False)
     if p.returncode != 0:
         raise Failure(f"the merged results differ from the one-process run:\n{p.stdout}{p.stderr}")
+
+    for ranks in (1, 2):
+        print(f"a calibration as one job (calibrate.sbatch, {ranks} task(s)) gives the fit of one process")
+        calibrated = work / f"calibrate-{ranks}"
+        calibrated.mkdir()
+        (calibrated / "scenario.yaml").write_text(CALIBRATION_SCENARIO)
+        (calibrated / "calibration.yaml").write_text(CALIBRATION)
+        run(["sbatch", "--wait", f"--ntasks={ranks}", "--cpus-per-task=1", "--mem-per-cpu=256M", "--time=00:05:00",
+             f"--chdir={calibrated}", f"--output={calibrated}/slurm-calibrate-%j.out",
+             f"--export=ALL,CALIBRATION={calibrated / 'calibration.yaml'},OUTPUT={calibrated / 'fit.h5'}",
+             scripts / "calibrate.sbatch", "-q"], timeout=240, env=env)
+        if ranks == 1:
+            run([binary, "calibrate", calibrated / "calibration.yaml", "-q", "--threads", "1", "-o",
+                 work / "calibrate-single.h5"], timeout=120)
+        p = run(["/usr/bin/python3", source / "scripts" / "same_results.py", work / "calibrate-single.h5",
+                 calibrated / "fit.h5"], timeout=120, check=False)
+        if p.returncode != 0:
+            raise Failure(f"the job's fit differs from the one-process fit:\n{p.stdout}{p.stderr}")
 
     print("a failing shard makes submit.sh --wait fail")
     broken = work / "broken"

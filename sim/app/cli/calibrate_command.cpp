@@ -64,8 +64,13 @@ void print_fit(std::ostream& out, const Calibration& c, const CalibrationResult&
       if (r.evaluations[i].max_implausibility < r.evaluations[least].max_implausibility) least = i;
     best = &r.evaluations[least];
   }
-  const char* shown = r.best >= 0 ? "best set" : "least implausible set";
-  out << "parameter                                   " << shown << "      posterior 5%-95%\n";
+  const std::string shown = r.best >= 0 ? "best set" : "least implausible set";
+  std::size_t width = 9;  // "parameter"
+  for (const auto& p : c.parameters) width = std::max(width, p.path.size());
+  const auto padded = [](std::string text, std::size_t to) {
+    return text.append(to > text.size() ? to - text.size() : 0, ' ');
+  };
+  out << padded("parameter", width + 2) << padded(shown, 22) << "posterior 5% to 95%\n";
   for (std::size_t p = 0; p < c.parameters.size(); ++p) {
     std::vector<double> x;
     for (const auto i : r.posterior) x.push_back(r.evaluations[i].values[p]);
@@ -73,12 +78,10 @@ void print_fit(std::ostream& out, const Calibration& c, const CalibrationResult&
     const auto at = [&](double q) {
       return x.empty() ? std::nan("") : x[static_cast<std::size_t>(q * static_cast<double>(x.size() - 1))];
     };
-    char line[200];
-    std::snprintf(line, sizeof line, "%-42s  %-12s  %s to %s\n", c.parameters[p].path.c_str(),
-                  cell(best->values[p]).c_str(), cell(at(0.05)).c_str(), cell(at(0.95)).c_str());
-    out << line;
+    out << padded(c.parameters[p].path, width + 2) << padded(cell(best->values[p]), 22) << cell(at(0.05)) << " to "
+        << cell(at(0.95)) << "\n";
   }
-  out << "\ntarget              observed             tolerance        " << shown << "   implausibility\n";
+  out << "\ntarget              observed             tolerance        " << padded(shown, 11) << "implausibility\n";
   for (std::size_t k = 0; k < c.targets.size(); ++k) {
     const CalibrationTarget& t = c.targets[k];
     const bool band = std::isfinite(t.tolerance_low);

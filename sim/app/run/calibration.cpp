@@ -1131,15 +1131,20 @@ void write_fit(const Calibration& c, const CalibrationResult& r, const std::stri
   root.set_attribute("name", c.name);
   root.set_attribute("calibration", c.text);
   root.set_attribute("calibration_file", c.file);
-  std::vector<std::string> scenario_files, scenario_texts;
+  std::vector<std::string> scenario_files, scenario_texts, scenario_agents;
   for (const auto& ts : c.scenarios) {
     scenario_files.push_back(ts.file);
+    Scenario shape;  // the cohort as it ran: method.agents for a closed cohort, else its own
+    shape.load_text(ts.text, ts.file, ts.overrides);
+    const bool own = shape.model.intake.open() || c.method.agents == 0;
+    scenario_agents.push_back(std::to_string(own ? shape.model.population.size : c.method.agents));
     std::string text = ts.text;
     for (const auto& o : ts.overrides) text += "\n# --set " + o;
     scenario_texts.push_back(text);
   }
   root.set_attribute("scenario_files", scenario_files);
   root.set_attribute("scenario_texts", scenario_texts);
+  root.set_attribute("scenario_agents", scenario_agents);
   root.set_attribute("replicates", r.replicates);
   root.set_attribute("waves", c.method.waves);
   root.set_attribute("posterior_waves", c.method.posterior_waves);
