@@ -290,15 +290,14 @@ std::vector<std::string> parameter_overrides(const CalibrationParameter& p, cons
 
 // The overrides of an evaluation: the target scenario's own, the calibration's seed and
 // cohort size, then the parameter values.
-std::vector<std::string> evaluation_overrides(const Calibration& c, const TargetScenario& ts, const Scenario& shape,
+std::vector<std::string> evaluation_overrides(const Calibration& c, const TargetScenario& ts,
                                               std::span<const double> values, std::int64_t replicates) {
   std::vector<std::string> overrides = ts.overrides;
   overrides.push_back("seed=" + std::to_string(c.method.seed));
   overrides.push_back("replicates=" + std::to_string(replicates));
-  if (!shape.model.intake.open() && c.method.agents > 0)
-    overrides.push_back("population.size=" + std::to_string(c.method.agents));
+  if (!ts.open_cohort && c.method.agents > 0) overrides.push_back("population.size=" + std::to_string(c.method.agents));
   for (std::size_t p = 0; p < c.parameters.size(); ++p)
-    for (auto& o : parameter_overrides(c.parameters[p], shape, values[p])) overrides.push_back(std::move(o));
+    for (const auto& key : ts.parameter_keys[p]) overrides.push_back(key + "=" + format_number(values[p]));
   return overrides;
 }
 
@@ -579,12 +578,22 @@ Calibration read_calibration(const std::string& path) {
   if (c.fitted_targets().empty())
     throw InputError(location_of(path, targets), "targets: every target is held out; nothing to fit");
 
-  // Every module parameter must reach some target's scenario.
-  for (const auto& p : c.parameters) {
+  // What each scenario's evaluations set: the keys of each parameter, and whether the cohort
+  // keeps its own size. Every module parameter must reach some target's scenario.
+  for (std::size_t g = 0; g < c.scenarios.size(); ++g) {
+    c.scenarios[g].open_cohort = loaded[g]->model.intake.open();
+    for (const auto& p : c.parameters) {
+      std::vector<std::string> keys;
+      for (const auto& o : parameter_overrides(p, *loaded[g], p.min)) keys.push_back(o.substr(0, o.find('=')));
+      c.scenarios[g].parameter_keys.push_back(std::move(keys));
+    }
+  }
+  for (std::size_t k = 0; k < c.parameters.size(); ++k) {
     bool reaches = false;
-    for (const auto& scenario : loaded) reaches = reaches || !parameter_overrides(p, *scenario, p.min).empty();
+    for (const auto& ts : c.scenarios) reaches = reaches || !ts.parameter_keys[k].empty();
     if (!reaches)
-      throw InputError(p.where, "parameters: '" + p.path + "': no target's scenario has an arm with this module");
+      throw InputError(c.parameters[k].where,
+                       "parameters: '" + c.parameters[k].path + "': no target's scenario has an arm with this module");
   }
   return c;
 }
@@ -600,10 +609,8 @@ void evaluate(const Calibration& c, std::span<const double> values, std::int64_t
   std::vector<std::vector<double>> per_replicate(K);
   for (std::size_t g = 0; g < c.scenarios.size(); ++g) {
     const TargetScenario& ts = c.scenarios[g];
-    Scenario shape;  // the arms and the cohort, to write the overrides
-    shape.load_text(ts.text, ts.file, ts.overrides);
     Scenario s;
-    s.load_text(ts.text, ts.file, evaluation_overrides(c, ts, shape, values, replicates));
+    s.load_text(ts.text, ts.file, evaluation_overrides(c, ts, values, replicates));
     const auto T = static_cast<std::size_t>(s.run.days);
 
     // Per arm used by a target: quantity -> its value in each replicate.

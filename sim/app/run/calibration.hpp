@@ -64,6 +64,9 @@ struct TargetScenario {
   std::vector<std::string> overrides;  // path=value
   YAML::Node outcomes;                 // a list (possibly empty)
   std::string text;                    // the file with the outcomes added, as loaded
+  bool open_cohort = false;            // keeps its own size (method.agents is for closed cohorts)
+  // Per parameter, the keys an evaluation sets (the core key, or the module key in each arm).
+  std::vector<std::vector<std::string>> parameter_keys;
 };
 
 struct CalibrationTarget {
