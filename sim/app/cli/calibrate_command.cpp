@@ -52,10 +52,17 @@ void print_fit(std::ostream& out, const Calibration& c, const CalibrationResult&
       << " replicate(s) each; not ruled out per wave:";
   for (const auto n : r.not_ruled_out_per_wave) out << " " << n;
   out << "; posterior effective sample size " << cell(r.effective_sample_size) << "\n\n";
-  if (r.best < 0) {
+  if (kept == 0) {
     out << "No parameter set is left that is not ruled out: every set misses some target by more than the cutoff "
            "(implausibility "
-        << cell(c.method.cutoff) << "). See the targets with the largest implausibility below.\n";
+        << cell(c.method.cutoff) << "). The least implausible set is shown; see its largest implausibilities.\n\n";
+  } else if (r.posterior.empty()) {
+    out << "No posterior: every set's likelihood is zero (a target the model cannot give). The least implausible "
+           "set is shown.\n\n";
+  } else if (r.best < 0) {
+    out << kept << " sets are not ruled out, but none is among the posterior's samples: the likelihood (every "
+        << "fitted target, with its weight) favours sets that miss some target by more than the cutoff. The least "
+           "implausible set is shown.\n\n";
   }
   const Evaluation* best = r.best >= 0 ? &r.evaluations[static_cast<std::size_t>(r.best)] : nullptr;
   if (!best) {

@@ -11,6 +11,7 @@
 #include "models/recovery/outcome_estimates.hpp"
 #include "models/registry.hpp"
 #include "outcome_file.hpp"
+#include "parameter_sets.hpp"
 #include "portable_math.hpp"
 #include "progress.hpp"
 #include "safe_files.hpp"
@@ -79,9 +80,17 @@ YAML::Node mapping(const YAML::Node& parent, const std::string& key, const std::
   return node;
 }
 
+// A key a mapping must have (yaml-cpp's missing nodes have no position: name the parent's).
+YAML::Node required(const YAML::Node& parent, const std::string& key, const std::string& file,
+                    const std::string& shown) {
+  const YAML::Node node = parent[key];
+  if (!node) throw InputError(location_of(file, parent), shown + ": missing");
+  return node;
+}
+
 double number(const YAML::Node& node, const std::string& file, const std::string& shown) {
-  if (!node || !node.IsScalar())
-    throw InputError(location_of(file, node), shown + ": expected a number, got " + describe(node));
+  if (!node) throw InputError({file, 0, 0}, shown + ": missing");
+  if (!node.IsScalar()) throw InputError(location_of(file, node), shown + ": expected a number, got " + describe(node));
   double value = nan;
   try {
     value = node.as<double>();
@@ -102,8 +111,8 @@ std::int64_t integer(const YAML::Node& node, const std::string& file, const std:
 }
 
 std::string text_of(const YAML::Node& node, const std::string& file, const std::string& shown) {
-  if (!node || !node.IsScalar())
-    throw InputError(location_of(file, node), shown + ": expected text, got " + describe(node));
+  if (!node) throw InputError({file, 0, 0}, shown + ": missing");
+  if (!node.IsScalar()) throw InputError(location_of(file, node), shown + ": expected text, got " + describe(node));
   return node.as<std::string>();
 }
 
@@ -142,7 +151,7 @@ CalibrationParameter read_parameter(const YAML::Node& item, const std::string& f
   check_keys(item, file, shown, {"path", "min", "max", "scale", "prior"});
   CalibrationParameter p;
   p.where = location_of(file, item);
-  p.path = text_of(item["path"], file, shown + ".path");
+  p.path = text_of(required(item, "path", file, shown + ".path"), file, shown + ".path");
   std::string type;
   const ParamSpec* spec = parameter_spec(p.path, type);
   if (!spec)
@@ -153,8 +162,8 @@ CalibrationParameter read_parameter(const YAML::Node& item, const std::string& f
   if (spec->kind != ParamKind::real)
     throw InputError(location_of(file, item["path"]),
                      shown + ".path: '" + p.path + "' is " + kind_name(spec->kind) + "; calibration fits real keys");
-  p.min = number(item["min"], file, shown + ".min");
-  p.max = number(item["max"], file, shown + ".max");
+  p.min = number(required(item, "min", file, shown + ".min"), file, shown + ".min");
+  p.max = number(required(item, "max", file, shown + ".max"), file, shown + ".max");
   if (!(p.min < p.max)) throw InputError(location_of(file, item["max"]), shown + ": min must be less than max");
   if (p.min < spec->min || p.max > spec->max)
     throw InputError(location_of(file, p.min < spec->min ? item["min"] : item["max"]),
@@ -170,7 +179,8 @@ CalibrationParameter read_parameter(const YAML::Node& item, const std::string& f
   if (p.scale == ParameterScale::log && p.min <= 0.0)
     throw InputError(location_of(file, item["min"]), shown + ": a log scale needs min > 0");
   if (p.scale == ParameterScale::logit && (p.min <= 0.0 || p.max >= 1.0))
-    throw InputError(location_of(file, item["min"]), shown + ": a logit scale needs 0 < min and max < 1");
+    throw InputError(location_of(file, item[p.min <= 0.0 ? "min" : "max"]),
+                     shown + ": a logit scale needs 0 < min and max < 1");
   if (const YAML::Node prior = item["prior"]) {
     p.prior = Distribution::parse(prior, file, shown + ".prior");
     const double mean = p.prior->mean();
@@ -198,7 +208,9 @@ void read_observed(const YAML::Node& node, const std::string& file, const std::s
     if (!(n > 0.0 && count >= 0.0 && count <= n))
       throw InputError(location_of(file, node), shown + ": expected 0 <= count <= n and n > 0");
     t.observed = count / n;
-    t.observation_variance = t.observed * (1.0 - t.observed) / n;
+    // 0 of n or n of n is not certainty: the variance of (count + 1/2) / (n + 1) then.
+    const double shrunk = count == 0.0 || count == n ? (count + 0.5) / (n + 1.0) : t.observed;
+    t.observation_variance = shrunk * (1.0 - shrunk) / n;
     cited << short_number(t.observed) << " (" << short_number(count) << " of " << short_number(n) << ")";
   } else if (node["events"] || node["person_years"]) {
     const double events = number(node["events"], file, shown + ".events");
@@ -325,19 +337,20 @@ std::vector<std::string> outcome_quantities(const Scenario& s, const Arm& arm) {
 // ---- Parameters on the unit cube ---------------------------------------------------------
 
 namespace {
+// portable:: functions: the values a set runs with are the same bits on every machine.
 double forward(ParameterScale scale, double x) {
   switch (scale) {
     case ParameterScale::linear: return x;
-    case ParameterScale::log: return std::log(x);
-    case ParameterScale::logit: return std::log(x / (1.0 - x));
+    case ParameterScale::log: return portable::log(x);
+    case ParameterScale::logit: return portable::log(x / (1.0 - x));
   }
   return x;
 }
 double backward(ParameterScale scale, double y) {
   switch (scale) {
     case ParameterScale::linear: return y;
-    case ParameterScale::log: return std::exp(y);
-    case ParameterScale::logit: return 1.0 / (1.0 + std::exp(-y));
+    case ParameterScale::log: return portable::exp(y);
+    case ParameterScale::logit: return 1.0 / (1.0 + portable::exp(-y));
   }
   return y;
 }
@@ -364,7 +377,7 @@ double CalibrationParameter::log_prior_unit(double u) const {
   double dx_dy = 1.0;
   if (scale == ParameterScale::log) dx_dy = x;
   if (scale == ParameterScale::logit) dx_dy = x * (1.0 - x);
-  return prior->log_density(x) + std::log(dx_dy * span);
+  return prior->log_density(x) + portable::log(dx_dy * span);
 }
 
 std::vector<std::size_t> Calibration::fitted_targets() const {
@@ -435,7 +448,7 @@ Calibration read_calibration(const std::string& path) {
                {"id", "quantity", "population", "origin", "scenario", "arm", "measure", "observed", "tolerance",
                 "discrepancy", "weight", "held_out"});
     CalibrationTarget t;
-    t.id = text_of(item["id"], path, shown + ".id");
+    t.id = text_of(required(item, "id", path, shown + ".id"), path, shown + ".id");
     shown = "target " + t.id;
     for (const auto& other : c.targets)
       if (other.id == t.id) throw InputError(location_of(path, item["id"]), shown + ": id used twice");
@@ -445,7 +458,8 @@ Calibration read_calibration(const std::string& path) {
     const YAML::Node spec = mapping(item, "scenario", path, shown, true);
     check_keys(spec, path, shown + ".scenario", {"file", "set", "outcomes"});
     TargetScenario ts;
-    const std::string written = text_of(spec["file"], path, shown + ".scenario.file");
+    const std::string written =
+        text_of(required(spec, "file", path, shown + ".scenario.file"), path, shown + ".scenario.file");
     ts.file = (base / written).lexically_normal().string();
     if (!std::filesystem::is_regular_file(ts.file))
       throw InputError(location_of(path, spec["file"]),
@@ -514,7 +528,7 @@ Calibration read_calibration(const std::string& path) {
     t.scenario = at->second;
     const Scenario& scenario = *loaded[t.scenario];
 
-    t.measure = read_measure(item["measure"], path, shown + ".measure");
+    t.measure = read_measure(required(item, "measure", path, shown + ".measure"), path, shown + ".measure");
     const std::string default_arm = item["arm"] ? text_of(item["arm"], path, shown + ".arm") : "";
     for (auto& arm : t.measure.arms)
       if (arm.empty()) arm = default_arm;
@@ -535,7 +549,7 @@ Calibration read_calibration(const std::string& path) {
       }
     }
 
-    read_observed(item["observed"], path, shown + ".observed", t);
+    read_observed(required(item, "observed", path, shown + ".observed"), path, shown + ".observed", t);
     t.tolerance_low = t.tolerance_high = nan;
     if (const YAML::Node tolerance = item["tolerance"]) {
       if (!tolerance.IsSequence() || tolerance.size() != 2)
@@ -586,6 +600,28 @@ Calibration read_calibration(const std::string& path) {
       std::vector<std::string> keys;
       for (const auto& o : parameter_overrides(p, *loaded[g], p.min)) keys.push_back(o.substr(0, o.find('=')));
       c.scenarios[g].parameter_keys.push_back(std::move(keys));
+    }
+  }
+  // A scenario must leave every calibrated key to the calibration: an arm that sets or sweeps
+  // it, a distribution or a target's `set` for it would silently win over the fitted value.
+  // The same rules as run --parameter-sets, checked with one set at the lower bounds.
+  for (std::size_t g = 0; g < c.scenarios.size(); ++g) {
+    ParameterSets probe;
+    probe.source = path;
+    probe.name = c.name;
+    probe.where = {path, 0, 0};
+    probe.sets.emplace_back();
+    for (std::size_t k = 0; k < c.parameters.size(); ++k) {
+      if (c.scenarios[g].parameter_keys[k].empty()) continue;  // a module this scenario lacks
+      probe.paths.push_back(c.parameters[k].path);
+      probe.sets.back().push_back(c.parameters[k].min);
+    }
+    try {
+      Scenario copy;
+      copy.load_text(c.scenarios[g].text, c.scenarios[g].file, c.scenarios[g].overrides);
+      copy.use_parameter_sets(probe);
+    } catch (const InputError& e) {
+      throw InputError({path, 0, 0}, "parameters: in the target scenario " + c.scenarios[g].file + ": " + e.what());
     }
   }
   for (std::size_t k = 0; k < c.parameters.size(); ++k) {
@@ -795,7 +831,7 @@ class Likelihood {
     inverse_ = ldlt.solve(Eigen::MatrixXd::Identity(static_cast<Eigen::Index>(F), static_cast<Eigen::Index>(F)));
     const Eigen::VectorXd d = ldlt.vectorD();
     log_determinant_ = 0.0;
-    for (Eigen::Index i = 0; i < d.size(); ++i) log_determinant_ += std::log(std::max(d(i), 1e-300));
+    for (Eigen::Index i = 0; i < d.size(); ++i) log_determinant_ += portable::log(std::max(d(i), 1e-300));
     for (const std::size_t k : fitted_) observed_.push_back(c.targets[k].observed);
   }
   double log_density(const std::vector<double>& mean) const {
@@ -824,6 +860,19 @@ double targets_log_likelihood(const Calibration& c, const std::vector<double>& m
 }
 
 namespace {
+
+// An evaluation whose values break a check across keys (the model's own, at this set) gives
+// no figure: NaN for every target, which rules the set out. The check is the model's, not the
+// user's mistake (read_calibration has loaded every scenario), so the calibration goes on.
+void evaluate_or_rule_out(const Calibration& c, const std::vector<double>& values, std::int64_t replicates,
+                          Evaluation& e, std::int64_t& agent_days) {
+  try {
+    evaluate(c, values, replicates, e.mean, e.variance, &agent_days);
+  } catch (const InputError&) {
+    e.mean.assign(c.targets.size(), nan);
+    e.variance.assign(c.targets.size(), nan);
+  }
+}
 
 // The fit of every target at an evaluation: implausibility (with the model's variance of the
 // target's mean), the largest over the fitted targets, and the log likelihood.
@@ -859,7 +908,7 @@ std::vector<double> posterior_weights(const Calibration& c, const std::vector<Ev
       q += static_cast<double>(wave_sizes[w]) / static_cast<double>(n) * analysis::density(proposals[w], e.unit);
     double log_prior = 0.0;
     for (std::size_t p = 0; p < c.parameters.size(); ++p) log_prior += c.parameters[p].log_prior_unit(e.unit[p]);
-    log_weights[i] = log_prior + e.log_likelihood - std::log(q);
+    log_weights[i] = log_prior + e.log_likelihood - portable::log(q);
   }
   return analysis::normalised_weights(log_weights);
 }
@@ -879,7 +928,7 @@ CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& option
 
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   // What a resumed calibration must agree on: the file, and every scenario as it runs.
-  std::string identity = c.text;
+  std::string identity = "recoverysim " + std::string(software_version) + "\n" + c.text;
   for (const auto& ts : c.scenarios) {
     identity += "\n--- " + ts.file + "\n" + ts.text;
     for (const auto& o : ts.overrides) identity += "\n--set " + o;
@@ -976,7 +1025,7 @@ CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& option
           std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
             return result.evaluations[a].max_implausibility < result.evaluations[b].max_implausibility;
           });
-          order.resize(std::max<std::size_t>(P + 1, order.size() / 10));
+          order.resize(std::min(order.size(), std::max<std::size_t>(P + 1, order.size() / 10)));
           kept = order;
         }
       }
@@ -1015,10 +1064,14 @@ CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& option
       progress.advance(static_cast<std::int64_t>(hi - lo) * R * per_replicate, "");
     }
     // Each process takes every team.size-th block left; the others' come through the directory.
+    // Every process has listed what is left before any writes this wave's blocks, so the lists
+    // (and so the shares) agree.
+    if (team.size > 1) team.barrier();
     std::vector<std::size_t> mine;
     for (std::size_t j = 0; j < todo.size(); ++j)
       if (static_cast<int>(j % static_cast<std::size_t>(team.size)) == team.rank) mine.push_back(todo[j]);
-    std::size_t done = n - todo.size() * evaluations_per_block;
+    std::size_t done = n;
+    for (const std::size_t b : todo) done -= std::min(n, (b + 1) * evaluations_per_block) - b * evaluations_per_block;
     arena.execute([&] {
       tbb::parallel_for(std::size_t{0}, mine.size(), [&](std::size_t j) {
         const std::size_t b = mine[j];
@@ -1026,7 +1079,7 @@ CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& option
         std::vector<std::vector<double>> means, variances;
         std::int64_t agent_days = 0;
         for (std::size_t i = lo; i < hi; ++i) {
-          evaluate(c, wave[i].values, R, wave[i].mean, wave[i].variance, &agent_days);
+          evaluate_or_rule_out(c, wave[i].values, R, wave[i], agent_days);
           fit_evaluation(c, result.model_variance, likelihood, wave[i]);
           means.push_back(wave[i].mean);
           variances.push_back(wave[i].variance);

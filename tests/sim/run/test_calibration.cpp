@@ -149,6 +149,12 @@ TEST_CASE("calibration: mistakes in a calibration file are named by file, line a
       {"points_per_wave: 100", "points_per_wave: 1", "method.points_per_wave: expected an integer in [2,"},
       {"max: 0.03, scale: log}", "max: 0.03, scale: logarithmic}", "expected linear, log or logit"},
       {"seed: 7}", "seed: 7, waves_: 2}", "method.waves_: unknown key (did you mean 'waves'?)"},
+      {"min: 0.001, max: 0.02, scale: log}", "max: 0.02, scale: log}",
+       "calibration.yaml:20:5: parameters[0].min: missing"},
+      {"scenario: {file: scenario.yaml}\n    measure: {quantity: first",
+       "scenario: {file: scenario.yaml, set: {model.lapse.base_hazard_per_day.alcohol: 0.004}}\n    measure: {quantity: "
+       "first",
+       "in the target scenario"},
   };
   for (const Case& c : cases) {
     std::string text = synthetic_calibration;
