@@ -20,7 +20,7 @@ using namespace recoverysim;
 namespace {
 
 std::string temporary_directory(const std::string& name) {
-  const std::string dir = std::string(RECOVERYSIM_TEST_TMP) + "/calibration-" + name;
+  std::string dir = std::string(RECOVERYSIM_TEST_TMP) + "/calibration-" + name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
