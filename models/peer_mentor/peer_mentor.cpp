@@ -214,12 +214,13 @@ void PeerMentor::update_eligibility(const DayView& view, std::int32_t day) {
           eligible_until_[i] = day + static_cast<std::int32_t>(p_.duration_days);
           closing_.add(eligible_until_[i], agent);
         }
-      } else {
-        if ((events & admission) != 0) eligible_until_[i] = open_ended;
-        if ((events & discharge) != 0) {
-          eligible_until_[i] = day + static_cast<std::int32_t>(p_.duration_days);
-          closing_.add(eligible_until_[i], agent);
-        }
+      } else if (!out_of_treatment) {
+        // In treatment at the end of the day: an admission, or a completion that stepped down
+        // to the next setting; the window stays open until treatment ends.
+        eligible_until_[i] = open_ended;
+      } else if ((events & discharge) != 0) {
+        eligible_until_[i] = day + static_cast<std::int32_t>(p_.duration_days);
+        closing_.add(eligible_until_[i], agent);
       }
     }
     if (!died && day < eligible_until_[i]) continue;

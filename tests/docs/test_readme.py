@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The README's "Using it" commands run in the order shown, each without error, from a
-directory laid out like the repository (scenarios/, scripts/ and build/release/recoverysim).
+directory laid out like the repository (scenarios/, scripts/, calibration/ and
+build/release/recoverysim).
 
 Usage: test_readme.py BINARY SOURCE_DIR WORK_DIR
 """
@@ -24,7 +25,7 @@ def main():
         sys.exit(f"FAIL: only {len(commands)} commands found in the README's 'Using it' block")
     shutil.rmtree(WORK, ignore_errors=True)
     (WORK / "build" / "release").mkdir(parents=True)
-    for name in ("scenarios", "scripts"):
+    for name in ("scenarios", "scripts", "calibration"):
         os.symlink(SOURCE / name, WORK / name)
     os.symlink(BINARY.resolve(), WORK / "build" / "release" / "recoverysim")
     failures = 0
