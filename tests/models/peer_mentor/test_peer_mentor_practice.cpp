@@ -230,3 +230,34 @@ TEST_CASE("peer_mentor: outreach serves people out of treatment and raises their
     ended_by_entry += e.code == stream_base + PeerMentor::event_match_ended && e.detail == 2;
   CHECK(static_cast<double>(ended_by_entry) >= entries[1]);
 }
+
+TEST_CASE("peer_mentor: a mentee who steps down to the next setting stays matched while in treatment") {
+  // Residential episodes all step down to outpatient care (a completion and a readmission on
+  // the same day); with duration_days 20, shorter than the outpatient episode, a countdown
+  // started at the step-down would end matches while people are still in treatment.
+  Parameters p = testing::closed_cohort(3000);
+  p.treatment.setting = static_cast<std::size_t>(Setting::residential);
+  p.treatment.settings[static_cast<std::size_t>(Setting::residential)].step_down_probability = 1.0;
+  PeerMentor module;
+  configure(module, {"mentors=300", "caseload=12", "duration_days=20", "departure_hazard_per_day=0",
+                     "disengage_base_hazard_per_day=0"});
+  ArmSimulation arm(p, {{&module, stream_base}});
+  std::int64_t stepped_down_in_treatment = 0, unmatched_in_treatment = 0;
+  std::vector<std::uint8_t> was_matched(3000, 0);
+  run(arm, module, 150, {59, 0}, [&](std::uint32_t, const std::vector<double>&) {
+    const Population& pop = arm.population();
+    for (std::size_t i = 0; i < 3000; ++i) {
+      // Living and in treatment (the dead keep the status they died with).
+      const bool treated = pop.treatment[i] == TreatmentStatus::in_treatment && pop.state[i] != ClinicalState::deceased;
+      const bool outpatient = pop.setting[i] == static_cast<std::uint8_t>(Setting::outpatient);
+      if (treated && outpatient && was_matched[i]) {
+        ++stepped_down_in_treatment;
+        unmatched_in_treatment += module.status_of(i) != MenteeStatus::matched;
+      }
+      was_matched[i] = was_matched[i] || module.status_of(i) == MenteeStatus::matched;
+    }
+  });
+  INFO(unmatched_in_treatment, " of ", stepped_down_in_treatment, " days in the stepped-down episode without a mentor");
+  CHECK(stepped_down_in_treatment > 10000);
+  CHECK(unmatched_in_treatment == 0);
+}
