@@ -734,7 +734,8 @@ std::vector<Scenario::SetTarget> Scenario::module_set_targets(const std::string&
                                      "' is neither a key of the model nor <module type>.<key> (see `recoverysim "
                                      "schema`)");
   const std::string key = path.substr(dot + 1);
-  const ParamSpec* declared = module_schema(type)->table.find(key);
+  const auto schema = module_schema(type);  // alive while its spec is read
+  const ParamSpec* declared = schema->table.find(key);
   if (!declared || !(declared->kind == ParamKind::real || declared->kind == ParamKind::integer))
     throw InputError(sets.where, "'" + path + "': " + type + " has no numeric key '" + key +
                                      "' (see `recoverysim schema --module " + type + "`)");

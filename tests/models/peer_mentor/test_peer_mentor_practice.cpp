@@ -52,7 +52,8 @@ struct ContactRate {
 ContactRate contact_rate(const std::vector<std::string>& options, double burnout) {
   PeerMentor module;
   configure(module, options);
-  ArmSimulation arm(testing::closed_cohort(3000), {{&module, stream_base}});
+  const Parameters p = testing::closed_cohort(3000);  // the arm keeps a reference to it
+  ArmSimulation arm(p, {{&module, stream_base}});
   ContactRate r;
   double matched_before = 0.0, burnout_before = -1.0;
   run(arm, module, 60, {41, 0}, [&](std::uint32_t d, const std::vector<double>& m) {
@@ -111,7 +112,8 @@ TEST_CASE(
     PeerMentor module;
     configure(module, {"mentors=2", "departure_hazard_per_day=0", "recruit_probability_per_day=0", "duration_days=400",
                        std::string("supervisor_lived_experience=") + (lived ? "true" : "false")});
-    ArmSimulation arm(testing::closed_cohort(2000), {{&module, stream_base}});
+    const Parameters p = testing::closed_cohort(2000);  // the arm keeps a reference to it
+    ArmSimulation arm(p, {{&module, stream_base}});
     const double gain = lived ? 1.25 : 1.0, recovery = 0.05 * 2.0 / 7.0 * gain;
     double expected = 0.0, largest_gap = 0.0, queue_least = 1e9;
     run(arm, module, 400, {43, 0}, [&](std::uint32_t d, const std::vector<double>& m) {
@@ -148,7 +150,8 @@ TEST_CASE("peer_mentor: a recruit takes trainee_caseload mentees until certified
     std::vector<std::string> options = pipeline;
     options.push_back(c.option);
     configure(module, options);
-    ArmSimulation arm(testing::open_cohort(20.0, 250), {{&module, stream_base}});
+    const Parameters p = testing::open_cohort(20.0, 250);  // the arm keeps a reference to it
+    ArmSimulation arm(p, {{&module, stream_base}});
     // Per recruited position: the first day with a mentee, and the first with more than 4.
     std::vector<std::int32_t> first_working(16, -1), first_over(16, -1);
     std::string state;
