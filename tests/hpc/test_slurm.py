@@ -134,7 +134,9 @@ try:
     if p.returncode != 0:
         raise Failure(f"the merged results differ from the one-process run:\n{p.stdout}{p.stderr}")
 
-    for ranks in (1, 2):
+    # Under a sanitizer the model runs ~25 times slower: the calibrate.* tests check the same
+    # fits there, so the jobs run only in the release suite.
+    for ranks in () if os.environ.get("RECOVERYSIM_TEST_SANITIZED") == "1" else (1, 2):
         print(f"a calibration as one job (calibrate.sbatch, {ranks} task(s)) gives the fit of one process")
         calibrated = work / f"calibrate-{ranks}"
         calibrated.mkdir()
