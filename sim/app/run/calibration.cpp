@@ -1075,31 +1075,32 @@ CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& option
     for (const std::size_t b : todo) done -= std::min(n, (b + 1) * evaluations_per_block) - b * evaluations_per_block;
     arena.execute([&] {
       // The project's loop: it tells ThreadSanitizer the ordering oneTBB guarantees.
-      parallel_for(tbb::blocked_range<std::size_t>(0, mine.size(), 1),
-                   [&](const tbb::blocked_range<std::size_t>& part) {
-                     for (std::size_t j = part.begin(); j != part.end(); ++j) {
-                       const std::size_t b = mine[j];
-                       const std::size_t lo = b * evaluations_per_block, hi = std::min(n, lo + evaluations_per_block);
-                       std::vector<std::vector<double>> means, variances;
-                       std::int64_t agent_days = 0;
-                       for (std::size_t i = lo; i < hi; ++i) {
-                         evaluate_or_rule_out(c, wave[i].values, R, wave[i], agent_days);
-                         fit_evaluation(c, result.model_variance, likelihood, wave[i]);
-                         means.push_back(wave[i].mean);
-                         variances.push_back(wave[i].variance);
-                       }
-                       store->save(w, b, means, variances);
-                       const std::lock_guard guard(progress_lock);
-                       result.agent_days += agent_days;
-                       done += (hi - lo) * static_cast<std::size_t>(team.size);
-                       for (std::size_t i = lo; i < hi; ++i)
-                         best_so_far = std::min(best_so_far, wave[i].max_implausibility);
-                       progress.advance(agent_days * team.size,
-                                        "wave " + std::to_string(w) + "/" + std::to_string(waves) + ": " +
-                                            std::to_string(std::min(done, n)) + "/" + std::to_string(n) +
-                                            " sets, best implausibility " + short_number(best_so_far));
-                     }
-                   });
+      recoverysim::parallel_for(tbb::blocked_range<std::size_t>(0, mine.size(), 1),
+                                [&](const tbb::blocked_range<std::size_t>& part) {
+                                  for (std::size_t j = part.begin(); j != part.end(); ++j) {
+                                    const std::size_t b = mine[j];
+                                    const std::size_t lo = b * evaluations_per_block,
+                                                      hi = std::min(n, lo + evaluations_per_block);
+                                    std::vector<std::vector<double>> means, variances;
+                                    std::int64_t agent_days = 0;
+                                    for (std::size_t i = lo; i < hi; ++i) {
+                                      evaluate_or_rule_out(c, wave[i].values, R, wave[i], agent_days);
+                                      fit_evaluation(c, result.model_variance, likelihood, wave[i]);
+                                      means.push_back(wave[i].mean);
+                                      variances.push_back(wave[i].variance);
+                                    }
+                                    store->save(w, b, means, variances);
+                                    const std::lock_guard guard(progress_lock);
+                                    result.agent_days += agent_days;
+                                    done += (hi - lo) * static_cast<std::size_t>(team.size);
+                                    for (std::size_t i = lo; i < hi; ++i)
+                                      best_so_far = std::min(best_so_far, wave[i].max_implausibility);
+                                    progress.advance(agent_days * team.size,
+                                                     "wave " + std::to_string(w) + "/" + std::to_string(waves) + ": " +
+                                                         std::to_string(std::min(done, n)) + "/" + std::to_string(n) +
+                                                         " sets, best implausibility " + short_number(best_so_far));
+                                  }
+                                });
     });
     if (team.size > 1) {
       team.barrier();  // every block of the wave is on disk
@@ -1117,6 +1118,7 @@ CalibrationResult calibrate(const Calibration& c, const CalibrateOptions& option
       }
     }
     std::int64_t kept = 0;
+    const std::lock_guard guard(progress_lock);  // the loop's bodies wrote under it
     for (auto& e : wave) {
       fit_evaluation(c, result.model_variance, likelihood, e);
       kept += e.not_ruled_out ? 1 : 0;
