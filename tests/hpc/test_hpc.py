@@ -8,14 +8,14 @@ CHECK: shards | refusals | resume | mpi | mpi-resume
 """
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from processes import MPI_ENV, Checks, kill_session, run, start_in_session, wait_for  # noqa: E402
+
 CHECK, BINARY, SOURCE, WORK = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]) / sys.argv[1]
-SAME = [sys.executable, str(SOURCE / "scripts" / "same_results.py")]
 # A sweep of 11 arms, a module and a parameter drawn per replicate, with the event record:
 # every kind of dataset.
 STAFFING = [str(SOURCE / "scenarios" / "peer_mentor_staffing.yaml"), "-q", "--replicates", "4", "--set", "days=150",
@@ -27,36 +27,14 @@ LONG_UNITS, KILL_AFTER = (3, 1) if os.environ.get("RECOVERYSIM_TEST_SANITIZED") 
 LONG = [str(SOURCE / "scenarios" / "baseline.yaml"), "-q", "--replicates", str(3 * LONG_UNITS),
         "--set", "population.size=20000"]
 MPIRUN = ["mpirun", "--oversubscribe"]
-# OpenMPI refuses root unless told; CI runs as root.
-MPI_ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_rmaps_base_oversubscribe="1")
 
-failures = []
-
-
-def run(args, expect=0, env=None):
-    result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
-    if result.returncode != expect:
-        sys.exit(f"FAIL: {' '.join(map(str, args))}\nexit {result.returncode}, expected {expect}\n"
-                 f"{result.stdout}\n{result.stderr}")
-    return result
-
-
-def check_same(reference, other, what):
-    result = subprocess.run(SAME + [str(reference), str(other)], capture_output=True, text=True)
-    print(("ok: " if result.returncode == 0 else "FAIL: ") + what)
-    if result.returncode != 0:
-        print(result.stdout)
-        failures.append(what)
+checks = Checks(SOURCE)
 
 
 def check_refused(args, message, what):
-    result = subprocess.run(args, capture_output=True, text=True, timeout=120)
-    good = result.returncode == 2 and message in result.stderr
-    print(("ok: " if good else "FAIL: ") + what)
-    if not good:
-        print(f"exit {result.returncode}, stderr: {result.stderr!r}, expected exit 2 and {message!r}")
-        failures.append(what)
+    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=120)
+    checks.check(result.returncode == 2 and message in result.stderr, what,
+                 f"exit {result.returncode}, stderr: {result.stderr!r}, expected exit 2 and {message!r}")
 
 
 def reference(args, name="single.h5"):
@@ -65,49 +43,13 @@ def reference(args, name="single.h5"):
     return out
 
 
-def session_members(session):
-    """The processes of a session: what a run started, MPI ranks included (they get their own
-    process groups, and outlive mpirun by a moment when it is killed)."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[3]) == session and fields[0] != "Z":
-            members.append(int(stat.parent.name))
-    return members
-
-
 def start_part_way(command, output, env=None):
     """Starts a run in a session of its own and returns it once KILL_AFTER units are finished."""
     staging = Path(str(output) + ".partial.d")
-    process = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if staging.is_dir() and len(list(staging.glob("unit-*.h5"))) >= KILL_AFTER:
-            return process
-        if process.poll() is not None:
-            sys.exit(f"FAIL: the run ended (exit {process.returncode}) before it could be killed")
-        time.sleep(0.01)
-    sys.exit("FAIL: the run finished no unit within 120 s")
-
-
-def kill_session(process):
-    """SIGKILL to every process of the run's session, then waits until they are all gone."""
-    deadline = time.time() + 60
-    while members := session_members(process.pid):
-        for pid in members:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        process.poll()  # reaps the run's own process; its children are reaped by init
-        if time.time() > deadline:
-            sys.exit(f"FAIL: processes {members} of a killed run did not end")
-        time.sleep(0.01)
-    process.wait()
+    process = start_in_session(command, env)
+    wait_for(process, lambda: staging.is_dir() and len(list(staging.glob("unit-*.h5"))) >= KILL_AFTER,
+             f"{KILL_AFTER} finished units", 120)
+    return process
 
 
 def kill_part_way(command, output, env=None):
@@ -116,9 +58,8 @@ def kill_part_way(command, output, env=None):
     kill_session(start_part_way(command, output, env))
     finished = len(list(staging.glob("unit-*.h5")))
     print(f"killed with {finished} of {LONG_UNITS} units finished")
-    if output.exists() or Path(str(output) + ".partial").exists():
-        failures.append("a killed run left a results file")
-        print("FAIL: a killed run left a file under the final or the partial name")
+    checks.check(not output.exists() and not Path(str(output) + ".partial").exists(),
+                 "a killed run leaves no file under the final or the partial name")
     if finished >= LONG_UNITS:
         sys.exit("FAIL: every unit finished before the kill; nothing was resumed")
 
@@ -130,8 +71,7 @@ def check_busy(command, output, second, env=None):
         busy = "another run is writing to"
         check_refused(second + ["--resume", "-o", output], busy, "a second run on a running output is refused")
         check_refused(second + ["-o", output], busy, "... also without --resume, which would say 'add --resume'")
-        if running.poll() is not None:
-            failures.append("the first run did not survive a second run's attempt")
+        checks.check(running.poll() is None, "the first run survives a second run's attempt")
     finally:
         kill_session(running)
     shutil.rmtree(Path(str(output) + ".partial.d"))
@@ -151,7 +91,7 @@ def main():
                 run([BINARY, "run", *STAFFING, *analysis_only, "--shard", f"{i}/{count}", "-o", part])
             merged = WORK / f"merged_{count}.h5"
             run([BINARY, "merge", *reversed(parts), "-o", merged])
-            check_same(single, merged, f"{count} shards merged equal one process")
+            checks.same(single, merged, f"{count} shards merged equal one process")
         # One unit in all: shard 1/2 holds every task, shard 2/2 none; both are still parts.
         small = [str(SOURCE / "scenarios" / "baseline.yaml"), "-q", "--replicates", "3", "--set", "population.size=2000"]
         single = reference(small, "single_small.h5")
@@ -160,7 +100,7 @@ def main():
             run([BINARY, "run", *small, "--shard", f"{i}/2", "-o", part])
         merged = WORK / "merged_small.h5"
         run([BINARY, "merge", *parts, "-o", merged])
-        check_same(single, merged, "a part that holds every task and an empty one merge into the whole run")
+        checks.same(single, merged, "a part that holds every task and an empty one merge into the whole run")
     elif CHECK == "refusals":
         parts = [WORK / f"part_{i}.h5" for i in (1, 2, 3)]
         for i, part in enumerate(parts, 1):
@@ -190,8 +130,7 @@ def main():
         check_refused([*merge, *parts[:2], whole, "-o", out], "a whole results file", "a whole file is refused")
         check_refused([*merge, *parts[:2], truncated, "-o", out], "truncated", "a truncated part is refused")
         check_refused([*merge, *parts[:2], WORK / "absent.h5", "-o", out], "no such file", "a missing file is refused")
-        if out.exists():
-            failures.append("a refused merge wrote its output")
+        checks.check(not out.exists(), "a refused merge writes no output")
     elif CHECK == "resume":
         single = reference(LONG)
         killed = WORK / "killed.h5"
@@ -202,33 +141,31 @@ def main():
                       "resuming with another seed is refused")
         result = run([BINARY, "run", *LONG, "--resume", "-o", killed])
         print(result.stdout.splitlines()[1] if len(result.stdout.splitlines()) > 1 else result.stdout)
-        check_same(single, killed, "a run killed part-way and resumed equals an uninterrupted run")
-        if Path(str(killed) + ".partial.d").exists():
-            failures.append("the staging directory was left after a complete run")
+        checks.same(single, killed, "a run killed part-way and resumed equals an uninterrupted run")
+        checks.check(not Path(str(killed) + ".partial.d").exists(), "a complete run leaves no staging directory")
         # The same for one shard of a job array.
         shard = WORK / "shard_1.h5"
         run([BINARY, "run", *LONG, "--shard", "1/2", "-o", shard])
         killed_shard = WORK / "killed_shard_1.h5"
         kill_part_way([BINARY, "run", *LONG, "--shard", "1/2", "-o", killed_shard], killed_shard)
         run([BINARY, "run", *LONG, "--shard", "1/2", "--resume", "-o", killed_shard])
-        check_same(shard, killed_shard, "a shard killed part-way and resumed equals an uninterrupted shard")
+        checks.same(shard, killed_shard, "a shard killed part-way and resumed equals an uninterrupted shard")
     elif CHECK == "mpi":
         single = reference(STAFFING)
         for ranks in (2, 3):  # 3 ranks on 2 cores: oversubscribed
             out = WORK / f"mpi_{ranks}.h5"
             run([*MPIRUN, "-n", str(ranks), BINARY, "run", *STAFFING, "-o", out], env=MPI_ENV)
-            check_same(single, out, f"mpirun -n {ranks} equals one process")
+            checks.same(single, out, f"mpirun -n {ranks} equals one process")
     elif CHECK == "mpi-resume":
         single = reference(LONG)
         killed = WORK / "killed_mpi.h5"
         check_busy([*MPIRUN, "-n", "2", BINARY, "run", *LONG, "-o", killed], killed, [BINARY, "run", *LONG], env=MPI_ENV)
         kill_part_way([*MPIRUN, "-n", "2", BINARY, "run", *LONG, "-o", killed], killed, env=MPI_ENV)
         run([*MPIRUN, "-n", "3", BINARY, "run", *LONG, "--resume", "-o", killed], env=MPI_ENV)
-        check_same(single, killed, "an MPI run killed part-way and resumed on 3 ranks equals one process")
+        checks.same(single, killed, "an MPI run killed part-way and resumed on 3 ranks equals one process")
     else:
         sys.exit(f"unknown check {CHECK}")
-    if failures:
-        sys.exit(f"{len(failures)} check(s) failed")
+    checks.finish()
     print("all checks passed")
 
 

@@ -8,19 +8,17 @@ CHECK: threads | resume | mpi
 """
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "support"))
+from processes import MPI_ENV, Checks, kill_session, run, start_in_session, wait_for  # noqa: E402
+
 CHECK, BINARY, SOURCE, WORK = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]) / sys.argv[1]
-SAME = [sys.executable, str(SOURCE / "scripts" / "same_results.py")]
 SANITIZED = os.environ.get("RECOVERYSIM_TEST_SANITIZED") == "1"
 # Blocks of 8 sets; under a sanitizer the model runs ~25 times slower, so the fit shrinks.
 POINTS, AGENTS = (24, 300) if SANITIZED else (96, 3000)
-MPI_ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_rmaps_base_oversubscribe="1")
 
 SCENARIO = """name: tiny
 days: 180
@@ -53,67 +51,25 @@ method: {{waves: 2, posterior_waves: 1, points_per_wave: {POINTS}, agents: {AGEN
          posterior_samples: 200, seed: 3}}
 """
 
-failures = []
-
-
-def run(args, env=None, expect=0):
-    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, timeout=600)
-    if result.returncode != expect:
-        sys.exit(f"FAIL: {' '.join(map(str, args))}\nexit {result.returncode}, expected {expect}\n"
-                 f"{result.stdout}\n{result.stderr}")
-    return result
-
-
-def check_same(reference, other, what):
-    result = subprocess.run(SAME + [str(reference), str(other)], capture_output=True, text=True)
-    print(("ok: " if result.returncode == 0 else "FAIL: ") + what)
-    if result.returncode != 0:
-        print(result.stdout)
-        failures.append(what)
+checks = Checks(SOURCE)
 
 
 def calibrate(output, *extra, env=None, launcher=()):
-    return run([*launcher, BINARY, "calibrate", WORK / "calibration.yaml", "-o", output, "-q", *extra], env=env)
-
-
-def session_members(session):
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[3]) == session and fields[0] != "Z":
-            members.append(int(stat.parent.name))
-    return members
+    return run([*launcher, BINARY, "calibrate", WORK / "calibration.yaml", "-o", output, "-q", *extra], env=env,
+               timeout=600)
 
 
 def kill_part_way(output, blocks):
     """Starts a calibration and kills it (SIGKILL) once `blocks` blocks of sets are on disk."""
     staging = Path(str(output) + ".partial.d")
-    process = subprocess.Popen([BINARY, "calibrate", WORK / "calibration.yaml", "-o", output, "-q", "--threads", "1"],
-                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while len(list(staging.glob("wave-*-block-*.txt.sum"))) < blocks:
-        if process.poll() is not None:
-            sys.exit(f"FAIL: the calibration ended (exit {process.returncode}) before it could be killed")
-        if time.time() > deadline:
-            sys.exit("FAIL: no block finished within 300 s")
-        time.sleep(0.005)
-    while members := session_members(process.pid):
-        for pid in members:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        process.poll()
-        time.sleep(0.01)
-    process.wait()
+    process = start_in_session([BINARY, "calibrate", WORK / "calibration.yaml", "-o", output, "-q", "--threads", "1"])
+    wait_for(process, lambda: len(list(staging.glob("wave-*-block-*.txt.sum"))) >= blocks,
+             f"{blocks} finished blocks", 300)
+    kill_session(process)
     finished = len(list(staging.glob("wave-*-block-*.txt.sum")))
     total = 3 * POINTS // 8
     print(f"killed with {finished} of {total} blocks finished")
-    if output.exists():
-        failures.append("a killed calibration left a fit")
+    checks.check(not output.exists(), "a killed calibration leaves no fit")
     if finished >= total:
         sys.exit("FAIL: every block finished before the kill; nothing was resumed")
 
@@ -129,32 +85,29 @@ def main():
     if CHECK == "threads":
         two = WORK / "two.h5"
         calibrate(two, "--threads", "2")
-        check_same(single, two, "2 threads give the fit of 1 thread")
+        checks.same(single, two, "2 threads give the fit of 1 thread")
     elif CHECK == "resume":
         killed = WORK / "killed.h5"
         kill_part_way(killed, 2)
         refused = subprocess.run([BINARY, "calibrate", WORK / "calibration.yaml", "-o", killed, "-q"],
                                  capture_output=True, text=True)
-        good = refused.returncode == 2 and "--resume" in refused.stderr
-        print(("ok: " if good else "FAIL: ") + "calibrating again without --resume is refused")
-        if not good:
-            failures.append(f"no refusal: exit {refused.returncode}, {refused.stderr!r}")
+        checks.check(refused.returncode == 2 and "--resume" in refused.stderr,
+                     "calibrating again without --resume is refused", f"exit {refused.returncode}, {refused.stderr!r}")
         calibrate(killed, "--resume", "--threads", "2")
-        check_same(single, killed, "a calibration killed part-way and resumed gives the uninterrupted fit")
-        if Path(str(killed) + ".partial.d").exists():
-            failures.append("the staging directory was left after the resumed calibration")
+        checks.same(single, killed, "a calibration killed part-way and resumed gives the uninterrupted fit")
+        checks.check(not Path(str(killed) + ".partial.d").exists(),
+                     "the resumed calibration leaves no staging directory")
         # Killed again in a later wave: the first wave's blocks are reused.
         again = WORK / "again.h5"
         kill_part_way(again, POINTS // 8 + 2)
         calibrate(again, "--resume")
-        check_same(single, again, "... also when killed in the second wave")
+        checks.same(single, again, "... also when killed in the second wave")
     elif CHECK == "mpi":
         for ranks in (2, 3):
             out = WORK / f"mpi{ranks}.h5"
             calibrate(out, "--threads", "1", env=MPI_ENV, launcher=("mpirun", "--oversubscribe", "-np", str(ranks)))
-            check_same(single, out, f"MPI with {ranks} ranks gives the fit of one process")
-    if failures:
-        sys.exit("FAIL: " + "; ".join(failures))
+            checks.same(single, out, f"MPI with {ranks} ranks gives the fit of one process")
+    checks.finish()
     print("all checks passed")
 
 
