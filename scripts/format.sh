@@ -8,6 +8,12 @@
 set -euo pipefail
 if [ $# -gt 0 ]; then
   files=("$@")  # clang-format finds .clang-format from each file's directory up
+  for f in "${files[@]}"; do
+    case "$f" in
+      *.cpp | *.hpp | *.h | *.cc | *.in) ;;
+      *) echo "format.sh: $f: not a C++ file (clang-format would rewrite it as C++)" >&2; exit 2 ;;
+    esac
+  done
 else
   cd "$(dirname "$0")/.."
   mapfile -t files < <(scripts/cxx_files.sh)

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-#OpenMPI refuses root unless told; CI runs as root.Oversubscription lets 3 ranks run on 2 cores.
+# OpenMPI refuses root unless told; CI runs as root. Oversubscription lets 3 ranks run on 2 cores.
 MPI_ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_rmaps_base_oversubscribe="1")
 
@@ -91,6 +91,8 @@ def kill_session(process):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        process.poll()  # reaps the process itself;
-its children are reaped by init if time.time() > deadline
-    : sys.exit(f "FAIL: processes {members} of a killed run did not end") time.sleep(0.01) process.wait()
+        process.poll()  # reaps the process itself; its children are reaped by init
+        if time.time() > deadline:
+            sys.exit(f"FAIL: processes {members} of a killed run did not end")
+        time.sleep(0.01)
+    process.wait()
