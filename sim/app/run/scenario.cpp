@@ -489,6 +489,12 @@ std::vector<ParamTable::Warning> Scenario::warnings() const {
               return seen.message == w.message && seen.where.to_string() == w.where.to_string();
             }))
           all.push_back(w);
+  for (std::size_t p = 0; p < set_targets_.size(); ++p)
+    if (set_targets_[p].empty()) {
+      const std::string& path = parameter_sets_->paths[p];
+      all.push_back({parameter_sets_->where,
+                     "'" + path + "' is not used: no arm has a " + path.substr(0, path.find('.')) + " intervention"});
+    }
   return all;
 }
 
@@ -617,7 +623,8 @@ std::vector<UncertainParameter> Scenario::uncertain_parameters() const {
             {"arms." + arm.name + "." + m.type + "." + path, u.distribution.describe(), m.table->find(path)->unit});
   }
   for (std::size_t p = 0; p < set_targets_.size(); ++p)
-    out.push_back({parameter_sets_->paths[p], parameter_sets_->describe(), set_targets_[p].front().spec->unit});
+    if (!set_targets_[p].empty())
+      out.push_back({parameter_sets_->paths[p], parameter_sets_->describe(), set_targets_[p].front().spec->unit});
   return out;
 }
 
@@ -747,9 +754,8 @@ std::vector<Scenario::SetTarget> Scenario::module_set_targets(const std::string&
       targets.push_back({m.table.get(), spec, spec->current()});
       check_not_set_elsewhere(path, targets.back(), "arms." + arm.name + "." + path);
     }
-  if (targets.empty())
-    throw InputError(sets.where, "'" + path + "': no arm has a " + type + " intervention for the parameter sets of " +
-                                     sets.origin() + " to set");
+  // No arm has the module: the key changes nothing in this scenario (warnings() says so), as a
+  // calibration leaves a target's scenario without the module alone.
   return targets;
 }
 
@@ -775,6 +781,7 @@ void Scenario::check_set_values() const {
   const ParameterSets& sets = *parameter_sets_;
   for (std::size_t m = 0; m < sets.sets.size(); ++m)
     for (std::size_t p = 0; p < sets.paths.size(); ++p) {
+      if (set_targets_[p].empty()) continue;  // a module no arm has: never assigned
       const double x = sets.sets[m][p];
       const ParamSpec& spec = *set_targets_[p].front().spec;  // one declaration, one range, in every arm
       if (!(x >= spec.min && x <= spec.max) || (spec.kind == ParamKind::integer && x != std::floor(x)))

@@ -312,12 +312,21 @@ TEST_CASE("parameter sets: sets that a scenario cannot take are refused with the
               "(see `recoverysim schema --module peer_mentor`)");
   }
   {
+    // A module no arm has: not refused (a posterior fitted on many scenarios serves one without
+    // the module), but named in a warning and left out of the uncertain parameters.
     FitFile fit;
     fit.names = {fitted[0], "group.attendance_intercept"};
-    const std::string message = refusal(fit, "module_nowhere.h5", "");
-    CHECK(message.find("module_nowhere.h5: 'group.") != std::string::npos);
-    CHECK(message.find("no arm has a group intervention for the parameter sets of " + dir + "/module_nowhere.h5") !=
-          std::string::npos);
+    const std::string path = write_fit(dir + "/module_nowhere.h5", fit);
+    Scenario s;
+    s.load(scenario, {});
+    s.use_parameter_sets(read_parameter_sets(path));
+    const auto warnings = s.warnings();
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].where.to_string() == path);
+    CHECK(warnings[0].message == "'group.attendance_intercept' is not used: no arm has a group intervention");
+    const auto uncertain = s.uncertain_parameters();
+    REQUIRE(uncertain.size() == 1);
+    CHECK(uncertain[0].path == fitted[0]);
   }
   {
     const std::string yaml = two_arms + "model.lapse.craving_coefficient: {dist: normal, mean: 3, sd: 0.2}\n";
