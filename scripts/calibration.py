@@ -96,13 +96,29 @@ def checked_targets(path):
     return doc["targets"], doc.get("not_expressible", [])
 
 
-def set_key(scenario, dotted, value):
-    """Sets a dotted key in a scenario's YAML tree, as the file would say it."""
-    node = scenario
+CORE_SECTIONS = ("name", "days", "replicates", "seed", "population", "intake", "treatment", "model", "output",
+                 "analysis")
+
+
+def set_path(node, dotted, value):
     *parents, last = dotted.split(".")
     for part in parents:
         node = node.setdefault(part, {})
     node[last] = value
+
+
+def set_key(scenario, dotted, value):
+    """Sets a dotted key in a scenario's YAML tree, as the file would say it. A module's key
+    (`peer_mentor.caseload`) goes to every intervention of that type, in every arm; a scenario
+    without one is left alone, as `recoverysim calibrate` does."""
+    module, _, key = dotted.partition(".")
+    if module in CORE_SECTIONS:
+        set_path(scenario, dotted, value)
+        return
+    for arm in scenario.get("arms") or []:
+        for intervention in arm.get("interventions") or []:
+            if intervention.get("type") == module:
+                set_path(intervention, key, value)
 
 
 def literature_rows(binary, path, replicates, tmp, overrides=()):
