@@ -35,9 +35,9 @@ void PeerMentor::declare(ParamTable& t) {
              "Probability that a planned contact takes place, for a mentor without burnout");
   t.add_real("burnout_fidelity_loss", p.burnout_fidelity_loss, 0.5, 0.0, 1.0, "share per unit of burnout",
              "A planned contact takes place with probability fidelity_base x (1 - burnout_fidelity_loss x b)");
-  t.add_real("disengage_base_hazard_per_day", p.disengage_base_hazard_per_day, 1.0 / 120.0, 0.0, 1.0, "per day",
-             "Hazard that a matched mentee stops meeting their mentor, at engagement 0.5 (1/120: a mean of 120 "
-             "days; 0: matches last while eligible)");
+  t.add_real("disengage_base_hazard_per_day", p.disengage_base_hazard_per_day, 0.006688, 0.0, 1.0, "per day",
+             "Hazard that a matched mentee stops meeting their mentor, at engagement 0.5 (calibrated to T15; "
+             "MODEL-v2's 1/120 is a mean of 120 days; 0: matches last while eligible)");
   t.add_real("disengage_engagement_coefficient", p.disengage_engagement_coefficient, -2.0, -50.0, 50.0,
              "log-hazard per unit", "Disengagement log-hazard per unit of (w - 0.5): the engaged stay longer");
   t.add_integer("reengage_after_days", p.reengage_after_days, 0, 0, 36500, "days",

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <string>
 
 namespace recoverysim::recovery {
@@ -35,22 +36,25 @@ struct SettingDefaults {
   double overdose;               // substance-related death hazard multiplier in treatment
   double exit_lapse;             // M_L: lapse hazard multiplier on the first day out
   double exit_lapse_decay_days;  // tau_L
+  double exit_overdose;          // M_exit: substance-related death hazard multiplier on the first day out
   bool opioid_only;
   const char* step_down;  // continuing care on completion
   double step_down_probability;
 };
 
 // The built-in settings table (model version 2): v1's four psychosocial settings, and the two
-// medications for opioid use disorder that replace v1's single `moud`.
+// medications for opioid use disorder that replace v1's single `moud`. The dropout hazards, the
+// post-exit multipliers of detox and residential care and the medications' death multipliers are
+// the calibrated defaults (calibration/literature.yaml, docs/calibration.md); the rest are the
+// model's starting values.
 constexpr std::array<SettingDefaults, builtin_setting_count> setting_defaults = {{
-    {7, 0.06, 0.005, 1.0, 1.0, 0.33, 4.0, 7.0, false, "outpatient", 0.3},   // detox: withdrawal management only
-    {28, 0.018, 0.01, 0.5, 1.0, 0.33, 4.0, 7.0, false, "outpatient", 0.5},  // residential: controlled environment
-    {90, 0.0075, 0.01, 1.0, 1.0, 0.33, 1.5, 7.0, false, "none", 0.0},       // outpatient
-    {60, 0.0095, 0.015, 1.0, 1.0, 0.33, 1.5, 7.0, false, "none", 0.0},      // intensive outpatient
-    {365, 0.0012, 0.01, 1.0, 0.6, 0.40, 3.0, 14.0, true, "none", 0.0},      // methadone
-    {365, 0.0035, 0.01, 1.0, 0.6, 0.35, 3.0, 14.0, true, "none", 0.0},      // buprenorphine
+    {7, 0.0341, 0.005, 1.0, 1.0, 0.33, 4.563, 7.0, 6.0, false, "outpatient", 0.3},  // detox: withdrawal management only
+    {28, 0.009897, 0.01, 0.5, 1.0, 0.33, 0.8024, 7.0, 102.3, false, "outpatient", 0.5},  // residential
+    {90, 0.006, 0.01, 1.0, 1.0, 0.33, 1.5, 7.0, 6.0, false, "none", 0.0},                // outpatient
+    {60, 0.008782, 0.015, 1.0, 1.0, 0.33, 1.5, 7.0, 6.0, false, "none", 0.0},            // intensive outpatient
+    {365, 0.00199, 0.01, 1.0, 0.6, 0.04394, 3.0, 14.0, 20.24, true, "none", 0.0},        // methadone
+    {365, 0.003661, 0.01, 1.0, 0.6, 0.0611, 3.0, 14.0, 11.67, true, "none", 0.0},        // buprenorphine
 }};
-constexpr double exit_overdose_default = 6.0;
 constexpr double exit_overdose_decay_days_default = 14.0;
 
 // The keys of setting `index` (a row of the table) and its entry-mix shares; a scenario's own
@@ -83,8 +87,7 @@ void declare_setting(ParamTable& t, TreatmentParameters& tr, std::size_t index) 
                  name + ")");
   t.add_real(base + "exit_lapse_decay_days", sp.exit_lapse_decay_days, d.exit_lapse_decay_days, 0.01, 100000.0, "days",
              "tau_L: time constant of the decay of the post-exit lapse multiplier (" + name + ")");
-  t.add_real(base + "exit_overdose_multiplier", sp.exit_overdose_multiplier, exit_overdose_default, 0.0, 1000.0,
-             "multiplier",
+  t.add_real(base + "exit_overdose_multiplier", sp.exit_overdose_multiplier, d.exit_overdose, 0.0, 1000.0, "multiplier",
              "M_exit: substance-related death hazard multiplier on the first day out of treatment after an episode "
              "of this setting; it decays to 1 as 1 + (M_exit - 1) exp(-d / tau_exit) (" +
                  name + ")");
@@ -230,7 +233,7 @@ void declare_parameters(ParamTable& t, Parameters& p) {
     t.add_spec(std::move(spec));
   }
   auto& entry = tr.entry;
-  t.add_real("treatment.entry.base_hazard_per_day", entry.base_hazard_per_day, 0.003, 0.0, 1.0, "per day",
+  t.add_real("treatment.entry.base_hazard_per_day", entry.base_hazard_per_day, 0.0007703, 0.0, 1.0, "per day",
              "Hazard of entering treatment for a living agent out of treatment, in relapse at engagement and "
              "craving 0.5 without a co-occurring condition");
   t.add_real("treatment.entry.engagement_coefficient", entry.engagement_coefficient, 1.0, -unbounded_coefficient,
@@ -257,10 +260,12 @@ void declare_parameters(ParamTable& t, Parameters& p) {
     t.add_choice_name("treatment.setting", name);
     declare_setting(t, tr, tr.setting_count() - 1);
   });
-  const std::string moud_note =
-      "v1's moud is buprenorphine; its dropout base hazard is 0.0035 per day, v1's moud had 0.0025";
-  t.deprecate("treatment.settings.moud", "treatment.settings.buprenorphine", moud_note, "2");
-  t.deprecate_value("treatment.setting", "moud", "buprenorphine", moud_note, "2");
+  std::ostringstream moud_note;
+  moud_note << "v1's moud is buprenorphine; its dropout base hazard is "
+            << setting_defaults[static_cast<std::size_t>(Setting::buprenorphine)].dropout
+            << " per day, v1's moud had 0.0025";
+  t.deprecate("treatment.settings.moud", "treatment.settings.buprenorphine", moud_note.str(), "2");
+  t.deprecate_value("treatment.setting", "moud", "buprenorphine", moud_note.str(), "2");
   for (std::string_view setting :
        {"detox", "residential", "outpatient", "intensive_outpatient", "methadone", "buprenorphine", "moud"}) {
     const std::string base = "treatment.settings." + std::string(setting) + ".";
@@ -324,12 +329,12 @@ void declare_parameters(ParamTable& t, Parameters& p) {
              "log-hazard per year", "Gompertz slope: the log-hazard of death from other causes per year of age");
   t.add_real("model.death.other_causes.reference_age_years", m.gompertz_reference_age_years, 40.0, 0.0, 120.0, "years",
              "Age at which the other-causes hazard equals its base (before the SMR)");
-  per_substance(t, "model.death.other_causes.smr", m.other_causes_smr, {2.0, 3.0, 3.0}, 0.0, 1000.0, "ratio",
+  per_substance(t, "model.death.other_causes.smr", m.other_causes_smr, {2.0, 3.762, 3.0}, 0.0, 1000.0, "ratio",
                 "Standardised mortality ratio of death from other causes");
   t.add_real("model.death.other_causes.male_multiplier", m.other_causes_male_multiplier, 1.0, 0.0, 100.0, "multiplier",
              "Other-causes hazard multiplier for men (1: the Gompertz base holds for both sexes)");
   per_substance(t, "model.death.substance_related.base_hazard_per_day", m.substance_death_base_hazard_per_day,
-                {4e-6, 4e-5, 1.5e-5}, 0.0, 1.0, "per day",
+                {4e-6, 5.369e-5, 1.5e-5}, 0.0, 1.0, "per day",
                 "Substance-related (acute) death hazard in lapse or relapse, out of treatment, outside the "
                 "loss-of-tolerance window and long after any treatment");
   t.add_real("model.death.substance_related.withdrawal_multiplier", m.substance_death_withdrawal_multiplier, 0.2, 0.0,
@@ -370,8 +375,8 @@ void declare_parameters(ParamTable& t, Parameters& p) {
              "applies to the substance-related cause of every agent in treatment, not to all deaths of opioid users",
              "2");
 
-  per_substance(t, "model.lapse.base_hazard_per_day", m.lapse_base_hazard_per_day, {0.0030, 0.0048, 0.0039}, 0.0, 1.0,
-                "per day", "Lapse hazard with every covariate at its centre");
+  per_substance(t, "model.lapse.base_hazard_per_day", m.lapse_base_hazard_per_day, {0.003305, 0.004196, 0.007829}, 0.0,
+                1.0, "per day", "Lapse hazard with every covariate at its centre");
   t.add_real("model.lapse.craving_coefficient", m.lapse_craving_coefficient, 3.0, -c, c, "log-hazard per unit",
              "Lapse log-hazard per unit of (c - 0.5)");
   t.add_real("model.lapse.self_efficacy_coefficient", m.lapse_self_efficacy_coefficient, -2.0, -c, c,
@@ -385,7 +390,7 @@ void declare_parameters(ParamTable& t, Parameters& p) {
   t.add_real("model.lapse.withdrawal_multiplier", m.lapse_withdrawal_multiplier, 1.6, 0.0, 100.0, "multiplier",
              "Lapse hazard multiplier while in withdrawal");
 
-  t.add_real("model.relapse.intercept", m.relapse_intercept, -0.6, -c, c, "log-odds",
+  t.add_real("model.relapse.intercept", m.relapse_intercept, -0.8318, -c, c, "log-odds",
              "Log-odds that a lapse becomes a relapse, covariates at their centre");
   t.add_real("model.relapse.craving_coefficient", m.relapse_craving_coefficient, 3.0, -c, c, "log-odds per unit",
              "Relapse log-odds per unit of (c - 0.5)");
@@ -394,7 +399,7 @@ void declare_parameters(ParamTable& t, Parameters& p) {
   t.add_real("model.relapse.support_coefficient", m.relapse_support_coefficient, -2.0, -c, c, "log-odds per unit",
              "Relapse log-odds per unit of (g - 0.5)");
 
-  t.add_real("model.resume.base_hazard_per_day", m.resume_base_hazard_per_day, 0.01, 0.0, 1.0, "per day",
+  t.add_real("model.resume.base_hazard_per_day", m.resume_base_hazard_per_day, 0.01115, 0.0, 1.0, "per day",
              "Hazard of resuming abstinence from relapse, covariates at their centre, out of treatment");
   t.add_real("model.resume.self_efficacy_coefficient", m.resume_self_efficacy_coefficient, 2.0, -c, c,
              "log-hazard per unit", "Resume log-hazard per unit of (e - 0.5)");
@@ -403,13 +408,13 @@ void declare_parameters(ParamTable& t, Parameters& p) {
   t.add_real("model.resume.in_treatment_multiplier", m.resume_in_treatment_multiplier, 2.0, 0.0, 100.0, "multiplier",
              "Resume hazard multiplier while in treatment");
 
-  t.add_real("model.dropout.engagement_coefficient", m.dropout_engagement_coefficient, -3.0, -c, c,
+  t.add_real("model.dropout.engagement_coefficient", m.dropout_engagement_coefficient, -5.316, -c, c,
              "log-hazard per unit", "Dropout log-hazard per unit of (w - engagement_centre)");
   t.add_real("model.dropout.engagement_centre", m.dropout_engagement_centre, 0.6, 0.0, 1.0, "engagement",
              "Engagement at which the dropout hazard equals the setting's base hazard");
   t.add_real("model.dropout.craving_coefficient", m.dropout_craving_coefficient, 1.0, -c, c, "log-hazard per unit",
              "Dropout log-hazard per unit of (c - 0.5)");
-  t.add_real("model.dropout.use_multiplier", m.dropout_use_multiplier, 3.0, 0.0, 100.0, "multiplier",
+  t.add_real("model.dropout.use_multiplier", m.dropout_use_multiplier, 5.962, 0.0, 100.0, "multiplier",
              "Dropout hazard multiplier while in lapse or relapse");
 }
 

@@ -24,7 +24,7 @@ struct BetaShape {
 // One treatment programme (a row of the settings table).
 struct SettingParameters {
   std::int64_t length_days = 90;
-  double dropout_base_hazard_per_day = 0.0075;
+  double dropout_base_hazard_per_day = 0.006;
   double skills_growth_per_day = 0.01;
   double lapse_multiplier_in_treatment = 1.0;
   double craving_target_multiplier = 1.0;          // while in treatment
@@ -52,7 +52,7 @@ struct SettingParameters {
 // Entering treatment, for a living agent out of treatment: the hazard
 // base x exp(b_w (w - x0) + b_c (c - x0) + b_m m) x state_multiplier[X] x intervention multipliers.
 struct EntryParameters {
-  double base_hazard_per_day = 0.003;
+  double base_hazard_per_day = 0.0007703;
   double engagement_coefficient = 1.0;
   double craving_coefficient = 0.5;
   double mental_health_coefficient = 0.3;
@@ -157,20 +157,20 @@ struct ModelParameters {
   double lapse_mental_health_coefficient = 0.4;
   double lapse_withdrawal_multiplier = 1.6;
 
-  double relapse_intercept = -0.6;
+  double relapse_intercept = -0.8318;
   double relapse_craving_coefficient = 3.0;
   double relapse_self_efficacy_coefficient = -3.0;
   double relapse_support_coefficient = -2.0;
 
-  double resume_base_hazard_per_day = 0.01;
+  double resume_base_hazard_per_day = 0.01115;
   double resume_self_efficacy_coefficient = 2.0;
   double resume_support_coefficient = 1.5;
   double resume_in_treatment_multiplier = 2.0;
 
-  double dropout_engagement_coefficient = -3.0;
+  double dropout_engagement_coefficient = -5.316;
   double dropout_engagement_centre = 0.6;
   double dropout_craving_coefficient = 1.0;
-  double dropout_use_multiplier = 3.0;
+  double dropout_use_multiplier = 5.962;
 };
 
 struct Parameters {

@@ -104,7 +104,8 @@ def compare(label, simulated, reference, failures):
             continue
         ref_value, ref_se = reference[figure]
         se_difference = math.sqrt(se * se + ref_se * ref_se)
-        z = (value - ref_value) / se_difference
+        # no spread on either side (a figure no replicate reaches): equal, or infinitely apart
+        z = (value - ref_value) / se_difference if se_difference > 0 else (0.0 if value == ref_value else math.inf)
         compared += 1
         relative = "per_" in figure or "mean" in figure
         precise = (se <= 0.1 * abs(value)) if relative else (se <= 0.01)

@@ -6,8 +6,8 @@ Two scenarios, 365 days, the program's defaults otherwise (the NumPy side reads 
 `recoverysim validate`):
 
 - waiting list: a community start (`population.start: community`: everyone out of treatment, in
-  relapse, entering by the entry hazard) into outpatient treatment with `slots` for a tenth of
-  the cohort (a list forms in the first weeks and comes and goes later as demand falls) and the
+  relapse, entering by the entry hazard) into outpatient treatment with `slots` for a fortieth
+  of the cohort (a list forms in the first weeks and comes and goes later as demand falls) and the
   default give-up hazard `waitlist_dropout_per_day` 0.02. Figures (numpy_core.waitlist_figures):
   the share of requests that join the list; of the spells on the list followed for 60 days, the
   shares admitted and given up within 60 days; the mean days on the list of those admitted from
@@ -15,7 +15,7 @@ Two scenarios, 365 days, the program's defaults otherwise (the NumPy side reads 
   places taken, averaged over the days. The list couples everyone (a long list makes every
   request of those weeks wait, and its swings last weeks), so the SEs from a single run's
   agents are far too small (up to 8 times for the mean wait). Both sides therefore run 20
-  independent replicates of 5,000 agents (500 slots) and compare the mean over replicates,
+  independent replicates of 5,000 agents (125 slots) and compare the mean over replicates,
   with the SE from the spread between them (numpy_core.replicate_means).
 - peer mentoring: a closed outpatient cohort of 100,000 with the peer_mentor module,
   `match_on: admission`, a caseload of 8 equal to the comfortable caseload and mentors for
@@ -48,7 +48,7 @@ from test_numpy_agreement import check_codes, compare, read_results  # noqa: E40
 
 DAYS = 365
 SETTING = "outpatient"
-WAITLIST = {"agents": 5_000, "replicates": 20, "slots": 500, "seed": 31}
+WAITLIST = {"agents": 5_000, "replicates": 20, "slots": 125, "seed": 31}
 MENTOR = {"agents": 100_000, "seed": 32}
 
 

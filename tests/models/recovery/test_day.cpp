@@ -43,7 +43,7 @@ bool has(std::int32_t events, DayEvent e) { return (events & e) != 0; }
 }  // namespace
 
 TEST_CASE("craving target: peak while using or in withdrawal, decaying with abstinent days otherwise") {
-  const Parameters p = testing::default_parameters();
+  const Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();
   CHECK(craving_target(ctx, a) == Approx(0.1 + (0.6 - 0.1) * std::exp(-30.0 / 60.0)));
@@ -63,7 +63,7 @@ TEST_CASE("craving target: peak while using or in withdrawal, decaying with abst
 }
 
 TEST_CASE("latent update follows the reference equations") {
-  const Parameters p = testing::default_parameters();
+  const Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();
   const double c_star = 0.1 + 0.5 * std::exp(-0.5);
@@ -102,7 +102,7 @@ TEST_CASE("latent update follows the reference equations") {
 }
 
 TEST_CASE("death from other causes: Gompertz in age, times the SMR and the male multiplier") {
-  Parameters p = testing::default_parameters();
+  Parameters p = testing::starting_values();
   p.model.other_causes_male_multiplier = 1.5;
   const DayContext ctx(p);
   AgentState a = typical_agent();
@@ -127,7 +127,7 @@ TEST_CASE("death from other causes: Gompertz in age, times the SMR and the male 
 }
 
 TEST_CASE("substance-related death: base by substance, times use, treatment, tolerance and exit factors") {
-  const Parameters p = testing::default_parameters();
+  const Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();  // alcohol, early recovery, in treatment
   CHECK(substance_death_hazard(ctx, a) == Approx(4e-6 * 0.02 * 0.33));
@@ -176,7 +176,7 @@ TEST_CASE("substance-related death: base by substance, times use, treatment, tol
 }
 
 TEST_CASE("a day: one uniform decides death and its cause, in proportion to the two hazards") {
-  Parameters p = testing::default_parameters();
+  Parameters p = testing::starting_values();
   // Large hazards, so that the thresholds fall far from both ends of the 32-bit range.
   p.model.gompertz_base_hazard_per_day = 0.05;  // x SMR 3 for opioid: 0.15
   p.model.substance_death_base_hazard_per_day = {0.1, 0.1, 0.1};
@@ -216,7 +216,7 @@ TEST_CASE("a day: one uniform decides death and its cause, in proportion to the 
 }
 
 TEST_CASE("a day: the lapse hazard after an episode ends decays from M_L, only while out of treatment") {
-  Parameters p = testing::default_parameters();
+  Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();
   a.setting = static_cast<std::int32_t>(Setting::residential);  // M_L 4, tau_L 7
@@ -245,7 +245,7 @@ TEST_CASE("a day: the lapse hazard after an episode ends decays from M_L, only w
   CHECK(lapse_hazard(ctx, a, false, AgentEffects{}) / without_exit(a) == Approx(0.5));  // in treatment: x 0.5 only
 
   // Dropping out starts it as well; out of treatment with the default outpatient setting, M_L 1.5.
-  const DayContext outpatient(testing::default_parameters());
+  const DayContext outpatient(testing::starting_values());
   AgentState b = typical_agent();
   b.treatment = TreatmentStatus::dropped_out;
   b.status_days = 0;
@@ -259,7 +259,7 @@ TEST_CASE("a day: the lapse hazard after an episode ends decays from M_L, only w
 }
 
 TEST_CASE("lapse hazard: log-linear in the centred covariates, with its multipliers") {
-  const Parameters p = testing::default_parameters();
+  const Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();
   const double base = 0.0030 * std::exp(3.0 * 0.0 - 2.0 * (-0.1) - 1.5 * (-0.2) - 1.5 * (-0.3) + 0.4);
@@ -285,7 +285,7 @@ TEST_CASE("lapse hazard: log-linear in the centred covariates, with its multipli
 }
 
 TEST_CASE("relapse probability is logistic and interventions multiply its odds") {
-  const Parameters p = testing::default_parameters();
+  const Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();
   const double x = -0.6 + 3.0 * 0.0 - 3.0 * (-0.1) - 2.0 * (-0.2);
@@ -297,7 +297,7 @@ TEST_CASE("relapse probability is logistic and interventions multiply its odds")
 }
 
 TEST_CASE("resume and dropout hazards") {
-  const Parameters p = testing::default_parameters();
+  const Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();
   a.state = ClinicalState::relapse;
@@ -316,7 +316,7 @@ TEST_CASE("resume and dropout hazards") {
 }
 
 TEST_CASE("a day: death ends the day and closes the first episode") {
-  const Parameters p = testing::default_parameters();
+  const Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();
   DayDraws u = quiet_day;
@@ -332,7 +332,7 @@ TEST_CASE("a day: death ends the day and closes the first episode") {
 }
 
 TEST_CASE("a day: withdrawal lasts d_W days, then early recovery starts counting abstinence") {
-  const Parameters p = testing::default_parameters();
+  const Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();
   a.state = ClinicalState::withdrawal;
@@ -349,7 +349,7 @@ TEST_CASE("a day: withdrawal lasts d_W days, then early recovery starts counting
 }
 
 TEST_CASE("a day: a lapse records the return to use and the next day resolves it") {
-  const Parameters p = testing::default_parameters();
+  const Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();
   DayDraws u = quiet_day;
@@ -381,7 +381,7 @@ TEST_CASE("a day: a lapse records the return to use and the next day resolves it
 }
 
 TEST_CASE("a day: early recovery becomes stable after stable_after_days abstinent days") {
-  const Parameters p = testing::default_parameters();
+  const Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();
   a.abstinent_run = 88;
@@ -393,7 +393,7 @@ TEST_CASE("a day: early recovery becomes stable after stable_after_days abstinen
 }
 
 TEST_CASE("a day: treatment completes at length_days or ends by dropout") {
-  const Parameters p = testing::default_parameters();
+  const Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();
   a.status_days = 89;
@@ -415,7 +415,7 @@ TEST_CASE("a day: treatment completes at length_days or ends by dropout") {
 }
 
 TEST_CASE("a day: someone out of treatment may enter and the caller starts the episode") {
-  Parameters p = testing::default_parameters();
+  Parameters p = testing::starting_values();
   DayDraws u = quiet_day;
   u.treatment_exit = always;
   for (const auto status : {TreatmentStatus::dropped_out, TreatmentStatus::completed, TreatmentStatus::untreated}) {
@@ -447,7 +447,7 @@ TEST_CASE("a day: someone out of treatment may enter and the caller starts the e
 }
 
 TEST_CASE("a day: the entry hazard follows its equation") {
-  Parameters p = testing::default_parameters();
+  Parameters p = testing::starting_values();
   const DayContext ctx(p);
   AgentState a = typical_agent();
   a.treatment = TreatmentStatus::dropped_out;
@@ -470,7 +470,7 @@ TEST_CASE("a day: the entry hazard follows its equation") {
 }
 
 TEST_CASE("a day: an episode entered from relapse starts in withdrawal on its first day") {
-  const DayContext ctx(testing::default_parameters());
+  const DayContext ctx(testing::starting_values());
   AgentState a = typical_agent();
   a.state = ClinicalState::relapse;
   a.treatment = TreatmentStatus::in_treatment;

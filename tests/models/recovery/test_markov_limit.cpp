@@ -46,6 +46,10 @@ Parameters neutral_parameters() {
   m.gompertz_base_hazard_per_day = 4e-4;  // times the SMR: 8e-4 / 1.2e-3 / 1.2e-3 a day
   m.substance_death_base_hazard_per_day = {0.001, 0.003, 0.002};
   m.resume_base_hazard_per_day = 0.03;
+  // The rest of the chain's rates are pinned too, so that it visits every state whatever the
+  // calibrated defaults become.
+  m.relapse_intercept = -0.6;
+  m.other_causes_smr = {2.0, 3.0, 3.0};
   return p;
 }
 

@@ -128,7 +128,7 @@ TEST_CASE("settings table: version 1's names still work, each with a warning nam
     if (w.message.find("'moud' is deprecated since model version 2: it means 'buprenorphine'") != std::string::npos) {
       value = true;
       CHECK(w.where.line == 5);
-      CHECK(w.message.find("dropout base hazard is 0.0035 per day, v1's moud had 0.0025") != std::string::npos);
+      CHECK(w.message.find("dropout base hazard is 0.003661 per day, v1's moud had 0.0025") != std::string::npos);
     }
     if (w.message.find("'treatment.settings.moud' is deprecated") != std::string::npos) {
       section = true;
