@@ -12,6 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+# Under a sanitizer the simulation runs about 25 times slower: the long run below shrinks from 20
+# units to 3 and its cohort to a quarter, the units kept at 3 replicates
+# (RECOVERYSIM_UNIT_REPLICATES, set before MPI_ENV copies the environment).
+SANITIZED = os.environ.get("RECOVERYSIM_TEST_SANITIZED") == "1"
+if SANITIZED:
+    os.environ["RECOVERYSIM_UNIT_REPLICATES"] = "3"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from processes import MPI_ENV, Checks, kill_session, run, start_in_session, wait_for  # noqa: E402
 
@@ -21,11 +27,10 @@ CHECK, BINARY, SOURCE, WORK = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(
 STAFFING = [str(SOURCE / "scenarios" / "peer_mentor_staffing.yaml"), "-q", "--replicates", "4", "--set", "days=150",
             "--set", "intake.for_days=60", "--set", "output.events=true",
             "--set", "model.lapse.craving_coefficient={dist: normal, mean: 2, sd: 0.3}"]
-# One arm in work units of 3 replicates (~0.1 s each): long enough to be killed part-way. Under a
-# sanitizer the simulation runs about 25 times slower, so the run shrinks from 20 units to 3.
-LONG_UNITS, KILL_AFTER = (3, 1) if os.environ.get("RECOVERYSIM_TEST_SANITIZED") == "1" else (20, 3)
+# One arm in work units of 3 replicates (~0.1 s each): long enough to be killed part-way.
+LONG_UNITS, KILL_AFTER = (3, 1) if SANITIZED else (20, 3)
 LONG = [str(SOURCE / "scenarios" / "baseline.yaml"), "-q", "--replicates", str(3 * LONG_UNITS),
-        "--set", "population.size=20000"]
+        "--set", f"population.size={5000 if SANITIZED else 20000}"]
 MPIRUN = ["mpirun", "--oversubscribe"]
 
 checks = Checks(SOURCE)

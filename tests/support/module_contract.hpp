@@ -111,15 +111,19 @@ inline void check_module_contract(const std::string& name, const ModuleMaker& ma
   const std::vector<recovery::Metric> metrics = module->metrics();
   const std::size_t population = static_cast<std::size_t>(open_cohort(20.0, 200).population.size);
 
+  // Plain blocks, not doctest SUBCASEs: a subcase runs the test case's body again, and with it
+  // the runs above it (ten runs instead of four).
   const ContractRun one = contract_run(maker, &busy, 1), two = contract_run(maker, &busy, 2);
-  SUBCASE("the same results on 1 and 2 threads") {
+  {
+    INFO("the same results on 1 and 2 threads");
     CHECK(same_day_counts(one.counts, two.counts));
     CHECK(one.metrics == two.metrics);
     CHECK(one.craving == two.craving);
     REQUIRE(one.columns.size() == two.columns.size());
     for (std::size_t k = 0; k < one.columns.size(); ++k) CHECK(one.columns[k].values == two.columns[k].values);
   }
-  SUBCASE("neutral effects leave the core as it is without the module; its effects change it") {
+  {
+    INFO("neutral effects leave the core as it is without the module; its effects change it");
     std::vector<std::string> options = busy;
     options.insert(options.end(), neutral_effects.begin(), neutral_effects.end());
     const ContractRun without = contract_run(maker, nullptr, 2), neutral = contract_run(maker, &options, 2);
@@ -132,7 +136,8 @@ inline void check_module_contract(const std::string& name, const ModuleMaker& ma
     CHECK(activity > 0.0);
     CHECK_FALSE(same_day_counts(without.counts, one.counts));
   }
-  SUBCASE("the documented metrics hold their meaning") {
+  {
+    INFO("the documented metrics hold their meaning");
     std::size_t staff = metrics.size(), cost = metrics.size();
     for (std::size_t k = 0; k < metrics.size(); ++k) {
       CHECK_MESSAGE(!metrics[k].unit.empty(), metrics[k].name);
@@ -164,7 +169,8 @@ inline void check_module_contract(const std::string& name, const ModuleMaker& ma
         std::any_of(one.metrics.begin(), one.metrics.end(), [&](const auto& day) { return day[staff] > 0.0; });
     if (staffed) CHECK(paid);
   }
-  SUBCASE("per-agent columns and events are documented, one value per agent") {
+  {
+    INFO("per-agent columns and events are documented, one value per agent");
     for (const auto& column : one.columns) {
       INFO("column ", column.name);
       CHECK(!column.unit.empty());
