@@ -23,15 +23,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from processes import Checks  # noqa: E402
+
 CHECK, BINARY, SOURCE, WORK = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]) / sys.argv[1]
-SAME = [sys.executable, str(SOURCE / "scripts" / "same_results.py")]
 # Every module, five arms, open intake: the day kernel and every tile pass.
 SCENARIO = [str(SOURCE / "scenarios" / "combined.yaml"), "-q", "--replicates", "2", "--set", "days=60"]
 # The modules written on the scalar effect hook (programme, contingency_management).
 HOOK_SCENARIO = [str(SOURCE / "scenarios" / "services" / "contingency_management.yaml"), "-q", "--replicates", "2",
                  "--set", "days=90"]
 SKIP = 77
-failures = []
+checks = Checks(SOURCE)
 
 
 def run(args, env_kernel=None, expect=0, prefix=()):
@@ -45,18 +47,6 @@ def run(args, env_kernel=None, expect=0, prefix=()):
         sys.exit(f"FAIL: {' '.join(list(prefix) + [BINARY] + list(args))} (RECOVERYSIM_KERNELS={env_kernel})\n"
                  f"exit {result.returncode}, expected {expect}\n{result.stdout}\n{result.stderr}")
     return result
-
-
-def check(condition, what, detail=""):
-    print(("ok: " if condition else "FAIL: ") + what)
-    if not condition:
-        print(detail)
-        failures.append(what)
-
-
-def check_same(reference, other, what):
-    result = subprocess.run(SAME + [str(reference), str(other)], capture_output=True, text=True)
-    check(result.returncode == 0, what, result.stdout + result.stderr)
 
 
 def version(prefix=(), env_kernel=None):
@@ -75,19 +65,19 @@ def same_results():
     WORK.mkdir(parents=True)
     in_use, supported, build = version()
     print(f"kernel in use: {in_use}; this CPU runs: {', '.join(supported)}; build: {build}")
-    check(in_use == supported[-1], "by default the best kernel the CPU runs is used")
-    check(build.endswith("kernel " + in_use), "the build fingerprint names the kernel in use", build)
+    checks.check(in_use == supported[-1], "by default the best kernel the CPU runs is used")
+    checks.check(build.endswith("kernel " + in_use), "the build fingerprint names the kernel in use", build)
 
     outputs = {}
     for kernel in supported:
-        check(version(env_kernel=kernel)[0] == kernel, f"RECOVERYSIM_KERNELS={kernel} is the kernel in use")
+        checks.check(version(env_kernel=kernel)[0] == kernel, f"RECOVERYSIM_KERNELS={kernel} is the kernel in use")
         outputs[kernel] = WORK / f"{kernel}.h5"
         run(["run"] + SCENARIO + ["-o", str(outputs[kernel])], kernel)
         run(["run"] + HOOK_SCENARIO + ["-o", str(WORK / f"{kernel}.hook.h5")], kernel)
     reference = supported[0]
     for kernel in supported[1:]:
-        check_same(outputs[reference], outputs[kernel], f"{kernel} kernel: the same datasets as {reference}")
-        check_same(WORK / f"{reference}.hook.h5", WORK / f"{kernel}.hook.h5",
+        checks.same(outputs[reference], outputs[kernel], f"{kernel} kernel: the same datasets as {reference}")
+        checks.same(WORK / f"{reference}.hook.h5", WORK / f"{kernel}.hook.h5",
                    f"{kernel} kernel: the same datasets as {reference} for the modules on the scalar hook")
 
     # Parts from nodes of different CPUs: merged, the builds listed, the results the same.
@@ -97,46 +87,46 @@ def same_results():
         run(["run"] + SCENARIO + ["--shard", "2/2", "-o", str(parts[1])], supported[-1])
         merged = WORK / "merged.h5"
         text = run(["merge", str(parts[0]), str(parts[1]), "-o", str(merged)]).stdout
-        check("written by 2 different builds" in text and f"kernel {supported[0]}" in text
+        checks.check("written by 2 different builds" in text and f"kernel {supported[0]}" in text
               and f"kernel {supported[-1]}" in text, "merge lists the builds of parts from two kernels", text)
-        check_same(outputs[reference], merged, "parts from two kernels merge to the same datasets")
+        checks.same(outputs[reference], merged, "parts from two kernels merge to the same datasets")
 
     # Refusals: one line, exit code 2, before anything runs.
     unknown = run(["--version"], "sse9", expect=2)
-    check(unknown.stderr.count("\n") == 1 and "sse9" in unknown.stderr, "an unknown kernel is refused in one line",
+    checks.check(unknown.stderr.count("\n") == 1 and "sse9" in unknown.stderr, "an unknown kernel is refused in one line",
           unknown.stderr)
     qemu = shutil.which("qemu-x86_64")
     if os.environ.get("RECOVERYSIM_TEST_SANITIZED") == "1":
         print("SKIP: the qemu part (sanitizer runtimes do not run under qemu-user)")
-        return SKIP if not failures else 1
+        return SKIP if not checks.failures else 1
     if not qemu:
         print("SKIP: the qemu part: qemu-x86_64 is not installed (scripts/install-deps.sh installs qemu-user)")
-        return SKIP if not failures else 1
+        return SKIP if not checks.failures else 1
     nehalem = [qemu, "-cpu", "Nehalem"]
     old_in_use, old_supported, old_build = version(prefix=nehalem)
-    check(old_in_use == supported[0] and old_supported == [supported[0]],
+    checks.check(old_in_use == supported[0] and old_supported == [supported[0]],
           f"--version under qemu -cpu Nehalem names the {supported[0]} kernel alone",
           f"{old_in_use}; {old_supported}")
     if "avx2" in supported:
         refused = run(["--version"], "avx2", expect=2, prefix=nehalem)
-        check("lacks AVX2" in refused.stderr and refused.stderr.count("\n") == 1,
+        checks.check("lacks AVX2" in refused.stderr and refused.stderr.count("\n") == 1,
               "under qemu -cpu Nehalem, RECOVERYSIM_KERNELS=avx2 is refused in one line", refused.stderr)
     old = WORK / "nehalem.h5"
     run(["run"] + SCENARIO + ["-o", str(old)], prefix=nehalem)
-    check_same(outputs[reference], old, "qemu -cpu Nehalem: the same datasets as this CPU's kernels")
+    checks.same(outputs[reference], old, "qemu -cpu Nehalem: the same datasets as this CPU's kernels")
     old_hook = WORK / "nehalem.hook.h5"
     run(["run"] + HOOK_SCENARIO + ["-o", str(old_hook)], prefix=nehalem)
-    check_same(WORK / f"{reference}.hook.h5", old_hook, "qemu -cpu Nehalem: the same datasets for the scalar hook")
+    checks.same(WORK / f"{reference}.hook.h5", old_hook, "qemu -cpu Nehalem: the same datasets for the scalar hook")
 
     if "; x86-64-v2;" in build:
         # Core 2: no SSE4.2 nor POPCNT. The program must say so, not die of SIGILL.
         result = subprocess.run([qemu, "-cpu", "core2duo", BINARY, "--version"], capture_output=True, text=True,
                                 timeout=120)
-        check(result.returncode == 1 and "lacks SSE4.2/POPCNT (x86-64-v2)" in result.stderr
+        checks.check(result.returncode == 1 and "lacks SSE4.2/POPCNT (x86-64-v2)" in result.stderr
               and "RECOVERYSIM_BASELINE=x86-64" in result.stderr and result.stderr.count("\n") == 1,
               "qemu -cpu core2duo (below x86-64-v2): one line saying what is missing, exit 1",
               f"exit {result.returncode}: {result.stderr}")
-    return 1 if failures else 0
+    return 1 if checks.failures else 0
 
 
 # Mnemonics beyond x86-64-v2: every VEX/EVEX instruction starts with v (vmovdqu, vfmadd...),
@@ -170,8 +160,8 @@ def instructions():
     print(f"instructions beyond x86-64-v2 inside the kernels: {inside}")
     for function, line in list(outside.items())[:20]:
         print(f"  outside a kernel: {function[:150]}\n    {line}")
-    check(not outside, "no function outside the avx2 and avx512 kernels uses an instruction beyond x86-64-v2")
-    return 1 if failures else 0
+    checks.check(not outside, "no function outside the avx2 and avx512 kernels uses an instruction beyond x86-64-v2")
+    return 1 if checks.failures else 0
 
 
 if __name__ == "__main__":
