@@ -21,12 +21,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from processes import SANITIZED  # noqa: E402
+
 BINARY, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 SAME = ["/usr/bin/python3", str(SOURCE / "scripts" / "same_results.py")]
 # One arm, three work units of 3 replicates each (about 0.1 s each; 25 times that under a
-# sanitizer, where the cohort is a tenth as large and the units are kept at 3 replicates by
-# RECOVERYSIM_UNIT_REPLICATES: the checks are about files, not sizes).
-SANITIZED = os.environ.get("RECOVERYSIM_TEST_SANITIZED") == "1"
+# sanitizer (processes.SANITIZED), where the cohort is a tenth as large: the checks are about
+# files, not sizes).
 RUN = [str(SOURCE / "scenarios" / "baseline.yaml"), "-q", "--replicates", "9", "--set",
        f"population.size={2000 if SANITIZED else 20000}"]
 failures = []
@@ -41,8 +43,6 @@ def check(condition, what, detail=""):
 def run(*args, fault=None):
     env = dict(os.environ)
     env.pop("RECOVERYSIM_FAULT", None)
-    if SANITIZED:
-        env["RECOVERYSIM_UNIT_REPLICATES"] = "3"
     if fault:
         env["RECOVERYSIM_FAULT"] = fault
     return subprocess.run([BINARY, *map(str, args)], capture_output=True, text=True, timeout=600, env=env)

@@ -6,7 +6,6 @@ work resumable; a resumed run equals an uninterrupted one.
 Usage: test_output_safety.py BINARY SOURCE_DIR WORK_DIR
 """
 import hashlib
-import os
 import shutil
 import signal
 import subprocess
@@ -14,14 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from processes import SANITIZED  # noqa: E402
+
 BINARY, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 SAME = ["/usr/bin/python3", str(SOURCE / "scripts" / "same_results.py")]
-# One arm in work units of 3 replicates (~0.1 s each). Under a sanitizer the simulation runs about
-# 25 times slower, so the run shrinks from 20 units to 3 and the cohort to a quarter, the units
-# kept at 3 replicates (RECOVERYSIM_UNIT_REPLICATES, inherited by every run).
-SANITIZED = os.environ.get("RECOVERYSIM_TEST_SANITIZED") == "1"
-if SANITIZED:
-    os.environ["RECOVERYSIM_UNIT_REPLICATES"] = "3"
+# One arm in work units of 3 replicates (~0.1 s each). Under a sanitizer (processes.SANITIZED)
+# the run shrinks from 20 units to 3, of a quarter of the cohort.
 LONG_UNITS, STOP_AFTER = (3, 1) if SANITIZED else (20, 2)
 LONG = [str(SOURCE / "scenarios" / "baseline.yaml"), "-q", "--replicates", str(3 * LONG_UNITS),
         "--set", f"population.size={5000 if SANITIZED else 20000}"]

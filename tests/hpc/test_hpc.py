@@ -6,20 +6,13 @@ scripts/same_results.py.
 Usage: test_hpc.py CHECK BINARY SOURCE_DIR WORK_DIR
 CHECK: shards | refusals | resume | mpi | mpi-resume
 """
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-# Under a sanitizer the simulation runs about 25 times slower: the long run below shrinks from 20
-# units to 3 and its cohort to a quarter, the units kept at 3 replicates
-# (RECOVERYSIM_UNIT_REPLICATES, set before MPI_ENV copies the environment).
-SANITIZED = os.environ.get("RECOVERYSIM_TEST_SANITIZED") == "1"
-if SANITIZED:
-    os.environ["RECOVERYSIM_UNIT_REPLICATES"] = "3"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
-from processes import MPI_ENV, Checks, kill_session, run, start_in_session, wait_for  # noqa: E402
+from processes import MPI_ENV, SANITIZED, Checks, kill_session, run, start_in_session, wait_for  # noqa: E402
 
 CHECK, BINARY, SOURCE, WORK = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]) / sys.argv[1]
 # A sweep of 11 arms, a module and a parameter drawn per replicate, with the event record:
@@ -27,7 +20,8 @@ CHECK, BINARY, SOURCE, WORK = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(
 STAFFING = [str(SOURCE / "scenarios" / "peer_mentor_staffing.yaml"), "-q", "--replicates", "4", "--set", "days=150",
             "--set", "intake.for_days=60", "--set", "output.events=true",
             "--set", "model.lapse.craving_coefficient={dist: normal, mean: 2, sd: 0.3}"]
-# One arm in work units of 3 replicates (~0.1 s each): long enough to be killed part-way.
+# One arm in work units of 3 replicates (~0.1 s each): long enough to be killed part-way. Under a
+# sanitizer (processes.SANITIZED) 3 units instead of 20, of a quarter of the cohort.
 LONG_UNITS, KILL_AFTER = (3, 1) if SANITIZED else (20, 3)
 LONG = [str(SOURCE / "scenarios" / "baseline.yaml"), "-q", "--replicates", str(3 * LONG_UNITS),
         "--set", f"population.size={5000 if SANITIZED else 20000}"]

@@ -14,6 +14,14 @@ import sys
 import time
 from pathlib import Path
 
+# Under a sanitizer (RECOVERYSIM_TEST_SANITIZED, set by CMake) the simulation runs about 25 times
+# slower, and the tests that kill long runs shrink their cohorts. The work units stay at 3
+# replicates whatever the cohort (RECOVERYSIM_UNIT_REPLICATES, for every run these tests start),
+# so that a run can still be killed between units.
+SANITIZED = os.environ.get("RECOVERYSIM_TEST_SANITIZED") == "1"
+if SANITIZED:
+    os.environ["RECOVERYSIM_UNIT_REPLICATES"] = "3"
+
 # OpenMPI refuses root unless told; CI runs as root. Oversubscription lets 3 ranks run on 2 cores.
 MPI_ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_rmaps_base_oversubscribe="1")
